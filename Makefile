@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test` (see README.md). Both prepare
+# everything they need first, so they work on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench lint format services services-test migrate
+
+run: services $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_admin
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: services-test $(VENV)/.dev lint
+	$(PY) -m pytest
+
+bench: services-test $(VENV)/.dev
+	@shopt -s nullglob; benches=(tests/bench/bench_*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "no benchmarks yet"; fi; \
+	for bench in "$${benches[@]}"; do $(PY) "$$bench" || exit 1; done
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+services:
+	$(PYTHON) scripts/ensure_services.py
+
+services-test:
+	$(PYTHON) scripts/ensure_services.py --browser
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || { echo "Cannot create $(VENV): apt-get install python3-venv"; exit 1; }
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime

@@ -1,0 +1,62 @@
+"""Who may reach what: login and role on every view, operator-only mutations."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_htmx.http import HttpResponseClientRedirect
+
+from cacheadmin.roles import can_operate, can_view, role_name
+
+API_PREFIX = "/api/"
+
+
+class DashboardAccessMiddleware(LoginRequiredMiddleware):
+    """Login on every view unless marked @login_not_required, then a role.
+
+    APIs answer 401/403 in JSON instead of redirecting to the login page.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        if not request.user.is_authenticated:
+            return self.handle_no_permission(request, view_func)
+        if not can_view(request.user):
+            if request.path.startswith(API_PREFIX):
+                return JsonResponse({"error": "your account has no role"}, status=403)
+            raise PermissionDenied(
+                "Your account has no role yet: ask an admin for viewer or operator."
+            )
+        return None
+
+    def handle_no_permission(self, request, view_func):
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"error": "login required"}, status=401)
+        response = super().handle_no_permission(request, view_func)
+        if getattr(request, "htmx", False):
+            # A fragment refresh after the session expired: send the whole tab
+            # to the login page instead of swapping the login form into a card.
+            return HttpResponseClientRedirect(response.url)
+        return response
+
+
+def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only operators; the view itself limits methods (mutations are POST only)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_operate(request.user):
+            raise PermissionDenied("Only operators may do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def role_context(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"role": role_name(user), "is_operator": can_operate(user)}

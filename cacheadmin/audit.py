@@ -1,0 +1,47 @@
+"""Writing and reading the audit log."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from cacheadmin.models import AuditEntry
+
+
+def audit_record(
+    *,
+    user: AbstractBaseUser,
+    action: str,
+    target: str = "",
+    count: int | None = None,
+    outcome: str = AuditEntry.Outcome.OK,
+    error: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        user=user,
+        username=user.get_username(),
+        action=action,
+        target=target,
+        count=count,
+        outcome=outcome,
+        error=error,
+    )
+
+
+def audit_search(
+    *, username: str = "", action: str = "", outcome: str = "", text: str = ""
+) -> QuerySet[AuditEntry]:
+    """Entries matching every filter given, newest first."""
+    entries = AuditEntry.objects.all()
+    if username:
+        entries = entries.filter(username=username)
+    if action:
+        entries = entries.filter(action=action)
+    if outcome:
+        entries = entries.filter(outcome=outcome)
+    if text:
+        entries = entries.filter(target__icontains=text)
+    return entries.order_by("-created_at", "-id")
+
+
+def audit_actions() -> list[str]:
+    """The actions the log holds, for the filter's choices."""
+    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())

@@ -1,0 +1,48 @@
+"""The dashboard's own records."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Access(models.Model):
+    """Holds the role permissions; no table (see cacheadmin.roles)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_dashboard", "Can look at every page of the dashboard"),
+            ("operate", "Can invalidate, purge, publish and change TTLs"),
+        ]
+
+    def __str__(self) -> str:
+        return "dashboard access"
+
+
+class AuditEntry(models.Model):
+    """One mutating action: who, when, what, on what, how many, and how it ended."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "succeeded"
+        FAILED = "failed", "failed"
+        REFUSED = "refused", "refused"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept apart from the foreign key so the entry still names its author
+    # after the account is deleted.
+    username = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.TextField(blank=True)
+    count = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.outcome}"

@@ -1,0 +1,40 @@
+"""The figures of the overview page: one card per service, each with figures or a problem."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+
+from cacheadmin import connections
+from cacheadmin.problems import MISCONFIGURED, Problem
+from cacheadmin.rabbit import management
+from cacheadmin.redis import errors as redis_errors
+from cacheadmin.redis import info as redis_info
+
+
+def redis_card() -> dict:
+    try:
+        client = connections.redis_client()
+    except connections.ConfigError as exc:
+        return {"figures": None, "problem": Problem(MISCONFIGURED, str(exc))}
+    try:
+        return {"figures": redis_info.server_summary(client), "problem": None}
+    except redis.RedisError as exc:
+        return {"figures": None, "problem": redis_errors.explain(exc, client=client)}
+
+
+def rabbit_card() -> dict:
+    try:
+        client = connections.rabbit_management()
+        return {"figures": management.overview(client), "problem": None}
+    except connections.ConfigError as exc:
+        return {"figures": None, "problem": Problem(MISCONFIGURED, str(exc))}
+    except management.ManagementError as exc:
+        return {"figures": None, "problem": exc.problem}
+
+
+def all_cards() -> dict:
+    """Both cards, asked in parallel so a slow service delays the page only once."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        redis_future = pool.submit(redis_card)
+        rabbit_future = pool.submit(rabbit_card)
+        return {"redis": redis_future.result(), "rabbit": rabbit_future.result()}

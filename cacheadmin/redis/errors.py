@@ -1,0 +1,44 @@
+"""Redis failures explained in plain words, without leaking passwords."""
+
+import redis
+
+from cacheadmin.problems import ERROR, REFUSED, TIMEOUT, UNREACHABLE, Problem
+
+
+def server_address(client: redis.Redis) -> str:
+    """host:port/db (or the socket path) of the client, never its password."""
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"{kwargs['path']} (db {kwargs.get('db', 0)})"
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+
+def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
+    where = server_address(client)
+    if isinstance(exc, redis.AuthenticationError) or "NOAUTH" in str(exc):
+        return Problem(
+            REFUSED,
+            f"Redis at {where} refused the credentials: put the right user and "
+            "password in REDIS_URL (redis://user:password@host:port/db).",
+        )
+    if isinstance(exc, redis.exceptions.NoPermissionError):
+        return Problem(
+            REFUSED,
+            f"The Redis user of REDIS_URL may not run this command at {where}: {exc}. "
+            "Its ACL needs at least +@read +info +scan.",
+        )
+    if isinstance(exc, redis.TimeoutError):
+        timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
+        return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
+    if isinstance(exc, redis.ConnectionError):
+        return Problem(
+            UNREACHABLE, f"Redis is not running or not reachable at {where}: {_reason(exc)}."
+        )
+    return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    return text or type(exc).__name__

@@ -1,0 +1,131 @@
+"""Fixtures: a private redis-server, a throwaway RabbitMQ vhost, users for each role."""
+
+import os
+import uuid
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.servers import RedisServer
+from tests.users import logged_in, make_user
+
+MANAGEMENT_URL = os.environ.get("TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/")
+RABBIT_ADMIN = (
+    os.environ.get("TEST_RABBITMQ_USER", "guest"),
+    os.environ.get("TEST_RABBITMQ_PASSWORD", "guest"),
+)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+class RabbitAdmin:
+    """The management API as the test administrator, for making and removing test objects."""
+
+    def __init__(self):
+        self.http = httpx.Client(base_url=MANAGEMENT_URL + "api/", auth=RABBIT_ADMIN, timeout=10)
+
+    def put(self, path: str, body: dict) -> None:
+        self.http.put(path, json=body).raise_for_status()
+
+    def delete(self, path: str) -> None:
+        response = self.http.delete(path)
+        if response.status_code != 404:
+            response.raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def rabbit_admin():
+    admin = RabbitAdmin()
+    yield admin
+    admin.http.close()
+
+
+@pytest.fixture(scope="session")
+def rabbit_vhost(rabbit_admin):
+    """A vhost of our own, removed with everything in it at the end."""
+    name = f"cacheadmin-test-{uuid.uuid4().hex[:10]}"
+    rabbit_admin.put(f"vhosts/{quote(name, safe='')}", {})
+    user = RABBIT_ADMIN[0]
+    rabbit_admin.put(
+        f"permissions/{quote(name, safe='')}/{user}",
+        {"configure": ".*", "write": ".*", "read": ".*"},
+    )
+    yield name
+    rabbit_admin.delete(f"vhosts/{quote(name, safe='')}")
+
+
+@pytest.fixture
+def rabbit_user(rabbit_admin):
+    """Make a broker user with the given tags; removed after the test."""
+    made = []
+
+    def make(tags: str) -> tuple[str, str]:
+        name = f"cacheadmin-test-{uuid.uuid4().hex[:8]}"
+        rabbit_admin.put(f"users/{name}", {"password": "pw", "tags": tags})
+        made.append(name)
+        return name, "pw"
+
+    yield make
+    for name in made:
+        rabbit_admin.delete(f"users/{name}")
+
+
+def management_url(user: str, password: str) -> str:
+    scheme, rest = MANAGEMENT_URL.split("://", 1)
+    return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{rest}"
+
+
+@pytest.fixture(autouse=True)
+def private_services(settings, redis_server, rabbit_vhost):
+    """Point the dashboard at the private Redis and the test vhost; start from empty."""
+    settings.REDIS_URL = redis_server.url
+    settings.REDIS_TIMEOUT = 1.0
+    settings.RABBITMQ_URL = (
+        f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{rabbit_vhost}"
+    )
+    settings.RABBITMQ_MANAGEMENT_URL = management_url(*RABBIT_ADMIN)
+    settings.RABBITMQ_TIMEOUT = 3.0
+    client = redis_server.client()
+    client.flushall()
+    client.config_resetstat()
+    yield
+    client.close()
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    client = redis_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def viewer(db, django_user_model):
+    return make_user(django_user_model, "vera-viewer", "viewer")
+
+
+@pytest.fixture
+def operator(db, django_user_model):
+    return make_user(django_user_model, "otto-operator", "operator")
+
+
+@pytest.fixture
+def nobody(db, django_user_model):
+    """Logged in, but in no role."""
+    return make_user(django_user_model, "nora-norole", None)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return logged_in(viewer)
+
+
+@pytest.fixture
+def operator_client(operator):
+    return logged_in(operator)

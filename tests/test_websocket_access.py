@@ -1,0 +1,65 @@
+"""Every websocket sits behind origin check, login and role (cacheadmin.live.stack)."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.urls import path
+
+from cacheadmin.live.stack import protected
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class WhoAmI(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        await self.accept()
+        await self.send_json({"user": self.scope["user"].get_username()})
+
+
+APP = protected([path("ws/whoami/", WhoAmI.as_asgi())])
+
+
+@database_sync_to_async
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def communicator(cookie: str | None = None, origin: str = "http://127.0.0.1:8000"):
+    headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1:8000")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(APP, "/ws/whoami/", headers=headers)
+
+
+async def test_anonymous_is_refused():
+    socket = communicator()
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
+async def test_viewer_is_let_in(viewer):
+    socket = communicator(await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert connected
+    assert await socket.receive_json_from() == {"user": viewer.username}
+    await socket.disconnect()
+
+
+async def test_user_without_role_is_refused(nobody):
+    socket = communicator(await session_cookie(nobody))
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
+async def test_foreign_origin_is_refused(viewer):
+    socket = communicator(await session_cookie(viewer), origin="http://evil.example")
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
