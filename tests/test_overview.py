@@ -23,7 +23,8 @@ def test_overview_shows_redis_figures(viewer_client, redis_client, redis_server)
     version = redis_client.info("server")["redis_version"]
     assert f'data-figure="redis-version">{version}<' in html
     assert 'data-figure="redis-hit-rate">75.0 %<' in html
-    assert "3 hits, 1 misses" in html
+    assert "3 hits, 1 miss<" in html
+    assert 'data-figure="redis-keys">2<' in html
     assert '<td>db0</td><td class="num">2</td><td class="num">1</td>' in html
 
 

@@ -8,6 +8,7 @@ def server_summary(client: redis.Redis) -> dict:
     info = client.info()
     hits = info.get("keyspace_hits", 0)
     misses = info.get("keyspace_misses", 0)
+    databases = keyspace(info)
     return {
         "version": info.get("redis_version"),
         "mode": info.get("redis_mode", "standalone"),
@@ -23,7 +24,8 @@ def server_summary(client: redis.Redis) -> dict:
         "ops_per_sec": info.get("instantaneous_ops_per_sec", 0),
         "expired_keys": info.get("expired_keys", 0),
         "evicted_keys": info.get("evicted_keys", 0),
-        "keyspace": keyspace(info),
+        "keyspace": databases,
+        "total_keys": sum(db["keys"] for db in databases),
         "hits": hits,
         "misses": misses,
         "hit_rate": hit_rate(hits, misses),
