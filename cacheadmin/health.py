@@ -4,6 +4,7 @@ import redis
 from django.db import DatabaseError, connection
 
 from cacheadmin import connections
+from cacheadmin.parallel import call_in_parallel
 from cacheadmin.problems import ERROR, MISCONFIGURED
 from cacheadmin.rabbit.management import ManagementError
 from cacheadmin.redis.errors import explain
@@ -44,8 +45,7 @@ def health_report() -> dict:
     """ok: all up; degraded: the dashboard serves but a service is down; down: no database."""
     problems = {
         "database": check_database(),
-        "redis": check_redis(),
-        "rabbitmq": check_rabbitmq(),
+        **call_in_parallel(redis=check_redis, rabbitmq=check_rabbitmq),
     }
     if problems["database"]:
         status = "down"

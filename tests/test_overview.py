@@ -1,6 +1,7 @@
 """The overview page: real figures, refreshing fragment, JSON, and every way a service fails."""
 
 import socket
+import time
 
 import pytest
 import redis
@@ -176,3 +177,24 @@ def test_failed_reset_is_audited_as_failed(operator_client, settings):
 def test_wrong_method_is_refused(viewer_client):
     assert viewer_client.post("/").status_code == 405
     assert viewer_client.delete("/api/overview").status_code == 405
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never says a word."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        yield silent.getsockname()[1]
+
+
+def test_both_services_silent_time_out_once_not_twice(viewer_client, settings, silent_port):
+    settings.REDIS_URL = f"redis://127.0.0.1:{silent_port}/0"
+    settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@127.0.0.1:{silent_port}/"
+    settings.REDIS_TIMEOUT = settings.RABBITMQ_TIMEOUT = 1.0
+    started = time.monotonic()
+    html = viewer_client.get("/").content.decode()
+    elapsed = time.monotonic() - started
+    assert "Redis at 127.0.0.1" in html and "did not answer within 1.0 s" in html
+    assert f"RabbitMQ at http://127.0.0.1:{silent_port}/ did not answer within 1.0 s" in html
+    assert elapsed < 1.8  # asked one after the other, it would take 2 s
