@@ -34,10 +34,10 @@ services:
 	$(PYTHON) scripts/ensure_services.py
 
 services-test:
-	$(PYTHON) scripts/ensure_services.py --browser
+	$(PYTHON) scripts/ensure_services.py --tests
 
 $(PY):
-	$(PYTHON) -m venv $(VENV) || { echo "Cannot create $(VENV): apt-get install python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot create $(VENV): apt-get install python3-venv"; exit 1; }
 
 $(VENV)/.runtime: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt

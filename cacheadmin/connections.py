@@ -4,7 +4,9 @@ A malformed URL raises ConfigError when a client is first asked for, so the page
 that needs it can say so; start-up never fails because of a service URL.
 """
 
-from functools import cache
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -18,9 +20,29 @@ class ConfigError(Exception):
     """A service URL in the settings cannot be used."""
 
 
-@cache
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def _shared(name: str, build: Callable[[], Any]) -> Any:
+    """One client per process, built by the first thread that asks for it."""
+    with _lock:
+        if name not in _clients:
+            _clients[name] = build()
+        return _clients[name]
+
+
 def redis_client() -> redis.Redis:
     """The client for the Redis server the dashboard inspects (REDIS_URL)."""
+    return _shared("redis", _build_redis)
+
+
+def rabbit_management() -> ManagementClient:
+    """The client for the RabbitMQ management HTTP API (RABBITMQ_MANAGEMENT_URL)."""
+    return _shared("rabbit_management", _build_rabbit_management)
+
+
+def _build_redis() -> redis.Redis:
     try:
         return redis.Redis.from_url(
             settings.REDIS_URL,
@@ -32,9 +54,7 @@ def redis_client() -> redis.Redis:
         raise ConfigError(f"REDIS_URL is not a valid Redis URL: {exc}") from None
 
 
-@cache
-def rabbit_management() -> ManagementClient:
-    """The client for the RabbitMQ management HTTP API (RABBITMQ_MANAGEMENT_URL)."""
+def _build_rabbit_management() -> ManagementClient:
     try:
         return ManagementClient.from_url(
             settings.RABBITMQ_MANAGEMENT_URL, timeout=settings.RABBITMQ_TIMEOUT
@@ -44,12 +64,15 @@ def rabbit_management() -> ManagementClient:
 
 
 def reset() -> None:
-    """Forget the clients, so the next call builds them from the current settings."""
-    for built in (redis_client, rabbit_management):
-        if built.cache_info().currsize:
-            client = built()
-            client.close()
-        built.cache_clear()
+    """Close and forget the clients; the next call builds them from the current settings.
+
+    Only for a change of settings (tests): a request still using a client fails.
+    """
+    with _lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.close()
 
 
 @receiver(setting_changed)

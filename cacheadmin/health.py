@@ -1,13 +1,16 @@
 """The state of the database, Redis and RabbitMQ for /healthz: no versions, no secrets."""
 
-import redis
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 
-from cacheadmin import connections
 from cacheadmin.parallel import call_in_parallel
-from cacheadmin.problems import ERROR, MISCONFIGURED
-from cacheadmin.rabbit.management import ManagementError
-from cacheadmin.redis.errors import explain
+from cacheadmin.problems import ERROR
+from cacheadmin.service_calls import call_rabbit, call_redis
+
+# /healthz is open to anyone: answer from a short-lived copy so that a flood of
+# requests costs the services one check per interval.
+CACHE_KEY = "cacheadmin:healthz"
+CACHE_SECONDS = 2
 
 
 def check_database() -> str | None:
@@ -20,29 +23,25 @@ def check_database() -> str | None:
 
 
 def check_redis() -> str | None:
-    try:
-        client = connections.redis_client()
-    except connections.ConfigError:
-        return MISCONFIGURED
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        return explain(exc, client=client).kind
-    return None
+    _, problem = call_redis(lambda client: client.ping())
+    return problem.kind if problem else None
 
 
 def check_rabbitmq() -> str | None:
-    try:
-        connections.rabbit_management().get("api/whoami")
-    except connections.ConfigError:
-        return MISCONFIGURED
-    except ManagementError as exc:
-        return exc.problem.kind
-    return None
+    _, problem = call_rabbit(lambda client: client.get("api/whoami"))
+    return problem.kind if problem else None
 
 
 def health_report() -> dict:
     """ok: all up; degraded: the dashboard serves but a service is down; down: no database."""
+    report = cache.get(CACHE_KEY)
+    if report is None:
+        report = fresh_report()
+        cache.set(CACHE_KEY, report, CACHE_SECONDS)
+    return report
+
+
+def fresh_report() -> dict:
     problems = {
         "database": check_database(),
         **call_in_parallel(redis=check_redis, rabbitmq=check_rabbitmq),

@@ -1,34 +1,19 @@
 """The figures of the overview page: one card per service, each with figures or a problem."""
 
-import redis
-
-from cacheadmin import connections
 from cacheadmin.parallel import call_in_parallel
-from cacheadmin.problems import MISCONFIGURED, Problem
 from cacheadmin.rabbit import management
-from cacheadmin.redis import errors as redis_errors
 from cacheadmin.redis import info as redis_info
+from cacheadmin.service_calls import call_rabbit, call_redis
 
 
 def redis_card() -> dict:
-    try:
-        client = connections.redis_client()
-    except connections.ConfigError as exc:
-        return {"figures": None, "problem": Problem(MISCONFIGURED, str(exc))}
-    try:
-        return {"figures": redis_info.server_summary(client), "problem": None}
-    except redis.RedisError as exc:
-        return {"figures": None, "problem": redis_errors.explain(exc, client=client)}
+    figures, problem = call_redis(redis_info.server_summary)
+    return {"figures": figures, "problem": problem}
 
 
 def rabbit_card() -> dict:
-    try:
-        client = connections.rabbit_management()
-        return {"figures": management.overview(client), "problem": None}
-    except connections.ConfigError as exc:
-        return {"figures": None, "problem": Problem(MISCONFIGURED, str(exc))}
-    except management.ManagementError as exc:
-        return {"figures": None, "problem": exc.problem}
+    figures, problem = call_rabbit(management.overview)
+    return {"figures": figures, "problem": problem}
 
 
 def all_cards() -> dict:

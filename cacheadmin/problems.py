@@ -13,3 +13,11 @@ ERROR = "error"
 class Problem:
     kind: str
     message: str
+
+
+def reason_of(exc: Exception) -> str:
+    """A short reason for a network failure: 'connection refused' or the error's text."""
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    return text or type(exc).__name__

@@ -1,5 +1,6 @@
 """Settings helpers that read the environment and fail loudly on bad values."""
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -36,8 +37,8 @@ def env_float(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number of seconds; got {raw!r}") from None
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be above zero; got {raw!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above zero; got {raw!r}")
     return value
 
 

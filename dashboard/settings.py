@@ -79,7 +79,10 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), conn_max_age=60
+        # Under ASGI every request runs in its own thread: persistent connections
+        # would pile up, so Django advises against them (conn_max_age=0).
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=0,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -122,6 +125,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the source folders: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.errors.ReporterFilter"
 
 LOGGING = {
     "version": 1,

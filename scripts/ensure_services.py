@@ -7,7 +7,8 @@ packages are installed when we are root (or have password-less sudo); otherwise
 the script says exactly what to install and stops.
 
     python3 scripts/ensure_services.py            # Redis, RabbitMQ + management
-    python3 scripts/ensure_services.py --browser  # also Chromium, for the browser tests
+    python3 scripts/ensure_services.py --tests    # also what the tests need: redis-server,
+                                                  # the test broker's management API, Chromium
 """
 
 import argparse
@@ -189,24 +190,32 @@ def start_rabbitmq(host: str, port: int) -> None:
     say(f"RabbitMQ answers on {host}:{port}")
 
 
-def ensure_browser() -> None:
-    if Path("/usr/bin/chromium").exists():
-        say("Chromium is installed")
-        return
-    apt_install(["chromium", "fonts-dejavu-core"])
+def ensure_test_tools() -> None:
+    """The tests start their own redis-server and drive Debian's Chromium."""
+    wanted = []
+    if not find("redis-server"):
+        wanted.append("redis-server")
+    if not Path("/usr/bin/chromium").exists():
+        wanted += ["chromium", "fonts-dejavu-core"]
+    if wanted:
+        apt_install(wanted)
+    say("redis-server and Chromium are installed for the tests")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--browser", action="store_true", help="also install Chromium")
+    parser.add_argument("--tests", action="store_true", help="also what the tests need")
     args = parser.parse_args()
     ensure_redis(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     ensure_rabbitmq(
         os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
         os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/"),
     )
-    if args.browser:
-        ensure_browser()
+    if args.tests:
+        # The tests make a throwaway vhost through this API, whatever RABBITMQ_URL says.
+        test_api = os.environ.get("TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/")
+        ensure_rabbitmq("amqp://127.0.0.1:5672/", test_api)
+        ensure_test_tools()
 
 
 if __name__ == "__main__":

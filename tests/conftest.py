@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from django.core.cache import cache
 
 from tests.servers import RedisServer
 from tests.users import logged_in, make_user
@@ -91,6 +92,7 @@ def private_services(settings, redis_server, rabbit_vhost):
     )
     settings.RABBITMQ_MANAGEMENT_URL = management_url(*RABBIT_ADMIN)
     settings.RABBITMQ_TIMEOUT = 3.0
+    cache.clear()
     client = redis_server.client()
     client.flushall()
     client.config_resetstat()

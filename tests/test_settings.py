@@ -21,7 +21,7 @@ def test_bad_bool_fails_loudly(monkeypatch):
         env.env_bool("DEBUG", False)
 
 
-@pytest.mark.parametrize("raw", ["soon", "0", "-1"])
+@pytest.mark.parametrize("raw", ["soon", "0", "-1", "nan", "inf"])
 def test_bad_timeout_fails_loudly(monkeypatch, raw):
     monkeypatch.setenv("REDIS_TIMEOUT", raw)
     with pytest.raises(ImproperlyConfigured, match="REDIS_TIMEOUT"):

@@ -43,6 +43,16 @@ async def test_anonymous_is_refused():
     await socket.disconnect()
 
 
+async def test_the_served_application_protects_its_websockets():
+    from dashboard.asgi import application
+
+    headers = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+    socket = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
 async def test_viewer_is_let_in(viewer):
     socket = communicator(await session_cookie(viewer))
     connected, _ = await socket.connect()

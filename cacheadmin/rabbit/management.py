@@ -5,7 +5,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from cacheadmin.problems import ERROR, MISCONFIGURED, REFUSED, TIMEOUT, UNREACHABLE, Problem
+from cacheadmin.problems import (
+    ERROR,
+    MISCONFIGURED,
+    REFUSED,
+    TIMEOUT,
+    UNREACHABLE,
+    Problem,
+    reason_of,
+)
 
 TAG_ADVICE = (
     "the management API needs a user with the 'monitoring' tag "
@@ -35,22 +43,25 @@ class ManagementClient:
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float) -> "ManagementClient":
-        """Build from http(s)://user:password@host:port/ ; credentials leave the URL."""
+        """Build from http(s)://user:password@host:port/ ; credentials leave the URL.
+
+        Error messages never repeat the URL: it holds a password.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ManagementError(
-                Problem(MISCONFIGURED, f"is not an http(s)://user:password@host:port/ URL: {url!r}")
-            )
+            raise _misconfigured("is not an http(s)://user:password@host:port/ URL")
         try:
             port = f":{parts.port}" if parts.port else ""
         except ValueError:
-            raise ManagementError(
-                Problem(MISCONFIGURED, "has a port that is not a number")
-            ) from None
-        base = urlunsplit((parts.scheme, f"{parts.hostname}{port}", parts.path or "/", "", ""))
+            raise _misconfigured("has a port that is not a number") from None
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        base = urlunsplit((parts.scheme, host + port, parts.path or "/", "", ""))
         user = unquote(parts.username or "guest")
         password = unquote(parts.password or "guest")
-        return cls(base, user, password, timeout)
+        try:
+            return cls(base, user, password, timeout)
+        except (httpx.InvalidURL, ValueError):
+            raise _misconfigured("is not a URL httpx can use") from None
 
     def get(self, path: str, params: dict | None = None) -> Any:
         """GET an API path ("api/overview") and return its JSON."""
@@ -63,8 +74,12 @@ class ManagementClient:
         except httpx.TransportError as exc:
             raise self._error(
                 UNREACHABLE,
-                f"is not reachable ({_reason(exc)}); is the rabbitmq_management plugin "
+                f"is not reachable ({reason_of(exc)}); is the rabbitmq_management plugin "
                 "enabled? (rabbitmq-plugins enable rabbitmq_management)",
+            ) from None
+        except httpx.HTTPError as exc:  # redirect loops, broken encodings, ...
+            raise self._error(
+                ERROR, f"gave an answer that cannot be read ({reason_of(exc)})"
             ) from None
         if response.status_code >= 400:
             raise self._status_error(response, path)
@@ -72,6 +87,13 @@ class ManagementClient:
             return response.json()
         except ValueError:
             raise self._error(ERROR, f"answered {path} with something that is not JSON") from None
+
+    def get_object(self, path: str, params: dict | None = None) -> dict:
+        """GET an API path whose answer must be a JSON object."""
+        data = self.get(path, params)
+        if not isinstance(data, dict):
+            raise self._error(ERROR, f"answered {path} with JSON that is not an object")
+        return data
 
     def close(self) -> None:
         self._http.close()
@@ -102,30 +124,59 @@ class ManagementClient:
 
 
 def overview(client: ManagementClient) -> dict:
-    """Version, cluster, message and object totals and rates of the broker."""
-    data = client.get("api/overview")
-    queues = data.get("queue_totals") or {}
-    objects = data.get("object_totals") or {}
-    stats = data.get("message_stats") or {}
+    """Version, cluster, message and object totals and rates of the broker.
+
+    A figure the broker does not report (statistics disabled, too few rights) is
+    None, not 0: an unknown is not an idle cluster.
+    """
+    return summarise_overview(client.get_object("api/overview"))
+
+
+def summarise_overview(data: dict) -> dict:
+    """The figures of overview() from the API's answer."""
+    queues = _section(data, "queue_totals")
+    objects = _section(data, "object_totals")
+    stats = _section(data, "message_stats")
     return {
-        "version": data.get("rabbitmq_version"),
-        "cluster_name": data.get("cluster_name"),
-        "node": data.get("node"),
-        "messages_ready": queues.get("messages_ready", 0),
-        "messages_unacknowledged": queues.get("messages_unacknowledged", 0),
-        "messages": queues.get("messages", 0),
-        "queues": objects.get("queues", 0),
-        "consumers": objects.get("consumers", 0),
-        "connections": objects.get("connections", 0),
-        "channels": objects.get("channels", 0),
+        "version": _text(data.get("rabbitmq_version")),
+        "cluster_name": _text(data.get("cluster_name")),
+        "node": _text(data.get("node")),
+        "messages_ready": _number(queues.get("messages_ready")),
+        "messages_unacknowledged": _number(queues.get("messages_unacknowledged")),
+        "messages": _number(queues.get("messages")),
+        "queues": _number(objects.get("queues")),
+        "consumers": _number(objects.get("consumers")),
+        "connections": _number(objects.get("connections")),
+        "channels": _number(objects.get("channels")),
         "publish_rate": _rate(stats, "publish"),
         "deliver_rate": _rate(stats, "deliver_get"),
         "ack_rate": _rate(stats, "ack"),
     }
 
 
-def _rate(stats: dict, name: str) -> float:
-    return (stats.get(f"{name}_details") or {}).get("rate", 0.0)
+def _section(data: dict, name: str) -> dict:
+    section = data.get(name)
+    return section if isinstance(section, dict) else {}
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _rate(stats: dict, name: str) -> float | None:
+    """A message rate; 0 when the broker has seen none of these messages yet."""
+    if not stats:
+        return None
+    details = stats.get(f"{name}_details")
+    if not isinstance(details, dict):
+        return 0.0
+    return _number(details.get("rate"))
 
 
 def _api_reason(response: httpx.Response) -> str:
@@ -138,6 +189,5 @@ def _api_reason(response: httpx.Response) -> str:
     return response.reason_phrase
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return "connection refused" if "refused" in text.lower() else (text or type(exc).__name__)
+def _misconfigured(text: str) -> ManagementError:
+    return ManagementError(Problem(MISCONFIGURED, text))

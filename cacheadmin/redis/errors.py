@@ -2,7 +2,7 @@
 
 import redis
 
-from cacheadmin.problems import ERROR, REFUSED, TIMEOUT, UNREACHABLE, Problem
+from cacheadmin.problems import ERROR, REFUSED, TIMEOUT, UNREACHABLE, Problem, reason_of
 
 
 def server_address(client: redis.Redis) -> str:
@@ -25,20 +25,13 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
         return Problem(
             REFUSED,
             f"The Redis user of REDIS_URL may not run this command at {where}: {exc}. "
-            "Its ACL needs at least +@read +info +scan.",
+            "Its ACL needs at least +@read +info +scan +client|setname.",
         )
     if isinstance(exc, redis.TimeoutError):
         timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
     if isinstance(exc, redis.ConnectionError):
         return Problem(
-            UNREACHABLE, f"Redis is not running or not reachable at {where}: {_reason(exc)}."
+            UNREACHABLE, f"Redis is not running or not reachable at {where}: {reason_of(exc)}."
         )
     return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    if "refused" in text.lower():
-        return "connection refused"
-    return text or type(exc).__name__

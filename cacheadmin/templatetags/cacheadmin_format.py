@@ -58,3 +58,13 @@ PROBLEM_TITLES = {
 @register.filter
 def problem_title(kind: str) -> str:
     return PROBLEM_TITLES.get(kind, "Problem")
+
+
+@register.filter
+def figure(value: int | float | None) -> str:
+    """A count with thousands separators; a dash when the service did not report it."""
+    if value is None or isinstance(value, bool):
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"

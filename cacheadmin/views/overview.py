@@ -2,19 +2,17 @@
 
 import dataclasses
 
-import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cacheadmin import connections
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
 from cacheadmin.models import AuditEntry
 from cacheadmin.overview import all_cards, redis_card
-from cacheadmin.redis import errors as redis_errors
 from cacheadmin.redis import info as redis_info
+from cacheadmin.service_calls import call_redis
 
 
 @require_GET
@@ -36,28 +34,18 @@ def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     """CONFIG RESETSTAT, after a confirmation page: hit rate and counters start from zero."""
     if request.method == "GET":
         return render(request, "overview/reset_stats.html", {"card": redis_card()})
-    target = "CONFIG RESETSTAT"
-    try:
-        client = connections.redis_client()
-        redis_info.reset_statistics(client)
-    except connections.ConfigError as exc:
-        return _reset_failed(request, target, str(exc))
-    except redis.RedisError as exc:
-        return _reset_failed(request, target, redis_errors.explain(exc, client=client).message)
-    audit_record(user=request.user, action="redis.reset_stats", target=target)
-    return redirect("overview")
-
-
-def _reset_failed(request: HttpRequest, target: str, message: str) -> HttpResponse:
+    _, problem = call_redis(redis_info.reset_statistics)
     audit_record(
         user=request.user,
         action="redis.reset_stats",
-        target=target,
-        outcome=AuditEntry.Outcome.FAILED,
-        error=message,
+        target="CONFIG RESETSTAT",
+        outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
+        error=problem.message if problem else "",
     )
-    context = {"card": redis_card(), "error": message}
-    return render(request, "overview/reset_stats.html", context, status=503)
+    if problem:
+        context = {"card": redis_card(), "error": problem.message}
+        return render(request, "overview/reset_stats.html", context, status=503)
+    return redirect("overview")
 
 
 def _card_json(card: dict) -> dict:

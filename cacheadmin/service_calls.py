@@ -1,0 +1,40 @@
+"""Call Redis or RabbitMQ and turn every failure into a Problem, never an exception.
+
+Views and the health check go through here, so a service that is down, slow,
+misconfigured or refusing us is described the same way everywhere.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis
+
+from cacheadmin import connections
+from cacheadmin.problems import MISCONFIGURED, Problem
+from cacheadmin.rabbit.management import ManagementClient, ManagementError
+from cacheadmin.redis import errors as redis_errors
+
+T = TypeVar("T")
+Outcome = tuple[T | None, Problem | None]
+
+
+def call_redis(question: Callable[[redis.Redis], T]) -> Outcome:
+    """(answer, None), or (None, problem) when REDIS_URL is bad or Redis fails."""
+    try:
+        client = connections.redis_client()
+    except connections.ConfigError as exc:
+        return None, Problem(MISCONFIGURED, str(exc))
+    try:
+        return question(client), None
+    except redis.RedisError as exc:
+        return None, redis_errors.explain(exc, client=client)
+
+
+def call_rabbit(question: Callable[[ManagementClient], T]) -> Outcome:
+    """(answer, None), or (None, problem) when the management API cannot be used."""
+    try:
+        return question(connections.rabbit_management()), None
+    except connections.ConfigError as exc:
+        return None, Problem(MISCONFIGURED, str(exc))
+    except ManagementError as exc:
+        return None, exc.problem
