@@ -155,9 +155,18 @@ def test_a_management_answer_of_the_wrong_shape_is_an_error(settings):
         client.get_object("api/vhosts")  # a list
 
 
+def test_idle_broker_reports_zero(rabbit_admin):
+    answer = rabbit_admin.http.get("overview").json()
+    answer["queue_totals"] = answer["message_stats"] = {}  # as a broker with no queues says
+    figures = management.summarise_overview(answer)
+    assert (figures["messages_ready"], figures["publish_rate"]) == (0, 0.0)
+
+
 def test_figures_the_broker_does_not_report_are_unknown_not_zero(viewer):
-    figures = management.summarise_overview({"queue_totals": None, "object_totals": {}})
+    answer = {"queue_totals": None, "object_totals": {}, "disable_stats": True}
+    figures = management.summarise_overview(answer)
     assert figures["queues"] is None and figures["publish_rate"] is None
+    assert figures["messages_ready"] is None
     html = render_to_string(
         "overview/partials/rabbit_card.html", {"card": {"figures": figures, "problem": None}}
     )

@@ -126,8 +126,9 @@ class ManagementClient:
 def overview(client: ManagementClient) -> dict:
     """Version, cluster, message and object totals and rates of the broker.
 
-    A figure the broker does not report (statistics disabled, too few rights) is
-    None, not 0: an unknown is not an idle cluster.
+    A figure the broker cannot report (statistics disabled, too few rights) is
+    None, not 0: an unknown is not an idle cluster. With statistics on, a missing
+    total or rate means none yet (no queues, no traffic), as the management UI shows it.
     """
     return summarise_overview(client.get_object("api/overview"))
 
@@ -136,14 +137,15 @@ def summarise_overview(data: dict) -> dict:
     """The figures of overview() from the API's answer."""
     queues = _section(data, "queue_totals")
     objects = _section(data, "object_totals")
-    stats = _section(data, "message_stats")
+    stats = _section(data, "message_stats") if data.get("disable_stats") is not True else None
+    none_yet = 0 if stats is not None else None
     return {
         "version": _text(data.get("rabbitmq_version")),
         "cluster_name": _text(data.get("cluster_name")),
         "node": _text(data.get("node")),
-        "messages_ready": _number(queues.get("messages_ready")),
-        "messages_unacknowledged": _number(queues.get("messages_unacknowledged")),
-        "messages": _number(queues.get("messages")),
+        "messages_ready": _number(queues.get("messages_ready", none_yet)),
+        "messages_unacknowledged": _number(queues.get("messages_unacknowledged", none_yet)),
+        "messages": _number(queues.get("messages", none_yet)),
         "queues": _number(objects.get("queues")),
         "consumers": _number(objects.get("consumers")),
         "connections": _number(objects.get("connections")),
@@ -169,9 +171,9 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _rate(stats: dict, name: str) -> float | None:
+def _rate(stats: dict | None, name: str) -> float | None:
     """A message rate; 0 when the broker has seen none of these messages yet."""
-    if not stats:
+    if stats is None:
         return None
     details = stats.get(f"{name}_details")
     if not isinstance(details, dict):
