@@ -32,9 +32,10 @@ def _shared(name: str, build: Callable[[], Any]) -> Any:
         return _clients[name]
 
 
-def redis_client() -> redis.Redis:
-    """The client for the Redis server the dashboard inspects (REDIS_URL)."""
-    return _shared("redis", _build_redis)
+def redis_client(db: int | None = None) -> redis.Redis:
+    """The client for the Redis server the dashboard inspects (REDIS_URL), on a database
+    (default: the one REDIS_URL names)."""
+    return _shared(f"redis:{db}", lambda: _build_redis(db))
 
 
 def rabbit_management() -> ManagementClient:
@@ -42,9 +43,9 @@ def rabbit_management() -> ManagementClient:
     return _shared("rabbit_management", _build_rabbit_management)
 
 
-def _build_redis() -> redis.Redis:
+def _build_redis(db: int | None) -> redis.Redis:
     try:
-        return redis.Redis.from_url(
+        pool = redis.ConnectionPool.from_url(
             settings.REDIS_URL,
             socket_timeout=settings.REDIS_TIMEOUT,
             socket_connect_timeout=settings.REDIS_TIMEOUT,
@@ -52,6 +53,9 @@ def _build_redis() -> redis.Redis:
         )
     except ValueError as exc:
         raise ConfigError(f"REDIS_URL is not a valid Redis URL: {exc}") from None
+    if db is not None:
+        pool.connection_kwargs["db"] = db
+    return redis.Redis(connection_pool=pool)
 
 
 def _build_rabbit_management() -> ManagementClient:

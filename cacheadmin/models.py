@@ -1,5 +1,7 @@
 """The dashboard's own records."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -46,3 +48,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.outcome}"
+
+
+class NamespaceScan(models.Model):
+    """A full scan of a keyspace's namespaces, advanced step by step while someone watches."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        STOPPED = "stopped", "stopped"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    db = models.PositiveIntegerField(null=True, blank=True)
+    prefix = models.BinaryField(default=b"")
+    delimiter = models.BinaryField(default=b":")
+    cursor = models.CharField(max_length=20, default="0")  # SCAN cursors reach 2**64
+    examined = models.BigIntegerField(default=0)
+    keys = models.BigIntegerField(default=0)
+    groups = models.JSONField(default=dict)  # base64 group -> [keys, memory bytes]
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"namespace scan {self.id} ({self.status})"

@@ -18,10 +18,10 @@ T = TypeVar("T")
 Outcome = tuple[T | None, Problem | None]
 
 
-def call_redis(question: Callable[[redis.Redis], T]) -> Outcome:
+def call_redis(question: Callable[[redis.Redis], T], *, db: int | None = None) -> Outcome:
     """(answer, None), or (None, problem) when REDIS_URL is bad or Redis fails."""
     try:
-        client = connections.redis_client()
+        client = connections.redis_client(db)
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     try:

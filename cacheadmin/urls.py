@@ -1,12 +1,33 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
-from cacheadmin.views import audit, health, overview
+from cacheadmin.converters import KeyConverter
+from cacheadmin.views import audit, health, keys, namespaces, overview
+
+register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("redis/reset-stats/", overview.redis_reset_stats, name="redis_reset_stats"),
     path("audit/", audit.audit_list, name="audit"),
+    path("keys/", keys.key_list, name="keys"),
+    path("keys/namespaces/", namespaces.namespace_sample, name="namespaces"),
+    path("keys/namespaces/scans/", namespaces.namespace_scan_start, name="namespace_scan_start"),
+    path("keys/namespaces/scans/<uuid:scan_id>/", namespaces.namespace_scan, name="namespace_scan"),
+    path(
+        "keys/namespaces/scans/<uuid:scan_id>/step",
+        namespaces.namespace_scan_step,
+        name="namespace_scan_step",
+    ),
+    path(
+        "keys/namespaces/scans/<uuid:scan_id>/stop",
+        namespaces.namespace_scan_stop,
+        name="namespace_scan_stop",
+    ),
+    path("keys/k/<key:encoded>", keys.key_detail, name="key_detail"),
+    path("keys/delete/<key:encoded>", keys.key_delete, name="key_delete"),
+    path("keys/ttl/<key:encoded>", keys.key_set_ttl, name="key_set_ttl"),
+    path("keys/persist/<key:encoded>", keys.key_remove_ttl, name="key_remove_ttl"),
     path("healthz", health.healthz, name="healthz"),
     path("api/overview", overview.overview_api, name="api_overview"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

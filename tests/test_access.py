@@ -12,7 +12,14 @@ from tests.users import PASSWORD, logged_in
 
 # The only views open without login: the health check and the login pages.
 OPEN_VIEWS = {"healthz", "login", "admin:login"}
-SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x/y", "uuid": str(uuid.uuid4())}
+SAMPLES = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x/y",
+    "uuid": str(uuid.uuid4()),
+    "key": "a2V5",
+}
 
 
 def sample_regex(regex: str) -> str:

@@ -2,6 +2,9 @@
 
 from django import template
 
+from cacheadmin.redis import presentation
+from cacheadmin.redis.keycodec import display_key, encode_key, glob_escape, to_typed
+
 register = template.Library()
 
 UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
@@ -68,3 +71,72 @@ def figure(value: int | float | None) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
+
+
+@register.filter
+def show_key(raw: bytes) -> str:
+    """The key as escaped text (autoescaping then makes it safe for HTML)."""
+    return display_key(raw)
+
+
+@register.filter
+def key_b64(raw: bytes) -> str:
+    return encode_key(raw)
+
+
+@register.filter
+def ttl(milliseconds: int | None) -> str:
+    """'no TTL', 'gone', or the time left: '3 h 20 min', '850 ms'."""
+    if milliseconds is None:
+        return "–"
+    if milliseconds == -1:
+        return "no TTL"
+    if milliseconds < 0:
+        return "gone"
+    return ms_duration(milliseconds)
+
+
+@register.filter
+def show_value(raw: bytes | str | int | float) -> str:
+    if isinstance(raw, bytes):
+        return presentation.preview(raw)
+    return str(raw)
+
+
+@register.filter
+def as_text(raw: bytes) -> str:
+    return presentation.as_text(raw)
+
+
+@register.filter
+def hexdump(raw: bytes) -> str:
+    return presentation.hexdump(raw)
+
+
+@register.filter
+def pretty_json(raw: bytes) -> str | None:
+    return presentation.pretty_json(raw)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """This page's query string with some parameters changed ('' or None removes one)."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        if value in ("", None):
+            query.pop(name, None)
+        else:
+            query[name] = str(value)
+    return "?" + query.urlencode()
+
+
+@register.filter
+def typed(raw: bytes) -> str:
+    """The bytes as a user would type them in a form (\\xNN for raw bytes)."""
+    return to_typed(raw)
+
+
+@register.filter
+def prefix_glob(raw: bytes) -> str:
+    """A pattern, as typed, for every key starting with these bytes."""
+    return to_typed(glob_escape(raw) + b"*")
