@@ -75,3 +75,22 @@ class NamespaceScan(models.Model):
 
     def __str__(self) -> str:
         return f"namespace scan {self.id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A personal token for scripts; only its SHA-256 is kept. It acts as its owner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)  # the first characters, to tell tokens apart
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"

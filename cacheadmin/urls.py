@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from cacheadmin.converters import KeyConverter
-from cacheadmin.views import audit, health, keys, namespaces, overview
+from cacheadmin.views import account, api_keys, audit, health, keys, namespaces, overview
 
 register_converter(KeyConverter, "key")
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("keys/persist/<key:encoded>", keys.key_remove_ttl, name="key_remove_ttl"),
     path("healthz", health.healthz, name="healthz"),
     path("api/overview", overview.overview_api, name="api_overview"),
+    path("api/keys", api_keys.api_keys, name="api_keys"),
+    path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
+    path("accounts/profile/", account.profile, name="profile"),
+    path("accounts/tokens/", account.token_create_view, name="token_create"),
+    path("accounts/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token_revoke"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
