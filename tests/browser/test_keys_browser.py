@@ -1,0 +1,57 @@
+"""A person browses hostile keys, opens one, deletes it; nothing they contain runs."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.redis.test_keys import fill
+from tests.users import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+IMG = b'"><img src=x onerror="window.__pwned=1">'
+SCRIPT = b"<script>window.__pwned=2</script>"
+BINARY = b"\xff\xfe\x00 new\nline?#%"
+
+
+def test_hostile_keys_are_text_and_can_be_deleted(page, live_server, operator, redis_client):
+    for key in (IMG, SCRIPT, BINARY):
+        redis_client.set(key, b'<img src=y onerror="window.__pwned=3">')
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, live_server, operator.username, PASSWORD)
+
+    page.goto(live_server.url + "/keys/")
+    expect(page.locator("td.key a")).to_have_count(3)
+    expect(page.get_by_text(IMG.decode(), exact=True)).to_be_visible()
+    expect(page.get_by_text(SCRIPT.decode(), exact=True)).to_be_visible()
+    expect(page.get_by_text("\\xff\\xfe\\u0000 new\\nline?#%", exact=True)).to_be_visible()
+
+    page.get_by_text(IMG.decode(), exact=True).click()
+    expect(page.locator("h1 code")).to_have_text(IMG.decode())
+    expect(page.locator("pre.value")).to_have_text('<img src=y onerror="window.__pwned=3">')
+    page.get_by_role("button", name="Delete…").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.locator(".message")).to_contain_text("Deleted")
+    expect(page.locator("td.key a")).to_have_count(2)
+    assert redis_client.exists(IMG) == 0
+
+    page.get_by_text("\\xff\\xfe\\u0000 new\\nline?#%", exact=True).click()
+    expect(page.locator("[data-figure=size]")).to_have_text("38")
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []
+
+
+def test_continue_appends_the_next_page(page, live_server, viewer, redis_client):
+    fill(redis_client, 120)
+    log_in(page, live_server, viewer.username, PASSWORD)
+    page.goto(live_server.url + "/keys/?count=50")
+    first = page.locator("tr.key-row").count()
+    assert 50 <= first < 120
+    while page.get_by_role("link", name="Continue").count():
+        page.get_by_role("link", name="Continue").click()
+        expect(page.locator(".scan-state").last).to_be_visible()
+        page.wait_for_load_state("networkidle")
+    expect(page.locator("tr.key-row")).to_have_count(120)
+    expect(page.locator(".scan-state")).to_contain_text("That is all.")
+    assert page.url.endswith("/keys/?count=50")  # rows were appended in place
