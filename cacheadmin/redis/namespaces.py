@@ -60,11 +60,16 @@ class Tally:
         return sorted(rows, key=lambda row: (-row["keys"], row["group"]))
 
 
-def scan_step(client: redis.Redis, tally: Tally, *, max_seconds: float) -> Tally:
-    """Advance the tally by SCAN calls and one memory pipeline per call, for up to max_seconds."""
+def scan_step(
+    client: redis.Redis, tally: Tally, *, max_seconds: float, max_keys: int | None = None
+) -> Tally:
+    """Advance the tally by SCAN calls and one memory pipeline per call, for up to
+    max_seconds or until it has counted max_keys keys."""
     match = glob_escape(tally.prefix) + b"*"
     started = time.monotonic()
     while not tally.done and time.monotonic() - started < max_seconds:
+        if max_keys is not None and tally.keys >= max_keys:
+            break
         tally.cursor, keys = client.scan(cursor=tally.cursor, match=match, count=SCAN_HINT)
         tally.examined += SCAN_HINT
         tally.done = tally.cursor == 0
@@ -84,10 +89,5 @@ def sample(
 ) -> tuple[Tally, int]:
     """A tally of about `size` keys, and the database size to scale it by."""
     tally = Tally(prefix=prefix, delimiter=delimiter)
-    started = time.monotonic()
-    while not tally.done and tally.keys < size:
-        left = max_seconds - (time.monotonic() - started)
-        if left <= 0:
-            break
-        scan_step(client, tally, max_seconds=min(left, 0.05))
+    scan_step(client, tally, max_seconds=max_seconds, max_keys=size)
     return tally, client.dbsize()

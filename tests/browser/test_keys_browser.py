@@ -55,3 +55,15 @@ def test_continue_appends_the_next_page(page, live_server, viewer, redis_client)
     expect(page.locator("tr.key-row")).to_have_count(120)
     expect(page.locator(".scan-state")).to_contain_text("That is all.")
     assert page.url.endswith("/keys/?count=50")  # rows were appended in place
+
+
+def test_full_namespace_scan_advances_in_the_page(page, live_server, viewer, redis_client):
+    fill(redis_client, 3000, "user")
+    fill(redis_client, 20, "cart")
+    log_in(page, live_server, viewer.username, PASSWORD)
+    page.goto(live_server.url + "/keys/namespaces/?sample=100")
+    expect(page.locator("[data-figure=sample]")).to_contain_text("Estimated from a sample")
+    page.get_by_role("button", name="Count them all (full scan)…").click()
+    expect(page.locator("[data-figure=scan-status] .badge")).to_have_text("done", timeout=15_000)
+    expect(page.locator("[data-figure=scan-status]")).to_contain_text("3,020 keys counted")
+    expect(page.get_by_role("row", name="user: 3,000")).to_be_visible()
