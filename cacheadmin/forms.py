@@ -24,35 +24,45 @@ MAX_CURSOR = 2**64 - 1
 # Deeply nested wildcards once made Redis' glob matching hang (CVE-2022-36021):
 # bound them for servers that are not patched.
 MAX_STARS = 16
+# [0-9] and \Z, not \d and $: those also take other scripts' digits and a final newline.
+CURSOR = r"\A[0-9]{1,20}\Z"
+STREAM_ID = r"\A[0-9]{1,20}(-[0-9]{1,20})?\Z"
+
+
+def glob_pattern(text: str) -> bytes:
+    """A glob as typed (\\xNN for raw bytes), within what any Redis matches quickly."""
+    pattern = parse_typed(text or "*")
+    if pattern.count(b"*") > MAX_STARS:
+        raise forms.ValidationError(f"Use at most {MAX_STARS} * in a pattern.")
+    return pattern
+
+
+def scan_cursor(text: str) -> int:
+    cursor = int(text or 0)
+    if cursor > MAX_CURSOR:
+        raise forms.ValidationError("This cursor is larger than any SCAN cursor.")
+    return cursor
 
 
 class KeyBrowseForm(forms.Form):
     """The key browser's query: what to SCAN for, from where, how many."""
 
-    match = forms.CharField(
-        required=False, max_length=512, strip=False, label="Pattern", empty_value="*"
-    )
+    match = forms.CharField(required=False, max_length=512, strip=False, label="Pattern")
     type = forms.ChoiceField(
         required=False, choices=[("", "any type"), *((kind, kind) for kind in TYPES)]
     )
     db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
     cursor = forms.RegexField(
-        required=False, regex=r"^\d{1,20}$", error_messages={"invalid": "A cursor is a number."}
+        required=False, regex=CURSOR, error_messages={"invalid": "A cursor is a number."}
     )
     count = forms.IntegerField(required=False, min_value=1, max_value=1000, label="Page size")
     scanned = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_match(self) -> bytes:
-        pattern = parse_typed(self.cleaned_data["match"] or "*")
-        if pattern.count(b"*") > MAX_STARS:
-            raise forms.ValidationError(f"Use at most {MAX_STARS} * in a pattern.")
-        return pattern
+        return glob_pattern(self.cleaned_data["match"])
 
     def clean_cursor(self) -> int:
-        cursor = int(self.cleaned_data["cursor"] or 0)
-        if cursor > MAX_CURSOR:
-            raise forms.ValidationError("This cursor is larger than any SCAN cursor.")
-        return cursor
+        return scan_cursor(self.cleaned_data["cursor"])
 
     def clean_count(self) -> int:
         return self.cleaned_data["count"] or DEFAULT_PAGE_SIZE
@@ -65,7 +75,7 @@ class KeyBrowseForm(forms.Form):
         return {name: data[name] for name in ("match", "cursor", "count")} | {"type_": data["type"]}
 
 
-SCORE_BOUND = r"^\(?(-inf|\+inf|inf|[-+]?\d+(\.\d+)?([eE][-+]?\d+)?)$"
+SCORE_BOUND = r"\A\(?(-inf|\+inf|inf|[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)\Z"
 
 
 class ValueQueryForm(forms.Form):
@@ -76,8 +86,8 @@ class ValueQueryForm(forms.Form):
         required=False, choices=[("text", "text"), ("json", "JSON"), ("hex", "hex")]
     )
     bytes = forms.IntegerField(required=False, min_value=16, max_value=MAX_PREVIEW_BYTES)
-    cursor = forms.RegexField(required=False, regex=r"^\d{1,20}$")
-    match = forms.CharField(required=False, max_length=256, strip=False, empty_value="*")
+    cursor = forms.RegexField(required=False, regex=CURSOR)
+    match = forms.CharField(required=False, max_length=256, strip=False)
     offset = forms.IntegerField(required=False, min_value=0, max_value=2**62)
     count = forms.IntegerField(required=False, min_value=1, max_value=500)
     end = forms.ChoiceField(required=False, choices=[("head", "head"), ("tail", "tail")])
@@ -85,12 +95,12 @@ class ValueQueryForm(forms.Form):
     order = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
     low = forms.RegexField(required=False, regex=SCORE_BOUND, max_length=40)
     high = forms.RegexField(required=False, regex=SCORE_BOUND, max_length=40)
-    after = forms.RegexField(required=False, regex=r"^\d{1,20}(-\d{1,20})?$")
+    after = forms.RegexField(required=False, regex=STREAM_ID)
 
     DEFAULTS = {
         "view": "text",
         "bytes": 4096,
-        "cursor": "0",
+        "cursor": 0,
         "offset": 0,
         "count": 50,
         "end": "head",
@@ -105,10 +115,20 @@ class ValueQueryForm(forms.Form):
         for name, default in self.DEFAULTS.items():
             if data.get(name) in (None, ""):
                 data[name] = default
-        data["cursor"] = int(data["cursor"])
-        data["match"] = parse_typed(data.get("match") or "*")
         data["after"] = data.get("after") or None
         return data
+
+    def clean_cursor(self) -> int:
+        return scan_cursor(self.cleaned_data["cursor"])
+
+    def clean_match(self) -> bytes:
+        return glob_pattern(self.cleaned_data["match"])
+
+    def clean_after(self) -> str:
+        after = self.cleaned_data["after"]
+        if after and any(int(part) > MAX_CURSOR for part in after.split("-")):
+            raise forms.ValidationError("A stream ID is two numbers below 2**64.")
+        return after
 
 
 class TtlForm(forms.Form):

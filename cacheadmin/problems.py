@@ -21,3 +21,9 @@ def reason_of(exc: Exception) -> str:
     if "refused" in text.lower():
         return "connection refused"
     return text or type(exc).__name__
+
+
+def http_status(problem: Problem) -> int:
+    """An error Redis or RabbitMQ gave to this request (a database out of range) is the
+    caller's: 400. A service down, slow, refusing us or misconfigured is ours: 503."""
+    return 400 if problem.kind == ERROR else 503

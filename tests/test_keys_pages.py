@@ -8,6 +8,7 @@ from django.test import Client
 from cacheadmin.models import AuditEntry
 from cacheadmin.redis.keycodec import encode_key
 from tests.redis.test_keys import fill
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +227,89 @@ def test_mutations_need_post_and_csrf(operator, redis_client):
     assert client.get(url).status_code == 405
     assert client.post(url, {"confirmed": "yes"}).status_code == 403
     assert redis_client.exists("k") == 1
+
+
+def test_huge_elements_travel_cut(viewer_client, redis_client):
+    big = b"x" * (3 * 1024 * 1024)
+    redis_client.rpush("big-list", big, big, b"small")
+    redis_client.hset("big-hash", mapping={"f": big})
+    for key in (b"big-list", b"big-hash"):
+        response = viewer_client.get(detail_url(key))
+        assert response.status_code == 200 and len(response.content) < 50_000
+        assert "… (3,145,728 bytes)" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["cursor=99999999999999999999", "after=%D9%A1", "low=1%0A", "cursor=%D9%A1", "count=0"],
+)
+def test_bad_viewer_input_is_a_400(viewer_client, redis_client, query):
+    redis_client.xadd("s", {"a": "b"})
+    response = viewer_client.get(f"{detail_url(b's')}?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("db", ["²", "-1", "1e3", "4096"])
+def test_bad_database_in_a_post_is_a_400(operator_client, redis_client, db):
+    redis_client.set("k", "v")
+    response = operator_client.post(
+        f"/keys/delete/{encode_key(b'k')}", {"db": db, "confirmed": "yes"}
+    )
+    assert response.status_code == 400
+    assert redis_client.exists("k") == 1
+
+
+def test_the_database_is_carried_from_list_to_delete(operator_client, redis_server):
+    import redis as redis_py
+
+    db0, db1 = (redis_py.Redis(port=redis_server.port, db=n) for n in (0, 1))
+    db0.set("twin", "zero")
+    db1.set("twin", "one")
+    listing = operator_client.get("/keys/?db=1").content.decode()
+    link = re.search(r'href="(/keys/k/[^"]+)"', listing).group(1).replace("&amp;", "&")
+    assert link.endswith("?db=1")
+    detail = operator_client.get(link).content.decode()
+    assert '<input type="hidden" name="db" value="1">' in detail
+    confirm = operator_client.post(f"/keys/delete/{encode_key(b'twin')}", {"db": "1"})
+    assert '<input type="hidden" name="db" value="1">' in confirm.content.decode()
+    operator_client.post(f"/keys/delete/{encode_key(b'twin')}", {"db": "1", "confirmed": "yes"})
+    assert (db0.get("twin"), db1.exists("twin")) == (b"zero", 0)
+    db1.close()
+    db0.close()
+
+
+def test_hostile_elements_in_every_viewer_are_escaped(viewer_client, redis_client):
+    evil = b'"><img src=x onerror=alert(1)><script>alert(2)</script>\xff'
+    redis_client.hset("h", evil, evil)
+    redis_client.rpush("l", evil)
+    redis_client.sadd("s", evil)
+    redis_client.zadd("z", {evil: 1})
+    redis_client.xadd("x", {evil: evil})
+    for key in (b"h", b"l", b"s", b"z", b"x"):
+        html = viewer_client.get(detail_url(key)).content.decode()
+        assert "<img src=x" not in html and "<script>alert" not in html, key
+        assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in html, key
+        assert "\\xff" in html, key
+
+
+def test_a_vanished_key_is_a_gone_row(rf, viewer):
+    from django.template.loader import render_to_string
+
+    from cacheadmin.redis.keys import KeyInfo, KeyPage
+
+    gone = KeyInfo(b"was-here", "none", -2, None, None, "")
+    page = KeyPage([gone], cursor=0, calls=1, examined=100, out_of_budget=False, dbsize=5)
+    request = rf.get("/keys/")
+    request.user = viewer
+    context = {"page": page, "scanned": 100}
+    html = render_to_string("keys/partials/rows.html", context, request=request)
+    assert "gone: deleted or expired since the scan" in html
+    assert 'class="key-row gone"' in html
+
+
+def test_a_failure_while_continuing_is_told_in_the_row(viewer_client, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = viewer_client.get("/keys/?cursor=5", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<tr id="more"') and "Unreachable" in html and "Retry" in html

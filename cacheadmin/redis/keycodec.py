@@ -48,11 +48,6 @@ def display_key(raw: bytes) -> str:
     return "".join(pieces)
 
 
-def is_plain(raw: bytes) -> bool:
-    """True when display_key shows the bytes as they are."""
-    return display_key(raw) == raw.decode("utf-8", errors="replace")
-
-
 def parse_typed(text: str) -> bytes:
     """What a user typed, as bytes: UTF-8, with \\xNN standing for one raw byte."""
     return TYPED_BYTE.sub(lambda match: bytes([int(match.group(1), 16)]), text.encode("utf-8"))

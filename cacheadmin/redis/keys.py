@@ -6,6 +6,7 @@ Never KEYS, never a round trip per key.
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -92,25 +93,47 @@ def scan_page(
 ) -> ScanPage:
     """SCAN from cursor until count keys are found, the keyspace ends, or the budget is spent.
 
-    A page may hold a few more than count keys: every key SCAN returned is kept, as
-    the cursor cannot resume inside a batch. When a pattern is sparse, each call is
-    asked to look at more keys (COUNT doubles, up to MAX_SCAN_HINT).
+    A pattern without a wildcard names one key: it is looked up, not scanned for.
     """
     if not is_glob(match):
         return ScanPage([UNESCAPE.sub(rb"\1", match)], 0, 0, 0, False, exact=True)
-    keys: list[bytes] = []
-    calls = examined = 0
-    hint = count
+
+    def scan(at: int, hint: int) -> tuple[int, list]:
+        return client.scan(cursor=at, match=match, count=hint, _type=type_)
+
+    found = scan_until(
+        scan, cursor=cursor, count=count, max_calls=max_calls, max_seconds=max_seconds
+    )
+    return ScanPage(*found)
+
+
+def scan_until(
+    scan: Callable[[int, int], tuple[int, list]],
+    *,
+    cursor: int,
+    count: int,
+    max_calls: int,
+    max_seconds: float,
+) -> tuple[list, int, int, int, bool]:
+    """Call scan(cursor, hint) until count items, the end (cursor 0), or the budget.
+
+    Returns (items, cursor, calls, examined, out_of_budget). Every item a call
+    returned is kept, since a cursor cannot resume inside a batch, so there may be a
+    few more than count. While matches are rare the hint (COUNT) doubles, up to
+    MAX_SCAN_HINT. examined is the sum of the hints: about how many entries were looked at.
+    """
+    items: list = []
+    hint, calls, examined = count, 0, 0
     started = time.monotonic()
     while True:
-        cursor, batch = client.scan(cursor=cursor, match=match, count=hint, _type=type_)
+        cursor, batch = scan(cursor, hint)
         calls += 1
         examined += hint
-        keys.extend(batch)
-        if cursor == 0 or len(keys) >= count:
-            return ScanPage(keys, cursor, calls, examined, False)
+        items.extend(batch)
+        if cursor == 0 or len(items) >= count:
+            return items, cursor, calls, examined, False
         if calls >= max_calls or time.monotonic() - started >= max_seconds:
-            return ScanPage(keys, cursor, calls, examined, True)
+            return items, cursor, calls, examined, True
         if len(batch) < hint // 2:
             hint = min(hint * 2, MAX_SCAN_HINT)
 
@@ -177,3 +200,11 @@ def set_ttl(client: redis.Redis, key: bytes, seconds: int) -> bool:
 def remove_ttl(client: redis.Redis, key: bytes) -> bool:
     """PERSIST. False when the key was gone or had no TTL."""
     return bool(client.persist(key))
+
+
+def key_summary(client: redis.Redis, key: bytes) -> tuple[KeyInfo, dict]:
+    """One key's metadata and its idle time or LFU frequency, read first, since
+    describing a key counts as an access."""
+    access = access_figures(client, key)
+    (info,), _ = describe_keys(client, [key])
+    return info, access

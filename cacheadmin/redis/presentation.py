@@ -9,6 +9,12 @@ KEEP = {"\n", "\t"}
 
 def as_text(raw: bytes) -> str:
     """The bytes as text with line breaks kept; everything else invisible is escaped."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # the common case, without a look at each character
     return "".join(
         char if char in KEEP else display_key(char.encode("utf-8", errors="surrogateescape"))
         for char in raw.decode("utf-8", errors="surrogateescape")
@@ -35,6 +41,8 @@ def hexdump(raw: bytes, width: int = 16) -> str:
 
 
 def preview(raw: bytes, limit: int = 200) -> str:
-    """One item of a collection, escaped, cut after limit bytes."""
+    """One item of a collection, escaped, cut after limit bytes, with its whole length
+    when it is longer (values cut on the server carry it as full_length)."""
+    length = getattr(raw, "full_length", len(raw))
     shown = display_key(raw[:limit])
-    return shown + f" … ({len(raw):,} bytes)" if len(raw) > limit else shown
+    return shown + f" … ({length:,} bytes)" if length > limit else shown

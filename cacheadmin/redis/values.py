@@ -1,14 +1,48 @@
 """Read a page of a value, never the whole of it: GETRANGE, HSCAN, LRANGE, SSCAN,
-ZRANGE and XRANGE pages, each bounded by the caller's count."""
+ZRANGE and XRANGE pages, each bounded by the caller's count, and each element cut
+to ELEMENT_BYTES on the server, so a page of huge elements still travels small."""
 
-import time
+import itertools
 from dataclasses import dataclass
 
 import redis
 
-from cacheadmin.redis.keys import MAX_SCAN_HINT
+from cacheadmin.redis.keys import scan_until
 
 MAX_PREVIEW_BYTES = 1024 * 1024
+ELEMENT_BYTES = 1024
+
+# Runs one read command on KEYS[1] and cuts every string of its reply to ARGV[1]
+# bytes, listing (position, full length) of each string it cut; positions count the
+# strings of the reply depth first, as _mark_cut does.
+READ_SCRIPT = """#!lua flags=no-writes,allow-stale
+local limit = tonumber(ARGV[1])
+local cut_ones, seen = {}, 0
+local function cut(value)
+  if type(value) == 'table' then
+    local out = {}
+    for i, item in ipairs(value) do out[i] = cut(item) end
+    return out
+  end
+  if type(value) == 'string' then
+    seen = seen + 1
+    if #value > limit then
+      cut_ones[#cut_ones + 1] = seen
+      cut_ones[#cut_ones + 1] = #value
+      return string.sub(value, 1, limit)
+    end
+  end
+  return value
+end
+local reply = redis.call(ARGV[2], KEYS[1], unpack(ARGV, 3))
+return {cut(reply), cut_ones}
+"""
+
+
+class Cut(bytes):
+    """The first bytes of a longer element; full_length says how long it is."""
+
+    full_length: int
 
 
 @dataclass(frozen=True)
@@ -28,6 +62,30 @@ class ItemsPage:
     total: int | None = None  # the collection's size, where it costs nothing extra
 
 
+def read_cut(client: redis.Redis, key: bytes, command: str, *args) -> list:
+    """The reply of a read command on key, every element cut to ELEMENT_BYTES."""
+    reply, cut_ones = client.register_script(READ_SCRIPT)(
+        keys=[key], args=[ELEMENT_BYTES, command, *args]
+    )
+    return _mark_cut(reply, dict(zip(cut_ones[::2], cut_ones[1::2], strict=True)))
+
+
+def _mark_cut(reply, lengths: dict[int, int]):
+    positions = itertools.count(1)
+
+    def mark(value):
+        if isinstance(value, list):
+            return [mark(item) for item in value]
+        if isinstance(value, bytes):
+            position = next(positions)
+            if position in lengths:
+                value = Cut(value)
+                value.full_length = lengths[position]
+        return value
+
+    return mark(reply)
+
+
 def read_string(client: redis.Redis, key: bytes, *, limit: int) -> StringPreview:
     with client.pipeline(transaction=False) as pipe:
         pipe.strlen(key)
@@ -40,36 +98,25 @@ def read_hash(
     client: redis.Redis, key: bytes, *, cursor: int, match: bytes, count: int
 ) -> ItemsPage:
     def scan(at: int, hint: int) -> tuple[int, list]:
-        at, fields = client.hscan(key, cursor=at, match=match, count=hint)
-        return at, list(fields.items())
+        at, flat = read_cut(client, key, "HSCAN", at, "MATCH", match, "COUNT", hint)
+        return int(at), _pairs(flat)
 
-    return _scan_pages(scan, cursor=cursor, count=count)
+    return _scan_page(scan, cursor=cursor, count=count)
 
 
 def read_set(
     client: redis.Redis, key: bytes, *, cursor: int, match: bytes, count: int
 ) -> ItemsPage:
     def scan(at: int, hint: int) -> tuple[int, list]:
-        return client.sscan(key, cursor=at, match=match, count=hint)
+        at, members = read_cut(client, key, "SSCAN", at, "MATCH", match, "COUNT", hint)
+        return int(at), members
 
-    return _scan_pages(scan, cursor=cursor, count=count)
+    return _scan_page(scan, cursor=cursor, count=count)
 
 
-def _scan_pages(scan, *, cursor: int, count: int, max_calls: int = 50, max_seconds: float = 0.1):
-    """HSCAN/SSCAN until count items, the end, or the budget: a sparse filter still
-    shows what it found, with a way on."""
-    items: list = []
-    hint, calls, started = count, 0, time.monotonic()
-    while True:
-        cursor, batch = scan(cursor, hint)
-        items.extend(batch)
-        calls += 1
-        if cursor == 0 or len(items) >= count:
-            break
-        if calls >= max_calls or time.monotonic() - started >= max_seconds:
-            break
-        if len(batch) < hint // 2:
-            hint = min(hint * 2, MAX_SCAN_HINT)
+def _scan_page(scan, *, cursor: int, count: int) -> ItemsPage:
+    """A sparse filter scans on (within 50 calls, 0.1 s) and shows what it found."""
+    items, cursor, *_ = scan_until(scan, cursor=cursor, count=count, max_calls=50, max_seconds=0.1)
     return ItemsPage(items=items, next=cursor or None)
 
 
@@ -77,41 +124,32 @@ def read_list(
     client: redis.Redis, key: bytes, *, offset: int, count: int, from_tail: bool
 ) -> ItemsPage:
     """count items from offset, counted from the head, or from the tail backwards."""
-    with client.pipeline(transaction=False) as pipe:
-        pipe.llen(key)
-        if from_tail:
-            pipe.lrange(key, -(offset + count), -(offset + 1))
-        else:
-            pipe.lrange(key, offset, offset + count - 1)
-        total, items = pipe.execute()
+    total = client.llen(key)
     if from_tail:
+        items = read_cut(client, key, "LRANGE", -(offset + count), -(offset + 1))
         items.reverse()
-    following = offset + count
+    else:
+        items = read_cut(client, key, "LRANGE", offset, offset + count - 1)
     indexed = [(_index(offset + n, total, from_tail), item) for n, item in enumerate(items)]
-    return ItemsPage(items=indexed, next=following if following < total else None, total=total)
+    return ItemsPage(items=indexed, next=_following(offset, count, total), total=total)
 
 
 def read_zset_by_rank(
     client: redis.Redis, key: bytes, *, offset: int, count: int, descending: bool
 ) -> ItemsPage:
-    with client.pipeline(transaction=False) as pipe:
-        pipe.zcard(key)
-        pipe.zrange(key, offset, offset + count - 1, desc=descending, withscores=True)
-        total, members = pipe.execute()
-    following = offset + count
-    return ItemsPage(items=members, next=following if following < total else None, total=total)
+    total = client.zcard(key)
+    order = ["REV"] if descending else []
+    flat = read_cut(client, key, "ZRANGE", offset, offset + count - 1, *order, "WITHSCORES")
+    return ItemsPage(items=_scored(flat), next=_following(offset, count, total), total=total)
 
 
 def read_zset_by_score(
     client: redis.Redis, key: bytes, *, low: str, high: str, offset: int, count: int
 ) -> ItemsPage:
     """Members with low <= score <= high ('-inf', '+inf', '(5' for exclusive)."""
-    with client.pipeline(transaction=False) as pipe:
-        pipe.zcount(key, low, high)
-        pipe.zrangebyscore(key, low, high, start=offset, num=count, withscores=True)
-        total, members = pipe.execute()
-    following = offset + count
-    return ItemsPage(items=members, next=following if following < total else None, total=total)
+    total = client.zcount(key, low, high)
+    flat = read_cut(client, key, "ZRANGEBYSCORE", low, high, "WITHSCORES", "LIMIT", offset, count)
+    return ItemsPage(items=_scored(flat), next=_following(offset, count, total), total=total)
 
 
 def read_stream(
@@ -119,13 +157,28 @@ def read_stream(
 ) -> ItemsPage:
     """count entries, oldest or newest first, continuing past the id `after`."""
     if newest_first:
-        high = f"({after}" if after else "+"
-        entries = client.xrevrange(key, max=high, min="-", count=count)
+        entries = read_cut(
+            client, key, "XREVRANGE", f"({after}" if after else "+", "-", "COUNT", count
+        )
     else:
-        low = f"({after}" if after else "-"
-        entries = client.xrange(key, min=low, max="+", count=count)
-    last = entries[-1][0].decode() if len(entries) == count else None
-    return ItemsPage(items=entries, next=last)
+        entries = read_cut(
+            client, key, "XRANGE", f"({after}" if after else "-", "+", "COUNT", count
+        )
+    items = [(entry_id, _pairs(fields)) for entry_id, fields in entries]
+    last = items[-1][0].decode() if len(items) == count else None
+    return ItemsPage(items=items, next=last)
+
+
+def _pairs(flat: list) -> list[tuple]:
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _scored(flat: list) -> list[tuple]:
+    return [(member, float(score)) for member, score in _pairs(flat)]
+
+
+def _following(offset: int, count: int, total: int) -> int | None:
+    return offset + count if offset + count < total else None
 
 
 def stream_groups(client: redis.Redis, key: bytes, *, max_groups: int = 20) -> list[dict]:

@@ -66,7 +66,7 @@ def problem_title(kind: str) -> str:
 @register.filter
 def figure(value: int | float | None) -> str:
     """A count with thousands separators; a dash when the service did not report it."""
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return "–"
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"

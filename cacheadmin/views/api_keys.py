@@ -4,9 +4,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from cacheadmin.forms import KeyBrowseForm, ValueQueryForm
-from cacheadmin.problems import ERROR, Problem
+from cacheadmin.problems import Problem, http_status
 from cacheadmin.redis.keycodec import decode_key, display_key, encode_key
-from cacheadmin.redis.keys import KeyInfo, access_figures, browse, describe_keys
+from cacheadmin.redis.keys import KeyInfo, browse, key_summary
 from cacheadmin.service_calls import call_redis
 
 
@@ -39,13 +39,7 @@ def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
     form = ValueQueryForm(request.GET)
     if not form.is_valid():
         return _invalid(form)
-
-    def read(client) -> tuple[KeyInfo, dict]:
-        access = access_figures(client, key)
-        (info,), _ = describe_keys(client, [key])
-        return info, access
-
-    found, problem = call_redis(read, db=form.cleaned_data["db"])
+    found, problem = call_redis(lambda client: key_summary(client, key), db=form.cleaned_data["db"])
     if problem:
         return _problem(problem)
     info, access = found
@@ -79,7 +73,5 @@ def _invalid(form) -> JsonResponse:
 
 
 def _problem(problem: Problem) -> JsonResponse:
-    """A Redis error caused by the request (a database out of range) is the caller's: 400.
-    Redis being down, slow, refusing or misconfigured is ours: 503."""
-    status = 400 if problem.kind == ERROR else 503
-    return JsonResponse({"error": problem.message, "problem": problem.kind}, status=status)
+    body = {"error": problem.message, "problem": problem.kind}
+    return JsonResponse(body, status=http_status(problem))

@@ -1,5 +1,7 @@
 """The key browser: pages of keys by SCAN, a key's detail and viewers, operator actions."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,13 +13,12 @@ from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
 from cacheadmin.forms import KeyBrowseForm, TtlForm, ValueQueryForm
 from cacheadmin.models import AuditEntry
-from cacheadmin.problems import TIMEOUT, UNREACHABLE
+from cacheadmin.problems import http_status
 from cacheadmin.redis.keycodec import decode_key, display_key
 from cacheadmin.redis.keys import (
     KeyPage,
-    access_figures,
     browse,
-    describe_keys,
+    key_summary,
     remove_ttl,
     set_ttl,
     unlink_key,
@@ -28,11 +29,13 @@ from cacheadmin.service_calls import call_redis
 
 @require_GET
 def key_list(request: HttpRequest) -> HttpResponse:
+    """The first page, or (htmx, with a cursor) the rows of the next one, swapped in for
+    the "continue" row; a failure on the way is told in that row, with a retry."""
     form = KeyBrowseForm(request.GET)
-    partial = "keys/partials/rows.html"
+    continuing = bool(request.htmx and request.GET.get("cursor"))
+    template = "keys/partials/rows.html" if continuing else "keys/list.html"
     if not form.is_valid():
-        status = 200 if request.htmx else 400
-        return render(request, "keys/list.html", {"form": form}, status=status)
+        return render(request, template, {"form": form}, status=200 if continuing else 400)
     data = form.cleaned_data
     page, problem = call_redis(lambda client: browse(client, **form.scan_args()), db=data["db"])
     scanned = (data["scanned"] or 0) + (page.examined if page else 0)
@@ -42,11 +45,10 @@ def key_list(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "scanned": scanned,
         "next_query": _next_query(request, page, scanned),
+        "this_query": request.GET.urlencode(),
     }
-    if request.htmx and data["cursor"]:
-        return render(request, partial, context)
-    status = 503 if problem and problem.kind in (UNREACHABLE, TIMEOUT) else 200
-    return render(request, "keys/list.html", context, status=status)
+    status = http_status(problem) if problem and not continuing else 200
+    return render(request, template, context, status=status)
 
 
 def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str:
@@ -70,15 +72,14 @@ def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
     details, problem = call_redis(lambda client: _read_key(client, key, query), db=query["db"])
     context = {"key": key, "form": form, "query": query, "problem": problem, **(details or {})}
     if problem:
-        return render(request, "keys/detail.html", context, status=503)
+        return render(request, "keys/detail.html", context, status=http_status(problem))
     if details["info"].gone:
         return render(request, "keys/detail.html", context, status=404)
     return render(request, "keys/detail.html", context)
 
 
 def _read_key(client, key: bytes, query: dict) -> dict:
-    access = access_figures(client, key)  # first: reading the value counts as an access
-    (info,), _ = describe_keys(client, [key])
+    info, access = key_summary(client, key)
     if info.gone:
         return {"info": info}
     return {
@@ -145,7 +146,8 @@ def _key_action(
         error=problem.message if problem else "",
     )
     if problem:
-        return render(request, "keys/confirm.html", {**context, "problem": problem}, status=503)
+        context["problem"] = problem
+        return render(request, "keys/confirm.html", context, status=http_status(problem))
     messages.success(request, _done_message(action, key, changed, seconds))
     query = f"?db={db}" if db is not None else ""
     if action == "key.delete":
@@ -175,6 +177,6 @@ def _posted_db(request: HttpRequest) -> int | None:
     raw = request.POST.get("db", "")
     if raw == "":
         return None
-    if not raw.isdigit() or int(raw) > 1023:
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or int(raw) > 1023:
         raise BadRequest("db must be a database number.")
     return int(raw)

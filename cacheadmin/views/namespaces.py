@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cacheadmin.forms import NamespaceForm
 from cacheadmin.models import NamespaceScan
 from cacheadmin.namespace_scans import scan_advance, scan_start, scan_stop, tally_of
+from cacheadmin.problems import http_status
 from cacheadmin.redis import namespaces
 from cacheadmin.service_calls import call_redis
 
@@ -29,7 +30,8 @@ def namespace_sample(request: HttpRequest) -> HttpResponse:
         covered = min(tally.examined, dbsize) or 1
         scale = 1.0 if tally.done else dbsize / covered
         context |= {"tally": tally, "dbsize": dbsize, "scale": scale, "rows": tally.rows(scale)}
-    return render(request, "keys/namespaces.html", context, status=503 if problem else 200)
+    status = http_status(problem) if problem else 200
+    return render(request, "keys/namespaces.html", context, status=status)
 
 
 @require_POST
