@@ -26,7 +26,7 @@ class ApiTokenMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
-        if request.path.startswith(API_PREFIX) and header:
+        if request.path_info.startswith(API_PREFIX) and header:
             scheme, _, secret = header.partition(" ")
             user = token_user(secret.strip()) if scheme.lower() == "bearer" else None
             if user is None:
@@ -48,7 +48,7 @@ class DashboardAccessMiddleware(LoginRequiredMiddleware):
         if not request.user.is_authenticated:
             return self.handle_no_permission(request, view_func)
         if not can_view(request.user):
-            if request.path.startswith(API_PREFIX):
+            if request.path_info.startswith(API_PREFIX):
                 return JsonResponse({"error": "your account has no role"}, status=403)
             raise PermissionDenied(
                 "Your account has no role yet: ask an admin for viewer or operator."
@@ -56,7 +56,7 @@ class DashboardAccessMiddleware(LoginRequiredMiddleware):
         return None
 
     def handle_no_permission(self, request, view_func):
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             return JsonResponse({"error": "login required"}, status=401)
         response = super().handle_no_permission(request, view_func)
         if getattr(request, "htmx", False):

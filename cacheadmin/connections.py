@@ -20,6 +20,24 @@ class ConfigError(Exception):
     """A service URL in the settings cannot be used."""
 
 
+class NoTouchMixin:
+    """Asks Redis (7.2+) not to count the dashboard's reads as accesses, so browsing
+    does not change which keys eviction picks. Older servers refuse the command: then
+    it is not asked again for this pool's connections."""
+
+    refused = False
+
+    def on_connect(self) -> None:
+        super().on_connect()
+        if type(self).refused:
+            return
+        try:
+            self.send_command("CLIENT", "NO-TOUCH", "ON")
+            self.read_response()
+        except redis.ResponseError:
+            type(self).refused = True
+
+
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
@@ -55,6 +73,8 @@ def _build_redis(db: int | None) -> redis.Redis:
         raise ConfigError(f"REDIS_URL is not a valid Redis URL: {exc}") from None
     if db is not None:
         pool.connection_kwargs["db"] = db
+    base = pool.connection_class
+    pool.connection_class = type(f"NoTouch{base.__name__}", (NoTouchMixin, base), {})
     return redis.Redis(connection_pool=pool)
 
 

@@ -1,5 +1,7 @@
 """Full namespace scans kept in the database between the steps a browser asks for."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
@@ -11,9 +13,17 @@ from cacheadmin.service_calls import call_redis
 STEP_SECONDS = 0.3
 
 
+KEEP_FOR = timedelta(days=1)
+
+
 def scan_start(
     *, user: AbstractBaseUser, db: int | None, prefix: bytes, delimiter: bytes
 ) -> NamespaceScan:
+    """A new scan; the user's running ones stop (one at a time each), old ones go."""
+    NamespaceScan.objects.filter(user=user, status=NamespaceScan.Status.RUNNING).update(
+        status=NamespaceScan.Status.STOPPED
+    )
+    NamespaceScan.objects.filter(updated_at__lt=timezone.now() - KEEP_FOR).delete()
     return NamespaceScan.objects.create(user=user, db=db, prefix=prefix, delimiter=delimiter)
 
 

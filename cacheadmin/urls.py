@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from cacheadmin.converters import KeyConverter
-from cacheadmin.views import account, api_keys, audit, health, keys, namespaces, overview
+from cacheadmin.views import account, api, api_keys, audit, health, keys, namespaces, overview
 
 register_converter(KeyConverter, "key")
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/overview", overview.overview_api, name="api_overview"),
     path("api/keys", api_keys.api_keys, name="api_keys"),
     path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
+    re_path(r"^api/(?P<rest>.*)$", api.api_not_found, name="api_not_found"),
     path("accounts/profile/", account.profile, name="profile"),
     path("accounts/tokens/", account.token_create_view, name="token_create"),
     path("accounts/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token_revoke"),

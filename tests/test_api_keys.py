@@ -86,7 +86,9 @@ def test_a_token_of_a_user_without_role_is_forbidden(nobody):
 
 
 def test_tokens_are_made_on_the_profile_page_and_shown_once(viewer_client, viewer):
-    page = viewer_client.post("/accounts/tokens/", {"name": "nightly report"}).content.decode()
+    created = viewer_client.post("/accounts/tokens/", {"name": "nightly report"})
+    assert created["Location"] == "/accounts/profile/"  # a reload cannot make a second one
+    page = viewer_client.get(created["Location"]).content.decode()
     secret = re.search(r'<pre class="value">(cadm_[\w-]+)</pre>', page).group(1)
     token = ApiToken.objects.get()
     assert secret not in token.digest and token.hint == secret[:11]
@@ -99,3 +101,11 @@ def test_one_cannot_revoke_someone_elses_token(viewer, operator_client):
     token, _ = token_create(user=viewer, name="mine")
     operator_client.post(f"/accounts/tokens/{token.id}/revoke")
     assert ApiToken.objects.filter(id=token.id).exists()
+
+
+def test_unknown_endpoints_and_wrong_methods_answer_json(viewer_client, client):
+    assert client.get("/api/nothing").json() == {"error": "login required"}
+    missing = viewer_client.get("/api/keys/abc+def")
+    assert missing.status_code == 404 and missing.json() == {"error": "no such API endpoint"}
+    wrong = viewer_client.post("/api/keys")
+    assert wrong.status_code == 405 and wrong.json() == {"error": "use GET"}

@@ -78,3 +78,10 @@ def test_another_users_scan_is_not_found(viewer_client, operator_client):
 def test_bad_settings_are_a_form_error(viewer_client):
     response = viewer_client.get("/keys/namespaces/?sample=5&delimiter=" + "x" * 20)
     assert response.status_code == 400
+
+
+def test_a_new_scan_stops_the_users_running_one(viewer_client):
+    viewer_client.post("/keys/namespaces/scans/", {})
+    viewer_client.post("/keys/namespaces/scans/", {"prefix": "user:"})
+    statuses = sorted(NamespaceScan.objects.values_list("status", flat=True))
+    assert statuses == ["running", "stopped"]

@@ -14,9 +14,15 @@ class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="What is it for?")
 
 
+NEW_TOKEN = "cacheadmin.new_token"  # noqa: S105 (a session key, not a secret)
+
+
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", _context(request, TokenForm()))
+    # A new token's secret is shown once, on the page the creation redirects to.
+    new_token = request.session.pop(NEW_TOKEN, None)
+    context = _context(request, TokenForm()) | {"new_token": new_token}
+    return render(request, "accounts/profile.html", context)
 
 
 @require_POST
@@ -26,8 +32,8 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/profile.html", _context(request, form), status=400)
     token, secret = token_create(user=request.user, name=form.cleaned_data["name"])
     audit_record(user=request.user, action="token.create", target=f"{token.name} ({token.hint}…)")
-    context = _context(request, TokenForm()) | {"new_secret": secret, "new_token": token}
-    return render(request, "accounts/profile.html", context)
+    request.session[NEW_TOKEN] = {"name": token.name, "secret": secret}
+    return redirect("profile")
 
 
 @require_POST

@@ -1,16 +1,16 @@
 """JSON API for scripts: the key browser's pages and one key's metadata."""
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 
 from cacheadmin.forms import KeyBrowseForm, ValueQueryForm
 from cacheadmin.problems import Problem, http_status
 from cacheadmin.redis.keycodec import decode_key, display_key, encode_key
 from cacheadmin.redis.keys import KeyInfo, browse, key_summary
 from cacheadmin.service_calls import call_redis
+from cacheadmin.views.api import json_methods
 
 
-@require_GET
+@json_methods("GET")
 def api_keys(request: HttpRequest) -> JsonResponse:
     form = KeyBrowseForm(request.GET)
     if not form.is_valid():
@@ -30,7 +30,7 @@ def api_keys(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@json_methods("GET")
 def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
     try:
         key = decode_key(encoded)

@@ -13,6 +13,7 @@ from cacheadmin.models import AuditEntry
 from cacheadmin.overview import all_cards, redis_card
 from cacheadmin.redis import info as redis_info
 from cacheadmin.service_calls import call_redis
+from cacheadmin.views.api import json_methods
 
 
 @require_GET
@@ -22,7 +23,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@json_methods("GET")
 def overview_api(request: HttpRequest) -> JsonResponse:
     cards = all_cards()
     return JsonResponse({name: _card_json(card) for name, card in cards.items()})

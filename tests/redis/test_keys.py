@@ -117,3 +117,22 @@ def test_a_pattern_without_glob_looks_the_key_up(redis_client):
     assert page.calls == 0
     missing = browse(redis_client, match=b"nothing-here", type_=None, cursor=0, count=10)
     assert missing.rows == []
+
+
+def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings):
+    from cacheadmin import connections
+
+    plain = redis_server.client()
+    version = tuple(int(part) for part in plain.info("server")["redis_version"].split(".")[:2])
+    plain.set("cold", "1")
+    plain.object("idletime", "cold")
+    client = connections.redis_client()
+    browse(client, match=b"*", type_=None, cursor=0, count=10)
+    assert client.ping()  # on servers without CLIENT NO-TOUCH the dashboard still works
+    if version < (7, 2):
+        pytest.skip(f"Redis {version} has no CLIENT NO-TOUCH")
+    import time
+
+    time.sleep(1.1)
+    browse(client, match=b"*", type_=None, cursor=0, count=10)
+    assert plain.object("idletime", "cold") >= 1
