@@ -1,0 +1,89 @@
+"""Where things live: bucket rules, key names, and how attribute values are indexed.
+
+A model named `user` keeps its objects as fields of bucket hashes `user:{bucket}`
+(field: the object id, value: the serialized object), and one set of ids per
+indexed attribute value, `user:inv:{attribute}:{value}`.
+"""
+
+import zlib
+from dataclasses import dataclass
+
+# The library's own keys: the schema registry, per-minute counters, the event channel.
+REGISTRY_KEY = b"objectcache:models"
+STATS_PREFIX = "objectcache:stats:"
+EVENTS_CHANNEL = "cacheadmin:invalidations"
+
+
+@dataclass(frozen=True)
+class Div:
+    """Integer ids in runs: bucket = id // size (ids 0-99 in bucket 0 with size 100)."""
+
+    size: int = 100
+
+    def bucket(self, object_id: str) -> int:
+        return int(object_id) // self.size
+
+    def describe(self) -> dict:
+        return {"rule": "div", "size": self.size}
+
+
+@dataclass(frozen=True)
+class Crc32:
+    """Any ids, spread evenly: bucket = crc32(id) % count."""
+
+    count: int = 1024
+
+    def bucket(self, object_id: str) -> int:
+        return zlib.crc32(object_id.encode()) % self.count
+
+    def describe(self) -> dict:
+        return {"rule": "crc32", "count": self.count}
+
+
+BucketRule = Div | Crc32
+
+
+def rule_from(description: dict) -> BucketRule:
+    if description.get("rule") == "div":
+        return Div(int(description["size"]))
+    if description.get("rule") == "crc32":
+        return Crc32(int(description["count"]))
+    raise ValueError(f"unknown bucket rule: {description!r}")
+
+
+def bucket_key(model: str, bucket: int) -> str:
+    return f"{model}:{bucket}"
+
+
+def inverted_prefix(model: str, attribute: str) -> str:
+    return f"{model}:inv:{attribute}:"
+
+
+def inverted_key(model: str, attribute: str, value: str) -> str:
+    return inverted_prefix(model, attribute) + value
+
+
+def stats_key(model: str, minute: int) -> str:
+    return f"{STATS_PREFIX}{model}:{minute}"
+
+
+def index_values(value: object) -> list[str]:
+    """The index entries an attribute value makes: one per item of a list.
+
+    Only text, whole numbers and booleans are indexed, and they are spelled the
+    way the write script spells them (true/false, plain digits).
+    """
+    items = value if isinstance(value, list | tuple | set) else [value]
+    entries = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, bool):
+            entries.append("true" if item else "false")
+        elif isinstance(item, int | str):
+            entries.append(str(item))
+        else:
+            raise TypeError(
+                f"cannot index a {type(item).__name__}: use text, whole numbers or booleans"
+            )
+    return sorted(set(entries))

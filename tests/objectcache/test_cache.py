@@ -1,0 +1,195 @@
+"""The object cache library on a real Redis."""
+
+import json
+import threading
+
+import pytest
+
+from cacheadmin.objectcache import Crc32, Div, HitCounter, ObjectCache
+from cacheadmin.objectcache.counters import hit_rates
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def cache(redis_client):
+    return ObjectCache(redis_client)
+
+
+@pytest.fixture
+def users(cache):
+    return cache.model("user", bucket=Div(100), ttl=600, inverted=["country", "tags"])
+
+
+def user(number: int, country: str = "FR", tags=("a",)) -> dict:
+    return {"id": number, "name": f"user {number}", "country": country, "tags": list(tags)}
+
+
+def test_objects_live_in_bucket_hashes_with_a_ttl(users, redis_client):
+    users.set(42, user(42))
+    users.set(142, user(142))
+    assert redis_client.hkeys("user:0") == [b"42"]
+    assert redis_client.hkeys("user:1") == [b"142"]
+    assert json.loads(redis_client.hget("user:0", "42")) == user(42)
+    assert 590 < redis_client.ttl("user:0") <= 600
+    assert redis_client.object("encoding", "user:0") == b"listpack"
+
+
+def test_crc32_buckets_spread_string_ids(cache, redis_client):
+    sessions = cache.model("session", bucket=Crc32(16), ttl=0)
+    for number in range(200):
+        sessions.set(f"s-{number}", {"n": number})
+    buckets = [key for key in redis_client.scan_iter("session:*")]
+    assert 12 <= len(buckets) <= 16
+    assert redis_client.ttl(buckets[0]) == -1
+    assert sessions.get("s-7") == {"n": 7}
+
+
+def test_cache_aside_loads_once(users):
+    loads = []
+
+    def loader(object_id):
+        loads.append(object_id)
+        return user(int(object_id))
+
+    assert users.get(5, loader) == user(5)
+    assert users.get(5, loader) == user(5)
+    assert loads == ["5"]
+    assert users.get(6) is None
+
+
+def test_get_many_loads_only_the_missing(users):
+    users.set(1, user(1))
+    asked = []
+
+    def loader(ids):
+        asked.append(ids)
+        return {object_id: user(int(object_id)) for object_id in ids if object_id != "404"}
+
+    found = users.get_many([1, 2, 250, 404], loader)
+    assert set(found) == {"1", "2", "250"}
+    assert asked == [["2", "250", "404"]]
+    assert users.get(250) == user(250)
+
+
+def test_index_follows_updates_and_deletes(users, redis_client):
+    users.set(1, user(1, "FR", ["a", "b"]))
+    users.set(2, user(2, "FR", ["b"]))
+    assert redis_client.smembers("user:inv:country:FR") == {b"1", b"2"}
+    assert redis_client.smembers("user:inv:tags:b") == {b"1", b"2"}
+    users.set(1, user(1, "DE", ["c"]))
+    assert redis_client.smembers("user:inv:country:FR") == {b"2"}
+    assert redis_client.smembers("user:inv:country:DE") == {b"1"}
+    assert redis_client.smembers("user:inv:tags:b") == {b"2"}
+    assert not redis_client.exists("user:inv:tags:a")
+    assert users.delete(2)
+    assert not redis_client.exists("user:inv:country:FR")
+    assert not redis_client.exists("user:inv:tags:b")
+    assert not users.delete(2)
+
+
+def test_invalidating_an_attribute_value_drops_exactly_its_objects(users, redis_client):
+    for number in range(1200):
+        users.set(number, user(number, "FR" if number % 3 == 0 else "DE", [f"t{number % 5}"]))
+    dropped = users.invalidate_attribute("country", "FR")
+    assert dropped == 400
+    survivors = users.get_many(range(1200))
+    assert set(survivors) == {str(n) for n in range(1200) if n % 3}
+    assert not redis_client.exists("user:inv:country:FR")
+    assert redis_client.scard("user:inv:country:DE") == 800
+    # the dropped objects left the other indexes too
+    tagged = {int(member) for member in redis_client.smembers("user:inv:tags:t0")}
+    assert tagged == {n for n in range(0, 1200, 5) if n % 3}
+
+
+def test_invalidating_a_bucket_and_a_model(users, redis_client):
+    for number in range(250):
+        users.set(number, user(number))
+    assert users.invalidate_bucket(1) == 100
+    assert not redis_client.exists("user:1")
+    assert redis_client.scard("user:inv:country:FR") == 150
+    assert users.invalidate_model() > 0
+    assert list(redis_client.scan_iter("user:*")) == []
+
+
+def test_every_invalidation_is_announced(users, redis_client):
+    pubsub = redis_client.pubsub()
+    pubsub.subscribe("cacheadmin:invalidations")
+    pubsub.get_message(timeout=1)
+    users.set(1, user(1))
+    users.set(2, user(2, "DE"))
+    users.delete(1)
+    users.invalidate_attribute("country", "DE")
+    events = [json.loads(pubsub.get_message(timeout=1)["data"]) for _ in range(2)]
+    pubsub.close()
+    assert [(e["kind"], e["target"], e["ids"], e["deleted"]) for e in events] == [
+        ("object", "1", ["1"], 1),
+        ("attribute", "country=DE", ["2"], 1),
+    ]
+    assert all(event["model"] == "user" and event["finished"] for event in events)
+
+
+def test_the_schema_is_registered(users, redis_client):
+    schema = json.loads(redis_client.hget("objectcache:models", "user"))
+    assert schema == {
+        "name": "user",
+        "bucket": {"rule": "div", "size": 100},
+        "inverted": ["country", "tags"],
+        "ttl": 600,
+        "version": 1,
+        "serializer": "json",
+    }
+
+
+def test_counters_match_hits_and_misses_and_ride_along(redis_client):
+    clock = Clock()
+    cache = ObjectCache(redis_client, counter=HitCounter(flush_every=1.0, clock=clock))
+    items = cache.model("item", inverted=[])
+    items.set(1, {"n": 1})
+    for _ in range(7):
+        items.get(1)
+    for _ in range(3):
+        items.get(999)
+    assert list(redis_client.scan_iter("objectcache:stats:*")) == []  # not sent yet
+    clock.now += 1.5
+    items.get(1)  # this lookup's round trip carries the counts
+    minute = int(clock.now // 60)
+    assert redis_client.hgetall(f"objectcache:stats:item:{minute}") == {
+        b"hits": b"7",
+        b"misses": b"3",
+    }
+    cache.flush()
+    rates = hit_rates(redis_client, "item", now=clock.now, windows={"1m": 1, "1h": 60})
+    assert rates == {"1m": 8 / 11, "1h": 8 / 11}
+    assert hit_rates(redis_client, "nothing", now=clock.now, windows={"1m": 1}) == {"1m": None}
+
+
+def test_concurrent_writers_leave_no_dangling_index_entries(redis_server):
+    caches = [ObjectCache(redis_server.client()) for _ in range(4)]
+    models = [c.model("race", inverted=["color"], register=False) for c in caches]
+
+    def writer(model, worker: int) -> None:
+        for round_ in range(200):
+            model.set(7, {"color": f"c{(worker + round_) % 6}"})
+
+    threads = [threading.Thread(target=writer, args=(m, n)) for n, m in enumerate(models)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client = redis_server.client()
+    stored = json.loads(client.hget("race:0", "7"))["color"]
+    indexed = [key.decode() for key in client.scan_iter("race:inv:color:*")]
+    assert indexed == [f"race:inv:color:{stored}"]
+
+
+def test_values_that_cannot_be_indexed_are_refused(users, redis_client):
+    with pytest.raises(TypeError, match="cannot index a float"):
+        users.set(1, {"country": 1.5})
+    assert not redis_client.exists("user:0")
