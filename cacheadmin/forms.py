@@ -149,3 +149,15 @@ class NamespaceForm(forms.Form):
 
     def clean_sample(self) -> int:
         return self.cleaned_data["sample"] or 10_000
+
+
+class LookupForm(forms.Form):
+    """An object of a cache model by id, or the objects under an attribute value."""
+
+    id = forms.CharField(required=False, max_length=256, label="Object id")
+    attribute = forms.CharField(required=False, max_length=100)
+    value = forms.CharField(required=False, max_length=256, strip=False)
+    cursor = forms.RegexField(required=False, regex=CURSOR)
+
+    def clean_cursor(self) -> int:
+        return scan_cursor(self.cleaned_data["cursor"])

@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path, register_converter
 
 from cacheadmin.converters import KeyConverter
-from cacheadmin.views import account, api, api_keys, audit, health, keys, namespaces, overview
+from cacheadmin.views import (
+    account,
+    api,
+    api_keys,
+    audit,
+    cache,
+    health,
+    keys,
+    namespaces,
+    overview,
+)
 
 register_converter(KeyConverter, "key")
 
@@ -10,6 +20,9 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("redis/reset-stats/", overview.redis_reset_stats, name="redis_reset_stats"),
     path("audit/", audit.audit_list, name="audit"),
+    path("cache/", cache.cache_models, name="cache"),
+    path("cache/m/<str:name>/", cache.cache_model, name="cache_model"),
+    path("cache/m/<str:name>/lookup", cache.cache_lookup, name="cache_lookup"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/namespaces/", namespaces.namespace_sample, name="namespaces"),
     path("keys/namespaces/scans/", namespaces.namespace_scan_start, name="namespace_scan_start"),
@@ -32,6 +45,7 @@ urlpatterns = [
     path("api/overview", overview.overview_api, name="api_overview"),
     path("api/keys", api_keys.api_keys, name="api_keys"),
     path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
+    path("api/cache/models", cache.api_cache_models, name="api_cache_models"),
     re_path(r"^api/(?P<rest>.*)$", api.api_not_found, name="api_not_found"),
     path("accounts/profile/", account.profile, name="profile"),
     path("accounts/tokens/", account.token_create_view, name="token_create"),

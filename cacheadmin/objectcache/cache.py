@@ -224,6 +224,7 @@ class Model:
                     batch = []
             if batch:
                 dropped += client.unlink(*batch)
+        client.unlink(layout.directory_key(self.name))
         self.cache.publish(kind="model", model=self.name, target=self.name, ids=[])
         return dropped
 

@@ -61,17 +61,23 @@ class HitCounter:
             pipe.expire(key, KEEP_SECONDS)
 
 
+def minute_counts(
+    client: redis.Redis, model: str, *, now: float, minutes: int
+) -> list[tuple[int, int]]:
+    """(hits, misses) of each of the last minutes, newest first. One round trip."""
+    minute = int(now // 60)
+    with client.pipeline(transaction=False) as pipe:
+        for back in range(minutes):
+            pipe.hmget(stats_key(model, minute - back), "hits", "misses")
+        return [(int(h or 0), int(m or 0)) for h, m in pipe.execute()]
+
+
 def hit_rates(
     client: redis.Redis, model: str, *, now: float, windows: dict[str, int]
 ) -> dict[str, float | None]:
     """Hits over lookups in each trailing window of minutes (the current one included);
     None for a window with no lookups. One round trip."""
-    minute = int(now // 60)
-    longest = max(windows.values())
-    with client.pipeline(transaction=False) as pipe:
-        for back in range(longest):
-            pipe.hmget(stats_key(model, minute - back), "hits", "misses")
-        per_minute = [(int(h or 0), int(m or 0)) for h, m in pipe.execute()]
+    per_minute = minute_counts(client, model, now=now, minutes=max(windows.values()))
     rates = {}
     for name, size in windows.items():
         hits = sum(h for h, _ in per_minute[:size])

@@ -63,6 +63,11 @@ def inverted_key(model: str, attribute: str, value: str) -> str:
     return inverted_prefix(model, attribute) + value
 
 
+def directory_key(model: str) -> str:
+    """The set of a model's bucket keys, so the dashboard need not scan for them."""
+    return f"objectcache:buckets:{model}"
+
+
 def stats_key(model: str, minute: int) -> str:
     return f"{STATS_PREFIX}{model}:{minute}"
 

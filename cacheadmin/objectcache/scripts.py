@@ -66,6 +66,7 @@ while at <= #ARGV do
   redis.call('HSET', KEYS[1], id, payload)
 end
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+redis.call('SADD', 'objectcache:buckets:' .. model, KEYS[1])
 return replaced
 """
 )

@@ -39,6 +39,7 @@ def test_objects_live_in_bucket_hashes_with_a_ttl(users, redis_client):
     assert json.loads(redis_client.hget("user:0", "42")) == user(42)
     assert 590 < redis_client.ttl("user:0") <= 600
     assert redis_client.object("encoding", "user:0") == b"listpack"
+    assert redis_client.smembers("objectcache:buckets:user") == {b"user:0", b"user:1"}
 
 
 def test_crc32_buckets_spread_string_ids(cache, redis_client):

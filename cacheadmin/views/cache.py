@@ -1,0 +1,117 @@
+"""Object-cache pages (/cache/): models, a model's buckets and indexes, lookups; and the API."""
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cacheadmin.forms import LookupForm
+from cacheadmin.problems import http_status
+from cacheadmin.redis import cachemodels
+from cacheadmin.service_calls import call_redis
+from cacheadmin.views.api import json_methods
+
+
+@require_GET
+def cache_models(request: HttpRequest) -> HttpResponse:
+    def read(client):
+        return cachemodels.model_summaries(client), cachemodels.compact_limits(client)
+
+    found, problem = call_redis(read)
+    summaries, limits = found or ([], None)
+    context = {"summaries": summaries, "limits": limits, "problem": problem}
+    status = http_status(problem) if problem else 200
+    return render(request, "cache/models.html", context, status=status)
+
+
+@json_methods("GET")
+def api_cache_models(request: HttpRequest) -> JsonResponse:
+    summaries, problem = call_redis(cachemodels.model_summaries)
+    if problem:
+        body = {"error": problem.message, "problem": problem.kind}
+        return JsonResponse(body, status=http_status(problem))
+    return JsonResponse({"models": [_model_json(summary) for summary in summaries]})
+
+
+def _model_json(summary: dict) -> dict:
+    schema, census = summary["schema"], summary["census"] or {}
+    return {
+        "name": schema["name"],
+        "buckets": census.get("buckets"),
+        "objects": census.get("objects"),
+        "memory": census.get("memory"),
+        "ttl": census.get("ttl", {"min": None, "max": None}),
+        "hit_rate": summary["rates"] or {"1m": None, "15m": None, "1h": None},
+        "inverted": schema.get("inverted", []),
+        "bucket_rule": schema.get("bucket"),
+        "version": schema.get("version"),
+        "sampled": census.get("sampled", False),
+    }
+
+
+@require_GET
+def cache_model(request: HttpRequest, name: str) -> HttpResponse:
+    form = LookupForm(request.GET)
+    cursor = form.cleaned_data["cursor"] if form.is_valid() else 0
+
+    def read(client):
+        schema = cachemodels.model_schema(client, name)
+        if schema is None:
+            return None
+        rows, next_cursor = cachemodels.bucket_page(client, name, cursor=cursor, count=50)
+        return {
+            "schema": schema,
+            "census": cachemodels.census(client, name),
+            "rates": cachemodels.model_rates(client, name),
+            "series": cachemodels.rate_series(client, name),
+            "limits": cachemodels.compact_limits(client),
+            "attributes": [
+                cachemodels.attribute_values(client, name, attribute)
+                for attribute in schema["inverted"]
+            ],
+            "buckets": rows,
+            "next_cursor": next_cursor,
+        }
+
+    found, problem = call_redis(read)
+    if not problem and found is None:
+        raise Http404("No model of that name is registered.")
+    context = {"name": name, "problem": problem, "form": form, **(found or {})}
+    return render(
+        request, "cache/model.html", context, status=http_status(problem) if problem else 200
+    )
+
+
+@require_GET
+def cache_lookup(request: HttpRequest, name: str) -> HttpResponse:
+    form = LookupForm(request.GET)
+    if not form.is_valid():
+        return render(request, "cache/lookup.html", {"name": name, "form": form}, status=400)
+    data = form.cleaned_data
+
+    def read(client):
+        schema = cachemodels.model_schema(client, name)
+        if schema is None:
+            return None
+        result = {"schema": schema}
+        if data["id"]:
+            result["found"] = cachemodels.object_lookup(client, schema, data["id"])
+        elif data["attribute"] and data["value"]:
+            if data["attribute"] not in schema["inverted"]:
+                result["bad_attribute"] = True
+            else:
+                result["by_value"] = cachemodels.attribute_lookup(
+                    client,
+                    schema,
+                    data["attribute"],
+                    data["value"],
+                    cursor=data["cursor"],
+                    count=50,
+                )
+        return result
+
+    found, problem = call_redis(read)
+    if not problem and found is None:
+        raise Http404("No model of that name is registered.")
+    context = {"name": name, "form": form, "data": data, "problem": problem, **(found or {})}
+    status = http_status(problem) if problem else (400 if context.get("bad_attribute") else 200)
+    return render(request, "cache/lookup.html", context, status=status)
