@@ -10,9 +10,7 @@ PORT ?= 8000
 .PHONY: run test bench lint format services services-test migrate
 
 run: services $(VENV)/.runtime
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: services-test $(VENV)/.dev lint
 	$(PY) -m pytest

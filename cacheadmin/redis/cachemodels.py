@@ -62,7 +62,7 @@ def census(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> dict
         },
         "encodings": dict(Counter(row.encoding for row in rows)),
         "histogram": histogram(sizes),
-        "largest": sorted(rows, key=lambda row: -(row.size or 0))[:10],
+        "outgrown": [row for row in rows if row.encoding == "hashtable"][:10],
         "bytes_per_object": bytes_per_object(rows),
         "sampled": scale != 1.0,
     }

@@ -74,14 +74,28 @@ def figure(value: int | float | None) -> str:
 
 
 @register.filter
-def show_key(raw: bytes) -> str:
+def show_key(raw: bytes | str) -> str:
     """The key as escaped text (autoescaping then makes it safe for HTML)."""
-    return display_key(raw)
+    return display_key(_bytes(raw))
 
 
 @register.filter
-def key_b64(raw: bytes) -> str:
-    return encode_key(raw)
+def key_b64(raw: bytes | str) -> str:
+    return encode_key(_bytes(raw))
+
+
+def _bytes(raw: bytes | str) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+@register.filter
+def bucket_rule(rule: dict) -> str:
+    """A model's bucket rule in words: 'id ÷ 100' or 'crc32(id) mod 512'."""
+    if rule.get("rule") == "div":
+        return f"id ÷ {rule.get('size')}"
+    if rule.get("rule") == "crc32":
+        return f"crc32(id) mod {rule.get('count')}"
+    return "unknown rule"
 
 
 @register.filter
