@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pika
 import redis
 
-from cacheadmin.demo.seed import CATEGORIES, PLANS, demo_models, make_object
+from cacheadmin.demo.seed import CATEGORIES, COUNTRIES, demo_models, make_object
 from cacheadmin.objectcache import ObjectCache
 
 CHANNEL = "demo:events"
@@ -41,11 +41,11 @@ class Traffic:
             number = self.rng.randrange(size)
             model.set(number, make_object(name, number, self.rng))
             return "write"
-        if roll < 0.9995:
+        if roll < 0.99995:  # an invalidation every 20,000 operations or so
             event = {"type": "page_view", "user": self.rng.randrange(size)}
             self.client.publish(CHANNEL, json.dumps(event))
             return "publish"
-        attribute, values = ("plan", PLANS) if name == "user" else ("category", CATEGORIES)
+        attribute, values = ("country", COUNTRIES) if name == "user" else ("category", CATEGORIES)
         model.invalidate_attribute(attribute, self.rng.choice(values))
         return "invalidate"
 
