@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cacheadmin.models import AuditEntry
+from cacheadmin.models import AuditEntry, DeclaredModel
 
 
 @admin.register(AuditEntry)
@@ -17,3 +17,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(DeclaredModel)
+class DeclaredModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "rule", "rule_size", "inverted", "ttl"]

@@ -94,3 +94,37 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+
+class DeclaredModel(models.Model):
+    """An object-cache model written by an application that does not use our library
+    (another language, say): declared here instead of in the Redis registry."""
+
+    class Rule(models.TextChoices):
+        DIV = "div", "id ÷ size (integer ids)"
+        CRC32 = "crc32", "crc32(id) mod count"
+
+    name = models.CharField(
+        max_length=100, unique=True, help_text="The key prefix: buckets are {name}:{bucket}."
+    )
+    rule = models.CharField(max_length=8, choices=Rule.choices, default=Rule.DIV)
+    rule_size = models.PositiveIntegerField(default=100, help_text="size for div, count for crc32")
+    inverted = models.CharField(
+        max_length=500, blank=True, help_text="Indexed attributes, comma-separated."
+    )
+    ttl = models.PositiveIntegerField(default=0, help_text="Seconds; 0 for none.")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def schema(self) -> dict:
+        size_name = "size" if self.rule == self.Rule.DIV else "count"
+        return {
+            "name": self.name,
+            "bucket": {"rule": self.rule, size_name: self.rule_size},
+            "inverted": [name.strip() for name in self.inverted.split(",") if name.strip()],
+            "ttl": self.ttl,
+            "version": 1,
+            "serializer": "json",
+            "declared": True,
+        }

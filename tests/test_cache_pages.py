@@ -118,3 +118,22 @@ def test_lookups_refuse_bad_input(viewer_client, demo):
         viewer_client.get("/cache/m/user/lookup?cursor=x&attribute=plan&value=a").status_code == 400
     )
     assert viewer_client.get("/cache/m/user/lookup?id=not-a-number").status_code == 200
+
+
+def test_a_cache_written_without_the_library_can_be_declared(viewer_client, redis_client):
+    from cacheadmin.models import DeclaredModel
+
+    for bucket in range(3):
+        redis_client.hset(
+            f"legacy:{bucket}", mapping={f"{bucket}{n}": '{"c": "x"}' for n in range(5)}
+        )
+    redis_client.sadd("legacy:inv:c:x", "00", "01")
+    DeclaredModel.objects.create(name="legacy", rule="div", rule_size=10, inverted="c")
+    model = next(
+        m for m in viewer_client.get("/api/cache/models").json()["models"] if m["name"] == "legacy"
+    )
+    assert (model["buckets"], model["objects"], model["inverted"]) == (3, 15, ["c"])
+    page = viewer_client.get("/cache/m/legacy/").content.decode()
+    assert "legacy:2" in page
+    lookup = viewer_client.get("/cache/m/legacy/lookup?id=01").content.decode()
+    assert "legacy:inv:c:x" in lookup

@@ -10,7 +10,7 @@ import redis
 from cacheadmin.objectcache import layout
 from cacheadmin.objectcache.counters import hit_rates, minute_counts
 from cacheadmin.redis.keycodec import glob_escape
-from cacheadmin.redis.keys import describe_keys
+from cacheadmin.redis.keys import describe_keys, scan_page
 
 WINDOWS = {"1m": 1, "15m": 15, "1h": 60}
 CENSUS_LIMIT = 20_000  # buckets described at most; past it, figures are scaled from them
@@ -18,28 +18,51 @@ CHUNK = 1000
 HISTOGRAM_EDGES = (0, 10, 25, 50, 100, 128, 256, 512, 1024)
 
 
-def registered_models(client: redis.Redis) -> list[dict]:
-    """Every model the library registered, by name."""
+def registered_models(client: redis.Redis, declared: list[dict] = ()) -> list[dict]:
+    """Every model the library registered, and those declared in the dashboard (for
+    caches written without the library), by name; the registry wins a clash."""
     raw = client.hgetall(layout.REGISTRY_KEY)
-    models = []
-    for name, schema in sorted(raw.items()):
+    models = {}
+    for name, schema in raw.items():
+        text = name.decode(errors="replace")
         try:
-            models.append(json.loads(schema))
+            models[text] = json.loads(schema)
         except ValueError:
-            models.append({"name": name.decode(errors="replace"), "broken": True})
-    return models
+            models[text] = {"name": text, "broken": True}
+    for schema in declared:
+        models.setdefault(schema["name"], schema)
+    return [models[name] for name in sorted(models)]
 
 
 def bucket_keys(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> tuple[list, int]:
     """Up to limit bucket keys of a model, and how many the model has (about)."""
     directory = layout.directory_key(name)
     total = client.scard(directory)
+    if not total:  # a model written without the library has no directory: scan for it
+        return scanned_bucket_keys(client, name, limit=limit)
     keys = []
     for key in client.sscan_iter(directory, count=CHUNK):
         keys.append(key)
         if len(keys) >= limit:
             break
     return keys, total
+
+
+def scanned_bucket_keys(
+    client: redis.Redis, name: str, *, limit: int, max_seconds: float = 0.5
+) -> tuple[list, int]:
+    """Bucket keys found by SCAN (MATCH {name}:[0-9]*, TYPE hash), within a budget;
+    the total is estimated from the share of the keyspace scanned."""
+    match = glob_escape(name.encode()) + b":[0-9]*"
+    keys, cursor, examined, started = [], 0, 0, time.monotonic()
+    while True:
+        cursor, batch = client.scan(cursor=cursor, match=match, count=CHUNK, _type="hash")
+        keys += batch
+        examined += CHUNK
+        if cursor == 0:
+            return keys, len(keys)
+        if len(keys) >= limit or time.monotonic() - started > max_seconds:
+            return keys, round(len(keys) * client.dbsize() / examined)
 
 
 def census(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> dict:
@@ -102,10 +125,10 @@ def model_rates(client: redis.Redis, name: str) -> dict[str, float | None]:
     return hit_rates(client, name, now=time.time(), windows=WINDOWS)
 
 
-def model_summaries(client: redis.Redis) -> list[dict]:
+def model_summaries(client: redis.Redis, declared: list[dict] = ()) -> list[dict]:
     """Every registered model with its census and hit rates (the /cache/ page and API)."""
     summaries = []
-    for schema in registered_models(client):
+    for schema in registered_models(client, declared):
         if schema.get("broken"):
             summaries.append({"schema": schema, "census": None, "rates": None})
             continue
@@ -116,14 +139,22 @@ def model_summaries(client: redis.Redis) -> list[dict]:
     return summaries
 
 
-def model_schema(client: redis.Redis, name: str) -> dict | None:
+def model_schema(client: redis.Redis, name: str, declared: list[dict] = ()) -> dict | None:
     raw = client.hget(layout.REGISTRY_KEY, name)
-    return json.loads(raw) if raw else None
+    if raw:
+        return json.loads(raw)
+    return next((schema for schema in declared if schema["name"] == name), None)
 
 
 def bucket_page(client: redis.Redis, name: str, *, cursor: int, count: int) -> tuple[list, int]:
     """A page of a model's buckets, described in one round trip, and the next cursor."""
-    cursor, keys = client.sscan(layout.directory_key(name), cursor=cursor, count=count)
+    directory = layout.directory_key(name)
+    if client.exists(directory):
+        cursor, keys = client.sscan(directory, cursor=cursor, count=count)
+    else:
+        match = glob_escape(name.encode()) + b":[0-9]*"
+        page = scan_page(client, match=match, type_="hash", cursor=cursor, count=count)
+        keys, cursor = page.keys, page.cursor
     rows, _ = describe_keys(client, sorted(keys))
     return rows, cursor
 

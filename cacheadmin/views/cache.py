@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cacheadmin.forms import LookupForm
+from cacheadmin.models import DeclaredModel
 from cacheadmin.problems import http_status
 from cacheadmin.redis import cachemodels
 from cacheadmin.service_calls import call_redis
@@ -14,7 +15,7 @@ from cacheadmin.views.api import json_methods
 @require_GET
 def cache_models(request: HttpRequest) -> HttpResponse:
     def read(client):
-        return cachemodels.model_summaries(client), cachemodels.compact_limits(client)
+        return cachemodels.model_summaries(client, _declared()), cachemodels.compact_limits(client)
 
     found, problem = call_redis(read)
     summaries, limits = found or ([], None)
@@ -25,11 +26,17 @@ def cache_models(request: HttpRequest) -> HttpResponse:
 
 @json_methods("GET")
 def api_cache_models(request: HttpRequest) -> JsonResponse:
-    summaries, problem = call_redis(cachemodels.model_summaries)
+    declared = _declared()
+    summaries, problem = call_redis(lambda client: cachemodels.model_summaries(client, declared))
     if problem:
         body = {"error": problem.message, "problem": problem.kind}
         return JsonResponse(body, status=http_status(problem))
     return JsonResponse({"models": [_model_json(summary) for summary in summaries]})
+
+
+def _declared() -> list[dict]:
+    """Models declared in the dashboard, for caches written without the library."""
+    return [declared.schema() for declared in DeclaredModel.objects.all()]
 
 
 def _model_json(summary: dict) -> dict:
@@ -52,9 +59,10 @@ def _model_json(summary: dict) -> dict:
 def cache_model(request: HttpRequest, name: str) -> HttpResponse:
     form = LookupForm(request.GET)
     cursor = form.cleaned_data["cursor"] if form.is_valid() else 0
+    declared = _declared()
 
     def read(client):
-        schema = cachemodels.model_schema(client, name)
+        schema = cachemodels.model_schema(client, name, declared)
         if schema is None:
             return None
         rows, next_cursor = cachemodels.bucket_page(client, name, cursor=cursor, count=50)
@@ -87,9 +95,10 @@ def cache_lookup(request: HttpRequest, name: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "cache/lookup.html", {"name": name, "form": form}, status=400)
     data = form.cleaned_data
+    declared = _declared()
 
     def read(client):
-        schema = cachemodels.model_schema(client, name)
+        schema = cachemodels.model_schema(client, name, declared)
         if schema is None:
             return None
         result = {"schema": schema}
