@@ -128,3 +128,22 @@ class DeclaredModel(models.Model):
             "serializer": "json",
             "declared": True,
         }
+
+
+class MetricSample(models.Model):
+    """A reading of a Redis server's hit and miss counters, for the overview's history.
+
+    Kept in the dashboard's database rather than in Redis: reading it back from Redis
+    would itself count as lookups on the server whose hit rate it measures.
+    """
+
+    server = models.CharField(max_length=200)
+    at = models.DateTimeField(db_index=True)
+    hits = models.BigIntegerField()
+    misses = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["server", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.server} at {self.at:%H:%M:%S}"

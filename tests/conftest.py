@@ -86,6 +86,15 @@ def management_url(user: str, password: str) -> str:
 def private_services(settings, redis_server, rabbit_vhost):
     """Point the dashboard at the private Redis and the test vhost; start from empty."""
     settings.REDIS_URL = redis_server.url
+    # The dashboard's own keys go to another database of the private server.
+    dashboard_url = redis_server.url_for(15)
+    settings.DASHBOARD_REDIS_URL = dashboard_url
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [dashboard_url], "prefix": "cacheadmin:dashboard:channels"},
+        }
+    }
     settings.REDIS_TIMEOUT = 1.0
     settings.RABBITMQ_URL = (
         f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{rabbit_vhost}"

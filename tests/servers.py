@@ -25,7 +25,10 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.url_for(0)
+
+    def url_for(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"

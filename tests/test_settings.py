@@ -41,3 +41,18 @@ def test_secret_key_is_generated_once_and_kept_private(monkeypatch, tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     assert env.secret_key(tmp_path) == "from-the-environment"
+
+
+def test_no_redis_setting_reaches_the_users_server(settings, redis_server):
+    """Every Redis the dashboard talks to is the tests' own during the tests."""
+    import dashboard.settings as module
+
+    redis_urls = {
+        name: getattr(settings, name)
+        for name in dir(module)
+        if name.isupper() and "REDIS" in name and name.endswith("_URL")
+    }
+    ours = f"redis://127.0.0.1:{redis_server.port}/"
+    assert redis_urls and all(url.startswith(ours) for url in redis_urls.values()), redis_urls
+    hosts = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    assert all(host.startswith(ours) for host in hosts)
