@@ -147,3 +147,26 @@ class MetricSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.server} at {self.at:%H:%M:%S}"
+
+
+class ConsistencyCheck(models.Model):
+    """A check of an object-cache model's indexes, advanced step by step while watched:
+    objects whose index entries are missing, and index entries pointing at no object."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        STOPPED = "stopped", "stopped"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    model = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    state = models.JSONField(default=dict)  # phase, cursor and counts (cachemodels.check_step)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"check of {self.model} ({self.status})"

@@ -137,3 +137,41 @@ def test_a_cache_written_without_the_library_can_be_declared(viewer_client, redi
     assert "legacy:2" in page
     lookup = viewer_client.get("/cache/m/legacy/lookup?id=01").content.decode()
     assert "legacy:inv:c:x" in lookup
+
+
+def test_consistency_check_finds_both_kinds_of_problem(viewer_client, viewer, demo):
+    from cacheadmin.models import ConsistencyCheck
+
+    stored = json.loads(demo.hget("user:0", "42"))
+    demo.srem(f"user:inv:country:{stored['country']}", "42")  # an object missing from an index
+    demo.sadd("user:inv:plan:pro", "999999")  # an entry pointing at nothing
+    start = viewer_client.post("/cache/m/user/checks")
+    check = ConsistencyCheck.objects.get()
+    assert start["Location"] == f"/cache/checks/{check.id}/"
+    while check.status == "running":
+        viewer_client.post(f"/cache/checks/{check.id}/step")
+        check.refresh_from_db()
+    assert check.status == "done"
+    state = check.state
+    assert (state["missing"], state["dangling"], state["objects"]) == (1, 1, 1500)
+    page = viewer_client.get(start["Location"]).content.decode()
+    assert "object 42: no entry in country=" in page and "points at 999999" in page
+
+
+def test_a_check_of_a_model_that_is_not_there_fails_plainly(viewer_client, redis_client):
+    from cacheadmin.models import ConsistencyCheck
+
+    viewer_client.post("/cache/m/ghost/checks")
+    check = ConsistencyCheck.objects.get()
+    viewer_client.post(f"/cache/checks/{check.id}/step")
+    check.refresh_from_db()
+    assert check.status == "failed" and "No model ghost" in check.error
+
+
+def test_someone_elses_check_is_not_found(viewer_client, operator_client, demo):
+    from cacheadmin.models import ConsistencyCheck
+
+    viewer_client.post("/cache/m/user/checks")
+    check = ConsistencyCheck.objects.get()
+    assert operator_client.post(f"/cache/checks/{check.id}/step").status_code == 404
+    assert operator_client.get(f"/cache/checks/{check.id}/").status_code == 404

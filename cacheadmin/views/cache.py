@@ -1,11 +1,12 @@
 """Object-cache pages (/cache/): models, a model's buckets and indexes, lookups; and the API."""
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
+from cacheadmin.consistency_checks import check_advance, check_start, check_stop
 from cacheadmin.forms import LookupForm
-from cacheadmin.models import DeclaredModel
+from cacheadmin.models import ConsistencyCheck, DeclaredModel
 from cacheadmin.problems import http_status
 from cacheadmin.redis import cachemodels
 from cacheadmin.service_calls import call_redis
@@ -124,3 +125,30 @@ def cache_lookup(request: HttpRequest, name: str) -> HttpResponse:
     context = {"name": name, "form": form, "data": data, "problem": problem, **(found or {})}
     status = http_status(problem) if problem else (400 if context.get("bad_attribute") else 200)
     return render(request, "cache/lookup.html", context, status=status)
+
+
+@require_POST
+def check_start_view(request: HttpRequest, name: str) -> HttpResponse:
+    check = check_start(user=request.user, model=name)
+    return redirect("cache_check", check_id=check.id)
+
+
+@require_GET
+def check_page(request: HttpRequest, check_id) -> HttpResponse:
+    check = get_object_or_404(ConsistencyCheck, id=check_id, user=request.user)
+    return render(request, "cache/check.html", {"check": check})
+
+
+@require_POST
+def check_step_view(request: HttpRequest, check_id) -> HttpResponse:
+    check = get_object_or_404(ConsistencyCheck, id=check_id, user=request.user)
+    check = check_advance(check, _declared())
+    return render(request, "cache/partials/check_progress.html", {"check": check})
+
+
+@require_POST
+def check_stop_view(request: HttpRequest, check_id) -> HttpResponse:
+    check = check_stop(get_object_or_404(ConsistencyCheck, id=check_id, user=request.user))
+    if request.htmx:
+        return render(request, "cache/partials/check_progress.html", {"check": check})
+    return redirect("cache_check", check_id=check.id)
