@@ -56,12 +56,6 @@ def redis_client(db: int | None = None) -> redis.Redis:
     return _shared(f"redis:{db}", lambda: _build_redis(db))
 
 
-def dashboard_redis() -> redis.Redis:
-    """The Redis that holds the dashboard's own keys (DASHBOARD_REDIS_URL, all of them
-    under DASHBOARD_KEY_PREFIX)."""
-    return _shared("dashboard", _build_dashboard_redis)
-
-
 def rabbit_management() -> ManagementClient:
     """The client for the RabbitMQ management HTTP API (RABBITMQ_MANAGEMENT_URL)."""
     return _shared("rabbit_management", _build_rabbit_management)
@@ -82,18 +76,6 @@ def _build_redis(db: int | None) -> redis.Redis:
     base = pool.connection_class
     pool.connection_class = type(f"NoTouch{base.__name__}", (NoTouchMixin, base), {})
     return redis.Redis(connection_pool=pool)
-
-
-def _build_dashboard_redis() -> redis.Redis:
-    try:
-        return redis.Redis.from_url(
-            settings.DASHBOARD_REDIS_URL,
-            socket_timeout=settings.REDIS_TIMEOUT,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-            client_name="cacheadmin-dashboard",
-        )
-    except ValueError as exc:
-        raise ConfigError(f"DASHBOARD_REDIS_URL is not a valid Redis URL: {exc}") from None
 
 
 def _build_rabbit_management() -> ManagementClient:
@@ -119,5 +101,5 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _settings_changed(setting: str, **kwargs) -> None:
-    if setting.startswith(("REDIS_", "RABBITMQ_", "DASHBOARD_REDIS_")):
+    if setting.startswith(("REDIS_", "RABBITMQ_")):
         reset()

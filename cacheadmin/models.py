@@ -50,14 +50,19 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.outcome}"
 
 
+class StepStatus(models.TextChoices):
+    """Of work a page advances step by step (namespace scans, consistency checks)."""
+
+    RUNNING = "running", "running"
+    STOPPED = "stopped", "stopped"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
 class NamespaceScan(models.Model):
     """A full scan of a keyspace's namespaces, advanced step by step while someone watches."""
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        STOPPED = "stopped", "stopped"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
+    Status = StepStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -153,11 +158,7 @@ class ConsistencyCheck(models.Model):
     """A check of an object-cache model's indexes, advanced step by step while watched:
     objects whose index entries are missing, and index entries pointing at no object."""
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        STOPPED = "stopped", "stopped"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
+    Status = StepStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
