@@ -72,6 +72,8 @@ def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not can_operate(request.user):
+            if request.path_info.startswith(API_PREFIX):
+                return JsonResponse({"error": "only operators may do this"}, status=403)
             raise PermissionDenied("Only operators may do this.")
         return view(request, *args, **kwargs)
 

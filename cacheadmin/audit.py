@@ -8,8 +8,9 @@ from cacheadmin.models import AuditEntry
 
 def audit_record(
     *,
-    user: AbstractBaseUser,
+    user: AbstractBaseUser | None,
     action: str,
+    username: str = "",
     target: str = "",
     count: int | None = None,
     outcome: str = AuditEntry.Outcome.OK,
@@ -17,7 +18,7 @@ def audit_record(
 ) -> AuditEntry:
     return AuditEntry.objects.create(
         user=user,
-        username=user.get_username(),
+        username=username or user.get_username(),
         action=action,
         target=target,
         count=count,

@@ -171,3 +171,42 @@ class ConsistencyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"check of {self.model} ({self.status})"
+
+
+class InvalidationJob(models.Model):
+    """An invalidation: what, who asked, how far it got (the checkpoint), how it ended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    kind = models.CharField(max_length=16)
+    target = models.BinaryField()
+    model = models.CharField(max_length=100, blank=True)
+    attribute = models.CharField(max_length=100, blank=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requester_name = models.CharField(max_length=150)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    estimate = models.BigIntegerField(null=True)
+    rate = models.PositiveIntegerField(null=True, blank=True)  # keys per second at most
+    # the checkpoint: which pattern, which SCAN cursor (up to 2**64), counts so far
+    phase = models.PositiveSmallIntegerField(default=0)
+    cursor = models.CharField(max_length=20, default="0")
+    scanned = models.BigIntegerField(default=0)
+    deleted = models.BigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invalidation {self.id} ({self.kind}, {self.status})"

@@ -5,6 +5,7 @@ from cacheadmin.converters import KeyConverter
 from cacheadmin.views import (
     account,
     api,
+    api_invalidations,
     api_keys,
     audit,
     cache,
@@ -50,6 +51,17 @@ urlpatterns = [
     path("api/keys", api_keys.api_keys, name="api_keys"),
     path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
     path("api/cache/models", cache.api_cache_models, name="api_cache_models"),
+    path("api/invalidations", api_invalidations.api_invalidate, name="api_invalidate"),
+    path(
+        "api/invalidations/<int:job_id>",
+        api_invalidations.api_invalidation,
+        name="api_invalidation",
+    ),
+    path(
+        "api/invalidations/<int:job_id>/cancel",
+        api_invalidations.api_invalidation_cancel,
+        name="api_invalidation_cancel",
+    ),
     re_path(r"^api/(?P<rest>.*)$", api.api_not_found, name="api_not_found"),
     path("accounts/profile/", account.profile, name="profile"),
     path("accounts/tokens/", account.token_create_view, name="token_create"),

@@ -139,3 +139,9 @@ LOGGING = {
 
 # How often the overview's figures refresh in the browser.
 OVERVIEW_REFRESH_SECONDS = env_float("OVERVIEW_REFRESH_SECONDS", 5.0)
+
+# Invalidations: above this many keys the admin types the count or the pattern to confirm.
+INVALIDATION_CONFIRM_THRESHOLD = int(env_float("INVALIDATION_CONFIRM_THRESHOLD", 1000))
+# A batch that fails (Redis down) is tried this many times, waiting BACKOFF, 2x, 4x...
+INVALIDATION_RETRIES = 5
+INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)

@@ -192,7 +192,7 @@ class Model:
     def delete(self, object_id: object) -> bool:
         """Drop one object and its index entries."""
         object_id = str(object_id)
-        dropped = self._drop_ids([object_id])
+        dropped = self.drop([object_id])
         self.cache.publish(kind="object", model=self.name, target=object_id, ids=dropped)
         return bool(dropped)
 
@@ -203,16 +203,23 @@ class Model:
         (spelled,) = layout.index_values(value)
         key = layout.inverted_key(self.name, attribute, spelled)
         dropped: list[str] = []
-        while ids := self.cache.client.spop(key, BATCH):
-            dropped += self._drop_ids([object_id.decode() for object_id in ids])
+        # SRANDMEMBER, not SPOP: if we stop midway, the ids left are still indexed.
+        while members := self.cache.client.srandmember(key, BATCH):
+            ids = [member.decode() for member in members]
+            dropped += self.drop(ids)
+            self.cache.client.srem(key, *ids)  # entries whose object was not cached
         self.cache.publish(
             kind="attribute", model=self.name, target=f"{attribute}={spelled}", ids=dropped
         )
         return len(dropped)
 
+    def drop_bucket(self, bucket: int) -> list[str]:
+        """Drop every object of a bucket without announcing it."""
+        return self._run_drop(layout.bucket_key(self.name, bucket), [])
+
     def invalidate_bucket(self, bucket: int) -> int:
         key = layout.bucket_key(self.name, bucket)
-        dropped = self._run_drop(key, [])
+        dropped = self.drop_bucket(bucket)
         self.cache.publish(kind="bucket", model=self.name, target=key, ids=dropped)
         return len(dropped)
 
@@ -232,15 +239,18 @@ class Model:
         self.cache.publish(kind="model", model=self.name, target=self.name, ids=[])
         return dropped
 
-    def _drop_ids(self, ids: list[str]) -> list[str]:
+    def drop(self, ids: list[str], *, counter: str | None = None) -> list[str]:
+        """Drop objects and their index entries without announcing it; returns the ids
+        that were there. counter: a key that counts them, in the same atomic step."""
         dropped = []
         for key, members in self._by_bucket(ids).items():
-            dropped += self._run_drop(key, members)
+            dropped += self._run_drop(key, members, counter)
         return dropped
 
-    def _run_drop(self, key: str, ids: list[str]) -> list[str]:
+    def _run_drop(self, key: str, ids: list[str], counter: str | None = None) -> list[str]:
         args = [self.name, len(self.inverted), *self.inverted, *ids]
-        return [object_id.decode() for object_id in self.cache._drop(keys=[key], args=args)]
+        keys = [key, counter] if counter else [key]
+        return [object_id.decode() for object_id in self.cache._drop(keys=keys, args=args)]
 
     def _by_bucket(self, ids: list[str]) -> dict[str, list[str]]:
         by_bucket: dict[str, list[str]] = defaultdict(list)

@@ -71,8 +71,10 @@ return replaced
 """
 )
 
-# KEYS[1]: the bucket. ARGV: model, attribute count n, n attributes, then the ids to
-# drop; with no ids, every object of the bucket. Returns the ids that were there.
+# KEYS[1]: the bucket; KEYS[2], if given, a counter to add the number dropped to (in
+# the same atomic step, so a replayed drop cannot be counted twice nor lost).
+# ARGV: model, attribute count n, n attributes, then the ids to drop; with no ids,
+# every object of the bucket. Returns the ids that were there.
 DROP = (
     SPELL
     + """
@@ -90,6 +92,10 @@ for _, id in ipairs(ids) do
     redis.call('HDEL', KEYS[1], id)
     dropped[#dropped + 1] = id
   end
+end
+if KEYS[2] then
+  redis.call('INCRBY', KEYS[2], #dropped)
+  redis.call('EXPIRE', KEYS[2], 86400)
 end
 return dropped
 """

@@ -1,0 +1,246 @@
+"""What an invalidation deletes, how much (a preview), and the deleting itself: at
+once for small targets, batch by batch (SCAN + UNLINK, or SPOP of an inverted set)
+for large ones, each batch leaving a checkpoint to resume from."""
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+from cacheadmin.objectcache import ObjectCache, layout
+from cacheadmin.objectcache.cache import Model
+from cacheadmin.redis.keycodec import display_key, glob_escape
+
+KINDS = ("key", "pattern", "bucket", "model", "object", "attribute")
+OBJECT_KINDS = ("bucket", "model", "object", "attribute")
+SAMPLE = 20
+BATCH = 1000
+EVENTS_CHANNEL = layout.EVENTS_CHANNEL
+
+
+class TargetError(ValueError):
+    """The target cannot be invalidated as given (a message for the user)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    target: bytes  # the key, pattern, bucket number, model name, object id or value
+    model: str = ""
+    attribute: str = ""
+
+    def label(self) -> str:
+        """How the audit log and the events name it."""
+        text = display_key(self.target)
+        if self.kind == "attribute":
+            return f"{self.model}.{self.attribute}={text}"
+        if self.kind in ("bucket", "object"):
+            return f"{self.model}:{text}"
+        return text
+
+
+@dataclass
+class Progress:
+    """Where a batch job is: which pattern, which cursor, how many seen and gone."""
+
+    phase: int = 0
+    cursor: int = 0
+    scanned: int = 0
+    deleted: int = 0
+    done: bool = False
+
+
+@dataclass
+class Preview:
+    estimate: int
+    estimated: bool  # True when scaled up from a sample of the keyspace
+    sample: list[bytes] = field(default_factory=list)
+    memory: int | None = None
+    objects: int | None = None  # object-cache targets: objects affected
+
+
+def model_for(client: redis.Redis, target: Target) -> Model:
+    """The object-cache model a target names, from the registry."""
+    raw = client.hget(layout.REGISTRY_KEY, target.model)
+    if not raw:
+        raise TargetError(f"no object-cache model named {target.model!r} is registered")
+    schema = json.loads(raw)
+    return ObjectCache(client).model(
+        schema["name"],
+        bucket=layout.rule_from(schema["bucket"]),
+        ttl=schema["ttl"],
+        inverted=schema["inverted"],
+        register=False,
+    )
+
+
+def patterns_for(target: Target) -> list[bytes]:
+    """The SCAN patterns of a batch job: the pattern itself, or a model's keys."""
+    if target.kind == "pattern":
+        return [target.target]
+    if target.kind == "model":
+        name = glob_escape(target.model.encode())
+        return [name + b":[0-9]*", name + b":inv:*"]
+    raise TargetError(f"a {target.kind} is not deleted by scanning")
+
+
+def preview(client: redis.Redis, target: Target) -> Preview:
+    if target.kind == "key":
+        found = client.exists(target.target)
+        return Preview(
+            found, False, [target.target] if found else [], _memory(client, [target.target])
+        )
+    if target.kind in ("pattern", "model"):
+        return _scan_preview(client, patterns_for(target))
+    model = model_for(client, target)
+    if target.kind == "bucket":
+        key = layout.bucket_key(model.name, _bucket_number(target))
+        size = client.hlen(key)
+        return Preview(
+            1 if size else 0, False, [key.encode()] if size else [], _memory(client, [key]), size
+        )
+    if target.kind == "object":
+        object_id = target.target.decode()
+        there = client.hexists(model.key_of(object_id), object_id)
+        return Preview(1 if there else 0, False, [target.target] if there else [], None, int(there))
+    key = layout.inverted_key(model.name, _attribute(model, target), target.target.decode())
+    count = client.scard(key)
+    sample = client.srandmember(key, SAMPLE) if count else []
+    return Preview(count, False, sorted(sample), None, count)
+
+
+def _scan_preview(client: redis.Redis, patterns: list[bytes], *, budget: int = 20_000) -> Preview:
+    """Matches in a bounded SCAN of each pattern, scaled to the keyspace when cut short."""
+    dbsize = client.dbsize() or 1
+    found, examined, complete, sample = 0, 0, True, []
+    for pattern in patterns:
+        cursor = 0
+        while True:
+            cursor, keys = client.scan(cursor=cursor, match=pattern, count=1000)
+            examined += 1000
+            found += len(keys)
+            sample += keys[: SAMPLE - len(sample)]
+            if cursor == 0:
+                break
+            if examined >= budget:
+                complete = False
+                break
+    estimate = found if complete else round(found * dbsize * len(patterns) / examined)
+    memory = _memory(client, sample)
+    if memory is not None and sample:
+        memory = round(memory * max(estimate, len(sample)) / len(sample))
+    return Preview(estimate, not complete, sample, memory)
+
+
+def _memory(client: redis.Redis, keys: list) -> int | None:
+    if not keys:
+        return 0
+    with client.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.memory_usage(key)
+        sizes = pipe.execute()
+    return sum(size or 0 for size in sizes)
+
+
+def run_small(client: redis.Redis, target: Target) -> int:
+    """Delete a target that is small enough to go at once; returns how many went."""
+    if target.kind == "key":
+        return client.unlink(target.target)
+    model = model_for(client, target)
+    if target.kind == "bucket":
+        return len(model.drop_bucket(_bucket_number(target)))
+    if target.kind == "object":
+        return len(model.drop([target.target.decode()]))
+    if target.kind == "attribute":
+        model = model_for(client, target)
+        return model.invalidate_attribute(_attribute(model, target), target.target.decode())
+    raise TargetError(f"a {target.kind} is too large to go at once: it runs as a job")
+
+
+# UNLINK a batch and add what went to the job's counter, in one atomic step: a batch
+# replayed after a crash adds nothing, and none is lost between delete and checkpoint.
+UNLINK_COUNTING = """
+local gone = 0
+for i = 2, #KEYS do gone = gone + redis.call('UNLINK', KEYS[i]) end
+local total = redis.call('INCRBY', KEYS[1], gone)
+redis.call('EXPIRE', KEYS[1], 86400)
+return total
+"""
+
+
+def scan_batch(
+    client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str
+) -> Progress:
+    """One SCAN call and one counted UNLINK of what it found."""
+    patterns = patterns_for(target)
+    if progress.done or progress.phase >= len(patterns):
+        return Progress(progress.phase, 0, progress.scanned, progress.deleted, True)
+    cursor, keys = client.scan(cursor=progress.cursor, match=patterns[progress.phase], count=count)
+    deleted = (
+        client.register_script(UNLINK_COUNTING)(keys=[counter, *keys]) if keys else progress.deleted
+    )
+    phase = progress.phase + (cursor == 0)
+    done = cursor == 0 and phase >= len(patterns)
+    if done and target.kind == "model":
+        client.unlink(layout.directory_key(target.model))
+    return Progress(phase, cursor, progress.scanned + count, deleted, done)
+
+
+def attribute_batch(
+    client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str
+) -> Progress:
+    """Drop up to count objects carried by an attribute value; the ids stay in the set
+    until their objects are gone, so a crash leaves nothing unindexed behind."""
+    model = model_for(client, target)
+    key = layout.inverted_key(model.name, _attribute(model, target), target.target.decode())
+    members = client.srandmember(key, count)
+    if not members:
+        return Progress(0, 0, progress.scanned, progress.deleted, True)
+    ids = [member.decode() for member in members]
+    model.drop(ids, counter=counter)
+    client.srem(key, *ids)  # entries whose object was not cached
+    deleted = int(client.get(counter) or 0)
+    return Progress(0, 0, progress.scanned + len(ids), deleted, False)
+
+
+def run_batch(
+    client: redis.Redis, target: Target, progress: Progress, *, count: int = BATCH, counter: str
+) -> Progress:
+    """One batch of a job; counter is the Redis key that counts the job's deletions."""
+    if target.kind == "attribute":
+        return attribute_batch(client, target, progress, count=count, counter=counter)
+    return scan_batch(client, target, progress, count=count, counter=counter)
+
+
+def counter_key(job_id: int | str) -> str:
+    """The dashboard's own key counting a job's deletions, in the database it deletes from."""
+    return f"cacheadmin:dashboard:jobs:{job_id}:deleted"
+
+
+def event(*, job_id: int | None, target: Target, deleted: int, status: str) -> dict:
+    """What application nodes hear when an invalidation ends (Redis and RabbitMQ alike)."""
+    return {
+        "id": job_id,
+        "kind": target.kind,
+        "target": target.label(),
+        "model": target.model or None,
+        "attribute": target.attribute or None,
+        "deleted": deleted,
+        "status": status,
+        "finished": time.time(),
+        "source": "cacheadmin",
+    }
+
+
+def _bucket_number(target: Target) -> int:
+    text = target.target.decode(errors="replace").rsplit(":", 1)[-1]
+    if not text.isascii() or not text.isdigit():
+        raise TargetError("a bucket is a number (or model:number)")
+    return int(text)
+
+
+def _attribute(model: Model, target: Target) -> str:
+    if target.attribute not in model.inverted:
+        raise TargetError(f"{model.name} has no inverted attribute {target.attribute!r}")
+    return target.attribute

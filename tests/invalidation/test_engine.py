@@ -1,0 +1,78 @@
+"""The invalidation engine on a real Redis: previews, batches, checkpoints."""
+
+import pytest
+
+from cacheadmin.invalidation import engine
+from cacheadmin.invalidation.engine import Progress, Target
+from cacheadmin.objectcache import Div, ObjectCache
+
+
+def fill(client, count: int, prefix: str) -> None:
+    with client.pipeline(transaction=False) as pipe:
+        for number in range(count):
+            pipe.set(f"{prefix}{number}", "x")
+        pipe.execute()
+
+
+COUNTER = "cacheadmin:dashboard:jobs:test:deleted"
+
+
+def run_to_end(client, target, progress=None, count=500) -> Progress:
+    progress = progress or Progress()
+    while not progress.done:
+        progress = engine.run_batch(client, target, progress, count=count, counter=COUNTER)
+    return progress
+
+
+def test_a_pattern_deletes_exactly_its_keys_glob_characters_included(redis_client):
+    fill(redis_client, 20_000, "cache:page:")
+    fill(redis_client, 5_000, "cache:pages:")  # a near miss
+    fill(redis_client, 100, "cache:page*literal:")  # a literal * in the names
+    target = Target("pattern", b"cache:page:*")
+    progress = run_to_end(redis_client, target)
+    assert progress.deleted == 20_000
+    assert redis_client.dbsize() == 5_100 + 1  # and the job's counter
+    redis_client.delete(COUNTER)
+    literal = Target("pattern", b"cache:page\\*literal:*")
+    assert run_to_end(redis_client, literal).deleted == 100
+    assert redis_client.dbsize() == 5_000 + 1
+
+
+def test_a_resumed_job_counts_right(redis_client):
+    fill(redis_client, 10_000, "gone:")
+    target = Target("pattern", b"gone:*")
+    progress = Progress()
+    for _ in range(3):
+        progress = engine.run_batch(redis_client, target, progress, count=1000, counter=COUNTER)
+    checkpoint = progress
+    # the worker dies after the next batch but before saving: the batch is replayed
+    engine.run_batch(redis_client, target, checkpoint, count=1000, counter=COUNTER)
+    assert run_to_end(redis_client, target, checkpoint, count=1000).deleted == 10_000
+    assert redis_client.dbsize() == 1  # the counter, with the job's total
+    assert redis_client.get(COUNTER) == b"10000"
+
+
+def test_preview_of_a_pattern_is_an_estimate_past_the_budget(redis_client):
+    fill(redis_client, 60_000, "a:")
+    fill(redis_client, 60_000, "b:")
+    preview = engine.preview(redis_client, Target("pattern", b"a:*"))
+    assert preview.estimated and 40_000 < preview.estimate < 80_000
+    assert len(preview.sample) == 20 and all(key.startswith(b"a:") for key in preview.sample)
+    assert preview.memory > 0
+    small = engine.preview(redis_client, Target("pattern", b"nothing:*"))
+    assert small.estimate == 0 and small.sample == []
+
+
+def test_object_cache_targets(redis_client):
+    users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
+    users.set_many({n: {"country": "FR" if n % 2 else "DE"} for n in range(300)})
+    by_value = Target("attribute", b"FR", "user", "country")
+    assert engine.preview(redis_client, by_value).estimate == 150
+    assert engine.run_small(redis_client, by_value) == 150
+    assert engine.run_small(redis_client, Target("object", b"2", "user")) == 1
+    assert engine.run_small(redis_client, Target("bucket", b"1", "user")) == 50
+    model = Target("model", b"user", "user")
+    assert run_to_end(redis_client, model).deleted >= 3
+    assert [k for k in redis_client.scan_iter("user:*")] == []
+    with pytest.raises(engine.TargetError, match="no object-cache model"):
+        engine.preview(redis_client, Target("object", b"1", "nobody"))
