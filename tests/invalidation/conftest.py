@@ -1,0 +1,20 @@
+"""A broker channel for invalidation tests."""
+
+import pika
+import pytest
+
+from cacheadmin.rabbit import amqp
+
+
+@pytest.fixture
+def broker(settings):
+    """A channel on the test vhost, the job queue emptied, and a queue bound to the
+    events exchange, as an application node would have."""
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    amqp.declare(channel)
+    channel.queue_purge(amqp.JOBS_QUEUE)
+    events = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(events, amqp.EVENTS_EXCHANGE)
+    yield channel, events
+    connection.close()

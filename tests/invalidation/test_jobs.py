@@ -1,0 +1,142 @@
+"""Invalidations through the API and the worker, on real Redis and RabbitMQ."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from cacheadmin.models import AuditEntry, InvalidationJob
+from tests.invalidation.test_engine import fill
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, **body):
+    return client.post("/api/invalidations", json.dumps(body), content_type="application/json")
+
+
+def run_worker() -> str:
+    out = StringIO()
+    call_command("invalidation_worker", once=True, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_dry_run_previews_and_deletes_nothing(operator_client, redis_client):
+    fill(redis_client, 50, "user:session:")
+    response = post(operator_client, kind="pattern", target="user:session:*", dry_run=True)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["estimate"] == 50 and data["estimated"] is False and len(data["sample"]) == 20
+    assert redis_client.dbsize() == 50
+    assert not InvalidationJob.objects.exists()
+
+
+def test_a_key_goes_at_once_and_is_announced_and_audited(
+    operator_client, operator, redis_client, broker
+):
+    channel, events = broker
+    pubsub = redis_client.pubsub()
+    pubsub.subscribe("cacheadmin:invalidations")
+    pubsub.get_message(timeout=1)
+    redis_client.set("doomed", "1")
+    response = post(operator_client, kind="key", target="doomed")
+    assert response.status_code == 201
+    job = InvalidationJob.objects.get(id=response.json()["id"])
+    assert (response.json()["status"], job.deleted) == ("done", 1)
+    assert not redis_client.exists("doomed")
+    on_redis = json.loads(pubsub.get_message(timeout=2)["data"])
+    pubsub.close()
+    _, _, body = channel.basic_get(events, auto_ack=True)
+    on_rabbit = json.loads(body)
+    assert on_redis == on_rabbit
+    assert (on_redis["id"], on_redis["kind"], on_redis["target"], on_redis["deleted"]) == (
+        job.id,
+        "key",
+        "doomed",
+        1,
+    )
+    entry = AuditEntry.objects.get(action="invalidate.key")
+    assert (entry.user, entry.count, entry.outcome) == (operator, 1, "ok")
+
+
+def test_large_patterns_need_a_confirmation_then_run_on_the_worker(
+    operator_client, redis_client, broker
+):
+    fill(redis_client, 3000, "cache:page:")
+    fill(redis_client, 500, "keep:")
+    refused = post(operator_client, kind="pattern", target="cache:page:*")
+    assert refused.status_code == 400
+    assert refused.json()["preview"]["estimate"] == 3000
+    assert not InvalidationJob.objects.exists()
+    accepted = post(operator_client, kind="pattern", target="cache:page:*", confirm="3000")
+    assert accepted.status_code == 201 and accepted.json()["status"] == "queued"
+    job_id = accepted.json()["id"]
+    assert redis_client.dbsize() == 3500  # nothing yet: the worker does it
+    run_worker()
+    status = operator_client.get(f"/api/invalidations/{job_id}").json()
+    assert (status["status"], status["deleted"], status["error"]) == ("done", 3000, None)
+    assert {key.decode()[:5] for key in redis_client.scan_iter("*")} == {"keep:", "cache"}
+    assert redis_client.exists(f"cacheadmin:dashboard:jobs:{job_id}:deleted")
+
+
+def test_the_pattern_itself_also_confirms(operator_client, redis_client, broker):
+    fill(redis_client, 1500, "x:")
+    response = post(operator_client, kind="pattern", target="x:*", confirm="x:*")
+    assert response.status_code == 201
+
+
+def test_cancel_before_the_worker(operator_client, redis_client, broker):
+    fill(redis_client, 1500, "x:")
+    job_id = post(operator_client, kind="pattern", target="x:*", confirm="x:*").json()["id"]
+    cancelled = operator_client.post(f"/api/invalidations/{job_id}/cancel")
+    assert cancelled.json() == {"id": job_id, "status": "cancelled"}
+    run_worker()
+    assert redis_client.dbsize() == 1500
+    assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "refused"
+
+
+def test_viewers_cannot_invalidate(viewer_client, redis_client):
+    redis_client.set("k", "v")
+    response = post(viewer_client, kind="key", target="k")
+    assert response.status_code == 403 and response.json() == {
+        "error": "only operators may do this"
+    }
+    assert redis_client.exists("k")
+
+
+def test_the_api_wants_csrf_with_a_session(operator, redis_client):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    redis_client.set("k", "v")
+    assert post(client, kind="key", target="k").status_code == 403
+    assert redis_client.exists("k")
+
+
+def test_bad_requests(operator_client, redis_client):
+    assert (
+        operator_client.post(
+            "/api/invalidations", "nope", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    bad = post(operator_client, kind="attribute", target="FR", model="user")
+    assert bad.status_code == 400 and "attribute" in bad.json()["fields"]
+    assert post(operator_client, kind="object", target="1", model="ghost").status_code == 400
+    assert post(operator_client, kind="pattern", target="*" * 40).status_code == 400
+    assert operator_client.get("/api/invalidations/999").status_code == 404
+
+
+def test_a_job_against_a_stopped_redis_fails_plainly(
+    operator_client, redis_client, broker, settings
+):
+    fill(redis_client, 1500, "x:")
+    job_id = post(operator_client, kind="pattern", target="x:*", confirm="1500").json()["id"]
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    settings.INVALIDATION_BACKOFF = 0.01
+    run_worker()
+    job = InvalidationJob.objects.get(id=job_id)
+    assert job.status == "failed" and "not reachable" in job.error
+    assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "failed"

@@ -1,0 +1,63 @@
+"""A real worker process, killed mid-job, and another that finishes the job."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from cacheadmin.models import InvalidationJob
+from tests.invalidation.test_jobs import post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(*args: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "RABBITMQ_URL": settings.RABBITMQ_URL,
+    }
+    command = [sys.executable, "manage.py", "invalidation_worker", *args]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def wait_for(check, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, redis_client, broker):
+    with redis_client.pipeline(transaction=False) as pipe:
+        for number in range(200_000):
+            pipe.set(f"doomed:{number}", "x")
+        for number in range(1000):
+            pipe.set(f"kept:{number}", "x")
+        pipe.execute()
+    body = {"kind": "pattern", "target": "doomed:*", "confirm": "doomed:*", "rate": 40_000}
+    job_id = post(operator_client, **body).json()["id"]
+
+    first = start_worker()
+    wait_for(lambda: InvalidationJob.objects.get(id=job_id).deleted > 20_000)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    job = InvalidationJob.objects.get(id=job_id)
+    assert job.status == "running" and 0 < job.deleted < 200_000
+
+    second = start_worker("--once")
+    output, _ = second.communicate(timeout=60)
+    assert second.returncode == 0, output
+    job = InvalidationJob.objects.get(id=job_id)
+    assert (job.status, job.deleted, job.attempts) == ("done", 200_000, 2)
+    assert redis_client.dbsize() == 1000 + 1  # the kept keys and the job's counter
+    assert job.error == ""
