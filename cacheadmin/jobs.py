@@ -3,8 +3,12 @@ checkpointed after every batch, announced and audited when they end."""
 
 import json
 import logging
+import time
 
 import pika
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
@@ -16,12 +20,14 @@ from cacheadmin.invalidation import engine
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.problems import Problem
 from cacheadmin.rabbit import amqp
+from cacheadmin.redis.keycodec import display_key
 from cacheadmin.service_calls import call_redis
 
 log = logging.getLogger(__name__)
 Status = InvalidationJob.Status
 AT_ONCE = ("key", "object", "bucket")  # and attribute values under AT_ONCE_LIMIT objects
 AT_ONCE_LIMIT = 1000
+NOTIFY_EVERY = 0.25
 OUTCOMES = {
     Status.DONE: AuditEntry.Outcome.OK,
     Status.CANCELLED: AuditEntry.Outcome.REFUSED,
@@ -103,6 +109,8 @@ def job_step(job: InvalidationJob, *, count: int = engine.BATCH) -> tuple[bool, 
     )
     job.phase, job.cursor = progress.phase, str(progress.cursor)
     job.scanned, job.deleted = progress.scanned, progress.deleted
+    if saved and not progress.done:
+        notify(job)
     if not saved:
         job.refresh_from_db()
         return False, None
@@ -119,6 +127,7 @@ def job_cancel(job: InvalidationJob) -> InvalidationJob:
     ).update(status=Status.CANCELLED, finished_at=timezone.now())
     job.refresh_from_db()
     if cancelled:
+        notify(job, force=True)
         _announce(job)
     return job
 
@@ -130,8 +139,27 @@ def job_finish(
     job.status, job.finished_at = status, timezone.now()
     job.error = problem.message if problem else ""
     job.save(update_fields=["status", "finished_at", "error"])
+    notify(job, force=True)
     _announce(job)
     return job
+
+
+def progress_group(job_id: int) -> str:
+    return f"invalidation-{job_id}"
+
+
+def notify(job: InvalidationJob, *, force: bool = False) -> None:
+    """Push the job's progress to the browsers watching it, through the channel layer;
+    at most every NOTIFY_EVERY seconds, but always its end."""
+    now = time.monotonic()
+    if not force and now - getattr(job, "_notified", 0.0) < NOTIFY_EVERY:
+        return
+    job._notified = now
+    message = {"type": "job.progress", "job": job_json(job)}
+    try:
+        async_to_sync(get_channel_layer().group_send)(progress_group(job.id), message)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("invalidation %s: progress not pushed: %r", job.id, exc)
 
 
 def _announce(job: InvalidationJob) -> None:
@@ -155,3 +183,24 @@ def _announce(job: InvalidationJob) -> None:
         outcome=OUTCOMES.get(job.status, AuditEntry.Outcome.FAILED),
         error=job.error,
     )
+
+
+def job_json(job: InvalidationJob) -> dict:
+    """A job as the API and the progress socket show it."""
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "target": display_key(bytes(job.target)),
+        "model": job.model or None,
+        "attribute": job.attribute or None,
+        "status": job.status,
+        "estimate": job.estimate,
+        "scanned": job.scanned,
+        "deleted": job.deleted,
+        "rate": job.rate,
+        "error": job.error or None,
+        "requester": job.requester_name,
+        "created": job.created_at.isoformat(),
+        "started": job.started_at.isoformat() if job.started_at else None,
+        "finished": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -1,3 +1,9 @@
 """Websocket routes; every one of them sits behind cacheadmin.live.stack.protected."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from cacheadmin.live.jobs import JobProgressConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/invalidations/<int:job_id>/", JobProgressConsumer.as_asgi()),
+]

@@ -54,7 +54,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
 
 @json_methods("GET")
 def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
-    return JsonResponse(job_json(get_object_or_404(InvalidationJob, id=job_id)))
+    return JsonResponse(jobs.job_json(get_object_or_404(InvalidationJob, id=job_id)))
 
 
 @json_methods("POST")
@@ -94,24 +94,4 @@ def preview_json(preview: engine.Preview) -> dict:
         "memory": preview.memory,
         "objects": preview.objects,
         "threshold": settings.INVALIDATION_CONFIRM_THRESHOLD,
-    }
-
-
-def job_json(job: InvalidationJob) -> dict:
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "target": display_key(bytes(job.target)),
-        "model": job.model or None,
-        "attribute": job.attribute or None,
-        "status": job.status,
-        "estimate": job.estimate,
-        "scanned": job.scanned,
-        "deleted": job.deleted,
-        "rate": job.rate,
-        "error": job.error or None,
-        "requester": job.requester_name,
-        "created": job.created_at.isoformat(),
-        "started": job.started_at.isoformat() if job.started_at else None,
-        "finished": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -22,6 +22,7 @@ def start_worker(*args: str) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
+        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
         "RABBITMQ_URL": settings.RABBITMQ_URL,
     }
     command = [sys.executable, "manage.py", "invalidation_worker", *args]

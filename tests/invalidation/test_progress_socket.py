@@ -1,0 +1,53 @@
+"""Job progress pushed to browsers over the Channels layer, through the real ASGI app."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from cacheadmin import jobs
+from cacheadmin.invalidation.engine import Target
+from dashboard.asgi import application
+from tests.invalidation.test_engine import fill
+from tests.test_websocket_access import session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def socket_for(job_id: int, cookie: str) -> WebsocketCommunicator:
+    headers = [
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"host", b"127.0.0.1:8000"),
+        (b"cookie", cookie.encode()),
+    ]
+    return WebsocketCommunicator(application, f"/ws/invalidations/{job_id}/", headers=headers)
+
+
+async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator, redis_client):
+    await sync_to_async(fill)(redis_client, 3000, "x:")
+    target = Target("pattern", b"x:*")
+    job = await sync_to_async(jobs.job_create)(
+        user=operator, target=target, estimate=3000, rate=None
+    )
+    await sync_to_async(jobs.InvalidationJob.objects.filter(id=job.id).update)(status="running")
+    job.status = "running"
+    socket = socket_for(job.id, await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert connected
+    first = await socket.receive_json_from(timeout=3)
+    assert (first["id"], first["status"], first["deleted"]) == (job.id, "running", 0)
+    more = True
+    while more:
+        more, problem = await sync_to_async(jobs.job_step)(job, count=1000)
+        assert problem is None
+    seen = []
+    while not seen or seen[-1]["status"] != "done":
+        seen.append(await socket.receive_json_from(timeout=3))
+    assert seen[-1]["deleted"] == 3000
+    await socket.disconnect()
+
+
+async def test_no_socket_for_a_job_that_is_not_there(viewer):
+    socket = socket_for(999_999, await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
