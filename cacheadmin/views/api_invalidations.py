@@ -29,7 +29,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return JsonResponse({"error": "invalid invalidation", "fields": fields}, status=400)
     target, data = form.build_target(), form.cleaned_data
-    found, problem = call_redis(lambda client: _preview_or_error(client, target))
+    found, problem = call_redis(lambda client: preview_or_error(client, target))
     if problem:
         return JsonResponse(
             {"error": problem.message, "problem": problem.kind}, status=http_status(problem)
@@ -78,7 +78,7 @@ def confirmed(form: InvalidationForm, preview: engine.Preview) -> bool:
     return bool(answer) and answer in (typed, str(preview.estimate), f"{preview.estimate:,}")
 
 
-def _preview_or_error(client, target: engine.Target):
+def preview_or_error(client, target: engine.Target):
     try:
         return engine.preview(client, target)
     except engine.TargetError as error:

@@ -1,0 +1,42 @@
+// Live progress of an invalidation job, pushed over /ws/invalidations/<id>/.
+(function () {
+  const card = document.querySelector("[data-job]");
+  if (!card) return;
+  const field = (name) => card.querySelector(`[data-field="${name}"]`);
+  const number = (value) => Number(value).toLocaleString("en-US");
+  let previous = null;
+
+  function show(job) {
+    field("status").textContent = job.status;
+    field("status").className = `badge badge-${job.status}`;
+    field("deleted").textContent = number(job.deleted);
+    field("scanned").textContent = number(job.scanned);
+    const estimate = Number(card.dataset.estimate) || 0;
+    const share = job.status === "done" ? 1 : estimate ? Math.min(1, job.deleted / estimate) : 0;
+    field("bar").style.width = `${Math.round(share * 100)}%`;
+    const now = performance.now();
+    if (previous && now > previous.at && job.status === "running") {
+      const rate = ((job.deleted - previous.deleted) * 1000) / (now - previous.at);
+      field("rate").textContent = `${number(Math.round(rate))}/s`;
+      const left = estimate - job.deleted;
+      field("eta").textContent = rate > 0 && left > 0 ? `about ${Math.ceil(left / rate)} s left` : "";
+    } else if (job.status !== "running") {
+      field("eta").textContent = "";
+    }
+    previous = { at: now, deleted: job.deleted };
+    if (job.error) {
+      field("error").hidden = false;
+      field("error").textContent = job.error;
+    }
+    if (job.status !== "queued" && job.status !== "running" && field("cancel")) {
+      field("cancel").closest("form").remove();
+    }
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+  }
+
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/invalidations/${card.dataset.job}/`);
+  socket.addEventListener("open", () => { document.body.dataset.socket = "open"; });
+  socket.addEventListener("message", (event) => show(JSON.parse(event.data)));
+  socket.addEventListener("close", () => { document.body.dataset.socket = "closed"; });
+})();
