@@ -13,7 +13,7 @@ def test_preview_then_confirm_then_the_job_page(operator_client, redis_client, b
     preview = operator_client.get("/invalidations/new?kind=pattern&target=old:*")
     html = preview.content.decode()
     assert preview.status_code == 200 and 'data-figure="estimate">1,500 keys' in html
-    assert "Type <code>1500</code> or the target to confirm" in html
+    assert "Type <code>1500</code> or the target to confirm" in html  # above the threshold
     data = {"kind": "pattern", "target": "old:*", "model": "", "attribute": ""}
     wrong = operator_client.post("/invalidations/new", data | {"confirm": "15"})
     assert wrong.status_code == 400 and "neither the count nor the target" in wrong.content.decode()
