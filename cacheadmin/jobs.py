@@ -93,6 +93,9 @@ def job_claim(job_id: int) -> InvalidationJob | None:
 def job_step(job: InvalidationJob, *, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
     """One batch and its checkpoint. Returns (more to do, problem). A job cancelled
     meanwhile is not written over: the step says there is no more to do."""
+    if not InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING).exists():
+        job.refresh_from_db()  # cancelled: not one batch more
+        return False, None
     progress = engine.Progress(job.phase, int(job.cursor), job.scanned, job.deleted)
     target = target_of(job)
     counter = engine.counter_key(job.id)

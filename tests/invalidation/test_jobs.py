@@ -140,3 +140,19 @@ def test_a_job_against_a_stopped_redis_fails_plainly(
     job = InvalidationJob.objects.get(id=job_id)
     assert job.status == "failed" and "not reachable" in job.error
     assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "failed"
+
+
+def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
+    from cacheadmin import jobs
+    from cacheadmin.invalidation.engine import Target
+
+    fill(redis_client, 5000, "x:")
+    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
+    job = jobs.job_claim(job.id)
+    more, _ = jobs.job_step(job, count=1000)
+    assert more and 0 < job.deleted < 5000
+    jobs.job_cancel(job)
+    left = redis_client.dbsize()
+    more, _ = jobs.job_step(job, count=1000)
+    assert not more and job.status == "cancelled"
+    assert redis_client.dbsize() == left  # not one batch more
