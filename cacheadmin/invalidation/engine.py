@@ -58,6 +58,7 @@ class Preview:
     sample: list[bytes] = field(default_factory=list)
     memory: int | None = None
     objects: int | None = None  # object-cache targets: objects affected
+    entries: list[str] = field(default_factory=list)  # an object's inverted keys
 
 
 def model_for(client: redis.Redis, target: Target) -> Model:
@@ -102,8 +103,10 @@ def preview(client: redis.Redis, target: Target) -> Preview:
         )
     if target.kind == "object":
         object_id = target.target.decode()
-        there = client.hexists(model.key_of(object_id), object_id)
-        return Preview(1 if there else 0, False, [target.target] if there else [], None, int(there))
+        stored = client.hget(model.key_of(object_id), object_id)
+        if stored is None:
+            return Preview(0, False, [], None, 0)
+        return Preview(1, False, [target.target], len(stored), 1, _entries(model, stored))
     key = layout.inverted_key(model.name, _attribute(model, target), target.target.decode())
     count = client.scard(key)
     sample = client.srandmember(key, SAMPLE) if count else []
@@ -131,6 +134,24 @@ def _scan_preview(client: redis.Redis, patterns: list[bytes], *, budget: int = 2
     if memory is not None and sample:
         memory = round(memory * max(estimate, len(sample)) / len(sample))
     return Preview(estimate, not complete, sample, memory)
+
+
+def _entries(model: Model, stored: bytes) -> list[str]:
+    """The inverted keys that point at a stored object, and go with it."""
+    try:
+        decoded = json.loads(stored)
+    except ValueError:
+        return []
+    if not isinstance(decoded, dict):
+        return []
+    keys = []
+    for attribute in model.inverted:
+        try:
+            values = layout.index_values(decoded.get(attribute))
+        except TypeError:
+            continue
+        keys += [layout.inverted_key(model.name, attribute, value) for value in values]
+    return keys
 
 
 def _memory(client: redis.Redis, keys: list) -> int | None:

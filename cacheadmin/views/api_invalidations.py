@@ -93,5 +93,6 @@ def preview_json(preview: engine.Preview) -> dict:
         "sample_b64": [encode_key(key) for key in preview.sample],
         "memory": preview.memory,
         "objects": preview.objects,
+        "entries": preview.entries,
         "threshold": settings.INVALIDATION_CONFIRM_THRESHOLD,
     }

@@ -66,6 +66,8 @@ def test_preview_of_a_pattern_is_an_estimate_past_the_budget(redis_client):
 def test_object_cache_targets(redis_client):
     users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     users.set_many({n: {"country": "FR" if n % 2 else "DE"} for n in range(300)})
+    one = engine.preview(redis_client, Target("object", b"3", "user"))
+    assert (one.estimate, one.objects, one.entries) == (1, 1, ["user:inv:country:FR"])
     by_value = Target("attribute", b"FR", "user", "country")
     assert engine.preview(redis_client, by_value).estimate == 150
     assert engine.run_small(redis_client, by_value) == 150
