@@ -4,7 +4,7 @@ from django import forms
 
 from cacheadmin.invalidation.engine import KINDS, Target
 from cacheadmin.models import AuditEntry
-from cacheadmin.redis.keycodec import parse_typed
+from cacheadmin.redis.keycodec import parse_typed, parse_typed_glob
 from cacheadmin.redis.keys import TYPES
 from cacheadmin.redis.values import MAX_PREVIEW_BYTES
 
@@ -32,7 +32,7 @@ STREAM_ID = r"\A[0-9]{1,20}(-[0-9]{1,20})?\Z"
 
 def glob_pattern(text: str) -> bytes:
     """A glob as typed (\\xNN for raw bytes), within what any Redis matches quickly."""
-    pattern = parse_typed(text or "*")
+    pattern = parse_typed_glob(text or "*")
     if pattern.count(b"*") > MAX_STARS:
         raise forms.ValidationError(f"Use at most {MAX_STARS} * in a pattern.")
     return pattern
@@ -197,4 +197,5 @@ class InvalidationForm(forms.Form):
     def build_target(self) -> Target:
         data = self.cleaned_data
         raw = data["model"] if data["kind"] == "model" else data["target"]
-        return Target(data["kind"], parse_typed(raw), data["model"], data["attribute"])
+        parse = parse_typed_glob if data["kind"] == "pattern" else parse_typed
+        return Target(data["kind"], parse(raw), data["model"], data["attribute"])

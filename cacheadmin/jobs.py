@@ -58,8 +58,9 @@ def job_create(
     )
 
 
-def job_start(job: InvalidationJob) -> InvalidationJob:
-    """Run a small job now, or queue a large one for the worker."""
+def job_start(job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]:
+    """Run a small job now, or queue a large one for the worker. A problem means the
+    job could not be run or queued (it is then failed, and says why)."""
     target = target_of(job)
     if runs_at_once(target, job.estimate or 0):
         InvalidationJob.objects.filter(id=job.id).update(
@@ -68,13 +69,13 @@ def job_start(job: InvalidationJob) -> InvalidationJob:
         deleted, problem = call_redis(lambda client: engine.run_small(client, target))
         job.deleted = deleted or 0
         job.save(update_fields=["deleted"])
-        return job_finish(job, Status.FAILED if problem else Status.DONE, problem)
+        return job_finish(job, Status.FAILED if problem else Status.DONE, problem), problem
     try:
         amqp.enqueue_job(settings.RABBITMQ_URL, job.id)
     except pika.exceptions.AMQPError as exc:
         problem = Problem("unreachable", f"RabbitMQ did not take the job: {exc!r}")
-        return job_finish(job, Status.FAILED, problem)
-    return job
+        return job_finish(job, Status.FAILED, problem), problem
+    return job, None
 
 
 def job_claim(job_id: int) -> InvalidationJob | None:
@@ -87,7 +88,13 @@ def job_claim(job_id: int) -> InvalidationJob | None:
         started_at=Coalesce(F("started_at"), timezone.now()),
         attempts=F("attempts") + 1,
     )
-    return InvalidationJob.objects.get(id=job_id) if claimed else None
+    if not claimed:
+        return None
+    job = InvalidationJob.objects.get(id=job_id)
+    # The counter expires after a day: a job resumed later starts it from its checkpoint.
+    counter = engine.counter_key(job.id)
+    call_redis(lambda client: client.set(counter, job.deleted, nx=True, ex=86400))
+    return job
 
 
 def job_step(job: InvalidationJob, *, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
@@ -114,7 +121,10 @@ def job_step(job: InvalidationJob, *, count: int = engine.BATCH) -> tuple[bool, 
     job.scanned, job.deleted = progress.scanned, progress.deleted
     if saved and not progress.done:
         notify(job)
-    if not saved:
+    if not saved:  # cancelled meanwhile: keep what this batch did, then stop
+        InvalidationJob.objects.filter(id=job.id).update(
+            scanned=progress.scanned, deleted=progress.deleted
+        )
         job.refresh_from_db()
         return False, None
     if progress.done:
@@ -123,7 +133,7 @@ def job_step(job: InvalidationJob, *, count: int = engine.BATCH) -> tuple[bool, 
     return True, None
 
 
-def job_cancel(job: InvalidationJob) -> InvalidationJob:
+def job_cancel(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> InvalidationJob:
     """Cancel a queued or running job; a running one stops after its current batch."""
     cancelled = InvalidationJob.objects.filter(
         id=job.id, status__in=[Status.QUEUED, Status.RUNNING]
@@ -131,7 +141,7 @@ def job_cancel(job: InvalidationJob) -> InvalidationJob:
     job.refresh_from_db()
     if cancelled:
         notify(job, force=True)
-        _announce(job)
+        _announce(job, by=by)
     return job
 
 
@@ -165,7 +175,9 @@ def notify(job: InvalidationJob, *, force: bool = False) -> None:
         log.warning("invalidation %s: progress not pushed: %r", job.id, exc)
 
 
-def _announce(job: InvalidationJob) -> None:
+def _announce(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
+    """The event on Redis and RabbitMQ, and the audit entry (by whoever ended it:
+    the requester, or the operator who cancelled)."""
     target = target_of(job)
     body = json.dumps(
         engine.event(job_id=job.id, target=target, deleted=job.deleted, status=job.status)
@@ -178,8 +190,8 @@ def _announce(job: InvalidationJob) -> None:
     except pika.exceptions.AMQPError as exc:
         log.warning("invalidation %s: event not published on RabbitMQ: %r", job.id, exc)
     audit_record(
-        user=job.requester,
-        username=job.requester_name,
+        user=by or job.requester,
+        username="" if by else job.requester_name,
         action=f"invalidate.{job.kind}",
         target=target.label(),
         count=job.deleted,

@@ -76,6 +76,25 @@ def model_for(client: redis.Redis, target: Target) -> Model:
     )
 
 
+# The dashboard's own keys (job counters, the channel layer) are never invalidated.
+PROTECTED_PREFIX = b"cacheadmin:dashboard:"
+
+
+def deletable(target: Target, keys: list[bytes]) -> list[bytes]:
+    """What of a SCAN batch may go: never the dashboard's own keys; for a model, only
+    its buckets ({model}:{digits}) and inverted keys, not an app's {model}:42:profile."""
+    keys = [key for key in keys if not key.startswith(PROTECTED_PREFIX)]
+    if target.kind != "model":
+        return keys
+    bucket_prefix = target.model.encode() + b":"
+    inverted_prefix = bucket_prefix + b"inv:"
+    return [
+        key
+        for key in keys
+        if key.startswith(inverted_prefix) or key[len(bucket_prefix) :].isdigit()
+    ]
+
+
 def patterns_for(target: Target) -> list[bytes]:
     """The SCAN patterns of a batch job: the pattern itself, or a model's keys."""
     if target.kind == "pattern":
@@ -92,8 +111,10 @@ def preview(client: redis.Redis, target: Target) -> Preview:
         return Preview(
             found, False, [target.target] if found else [], _memory(client, [target.target])
         )
+    if target.kind == "model":
+        model_for(client, target)  # only a registered model can be dropped whole
     if target.kind in ("pattern", "model"):
-        return _scan_preview(client, patterns_for(target))
+        return _scan_preview(client, target)
     model = model_for(client, target)
     if target.kind == "bucket":
         key = layout.bucket_key(model.name, _bucket_number(target))
@@ -102,31 +123,34 @@ def preview(client: redis.Redis, target: Target) -> Preview:
             1 if size else 0, False, [key.encode()] if size else [], _memory(client, [key]), size
         )
     if target.kind == "object":
-        object_id = target.target.decode()
+        object_id = _object_id(model, target)
         stored = client.hget(model.key_of(object_id), object_id)
         if stored is None:
             return Preview(0, False, [], None, 0)
         return Preview(1, False, [target.target], len(stored), 1, _entries(model, stored))
-    key = layout.inverted_key(model.name, _attribute(model, target), target.target.decode())
+    key = layout.inverted_key(model.name, _attribute(model, target), _text(target))
     count = client.scard(key)
     sample = client.srandmember(key, SAMPLE) if count else []
     return Preview(count, False, sorted(sample), None, count)
 
 
-def _scan_preview(client: redis.Redis, patterns: list[bytes], *, budget: int = 20_000) -> Preview:
+def _scan_preview(client: redis.Redis, target: Target, *, budget: int = 20_000) -> Preview:
     """Matches in a bounded SCAN of each pattern, scaled to the keyspace when cut short."""
+    patterns = patterns_for(target)
     dbsize = client.dbsize() or 1
     found, examined, complete, sample = 0, 0, True, []
     for pattern in patterns:
-        cursor = 0
+        cursor, scanned_here = 0, 0
         while True:
             cursor, keys = client.scan(cursor=cursor, match=pattern, count=1000)
+            keys = deletable(target, keys)
             examined += 1000
+            scanned_here += 1000
             found += len(keys)
             sample += keys[: SAMPLE - len(sample)]
             if cursor == 0:
                 break
-            if examined >= budget:
+            if scanned_here >= budget // len(patterns):
                 complete = False
                 break
     estimate = found if complete else round(found * dbsize * len(patterns) / examined)
@@ -172,10 +196,13 @@ def run_small(client: redis.Redis, target: Target) -> int:
     if target.kind == "bucket":
         return len(model.drop_bucket(_bucket_number(target)))
     if target.kind == "object":
-        return len(model.drop([target.target.decode()]))
+        return len(model.drop([_object_id(model, target)]))
     if target.kind == "attribute":
         model = model_for(client, target)
-        return model.invalidate_attribute(_attribute(model, target), target.target.decode())
+        progress = Progress()
+        while not progress.done:  # no counter: nothing to resume in a request
+            progress = attribute_batch(client, target, progress, count=BATCH, counter=None)
+        return progress.deleted
     raise TargetError(f"a {target.kind} is too large to go at once: it runs as a job")
 
 
@@ -197,7 +224,8 @@ def scan_batch(
     patterns = patterns_for(target)
     if progress.done or progress.phase >= len(patterns):
         return Progress(progress.phase, 0, progress.scanned, progress.deleted, True)
-    cursor, keys = client.scan(cursor=progress.cursor, match=patterns[progress.phase], count=count)
+    cursor, found = client.scan(cursor=progress.cursor, match=patterns[progress.phase], count=count)
+    keys = deletable(target, found)
     deleted = (
         client.register_script(UNLINK_COUNTING)(keys=[counter, *keys]) if keys else progress.deleted
     )
@@ -209,19 +237,19 @@ def scan_batch(
 
 
 def attribute_batch(
-    client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str
+    client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str | None
 ) -> Progress:
     """Drop up to count objects carried by an attribute value; the ids stay in the set
     until their objects are gone, so a crash leaves nothing unindexed behind."""
     model = model_for(client, target)
-    key = layout.inverted_key(model.name, _attribute(model, target), target.target.decode())
+    key = layout.inverted_key(model.name, _attribute(model, target), _text(target))
     members = client.srandmember(key, count)
     if not members:
         return Progress(0, 0, progress.scanned, progress.deleted, True)
     ids = [member.decode() for member in members]
-    model.drop(ids, counter=counter)
+    dropped = model.drop(ids, counter=counter)
     client.srem(key, *ids)  # entries whose object was not cached
-    deleted = int(client.get(counter) or 0)
+    deleted = int(client.get(counter) or 0) if counter else progress.deleted + len(dropped)
     return Progress(0, 0, progress.scanned + len(ids), deleted, False)
 
 
@@ -252,6 +280,25 @@ def event(*, job_id: int | None, target: Target, deleted: int, status: str) -> d
         "finished": time.time(),
         "source": "cacheadmin",
     }
+
+
+def _text(target: Target) -> str:
+    """An object id or attribute value: text, as the library stores it."""
+    try:
+        return target.target.decode()
+    except UnicodeDecodeError:
+        raise TargetError("object ids and attribute values are text (UTF-8)") from None
+
+
+def _object_id(model: Model, target: Target) -> str:
+    object_id = _text(target)
+    try:
+        model.bucket_of(object_id)
+    except ValueError:
+        raise TargetError(
+            f"{object_id!r} is not an id of {model.name} (its buckets want whole numbers)"
+        ) from None
+    return object_id
 
 
 def _bucket_number(target: Target) -> int:

@@ -53,6 +53,14 @@ def parse_typed(text: str) -> bytes:
     return TYPED_BYTE.sub(lambda match: bytes([int(match.group(1), 16)]), text.encode("utf-8"))
 
 
+def parse_typed_glob(text: str) -> bytes:
+    """A glob as typed: like parse_typed, but a byte typed as \\xNN is always literal,
+    so \\x2a is a star in the key's name, not a wildcard."""
+    return TYPED_BYTE.sub(
+        lambda match: glob_escape(bytes([int(match.group(1), 16)])), text.encode("utf-8")
+    )
+
+
 def glob_escape(raw: bytes) -> bytes:
     """A glob that matches exactly these bytes."""
     return GLOB_SPECIAL.sub(rb"\\\1", raw)

@@ -48,7 +48,10 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
     job = jobs.job_create(
         user=request.user, target=target, estimate=found.estimate, rate=data["rate"]
     )
-    job = jobs.job_start(job)
+    job, problem = jobs.job_start(job)
+    if problem:
+        body = {"id": job.id, "status": job.status, "error": problem.message}
+        return JsonResponse(body, status=http_status(problem))
     return JsonResponse({"id": job.id, "status": job.status}, status=201)
 
 
@@ -60,14 +63,14 @@ def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
 @json_methods("POST")
 @operator_required
 def api_invalidation_cancel(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = jobs.job_cancel(get_object_or_404(InvalidationJob, id=job_id))
+    job = jobs.job_cancel(get_object_or_404(InvalidationJob, id=job_id), by=request.user)
     return JsonResponse({"id": job.id, "status": job.status})
 
 
 def confirmed(form: InvalidationForm, preview: engine.Preview) -> bool:
-    """Below the threshold no confirmation is needed; above it, the typed target or the
-    estimated count."""
-    if preview.estimate <= settings.INVALIDATION_CONFIRM_THRESHOLD:
+    """Below the threshold, and counted, no confirmation is needed; above it or when
+    only estimated, the typed target or the estimated count."""
+    if not preview.estimated and preview.estimate <= settings.INVALIDATION_CONFIRM_THRESHOLD:
         return True
     answer = form.cleaned_data["confirm"].strip()
     typed = (

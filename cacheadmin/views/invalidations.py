@@ -50,7 +50,7 @@ def invalidation_new(request: HttpRequest) -> HttpResponse:
     job = jobs.job_create(
         user=request.user, target=target, estimate=found.estimate, rate=form.cleaned_data["rate"]
     )
-    job = jobs.job_start(job)
+    job, _ = jobs.job_start(job)  # a failure shows on the job's page
     return redirect("invalidation", job_id=job.id)
 
 
@@ -63,5 +63,5 @@ def invalidation_page(request: HttpRequest, job_id: int) -> HttpResponse:
 @operator_required
 @require_POST
 def invalidation_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    jobs.job_cancel(get_object_or_404(InvalidationJob, id=job_id))
+    jobs.job_cancel(get_object_or_404(InvalidationJob, id=job_id), by=request.user)
     return redirect("invalidation", job_id=job_id)

@@ -78,3 +78,37 @@ def test_object_cache_targets(redis_client):
     assert [k for k in redis_client.scan_iter("user:*")] == []
     with pytest.raises(engine.TargetError, match="no object-cache model"):
         engine.preview(redis_client, Target("object", b"1", "nobody"))
+
+
+def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
+    users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
+    users.set_many({n: {"country": "FR"} for n in range(250)})
+    redis_client.set("user:42:profile", "an app's own key")
+    redis_client.set("user:inventory", "another")
+    progress = run_to_end(redis_client, Target("model", b"user", "user"))
+    assert progress.deleted == 3 + 1  # buckets 0-2 and the FR set
+    assert redis_client.exists("user:42:profile", "user:inventory") == 2
+    with pytest.raises(engine.TargetError, match="no object-cache model"):
+        engine.preview(redis_client, Target("model", b"session", "session"))
+
+
+def test_a_star_spares_the_dashboard_keys_and_counts_right(redis_client):
+    fill(redis_client, 20_000, "k:")
+    redis_client.set("cacheadmin:dashboard:channels:x", "1")
+    progress = run_to_end(redis_client, Target("pattern", b"*"), count=1000)
+    assert progress.deleted == 20_000
+    assert redis_client.exists("cacheadmin:dashboard:channels:x", COUNTER) == 2
+
+
+def test_text_targets_that_are_not_text_or_ids_are_refused(redis_client):
+    ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
+    with pytest.raises(engine.TargetError, match="whole numbers"):
+        engine.preview(redis_client, Target("object", b"abc", "user"))
+    with pytest.raises(engine.TargetError, match="UTF-8"):
+        engine.preview(redis_client, Target("attribute", b"\xff", "user", "country"))
+
+
+def test_a_byte_typed_in_a_pattern_is_literal():
+    from cacheadmin.redis.keycodec import parse_typed_glob
+
+    assert parse_typed_glob("a\\x2a*") == b"a\\**"

@@ -156,3 +156,41 @@ def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
     more, _ = jobs.job_step(job, count=1000)
     assert not more and job.status == "cancelled"
     assert redis_client.dbsize() == left  # not one batch more
+
+
+def test_an_estimate_always_needs_a_confirmation(operator_client, redis_client, broker):
+    fill(redis_client, 30_000, "noise:")
+    response = post(operator_client, kind="pattern", target="rare:*")
+    assert response.status_code == 400 and response.json()["preview"]["estimated"] is True
+
+
+def test_rabbitmq_down_when_queueing_is_a_503(operator_client, redis_client, settings):
+    fill(redis_client, 1500, "x:")
+    settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"
+    response = post(operator_client, kind="pattern", target="x:*", confirm="x:*")
+    assert (
+        response.status_code == 503 and "RabbitMQ did not take the job" in response.json()["error"]
+    )
+    assert InvalidationJob.objects.get().status == "failed"
+
+
+def test_a_poison_message_is_dropped_and_the_worker_goes_on(operator_client, redis_client, broker):
+    channel, _ = broker
+    channel.basic_publish("", "cacheadmin.invalidation.jobs", b"not a job")
+    fill(redis_client, 1500, "x:")
+    job_id = post(operator_client, kind="pattern", target="x:*", confirm="x:*").json()["id"]
+    output = run_worker()
+    assert "Dropped a message that is not a job id" in output
+    assert InvalidationJob.objects.get(id=job_id).status == "done"
+
+
+def test_a_cancel_is_audited_as_the_canceller(
+    operator_client, operator, viewer, redis_client, broker
+):
+    from cacheadmin import jobs
+    from cacheadmin.invalidation.engine import Target
+
+    fill(redis_client, 1500, "x:")
+    job = jobs.job_create(user=viewer, target=Target("pattern", b"x:*"), estimate=1500, rate=None)
+    operator_client.post(f"/api/invalidations/{job.id}/cancel")
+    assert AuditEntry.objects.get().username == operator.username

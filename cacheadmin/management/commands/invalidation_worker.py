@@ -46,11 +46,28 @@ class Command(BaseCommand):
                         return
                     connection.sleep(1.0)
                     continue
-                if self.run_job(int(body), connection):
+                if not body.isdigit():  # not a job id: drop it rather than choke on it
+                    self.stderr.write(f"Dropped a message that is not a job id: {body[:80]!r}")
+                    channel.basic_reject(method.delivery_tag, requeue=False)
+                elif self.run_safely(int(body), connection):
                     channel.basic_ack(method.delivery_tag)
         finally:
             if connection.is_open:
                 connection.close()  # an unacked job goes back to the queue
+
+    def run_safely(self, job_id: int, connection: pika.BlockingConnection) -> bool:
+        """run_job, but an error no retry can mend (the model unregistered, a broken
+        row) fails the job instead of the worker."""
+        try:
+            return self.run_job(job_id, connection)
+        except pika.exceptions.AMQPError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (any of them must not stop the worker)
+            self.stderr.write(f"Job {job_id} failed: {exc!r}")
+            job = jobs.InvalidationJob.objects.filter(id=job_id).first()
+            if job is not None and job.status == jobs.Status.RUNNING:
+                jobs.job_finish(job, jobs.Status.FAILED, jobs.Problem("error", str(exc)))
+            return True
 
     def run_job(self, job_id: int, connection: pika.BlockingConnection) -> bool:
         """Run a job to its end; False when stopped midway (its message must stay)."""
