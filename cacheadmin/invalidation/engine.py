@@ -82,7 +82,8 @@ PROTECTED_PREFIX = b"cacheadmin:dashboard:"
 
 def deletable(target: Target, keys: list[bytes]) -> list[bytes]:
     """What of a SCAN batch may go: never the dashboard's own keys; for a model, only
-    its buckets ({model}:{digits}) and inverted keys, not an app's {model}:42:profile."""
+    its buckets ({model}:{digits}) and inverted keys, not an app's {model}:42:profile.
+    (SCAN_UNLINK applies the same rule inside Redis.)"""
     keys = [key for key in keys if not key.startswith(PROTECTED_PREFIX)]
     if target.kind != "model":
         return keys
@@ -206,34 +207,46 @@ def run_small(client: redis.Redis, target: Target) -> int:
     raise TargetError(f"a {target.kind} is too large to go at once: it runs as a job")
 
 
-# UNLINK a batch and add what went to the job's counter, in one atomic step: a batch
+# One batch in one round trip: SCAN, then UNLINK what may go (as deletable() says),
+# adding the number removed to the job's counter in the same atomic step. A batch
 # replayed after a crash adds nothing, and none is lost between delete and checkpoint.
-UNLINK_COUNTING = """
+SCAN_UNLINK = """
+local reply = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local protected, buckets, inverted = ARGV[4], ARGV[5], ARGV[6]
 local gone = 0
-for i = 2, #KEYS do gone = gone + redis.call('UNLINK', KEYS[i]) end
+for _, key in ipairs(reply[2]) do
+  local ok = string.sub(key, 1, #protected) ~= protected
+  if ok and buckets ~= '' then
+    ok = string.sub(key, 1, #inverted) == inverted
+      or (string.sub(key, 1, #buckets) == buckets
+          and string.match(string.sub(key, #buckets + 1), '^%d+$') ~= nil)
+  end
+  if ok then gone = gone + redis.call('UNLINK', key) end
+end
 local total = redis.call('INCRBY', KEYS[1], gone)
 redis.call('EXPIRE', KEYS[1], 86400)
-return total
+return {reply[1], total}
 """
 
 
 def scan_batch(
     client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str
 ) -> Progress:
-    """One SCAN call and one counted UNLINK of what it found."""
+    """One SCAN and a counted UNLINK of what it found that may go, in one script."""
     patterns = patterns_for(target)
     if progress.done or progress.phase >= len(patterns):
         return Progress(progress.phase, 0, progress.scanned, progress.deleted, True)
-    cursor, found = client.scan(cursor=progress.cursor, match=patterns[progress.phase], count=count)
-    keys = deletable(target, found)
-    deleted = (
-        client.register_script(UNLINK_COUNTING)(keys=[counter, *keys]) if keys else progress.deleted
+    buckets = target.model.encode() + b":" if target.kind == "model" else b""
+    args = [progress.cursor, patterns[progress.phase], count, PROTECTED_PREFIX, buckets]
+    cursor, deleted = client.register_script(SCAN_UNLINK)(
+        keys=[counter], args=[*args, buckets + b"inv:"]
     )
+    cursor = int(cursor)
     phase = progress.phase + (cursor == 0)
     done = cursor == 0 and phase >= len(patterns)
     if done and target.kind == "model":
         client.unlink(layout.directory_key(target.model))
-    return Progress(phase, cursor, progress.scanned + count, deleted, done)
+    return Progress(phase, cursor, progress.scanned + count, int(deleted), done)
 
 
 def attribute_batch(

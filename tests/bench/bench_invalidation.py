@@ -4,7 +4,7 @@
 
 In the same run, on fresh private redis-servers filled alike:
 - the recipe admins use: redis-cli --scan --pattern P | xargs redis-cli unlink;
-- our worker's batches (SCAN COUNT 1000 + one counted UNLINK script per batch), with a
+- our worker's batches (one script per batch: SCAN COUNT 1000, UNLINK, count), with a
   GET loop in another process measuring the latency others see meanwhile.
 The worker's checkpoint (a database UPDATE per batch) is not included here.
 """
@@ -130,7 +130,7 @@ def main() -> None:
         f"{half / recipe_seconds:10,.0f} keys/s"
     )
     print(
-        f"  our batches (SCAN 1000 + counted UNLINK):  {seconds:6.2f} s, "
+        f"  our batches (one SCAN+UNLINK script each): {seconds:6.2f} s, "
         f"{half / seconds:10,.0f} keys/s"
     )
     print(f"  ratio ours / redis-cli:                    {recipe_seconds / seconds:6.2f} x")
