@@ -14,6 +14,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from cacheadmin.rabbit.management import ManagementClient, ManagementError
+from cacheadmin.rabbit.shared import SharedAnswers
 
 
 class ConfigError(Exception):
@@ -54,6 +55,13 @@ def redis_client(db: int | None = None) -> redis.Redis:
     """The client for the Redis server the dashboard inspects (REDIS_URL), on a database
     (default: the one REDIS_URL names)."""
     return _shared(f"redis:{db}", lambda: _build_redis(db))
+
+
+def rabbit_answers() -> SharedAnswers:
+    """Management API answers shared by every viewer for a statistics interval."""
+    return _shared(
+        "rabbit_answers", lambda: SharedAnswers(seconds=settings.RABBITMQ_STATS_INTERVAL)
+    )
 
 
 def rabbit_management() -> ManagementClient:

@@ -199,3 +199,25 @@ class InvalidationForm(forms.Form):
         raw = data["model"] if data["kind"] == "model" else data["target"]
         parse = parse_typed_glob if data["kind"] == "pattern" else parse_typed
         return Target(data["kind"], parse(raw), data["model"], data["attribute"])
+
+
+class QueueListForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=[("rabbitmq", "RabbitMQ"), ("redis", "Redis")])
+    vhost = forms.CharField(required=False, max_length=255, strip=False)
+    name = forms.CharField(required=False, max_length=200, label="Name contains")
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=500)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(s, s) for s in ("name", "messages", "ready", "unacked", "consumers")],
+    )
+    order = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["kind"] = data.get("kind") or "rabbitmq"
+        data["page"] = data.get("page") or 1
+        data["page_size"] = data.get("page_size") or 100
+        data["sort"] = data.get("sort") or "name"
+        data["order"] = data.get("order") or "asc"
+        return data

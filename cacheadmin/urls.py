@@ -14,6 +14,7 @@ from cacheadmin.views import (
     keys,
     namespaces,
     overview,
+    queues,
 )
 
 register_converter(KeyConverter, "key")
@@ -37,6 +38,7 @@ urlpatterns = [
         invalidations.invalidation_cancel,
         name="invalidation_cancel",
     ),
+    path("queues/", queues.queue_list, name="queues"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/namespaces/", namespaces.namespace_sample, name="namespaces"),
     path("keys/namespaces/scans/", namespaces.namespace_scan_start, name="namespace_scan_start"),
@@ -60,6 +62,7 @@ urlpatterns = [
     path("api/keys", api_keys.api_keys, name="api_keys"),
     path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
     path("api/cache/models", cache.api_cache_models, name="api_cache_models"),
+    path("api/queues", queues.api_queues, name="api_queues"),
     path("api/invalidations", api_invalidations.api_invalidate, name="api_invalidate"),
     path(
         "api/invalidations/<int:job_id>",

@@ -148,3 +148,7 @@ INVALIDATION_CONFIRM_THRESHOLD = int(env_float("INVALIDATION_CONFIRM_THRESHOLD",
 # A batch that fails (Redis down) is tried this many times, waiting BACKOFF, 2x, 4x...
 INVALIDATION_RETRIES = 5
 INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)
+
+# The broker's statistics interval (collect_statistics_interval): queue figures
+# change no faster, so one management call per page is shared for this long.
+RABBITMQ_STATS_INTERVAL = env_float("RABBITMQ_STATS_INTERVAL", 5.0)

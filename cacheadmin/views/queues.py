@@ -1,0 +1,85 @@
+"""Queues: RabbitMQ's through the management API (a page at a time, shared among
+viewers), and the JSON API for scripts."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cacheadmin import connections
+from cacheadmin.forms import QueueListForm
+from cacheadmin.problems import MISCONFIGURED, TIMEOUT, UNREACHABLE, Problem
+from cacheadmin.rabbit.queues import queue_page
+from cacheadmin.service_calls import call_rabbit
+from cacheadmin.views.api import json_methods
+
+
+def rabbit_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
+    """The page the query asks for, shared by everyone asking within a statistics interval."""
+    key = (
+        settings.RABBITMQ_MANAGEMENT_URL,
+        data["vhost"],
+        data["name"],
+        data["page"],
+        data["page_size"],
+        data["sort"],
+        data["order"],
+    )
+
+    def fetch(client):
+        return connections.rabbit_answers().get(
+            key,
+            lambda: queue_page(
+                client,
+                vhost=data["vhost"] or None,
+                name=data["name"],
+                page=data["page"],
+                page_size=data["page_size"],
+                sort=data["sort"],
+                descending=data["order"] == "desc",
+            ),
+        )
+
+    return call_rabbit(fetch)
+
+
+@require_GET
+def queue_list(request: HttpRequest) -> HttpResponse:
+    form = QueueListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/list.html", {"form": form}, status=400)
+    page, problem = rabbit_queue_page(form.cleaned_data)
+    context = {
+        "form": form,
+        "data": form.cleaned_data,
+        "page": page,
+        "problem": problem,
+        "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
+    }
+    template = "queues/partials/table.html" if request.htmx else "queues/list.html"
+    return render(request, template, context, status=_status(problem) if problem else 200)
+
+
+@json_methods("GET")
+def api_queues(request: HttpRequest) -> JsonResponse:
+    form = QueueListForm(request.GET)
+    if not form.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return JsonResponse({"message": "invalid query", "fields": fields}, status=400)
+    if form.cleaned_data["kind"] == "redis":
+        return JsonResponse({"message": "Redis queues are not listed yet"}, status=501)
+    page, problem = rabbit_queue_page(form.cleaned_data)
+    if problem:
+        body = {"message": problem.message, "problem": problem.kind}
+        return JsonResponse(body, status=_status(problem))
+    keys = ("items", "page", "page_size", "total")
+    return JsonResponse({name: page[name] for name in keys})
+
+
+def _status(problem: Problem) -> int:
+    """The broker's fault: 504 when it is slow, 503 when it is not there, 502 else."""
+    if problem.kind == TIMEOUT:
+        return 504
+    if problem.kind in (UNREACHABLE, MISCONFIGURED):
+        return 503
+    return 502

@@ -1,0 +1,114 @@
+"""RabbitMQ queues: pages from the management API, shared among viewers; errors as JSON."""
+
+import threading
+import time
+
+import pika
+import pytest
+
+from cacheadmin.rabbit.shared import SharedAnswers
+from tests.conftest import management_url
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+HOSTILE = ['orders <b>"bold"</b>', "caf\u00e9/queue with spaces", "plain.queue"]
+
+
+@pytest.fixture
+def queues(settings, rabbit_vhost):
+    """Queues with awkward names in the test vhost, with 3, 2 and 1 messages."""
+    settings.RABBITMQ_STATS_INTERVAL = 0.01  # no sharing between the tests' own asks
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    for count, name in zip((3, 2, 1), HOSTILE, strict=True):
+        channel.queue_declare(name, durable=True)
+        channel.queue_purge(name)
+        for _ in range(count):
+            channel.basic_publish("", name, b"m")
+    yield rabbit_vhost
+    for name in HOSTILE:
+        channel.queue_delete(name)
+    connection.close()
+
+
+def wait_for(check, seconds: float = 20):
+    """The management statistics lag a few seconds behind: poll, with a deadline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def test_api_pages_filters_and_sorts(viewer_client, queues):
+    url = f"/api/queues?kind=rabbitmq&vhost={queues}&sort=messages&order=desc&page_size=2"
+
+    def depths():
+        data = viewer_client.get(url).json()
+        ready = [item["messages_ready"] for item in data["items"]]
+        return data if ready == [3, 2] else None
+
+    data = wait_for(depths)
+    assert data["total"] == 3 and data["page"] == 1 and data["page_size"] == 2
+    assert [item["name"] for item in data["items"]] == HOSTILE[:2]
+    assert data["items"][0]["vhost"] == queues and data["items"][0]["kind"] == "rabbitmq"
+    second = viewer_client.get(url + "&page=2").json()
+    assert [item["name"] for item in second["items"]] == ["plain.queue"]
+    beyond = viewer_client.get(url + "&page=9").json()
+    assert beyond["items"] == []
+    named = viewer_client.get(f"/api/queues?vhost={queues}&name=CAF").json()
+    assert [item["name"] for item in named["items"]] == [HOSTILE[1]]
+
+
+def test_the_page_shows_names_escaped(viewer_client, queues):
+    html = viewer_client.get(f"/queues/?vhost={queues}").content.decode()
+    assert "orders &lt;b&gt;&quot;bold&quot;&lt;/b&gt;" in html and "<b>" not in html
+    assert "caf\u00e9/queue with spaces" in html
+    fragment = viewer_client.get(f"/queues/?vhost={queues}", headers={"HX-Request": "true"})
+    assert fragment.content.decode().lstrip().startswith('<div id="queues"')
+
+
+def test_broker_errors_are_json(viewer_client, settings):
+    settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@127.0.0.1:{free_port()}/"
+    down = viewer_client.get("/api/queues")
+    assert down.status_code == 503 and "not reachable" in down.json()["message"]
+    settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "wrong")
+    refused = viewer_client.get("/api/queues")
+    assert refused.status_code == 502 and "wrong user name or password" in refused.json()["message"]
+    page = viewer_client.get("/queues/")
+    assert page.status_code == 502 and "Access refused" in page.content.decode()
+    assert viewer_client.get("/api/queues?page=0&sort=size").status_code == 400
+
+
+def test_concurrent_viewers_share_one_broker_call():
+    answers = SharedAnswers(seconds=5)
+    calls = []
+
+    def fetch():
+        calls.append(1)
+        time.sleep(0.2)
+        return "page"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(answers.get("k", fetch))) for _ in range(10)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["page"] * 10 and len(calls) == 1
+    assert answers.get("k", fetch) == "page" and len(calls) == 1  # kept for the interval
+
+
+def test_a_failed_call_is_not_kept():
+    answers = SharedAnswers(seconds=5)
+
+    def failing():
+        raise RuntimeError("broker down")
+
+    with pytest.raises(RuntimeError):
+        answers.get("k", failing)
+    assert answers.get("k", lambda: "up") == "up"
