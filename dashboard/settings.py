@@ -152,3 +152,8 @@ INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)
 # The broker's statistics interval (collect_statistics_interval): queue figures
 # change no faster, so one management call per page is shared for this long.
 RABBITMQ_STATS_INTERVAL = env_float("RABBITMQ_STATS_INTERVAL", 5.0)
+
+# Redis lists and streams shown as queues (comma-separated globs).
+REDIS_QUEUE_PATTERNS = env_list(
+    "REDIS_QUEUE_PATTERNS", ["queue:*", "*:queue", "*:queue:*", "rq:queue:*", "celery"]
+)

@@ -113,3 +113,35 @@ def test_a_failed_call_is_not_kept():
     with pytest.raises(RuntimeError):
         answers.get("k", failing)
     assert answers.get("k", lambda: "up") == "up"
+
+
+def test_redis_queues_with_processing_lists_and_streams(viewer_client, redis_client):
+    redis_client.rpush("queue:emails", *range(5))
+    redis_client.rpush("queue:emails:processing", 1, 2)
+    redis_client.rpush("rq:queue:default", 1)
+    redis_client.rpush(b"queue:<script>\xff", 1)
+    redis_client.xadd("orders:queue", {"n": 1})
+    redis_client.xadd("orders:queue", {"n": 2})
+    redis_client.xgroup_create("orders:queue", "billing", id="0")
+    redis_client.xreadgroup("billing", "w1", {"orders:queue": ">"}, count=1)
+    redis_client.set("queue:not-a-list", "x")
+    data = viewer_client.get("/api/queues?kind=redis&sort=messages&order=desc").json()
+    rows = {item["name"]: item for item in data["items"]}
+    assert set(rows) == {"queue:emails", "rq:queue:default", "queue:<script>\\xff", "orders:queue"}
+    emails = rows["queue:emails"]
+    assert (emails["messages_ready"], emails["messages_unacknowledged"], emails["messages"]) == (
+        5,
+        2,
+        7,
+    )
+    assert emails["vhost"] is None and emails["type"] == "list"
+    stream = rows["orders:queue"]
+    assert (stream["type"], stream["messages_ready"], stream["messages_unacknowledged"]) == (
+        "stream",
+        2,
+        1,
+    )
+    assert stream["consumers"] == 1
+    assert data["items"][0]["name"] == "queue:emails" and data["total"] == 4
+    html = viewer_client.get("/queues/").content.decode()
+    assert "queue:&lt;script&gt;\\xff" in html and "<script>\\xff" not in html

@@ -10,7 +10,8 @@ from cacheadmin import connections
 from cacheadmin.forms import QueueListForm
 from cacheadmin.problems import MISCONFIGURED, TIMEOUT, UNREACHABLE, Problem
 from cacheadmin.rabbit.queues import queue_page
-from cacheadmin.service_calls import call_rabbit
+from cacheadmin.redis import queues as redis_queues
+from cacheadmin.service_calls import call_rabbit, call_redis
 from cacheadmin.views.api import json_methods
 
 
@@ -43,13 +44,30 @@ def rabbit_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
     return call_rabbit(fetch)
 
 
+def redis_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
+    return call_redis(
+        lambda client: redis_queues.queue_page(
+            client,
+            patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
+            name=data["name"],
+            page=data["page"],
+            page_size=data["page_size"],
+            sort=data["sort"],
+            descending=data["order"] == "desc",
+        )
+    )
+
+
 @require_GET
 def queue_list(request: HttpRequest) -> HttpResponse:
     form = QueueListForm(request.GET)
     if not form.is_valid():
         return render(request, "queues/list.html", {"form": form}, status=400)
     page, problem = rabbit_queue_page(form.cleaned_data)
+    redis_page, redis_problem = redis_queue_page(form.cleaned_data | {"page": 1})
     context = {
+        "redis_page": redis_page,
+        "redis_problem": redis_problem,
         "form": form,
         "data": form.cleaned_data,
         "page": page,
@@ -66,14 +84,22 @@ def api_queues(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return JsonResponse({"message": "invalid query", "fields": fields}, status=400)
-    if form.cleaned_data["kind"] == "redis":
-        return JsonResponse({"message": "Redis queues are not listed yet"}, status=501)
-    page, problem = rabbit_queue_page(form.cleaned_data)
+    data = form.cleaned_data
+    page, problem = redis_queue_page(data) if data["kind"] == "redis" else rabbit_queue_page(data)
     if problem:
         body = {"message": problem.message, "problem": problem.kind}
         return JsonResponse(body, status=_status(problem))
-    keys = ("items", "page", "page_size", "total")
-    return JsonResponse({name: page[name] for name in keys})
+    items = [
+        {name: value for name, value in item.items() if name != "key"} for item in page["items"]
+    ]
+    return JsonResponse(
+        {
+            "items": items,
+            "page": page["page"],
+            "page_size": page["page_size"],
+            "total": page["total"],
+        }
+    )
 
 
 def _status(problem: Problem) -> int:
