@@ -24,7 +24,7 @@ def test_seed_writes_models_keys_and_queues(demo):
     assert models == {"user", "product", "session"}
     assert demo.hlen("user:0") == 100 and demo.scard("user:inv:country:FR") > 0
     assert demo.llen("queue:emails:processing") == 3
-    pending = demo.xinfo_groups("events:orders")[0]["pending"]
+    pending = demo.xinfo_groups("orders:queue")[0]["pending"]
     assert pending == 25
     assert demo.strlen("big:report") == 5 * 1024 * 1024
     assert demo.object("encoding", "product:7") == b"hashtable"  # the long descriptions

@@ -23,7 +23,7 @@ PREFIXES = (
     b"big:",
     b"queue:",
     b"rq:",
-    b"events:",
+    b"orders:",
     b"objectcache:",
     b"cacheadmin:",
 )
@@ -111,14 +111,14 @@ def seed_plain_keys(client: redis.Redis, rng: random.Random) -> None:
 
 
 def seed_queues(client: redis.Redis, rng: random.Random) -> None:
-    client.delete("queue:emails", "queue:emails:processing", "rq:queue:default", "events:orders")
+    client.delete("queue:emails", "queue:emails:processing", "rq:queue:default", "orders:queue")
     client.rpush("queue:emails", *[f'{{"to": "user{n}@example.com"}}' for n in range(500)])
     client.rpush("queue:emails:processing", *[f'{{"to": "busy{n}@example.com"}}' for n in range(3)])
     client.rpush("rq:queue:default", *[f"job-{n}" for n in range(120)])
     for number in range(2000):
-        client.xadd("events:orders", {"order": number, "total": rng.randrange(10, 500)})
-    client.xgroup_create("events:orders", "billing", id="0")
-    client.xreadgroup("billing", "worker-1", {"events:orders": ">"}, count=25)
+        client.xadd("orders:queue", {"order": number, "total": rng.randrange(10, 500)})
+    client.xgroup_create("orders:queue", "billing", id="0")
+    client.xreadgroup("billing", "worker-1", {"orders:queue": ">"}, count=25)
 
 
 def seed_rabbitmq(url: str) -> dict:
