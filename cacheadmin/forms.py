@@ -1,5 +1,7 @@
 """Forms that validate what users send before anything reaches a service."""
 
+import json
+
 from django import forms
 
 from cacheadmin.invalidation.engine import KINDS, Target
@@ -221,3 +223,30 @@ class QueueListForm(forms.Form):
         data["sort"] = data.get("sort") or "name"
         data["order"] = data.get("order") or "asc"
         return data
+
+
+class QueueForm(forms.Form):
+    vhost = forms.CharField(max_length=255, strip=False)
+    name = forms.CharField(max_length=255, strip=False)
+
+
+class PeekForm(QueueForm):
+    count = forms.IntegerField(min_value=1, max_value=100, initial=5)
+
+
+class PublishForm(QueueForm):
+    routing_key = forms.CharField(max_length=255, strip=False, required=False)
+    headers = forms.CharField(required=False, max_length=10_000, help_text="JSON object")
+    body = forms.CharField(required=False, max_length=1_000_000, strip=False)
+
+    def clean_headers(self) -> dict:
+        text = self.cleaned_data["headers"].strip()
+        if not text:
+            return {}
+        try:
+            headers = json.loads(text)
+        except ValueError:
+            raise forms.ValidationError("Headers are a JSON object.") from None
+        if not isinstance(headers, dict):
+            raise forms.ValidationError("Headers are a JSON object.")
+        return headers

@@ -14,6 +14,7 @@ from cacheadmin.views import (
     keys,
     namespaces,
     overview,
+    queue_actions,
     queues,
 )
 
@@ -39,6 +40,10 @@ urlpatterns = [
         name="invalidation_cancel",
     ),
     path("queues/", queues.queue_list, name="queues"),
+    path("queues/q", queue_actions.queue_page, name="queue"),
+    path("queues/peek", queue_actions.queue_peek, name="queue_peek"),
+    path("queues/purge", queue_actions.queue_purge, name="queue_purge"),
+    path("queues/publish", queue_actions.queue_publish, name="queue_publish"),
     path("keys/", keys.key_list, name="keys"),
     path("keys/namespaces/", namespaces.namespace_sample, name="namespaces"),
     path("keys/namespaces/scans/", namespaces.namespace_scan_start, name="namespace_scan_start"),

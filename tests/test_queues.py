@@ -145,3 +145,68 @@ def test_redis_queues_with_processing_lists_and_streams(viewer_client, redis_cli
     assert data["items"][0]["name"] == "queue:emails" and data["total"] == 4
     html = viewer_client.get("/queues/").content.decode()
     assert "queue:&lt;script&gt;\\xff" in html and "<script>\\xff" not in html
+
+
+def detail(client, vhost, name):
+    from urllib.parse import urlencode
+
+    return client.get("/queues/q?" + urlencode({"vhost": vhost, "name": name}))
+
+
+def test_detail_and_peek_keep_the_messages(viewer_client, queues):
+    name = HOSTILE[0]
+    page = detail(viewer_client, queues, name)
+    assert page.status_code == 200 and "zq orders &lt;b&gt;" in page.content.decode()
+    peeked = viewer_client.post("/queues/peek", {"vhost": queues, "name": name, "count": 10})
+    html = peeked.content.decode()
+    assert html.count('data-figure="peeked"') == 3 and "marks them <em>redelivered</em>" in html
+
+    def still_three():
+        data = viewer_client.get(f"/api/queues?vhost={queues}&name=zq orders").json()
+        return data["items"][0]["messages_ready"] == 3
+
+    wait_for(still_three)
+
+
+def test_purge_is_for_operators_confirmed_and_audited(
+    viewer_client, operator_client, queues, rabbit_admin
+):
+    from urllib.parse import quote
+
+    from cacheadmin.models import AuditEntry
+
+    name = HOSTILE[1]
+    data = {"vhost": queues, "name": name}
+    assert viewer_client.post("/queues/purge", data | {"confirmed": "yes"}).status_code == 403
+    confirm = operator_client.post("/queues/purge", data)
+    assert confirm.status_code == 200 and "Purge this queue?" in confirm.content.decode()
+    done = operator_client.post("/queues/purge", data | {"confirmed": "yes"})
+    assert done.status_code == 302
+    queue = rabbit_admin.http.get(f"queues/{quote(queues, safe='')}/{quote(name, safe='')}").json()
+    assert queue.get("messages_ready", 0) == 0 or queue["messages"] == 0
+    entry = AuditEntry.objects.get(action="queue.purge")
+    assert entry.outcome == "ok" and name in entry.target
+
+
+def test_publish_a_test_message(operator_client, viewer_client, queues):
+    import pika
+    from django.conf import settings
+
+    data = {
+        "vhost": queues,
+        "name": "zq.plain.queue",
+        "headers": '{"from": "test"}',
+        "body": "hello",
+    }
+    assert viewer_client.post("/queues/publish", data | {"confirmed": "yes"}).status_code == 403
+    assert "Publish this message?" in operator_client.post("/queues/publish", data).content.decode()
+    assert operator_client.post("/queues/publish", data | {"confirmed": "yes"}).status_code == 302
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    bodies = []
+    while (message := channel.basic_get("zq.plain.queue", auto_ack=True))[0]:
+        bodies.append((message[2], (message[1].headers or {}).get("from")))
+    connection.close()
+    assert (b"hello", "test") in bodies
+    bad = operator_client.post("/queues/publish", data | {"headers": "[1]"})
+    assert bad.status_code == 400 and "Headers are a JSON object" in bad.content.decode()

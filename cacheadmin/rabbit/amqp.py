@@ -41,3 +41,23 @@ def publish_event(url: str, body: bytes) -> None:
         channel.basic_publish(EVENTS_EXCHANGE, "", body, properties=properties)
     finally:
         connection.close()
+
+
+def url_for_vhost(url: str, vhost: str) -> str:
+    """The AMQP URL with another virtual host."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), parts.query, ""))
+
+
+def publish_message(url: str, *, vhost: str, routing_key: str, body: bytes, headers: dict) -> None:
+    """A test message through the default exchange to routing_key, confirmed by the broker."""
+    connection = connect(url_for_vhost(url, vhost))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        properties = pika.BasicProperties(headers=headers or None)
+        channel.basic_publish("", routing_key, body, properties=properties, mandatory=True)
+    finally:
+        connection.close()

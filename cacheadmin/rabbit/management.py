@@ -65,8 +65,16 @@ class ManagementClient:
 
     def get(self, path: str, params: dict | None = None) -> Any:
         """GET an API path ("api/overview") and return its JSON."""
+        return self.request("GET", path, params=params)
+
+    def request(
+        self, method: str, path: str, *, params: dict | None = None, body: dict | None = None
+    ) -> Any:
+        """Any API call; the JSON answer, or None for an empty one (204)."""
         try:
-            response = self._http.get(path, params=params)
+            # RabbitMQ answers 406 to a DELETE that accepts only JSON (it has no body).
+            headers = None if method == "GET" else {"Accept": "*/*"}
+            response = self._http.request(method, path, params=params, json=body, headers=headers)
         except httpx.TimeoutException:
             raise self._error(
                 TIMEOUT, f"did not answer within {self._http.timeout.read} s"
@@ -83,6 +91,8 @@ class ManagementClient:
             ) from None
         if response.status_code >= 400:
             raise self._status_error(response, path)
+        if response.status_code == 204 or not response.content:
+            return None
         try:
             return response.json()
         except ValueError:

@@ -94,3 +94,65 @@ def queue_row(item: dict) -> dict:
 def _rate(stats: dict, name: str) -> float | None:
     details = stats.get(f"{name}_details")
     return details.get("rate") if isinstance(details, dict) else None
+
+
+def _queue_path(vhost: str, name: str) -> str:
+    return f"api/queues/{quote(vhost, safe='')}/{quote(name, safe='')}"
+
+
+def queue_detail(client: ManagementClient, *, vhost: str, name: str) -> dict:
+    """A queue's figures, arguments, policy, consumers and bindings."""
+    data = client.get_object(_queue_path(vhost, name))
+    bindings = client.get(_queue_path(vhost, name) + "/bindings") or []
+    return {
+        **queue_row(data),
+        "arguments": data.get("arguments") or {},
+        "policy": data.get("policy"),
+        "durable": data.get("durable"),
+        "consumers_list": [
+            {
+                "tag": consumer.get("consumer_tag"),
+                "prefetch": consumer.get("prefetch_count"),
+                "ack_required": consumer.get("ack_required"),
+                "channel": (consumer.get("channel_details") or {}).get("name"),
+            }
+            for consumer in data.get("consumer_details") or []
+        ],
+        "bindings": [
+            {
+                "source": binding.get("source") or "(default)",
+                "routing_key": binding.get("routing_key"),
+            }
+            for binding in bindings
+        ],
+    }
+
+
+def peek(
+    client: ManagementClient, *, vhost: str, name: str, count: int, truncate: int
+) -> list[dict]:
+    """The first count messages, put back at once (the API's requeueing get): each is
+    marked redelivered, and on a quorum queue each peek counts toward its delivery limit."""
+    body = {"count": count, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": truncate}
+    messages = client.request("POST", _queue_path(vhost, name) + "/get", body=body) or []
+    return [
+        {
+            "payload": message.get("payload", ""),
+            "encoding": message.get("payload_encoding"),
+            "bytes": message.get("payload_bytes"),
+            "redelivered": message.get("redelivered"),
+            "routing_key": message.get("routing_key"),
+            "exchange": message.get("exchange") or "(default)",
+            "headers": (message.get("properties") or {}).get("headers") or {},
+            "properties": {
+                key: value
+                for key, value in (message.get("properties") or {}).items()
+                if key != "headers"
+            },
+        }
+        for message in messages
+    ]
+
+
+def purge(client: ManagementClient, *, vhost: str, name: str) -> None:
+    client.request("DELETE", _queue_path(vhost, name) + "/contents")

@@ -1,0 +1,125 @@
+"""One RabbitMQ queue: its detail, a peek at its first messages, and the operators'
+purge and test publish, confirmed and audited."""
+
+import pika
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from cacheadmin.access import operator_required
+from cacheadmin.audit import audit_record
+from cacheadmin.forms import PeekForm, PublishForm, QueueForm
+from cacheadmin.models import AuditEntry
+from cacheadmin.problems import UNREACHABLE, Problem
+from cacheadmin.rabbit import amqp
+from cacheadmin.rabbit.queues import peek, purge, queue_detail
+from cacheadmin.service_calls import call_rabbit
+from cacheadmin.views.queues import _status
+
+TRUNCATE = 20_000  # bytes of a peeked payload
+
+
+def _detail_context(request: HttpRequest, vhost: str, name: str, **extra) -> tuple[dict, int]:
+    queue, problem = call_rabbit(lambda client: queue_detail(client, vhost=vhost, name=name))
+    context = {"vhost": vhost, "name": name, "queue": queue, "problem": problem, **extra}
+    return context, _status(problem) if problem else 200
+
+
+@require_GET
+def queue_page(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    context, status = _detail_context(request, **form.cleaned_data)
+    return render(request, "queues/detail.html", context, status=status)
+
+
+@require_POST
+def queue_peek(request: HttpRequest) -> HttpResponse:
+    form = PeekForm(request.POST)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    data = form.cleaned_data
+    messages, problem = call_rabbit(
+        lambda client: peek(
+            client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
+        )
+    )
+    context, status = _detail_context(
+        request, data["vhost"], data["name"], messages=messages, peek_problem=problem
+    )
+    return render(request, "queues/detail.html", context, status=status)
+
+
+@operator_required
+@require_POST
+def queue_purge(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.POST)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
+    context, status = _detail_context(request, vhost, name, action="purge")
+    if request.POST.get("confirmed") != "yes" or context["problem"]:
+        return render(request, "queues/confirm.html", context, status=status)
+    depth = context["queue"]["messages_ready"]
+    _, problem = call_rabbit(lambda client: purge(client, vhost=vhost, name=name))
+    _audit(request, "queue.purge", vhost, name, depth, problem)
+    if problem:
+        context["problem"] = problem
+        return render(request, "queues/confirm.html", context, status=_status(problem))
+    return redirect(reverse("queue") + "?" + urlencode({"vhost": vhost, "name": name}))
+
+
+@operator_required
+@require_POST
+def queue_publish(request: HttpRequest) -> HttpResponse:
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        context, _ = _detail_context(
+            request, request.POST.get("vhost", ""), request.POST.get("name", ""), publish_form=form
+        )
+        return render(request, "queues/detail.html", context, status=400)
+    data = form.cleaned_data
+    routing_key = data["routing_key"] or data["name"]
+    context, status = _detail_context(
+        request,
+        data["vhost"],
+        data["name"],
+        action="publish",
+        publish=data
+        | {"routing_key": routing_key, "headers_text": request.POST.get("headers", "")},
+    )
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "queues/confirm.html", context, status=status)
+    problem = None
+    try:
+        amqp.publish_message(
+            settings.RABBITMQ_URL,
+            vhost=data["vhost"],
+            routing_key=routing_key,
+            body=data["body"].encode(),
+            headers=data["headers"],
+        )
+    except (pika.exceptions.AMQPError, pika.exceptions.UnroutableError) as exc:
+        problem = Problem(UNREACHABLE, f"RabbitMQ did not take the message: {exc!r}")
+    _audit(request, "queue.publish", data["vhost"], routing_key, 1, problem)
+    if problem:
+        context["problem"] = problem
+        return render(request, "queues/confirm.html", context, status=_status(problem))
+    return redirect(
+        reverse("queue") + "?" + urlencode({"vhost": data["vhost"], "name": data["name"]})
+    )
+
+
+def _audit(request, action: str, vhost: str, name: str, count, problem: Problem | None) -> None:
+    audit_record(
+        user=request.user,
+        action=action,
+        target=f"vhost {vhost}: {name}",
+        count=None if problem else count,
+        outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
+        error=problem.message if problem else "",
+    )
