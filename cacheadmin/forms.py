@@ -230,6 +230,10 @@ class QueueForm(forms.Form):
     name = forms.CharField(max_length=255, strip=False)
 
 
+class ExchangeForm(QueueForm):
+    name = forms.CharField(max_length=255, strip=False, required=False)  # "": the default
+
+
 class PeekForm(QueueForm):
     count = forms.IntegerField(min_value=1, max_value=100, initial=5)
 

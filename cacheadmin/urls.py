@@ -41,6 +41,8 @@ urlpatterns = [
     ),
     path("queues/", queues.queue_list, name="queues"),
     path("queues/q", queue_actions.queue_page, name="queue"),
+    path("queues/exchanges/", queue_actions.exchange_list, name="exchanges"),
+    path("queues/exchange", queue_actions.exchange_detail, name="exchange"),
     path("queues/peek", queue_actions.queue_peek, name="queue_peek"),
     path("queues/purge", queue_actions.queue_purge, name="queue_purge"),
     path("queues/publish", queue_actions.queue_publish, name="queue_publish"),

@@ -210,3 +210,31 @@ def test_publish_a_test_message(operator_client, viewer_client, queues):
     assert (b"hello", "test") in bodies
     bad = operator_client.post("/queues/publish", data | {"headers": "[1]"})
     assert bad.status_code == 400 and "Headers are a JSON object" in bad.content.decode()
+
+
+def test_exchanges_and_their_bindings(viewer_client, queues, settings):
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    channel.exchange_declare("zq <fan>", exchange_type="fanout")
+    channel.queue_bind(HOSTILE[1], "zq <fan>", routing_key="k<1>")
+    try:
+        listing = viewer_client.get(f"/queues/exchanges/?vhost={queues}&name=zq").content.decode()
+        assert "zq &lt;fan&gt;" in listing and "<fan>" not in listing
+        from urllib.parse import urlencode
+
+        page = viewer_client.get(
+            "/queues/exchange?" + urlencode({"vhost": queues, "name": "zq <fan>"})
+        )
+        html = page.content.decode()
+        assert (
+            page.status_code == 200
+            and "zq caf\u00e9/queue with spaces" in html
+            and "k&lt;1&gt;" in html
+        )
+        default = viewer_client.get("/queues/exchange?" + urlencode({"vhost": queues, "name": ""}))
+        assert default.status_code == 200
+    finally:
+        channel.exchange_delete("zq <fan>")
+        connection.close()

@@ -156,3 +156,65 @@ def peek(
 
 def purge(client: ManagementClient, *, vhost: str, name: str) -> None:
     client.request("DELETE", _queue_path(vhost, name) + "/contents")
+
+
+def exchange_page(
+    client: ManagementClient, *, vhost: str | None, name: str, page: int, page_size: int
+) -> dict:
+    """A page of exchanges (plain-substring name filter), with publish rates."""
+    path = f"api/exchanges/{quote(vhost, safe='')}" if vhost else "api/exchanges"
+    columns = "name,vhost,type,durable,auto_delete,internal,message_stats.publish_in_details.rate"
+    params = {
+        "page": page,
+        "page_size": page_size,
+        "name": name,
+        "use_regex": "false",
+        "columns": columns,
+        "sort": "name",
+        "pagination": "true",
+    }
+    try:
+        data = client.get_object(path, params)
+    except ManagementError as exc:
+        if exc.status == 400 and page > 1:
+            return {
+                "items": [],
+                "page": page,
+                "page_size": page_size,
+                "total": None,
+                "page_count": None,
+            }
+        raise
+    items = [
+        {
+            "vhost": item.get("vhost"),
+            "name": item.get("name") or "(default)",
+            "type": item.get("type"),
+            "durable": item.get("durable"),
+            "internal": item.get("internal"),
+            "publish_rate": _rate(item.get("message_stats") or {}, "publish_in"),
+        }
+        for item in data.get("items", [])
+    ]
+    return {
+        "items": items,
+        "page": data.get("page", page),
+        "page_size": page_size,
+        "total": data.get("filtered_count", 0),
+        "page_count": data.get("page_count", 0),
+    }
+
+
+def exchange_bindings(client: ManagementClient, *, vhost: str, name: str) -> list[dict]:
+    """Where an exchange routes: destination, its kind, and the binding key."""
+    named = name or "amq.default"  # the API's name for the default exchange
+    path = f"api/exchanges/{quote(vhost, safe='')}/{quote(named, safe='')}/bindings/source"
+    return [
+        {
+            "destination": binding.get("destination"),
+            "destination_type": binding.get("destination_type"),
+            "routing_key": binding.get("routing_key"),
+            "arguments": binding.get("arguments") or {},
+        }
+        for binding in client.get(path) or []
+    ]

@@ -11,11 +11,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
-from cacheadmin.forms import PeekForm, PublishForm, QueueForm
+from cacheadmin.forms import ExchangeForm, PeekForm, PublishForm, QueueForm, QueueListForm
 from cacheadmin.models import AuditEntry
 from cacheadmin.problems import UNREACHABLE, Problem
 from cacheadmin.rabbit import amqp
-from cacheadmin.rabbit.queues import peek, purge, queue_detail
+from cacheadmin.rabbit.queues import (
+    exchange_bindings,
+    exchange_page,
+    peek,
+    purge,
+    queue_detail,
+)
 from cacheadmin.service_calls import call_rabbit
 from cacheadmin.views.queues import _status
 
@@ -122,4 +128,40 @@ def _audit(request, action: str, vhost: str, name: str, count, problem: Problem 
         count=None if problem else count,
         outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
         error=problem.message if problem else "",
+    )
+
+
+@require_GET
+def exchange_list(request: HttpRequest) -> HttpResponse:
+    form = QueueListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/exchanges.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    page, problem = call_rabbit(
+        lambda client: exchange_page(
+            client,
+            vhost=data["vhost"] or None,
+            name=data["name"],
+            page=data["page"],
+            page_size=data["page_size"],
+        )
+    )
+    context = {"form": form, "data": data, "page": page, "problem": problem}
+    return render(
+        request, "queues/exchanges.html", context, status=_status(problem) if problem else 200
+    )
+
+
+@require_GET
+def exchange_detail(request: HttpRequest) -> HttpResponse:
+    form = ExchangeForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/exchange.html", {"form_errors": form}, status=400)
+    vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
+    bindings, problem = call_rabbit(
+        lambda client: exchange_bindings(client, vhost=vhost, name=name)
+    )
+    context = {"vhost": vhost, "name": name, "bindings": bindings, "problem": problem}
+    return render(
+        request, "queues/exchange.html", context, status=_status(problem) if problem else 200
     )
