@@ -40,14 +40,30 @@ def queue_page(
     """One page of queues, filtered by a plain substring of the name (never a regular
     expression: the broker's regex filter has had a ReDoS advisory)."""
     path = f"api/queues/{quote(vhost, safe='')}" if vhost else "api/queues"
-    params = {
+    return _fetch_page(
+        client,
+        path,
+        {
+            "name": name,
+            "columns": ",".join(COLUMNS),
+            "sort": SORTS[sort],
+            "sort_reverse": "true" if descending else "false",
+        },
+        page=page,
+        page_size=page_size,
+        row=queue_row,
+    )
+
+
+def _fetch_page(
+    client: ManagementClient, path: str, params: dict, *, page: int, page_size: int, row
+) -> dict:
+    """A page the broker cuts itself (plain-substring name, never a regex); a page past
+    the last is empty."""
+    params = params | {
         "page": page,
         "page_size": page_size,
-        "name": name,
         "use_regex": "false",
-        "columns": ",".join(COLUMNS),
-        "sort": SORTS[sort],
-        "sort_reverse": "true" if descending else "false",
         "pagination": "true",
     }
     try:
@@ -63,7 +79,7 @@ def queue_page(
             }
         raise
     return {
-        "items": [queue_row(item) for item in data.get("items", [])],
+        "items": [row(item) for item in data.get("items", [])],
         "page": data.get("page", page),
         "page_size": data.get("page_size", page_size),
         "total": data.get("filtered_count", 0),
@@ -164,44 +180,18 @@ def exchange_page(
     """A page of exchanges (plain-substring name filter), with publish rates."""
     path = f"api/exchanges/{quote(vhost, safe='')}" if vhost else "api/exchanges"
     columns = "name,vhost,type,durable,auto_delete,internal,message_stats.publish_in_details.rate"
-    params = {
-        "page": page,
-        "page_size": page_size,
-        "name": name,
-        "use_regex": "false",
-        "columns": columns,
-        "sort": "name",
-        "pagination": "true",
-    }
-    try:
-        data = client.get_object(path, params)
-    except ManagementError as exc:
-        if exc.status == 400 and page > 1:
-            return {
-                "items": [],
-                "page": page,
-                "page_size": page_size,
-                "total": None,
-                "page_count": None,
-            }
-        raise
-    items = [
-        {
-            "vhost": item.get("vhost"),
-            "name": item.get("name") or "(default)",
-            "type": item.get("type"),
-            "durable": item.get("durable"),
-            "internal": item.get("internal"),
-            "publish_rate": _rate(item.get("message_stats") or {}, "publish_in"),
-        }
-        for item in data.get("items", [])
-    ]
+    params = {"name": name, "columns": columns, "sort": "name"}
+    return _fetch_page(client, path, params, page=page, page_size=page_size, row=exchange_row)
+
+
+def exchange_row(item: dict) -> dict:
     return {
-        "items": items,
-        "page": data.get("page", page),
-        "page_size": page_size,
-        "total": data.get("filtered_count", 0),
-        "page_count": data.get("page_count", 0),
+        "vhost": item.get("vhost"),
+        "name": item.get("name") or "(default)",
+        "type": item.get("type"),
+        "durable": item.get("durable"),
+        "internal": item.get("internal"),
+        "publish_rate": _rate(item.get("message_stats") or {}, "publish_in"),
     }
 
 

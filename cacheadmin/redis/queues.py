@@ -11,6 +11,12 @@ from cacheadmin.redis.keycodec import display_key
 DEFAULT_PATTERNS = ("queue:*", "*:queue", "*:queue:*", "rq:queue:*", "celery")
 PROCESSING_SUFFIXES = (b":processing", b":inflight")
 MAX_QUEUES = 5000
+SORT_FIELDS = {
+    "messages": "messages",
+    "ready": "messages_ready",
+    "unacked": "messages_unacknowledged",
+    "consumers": "consumers",
+}
 
 
 def find_queues(
@@ -89,25 +95,20 @@ def queue_page(
     queues, complete = find_queues(client, patterns)
     if name:
         queues = [(key, kind) for key, kind in queues if name.lower() in display_key(key).lower()]
+    start = (page - 1) * page_size
     if sort == "name":
         queues.sort(reverse=descending)
-        start = (page - 1) * page_size
         rows = describe_queues(client, queues[start : start + page_size])
     else:
-        field = {"messages": "messages", "ready": "messages_ready"}.get(
-            sort, "messages_unacknowledged"
-        )
-        if sort == "consumers":
-            field = "consumers"
         rows = describe_queues(client, queues)
-        rows.sort(key=lambda row: row[field] or 0, reverse=descending)
-        start = (page - 1) * page_size
+        rows.sort(key=lambda row: row[SORT_FIELDS[sort]] or 0, reverse=descending)
         rows = rows[start : start + page_size]
+    total = len(queues)
     return {
         "items": rows,
         "page": page,
         "page_size": page_size,
-        "total": len(queues),
+        "total": total,
         "complete": complete,
     }
 

@@ -25,3 +25,8 @@ def json_methods(*methods: str) -> Callable:
 
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return JsonResponse({"error": "no such API endpoint"}, status=404)
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """A form's errors by field, for a JSON answer."""
+    return {name: [str(error) for error in errors] for name, errors in form.errors.items()}

@@ -14,7 +14,7 @@ from cacheadmin.models import InvalidationJob
 from cacheadmin.problems import http_status
 from cacheadmin.redis.keycodec import display_key, encode_key
 from cacheadmin.service_calls import call_redis
-from cacheadmin.views.api import json_methods
+from cacheadmin.views.api import form_errors, json_methods
 
 
 @json_methods("POST")
@@ -26,7 +26,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "the body is not JSON"}, status=400)
     form = InvalidationForm(body if isinstance(body, dict) else {})
     if not form.is_valid():
-        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        fields = form_errors(form)
         return JsonResponse({"error": "invalid invalidation", "fields": fields}, status=400)
     target, data = form.build_target(), form.cleaned_data
     found, problem = call_redis(lambda client: preview_or_error(client, target))

@@ -7,7 +7,7 @@ from cacheadmin.problems import Problem, http_status
 from cacheadmin.redis.keycodec import decode_key, display_key, encode_key
 from cacheadmin.redis.keys import KeyInfo, browse, key_summary
 from cacheadmin.service_calls import call_redis
-from cacheadmin.views.api import json_methods
+from cacheadmin.views.api import form_errors, json_methods
 
 
 @json_methods("GET")
@@ -68,7 +68,7 @@ def _seconds(ttl_ms: int) -> int:
 
 
 def _invalid(form) -> JsonResponse:
-    fields = {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+    fields = form_errors(form)
     return JsonResponse({"error": "invalid query", "fields": fields}, status=400)
 
 

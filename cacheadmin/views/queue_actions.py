@@ -23,7 +23,7 @@ from cacheadmin.rabbit.queues import (
     queue_detail,
 )
 from cacheadmin.service_calls import call_rabbit
-from cacheadmin.views.queues import _status
+from cacheadmin.views.queues import broker_status
 
 TRUNCATE = 20_000  # bytes of a peeked payload
 
@@ -31,7 +31,7 @@ TRUNCATE = 20_000  # bytes of a peeked payload
 def _detail_context(request: HttpRequest, vhost: str, name: str, **extra) -> tuple[dict, int]:
     queue, problem = call_rabbit(lambda client: queue_detail(client, vhost=vhost, name=name))
     context = {"vhost": vhost, "name": name, "queue": queue, "problem": problem, **extra}
-    return context, _status(problem) if problem else 200
+    return context, broker_status(problem) if problem else 200
 
 
 @require_GET
@@ -75,7 +75,7 @@ def queue_purge(request: HttpRequest) -> HttpResponse:
     _audit(request, "queue.purge", vhost, name, depth, problem)
     if problem:
         context["problem"] = problem
-        return render(request, "queues/confirm.html", context, status=_status(problem))
+        return render(request, "queues/confirm.html", context, status=broker_status(problem))
     return redirect(reverse("queue") + "?" + urlencode({"vhost": vhost, "name": name}))
 
 
@@ -114,7 +114,7 @@ def queue_publish(request: HttpRequest) -> HttpResponse:
     _audit(request, "queue.publish", data["vhost"], routing_key, 1, problem)
     if problem:
         context["problem"] = problem
-        return render(request, "queues/confirm.html", context, status=_status(problem))
+        return render(request, "queues/confirm.html", context, status=broker_status(problem))
     return redirect(
         reverse("queue") + "?" + urlencode({"vhost": data["vhost"], "name": data["name"]})
     )
@@ -148,7 +148,7 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "data": data, "page": page, "problem": problem}
     return render(
-        request, "queues/exchanges.html", context, status=_status(problem) if problem else 200
+        request, "queues/exchanges.html", context, status=broker_status(problem) if problem else 200
     )
 
 
@@ -163,5 +163,5 @@ def exchange_detail(request: HttpRequest) -> HttpResponse:
     )
     context = {"vhost": vhost, "name": name, "bindings": bindings, "problem": problem}
     return render(
-        request, "queues/exchange.html", context, status=_status(problem) if problem else 200
+        request, "queues/exchange.html", context, status=broker_status(problem) if problem else 200
     )

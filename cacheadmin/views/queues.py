@@ -12,7 +12,7 @@ from cacheadmin.problems import MISCONFIGURED, TIMEOUT, UNREACHABLE, Problem
 from cacheadmin.rabbit.queues import queue_page
 from cacheadmin.redis import queues as redis_queues
 from cacheadmin.service_calls import call_rabbit, call_redis
-from cacheadmin.views.api import json_methods
+from cacheadmin.views.api import form_errors, json_methods
 
 
 def rabbit_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
@@ -75,20 +75,20 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
     }
     template = "queues/partials/table.html" if request.htmx else "queues/list.html"
-    return render(request, template, context, status=_status(problem) if problem else 200)
+    return render(request, template, context, status=broker_status(problem) if problem else 200)
 
 
 @json_methods("GET")
 def api_queues(request: HttpRequest) -> JsonResponse:
     form = QueueListForm(request.GET)
     if not form.is_valid():
-        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        fields = form_errors(form)
         return JsonResponse({"message": "invalid query", "fields": fields}, status=400)
     data = form.cleaned_data
     page, problem = redis_queue_page(data) if data["kind"] == "redis" else rabbit_queue_page(data)
     if problem:
         body = {"message": problem.message, "problem": problem.kind}
-        return JsonResponse(body, status=_status(problem))
+        return JsonResponse(body, status=broker_status(problem))
     items = [
         {name: value for name, value in item.items() if name != "key"} for item in page["items"]
     ]
@@ -102,7 +102,7 @@ def api_queues(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _status(problem: Problem) -> int:
+def broker_status(problem: Problem) -> int:
     """The broker's fault: 504 when it is slow, 503 when it is not there, 502 else."""
     if problem.kind == TIMEOUT:
         return 504
