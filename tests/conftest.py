@@ -49,8 +49,10 @@ def rabbit_admin():
 
 @pytest.fixture(scope="session")
 def rabbit_vhost(rabbit_admin):
-    """A vhost of our own, removed with everything in it at the end."""
-    name = f"cacheadmin-test-{uuid.uuid4().hex[:10]}"
+    """A vhost of our own, removed with everything in it at the end. Its name needs
+    URL encoding everywhere (a space, a slash, a non-ASCII letter, # and ?), so every
+    test that touches RabbitMQ checks that we quote it."""
+    name = f"cacheadmin test/{uuid.uuid4().hex[:10]} \u00e9#?"
     rabbit_admin.put(f"vhosts/{quote(name, safe='')}", {})
     user = RABBIT_ADMIN[0]
     rabbit_admin.put(
@@ -97,7 +99,7 @@ def private_services(settings, redis_server, rabbit_vhost):
     }
     settings.REDIS_TIMEOUT = 1.0
     settings.RABBITMQ_URL = (
-        f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{rabbit_vhost}"
+        f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{quote(rabbit_vhost, safe='')}"
     )
     settings.RABBITMQ_MANAGEMENT_URL = management_url(*RABBIT_ADMIN)
     settings.RABBITMQ_TIMEOUT = 3.0

@@ -3,6 +3,7 @@
 import json
 import re
 from io import StringIO
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -47,7 +48,7 @@ def test_seed_writes_rabbitmq_queues_with_a_dead_letter_queue(
     redis_client, rabbit_admin, rabbit_vhost
 ):
     call_command("seed_demo", objects=30, stdout=StringIO())
-    queues = rabbit_admin.http.get(f"queues/{rabbit_vhost}").json()
+    queues = rabbit_admin.http.get(f"queues/{quote(rabbit_vhost, safe='')}").json()
     depths = {
         queue["name"]: queue.get("messages_ready", queue.get("messages", 0)) for queue in queues
     }

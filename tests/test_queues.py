@@ -2,6 +2,7 @@
 
 import threading
 import time
+from urllib.parse import urlencode
 
 import pika
 import pytest
@@ -32,6 +33,11 @@ def queues(settings, rabbit_vhost):
     connection.close()
 
 
+def get(client, path: str, headers: dict | None = None, **params):
+    """GET with the query encoded: the test vhost's name needs it."""
+    return client.get(path + "?" + urlencode(params), headers=headers or {})
+
+
 def wait_for(check, seconds: float = 20):
     """The management statistics lag a few seconds behind: poll, with a deadline."""
     deadline = time.monotonic() + seconds
@@ -44,10 +50,11 @@ def wait_for(check, seconds: float = 20):
 
 
 def test_api_pages_filters_and_sorts(viewer_client, queues):
-    url = f"/api/queues?kind=rabbitmq&vhost={queues}&name=zq&sort=messages&order=desc&page_size=2"
+    query = {"kind": "rabbitmq", "vhost": queues, "name": "zq", "sort": "messages"}
+    query |= {"order": "desc", "page_size": 2}
 
     def depths():
-        data = viewer_client.get(url).json()
+        data = get(viewer_client, "/api/queues", **query).json()
         ready = [item["messages_ready"] for item in data["items"]]
         return data if ready == [3, 2] else None
 
@@ -55,19 +62,19 @@ def test_api_pages_filters_and_sorts(viewer_client, queues):
     assert data["total"] == 3 and data["page"] == 1 and data["page_size"] == 2
     assert [item["name"] for item in data["items"]] == HOSTILE[:2]
     assert data["items"][0]["vhost"] == queues and data["items"][0]["kind"] == "rabbitmq"
-    second = viewer_client.get(url + "&page=2").json()
+    second = get(viewer_client, "/api/queues", **query, page=2).json()
     assert [item["name"] for item in second["items"]] == ["zq.plain.queue"]
-    beyond = viewer_client.get(url + "&page=9").json()
+    beyond = get(viewer_client, "/api/queues", **query, page=9).json()
     assert beyond["items"] == []
-    named = viewer_client.get(f"/api/queues?vhost={queues}&name=CAF").json()
+    named = get(viewer_client, "/api/queues", vhost=queues, name="CAF").json()
     assert [item["name"] for item in named["items"]] == [HOSTILE[1]]
 
 
 def test_the_page_shows_names_escaped(viewer_client, queues):
-    html = viewer_client.get(f"/queues/?vhost={queues}").content.decode()
+    html = get(viewer_client, "/queues/", vhost=queues).content.decode()
     assert "zq orders &lt;b&gt;&quot;bold&quot;&lt;/b&gt;" in html and "<b>" not in html
     assert "zq caf\u00e9/queue with spaces" in html
-    fragment = viewer_client.get(f"/queues/?vhost={queues}", headers={"HX-Request": "true"})
+    fragment = get(viewer_client, "/queues/", vhost=queues, headers={"HX-Request": "true"})
     assert fragment.content.decode().lstrip().startswith('<div id="queues"')
 
 
@@ -148,9 +155,7 @@ def test_redis_queues_with_processing_lists_and_streams(viewer_client, redis_cli
 
 
 def detail(client, vhost, name):
-    from urllib.parse import urlencode
-
-    return client.get("/queues/q?" + urlencode({"vhost": vhost, "name": name}))
+    return get(client, "/queues/q", vhost=vhost, name=name)
 
 
 def test_detail_and_peek_keep_the_messages(viewer_client, queues):
@@ -162,7 +167,7 @@ def test_detail_and_peek_keep_the_messages(viewer_client, queues):
     assert html.count('data-figure="peeked"') == 3 and "marks them <em>redelivered</em>" in html
 
     def still_three():
-        data = viewer_client.get(f"/api/queues?vhost={queues}&name=zq orders").json()
+        data = get(viewer_client, "/api/queues", vhost=queues, name="zq orders").json()
         return data["items"][0]["messages_ready"] == 3
 
     wait_for(still_three)
@@ -220,10 +225,8 @@ def test_exchanges_and_their_bindings(viewer_client, queues, settings):
     channel.exchange_declare("zq <fan>", exchange_type="fanout")
     channel.queue_bind(HOSTILE[1], "zq <fan>", routing_key="k<1>")
     try:
-        listing = viewer_client.get(f"/queues/exchanges/?vhost={queues}&name=zq").content.decode()
+        listing = get(viewer_client, "/queues/exchanges/", vhost=queues, name="zq").content.decode()
         assert "zq &lt;fan&gt;" in listing and "<fan>" not in listing
-        from urllib.parse import urlencode
-
         page = viewer_client.get(
             "/queues/exchange?" + urlencode({"vhost": queues, "name": "zq <fan>"})
         )
