@@ -154,6 +154,23 @@ class MetricSample(models.Model):
         return f"{self.server} at {self.at:%H:%M:%S}"
 
 
+class QueueSample(models.Model):
+    """A Redis queue's depth at a moment, for its history chart; kept in the dashboard's
+    database, like MetricSample. queue is a digest of the server and the key, so keys of
+    any length and bytes fit."""
+
+    queue = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    ready = models.BigIntegerField()
+    unacked = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["queue", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.queue[:12]} at {self.at:%H:%M:%S}"
+
+
 class ConsistencyCheck(models.Model):
     """A check of an object-cache model's indexes, advanced step by step while watched:
     objects whose index entries are missing, and index entries pointing at no object."""

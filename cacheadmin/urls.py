@@ -16,6 +16,7 @@ from cacheadmin.views import (
     overview,
     queue_actions,
     queues,
+    redis_queue,
 )
 
 register_converter(KeyConverter, "key")
@@ -41,6 +42,7 @@ urlpatterns = [
     ),
     path("queues/", queues.queue_list, name="queues"),
     path("queues/q", queue_actions.queue_page, name="queue"),
+    path("queues/redis/<key:encoded>", redis_queue.redis_queue, name="redis_queue"),
     path("queues/exchanges/", queue_actions.exchange_list, name="exchanges"),
     path("queues/exchange", queue_actions.exchange_detail, name="exchange"),
     path("queues/peek", queue_actions.queue_peek, name="queue_peek"),

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import CommandError, call_command
 
-from cacheadmin.demo.traffic import Traffic
+from cacheadmin.demo.traffic import Traffic, redis_queue_tick
 from cacheadmin.objectcache import ObjectCache
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,20 @@ def test_seed_writes_rabbitmq_queues_with_a_dead_letter_queue(
         queue["name"]: queue.get("messages_ready", queue.get("messages", 0)) for queue in queues
     }
     assert set(depths) >= {"demo.orders", "demo.emails", "demo.dead"}
+
+
+def test_traffic_works_the_redis_queues(demo):
+    import random
+
+    rng = random.Random(7)
+    lengths = set()
+    for _ in range(30):
+        redis_queue_tick(demo, rng)
+        lengths.add(demo.llen("queue:emails"))
+    assert len(lengths) > 5  # the depth moves, so its chart does
+    assert demo.llen("queue:emails:processing") == 3
+    assert demo.xlen("orders:queue") > 2000
+    assert demo.xinfo_groups("orders:queue")[0]["pending"] == 25  # read ones are acked
 
 
 def test_traffic_reads_writes_and_counts(demo):

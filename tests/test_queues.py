@@ -241,3 +241,66 @@ def test_exchanges_and_their_bindings(viewer_client, queues, settings):
     finally:
         channel.exchange_delete("zq <fan>")
         connection.close()
+
+
+def test_detail_charts_the_brokers_samples_and_refreshes_in_place(viewer_client, queues, settings):
+    name = HOSTILE[0]
+
+    def charted():
+        html = detail(viewer_client, queues, name).content.decode()
+        return html if html.count("<polyline") >= 1 else None
+
+    html = wait_for(charted, seconds=30)  # the broker samples every 5 s
+    assert 'aria-label="Depth"' in html and 'aria-label="Rates"' in html
+    fragment = get(
+        viewer_client, "/queues/q", vhost=queues, name=name, headers={"HX-Request": "true"}
+    )
+    text = fragment.content.decode()
+    assert fragment.status_code == 200 and text.lstrip().startswith(
+        '<section class="card" id="queue-figures"'
+    )
+    settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "wrong")
+    failed = get(
+        viewer_client, "/queues/q", vhost=queues, name=name, headers={"HX-Request": "true"}
+    )
+    assert failed.status_code == 200 and "wrong user name or password" in failed.content.decode()
+    assert 'id="queue-figures"' in failed.content.decode()  # and it keeps refreshing
+
+
+def test_rates_come_from_the_brokers_counters_with_gaps_at_a_reset():
+    from cacheadmin.rabbit.history import rate_series
+
+    samples = [
+        {"timestamp": 20_000, "sample": 5},
+        {"timestamp": 15_000, "sample": 50},
+        {"timestamp": 10_000, "sample": 0},
+    ]  # newest first, as the broker sends them
+    queue = {"message_stats": {"publish_details": {"samples": samples}}}
+    publish = rate_series(queue)[0]
+    assert publish.points == [(15.0, 10.0), (20.0, None)]
+    assert rate_series({})[0].points == []
+
+
+def test_peek_shows_json_binary_html_and_big_payloads(viewer_client, queues, settings):
+    name = "zq.payloads"
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    channel.queue_declare(name)
+    channel.queue_purge(name)
+    for body in (b'{"order": 7, "items": [1, 2]}', b"\x00\xffbin", b"<script>x()</script>"):
+        channel.basic_publish("", name, body)
+    channel.basic_publish("", name, b"y" * 30_000)
+    try:
+        before = detail(viewer_client, queues, name).content.decode()
+        assert "no ready messages" not in before  # not said before anyone peeks
+        html = viewer_client.post(
+            "/queues/peek", {"vhost": queues, "name": name, "count": 10}
+        ).content.decode()
+        assert html.count('data-figure="peeked"') == 4
+        assert '"order": 7,\n  "items": [' in html.replace("&quot;", '"')
+        assert "00 ff 62 69 6e" in html and "· binary" in html
+        assert "&lt;script&gt;x()&lt;/script&gt;" in html and "<script>x()" not in html
+        assert "30,000 bytes, the first 20,000 shown" in html
+    finally:
+        channel.queue_delete(name)
+        connection.close()

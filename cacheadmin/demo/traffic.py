@@ -1,8 +1,8 @@
 """A steady, skewed workload on the demo data, so every page has live figures.
 
 Reads with misses (skewed toward a hot set), writes, now and then an invalidation
-by attribute value, pub/sub publishes, RabbitMQ publishes and consumes. Bounded in
-rate; stops when told to or after its time.
+by attribute value, pub/sub publishes, RabbitMQ publishes and consumes, Redis queues
+filled and worked. Bounded in rate; stops when told to or after its time.
 """
 
 import json
@@ -70,6 +70,31 @@ def rabbit_tick(channel, rng: random.Random) -> None:
         channel.basic_ack(method.delivery_tag)
 
 
+def redis_queue_tick(client: redis.Redis, rng: random.Random) -> None:
+    """Emails arrive and are worked through a processing list (the reliable-queue
+    pattern); orders arrive on the stream and the billing group reads and acks some."""
+    with client.pipeline(transaction=False) as pipe:
+        for _ in range(rng.randrange(1, 5)):
+            pipe.rpush(
+                "queue:emails", json.dumps({"to": f"user{rng.randrange(10**4)}@example.com"})
+            )
+        for _ in range(rng.randrange(1, 5)):
+            pipe.lmove("queue:emails", "queue:emails:processing", "LEFT", "RIGHT")
+        pipe.ltrim("queue:emails:processing", -3, -1)  # the oldest ones were done
+        for _ in range(rng.randrange(0, 3)):
+            pipe.xadd(
+                "orders:queue", {"order": rng.randrange(10**6), "total": rng.randrange(10, 500)}
+            )
+        pipe.execute(raise_on_error=False)  # the demo data may have been removed
+    try:
+        read = client.xreadgroup("billing", "worker-1", {"orders:queue": ">"}, count=1)
+    except redis.ResponseError:  # no group any more
+        return
+    for _, entries in read or []:
+        for entry_id, _ in entries:
+            client.xack("orders:queue", "billing", entry_id)
+
+
 def run(
     client: redis.Redis,
     *,
@@ -86,8 +111,10 @@ def run(
     interval = 1.0 / rate
     while not should_stop() and (seconds is None or time.monotonic() - started < seconds):
         traffic.step()
-        if channel is not None and traffic.done % 50 == 0:
-            rabbit_tick(channel, traffic.rng)
+        if traffic.done % 50 == 0:
+            redis_queue_tick(client, traffic.rng)
+            if channel is not None:
+                rabbit_tick(channel, traffic.rng)
         if time.monotonic() - last_report >= 60:
             say(f"{traffic.done:,} operations")
             last_report = time.monotonic()

@@ -1,7 +1,9 @@
 """RabbitMQ queues through the management API: a page at a time, only the columns shown."""
 
+import base64
 from urllib.parse import quote
 
+from cacheadmin.rabbit.history import HISTORY_PARAMS, depth_series, rate_series
 from cacheadmin.rabbit.management import ManagementClient, ManagementError
 
 COLUMNS = (
@@ -117,14 +119,17 @@ def _queue_path(vhost: str, name: str) -> str:
 
 
 def queue_detail(client: ManagementClient, *, vhost: str, name: str) -> dict:
-    """A queue's figures, arguments, policy, consumers and bindings."""
-    data = client.get_object(_queue_path(vhost, name))
+    """A queue's figures, arguments, policy, consumers and bindings, with the broker's
+    samples of its depth and rates over the last minutes."""
+    data = client.get_object(_queue_path(vhost, name), HISTORY_PARAMS)
     bindings = client.get(_queue_path(vhost, name) + "/bindings") or []
     return {
         **queue_row(data),
         "arguments": data.get("arguments") or {},
         "policy": data.get("policy"),
         "durable": data.get("durable"),
+        "depth_history": depth_series(data),
+        "rate_history": rate_series(data),
         "consumers_list": [
             {
                 "tag": consumer.get("consumer_tag"),
@@ -153,9 +158,10 @@ def peek(
     messages = client.request("POST", _queue_path(vhost, name) + "/get", body=body) or []
     return [
         {
-            "payload": message.get("payload", ""),
+            "raw": (raw := _payload_bytes(message)),
             "encoding": message.get("payload_encoding"),
             "bytes": message.get("payload_bytes"),
+            "truncated": (message.get("payload_bytes") or 0) > len(raw),
             "redelivered": message.get("redelivered"),
             "routing_key": message.get("routing_key"),
             "exchange": message.get("exchange") or "(default)",
@@ -168,6 +174,17 @@ def peek(
         }
         for message in messages
     ]
+
+
+def _payload_bytes(message: dict) -> bytes:
+    """The payload as the broker holds it: base64 when it is not UTF-8 ("auto")."""
+    payload = message.get("payload") or ""
+    if message.get("payload_encoding") == "base64":
+        try:
+            return base64.b64decode(payload)
+        except ValueError:
+            return payload.encode()
+    return payload.encode()
 
 
 def purge(client: ManagementClient, *, vhost: str, name: str) -> None:

@@ -6,6 +6,7 @@ import time
 import redis
 
 from cacheadmin.redis.keycodec import display_key
+from cacheadmin.redis.values import read_list, read_stream, stream_groups
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).
 DEFAULT_PATTERNS = ("queue:*", "*:queue", "*:queue:*", "rq:queue:*", "celery")
@@ -110,6 +111,41 @@ def queue_page(
         "page_size": page_size,
         "total": total,
         "complete": complete,
+    }
+
+
+PEEK = 3  # items shown from each end
+
+
+def queue_detail(client: redis.Redis, key: bytes) -> dict | None:
+    """A list's both ends and its processing lists, or a stream's oldest and newest
+    entries and its groups; None when the key is neither (any more)."""
+    kind = client.type(key)
+    kind = kind.decode() if isinstance(kind, bytes) else kind
+    if kind not in ("list", "stream"):
+        return None
+    row = describe_queues(client, [(key, kind)])[0]
+    if kind == "stream":
+        return row | {
+            "oldest": read_stream(client, key, after=None, count=PEEK, newest_first=False).items,
+            "newest": read_stream(client, key, after=None, count=PEEK, newest_first=True).items,
+            "groups": stream_groups(client, key),
+        }
+    return row | {
+        "head": read_list(client, key, offset=0, count=PEEK, from_tail=False).items,
+        "tail": read_list(client, key, offset=0, count=PEEK, from_tail=True).items,
+        "processing": [
+            {
+                "key": key + suffix,
+                "name": display_key(key + suffix),
+                "length": page.total,
+                "head": page.items,
+            }
+            for suffix in PROCESSING_SUFFIXES
+            if (
+                page := read_list(client, key + suffix, offset=0, count=PEEK, from_tail=False)
+            ).total
+        ],
     }
 
 

@@ -1,6 +1,8 @@
 """One RabbitMQ queue: its detail, a peek at its first messages, and the operators'
 purge and test publish, confirmed and audited."""
 
+import time
+
 import pika
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
+from cacheadmin.charts import line_chart
 from cacheadmin.forms import ExchangeForm, PeekForm, PublishForm, QueueForm, QueueListForm
 from cacheadmin.models import AuditEntry
 from cacheadmin.problems import UNREACHABLE, Problem
 from cacheadmin.rabbit import amqp
+from cacheadmin.rabbit.history import SPAN_SECONDS
 from cacheadmin.rabbit.queues import (
     exchange_bindings,
     exchange_page,
@@ -30,7 +34,22 @@ TRUNCATE = 20_000  # bytes of a peeked payload
 
 def _detail_context(request: HttpRequest, vhost: str, name: str, **extra) -> tuple[dict, int]:
     queue, problem = call_rabbit(lambda client: queue_detail(client, vhost=vhost, name=name))
-    context = {"vhost": vhost, "name": name, "queue": queue, "problem": problem, **extra}
+    context = {
+        "vhost": vhost,
+        "name": name,
+        "queue": queue,
+        "problem": problem,
+        "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
+        **extra,
+    }
+    if queue:
+        end = time.time()
+        context["depth_chart"] = line_chart(
+            queue["depth_history"], span_seconds=SPAN_SECONDS, end=end
+        )
+        context["rate_chart"] = line_chart(
+            queue["rate_history"], span_seconds=SPAN_SECONDS, end=end
+        )
     return context, broker_status(problem) if problem else 200
 
 
@@ -40,6 +59,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     context, status = _detail_context(request, **form.cleaned_data)
+    if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
+        return render(request, "queues/partials/figures.html", context)
     return render(request, "queues/detail.html", context, status=status)
 
 
@@ -49,13 +70,13 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     data = form.cleaned_data
-    messages, problem = call_rabbit(
+    peeked, problem = call_rabbit(
         lambda client: peek(
             client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
         )
     )
     context, status = _detail_context(
-        request, data["vhost"], data["name"], messages=messages, peek_problem=problem
+        request, data["vhost"], data["name"], peeked=peeked, peek_problem=problem
     )
     return render(request, "queues/detail.html", context, status=status)
 

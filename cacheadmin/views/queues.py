@@ -4,13 +4,15 @@ viewers), and the JSON API for scripts."""
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cacheadmin import connections
+from cacheadmin import connections, queue_samples
 from cacheadmin.forms import QueueListForm
 from cacheadmin.problems import MISCONFIGURED, TIMEOUT, UNREACHABLE, Problem
 from cacheadmin.rabbit.queues import queue_page
 from cacheadmin.redis import queues as redis_queues
+from cacheadmin.redis.errors import server_address
 from cacheadmin.service_calls import call_rabbit, call_redis
 from cacheadmin.views.api import form_errors, json_methods
 
@@ -45,7 +47,8 @@ def rabbit_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
 
 
 def redis_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
-    return call_redis(
+    """A page of Redis queues; their depths are sampled for the history charts."""
+    page, problem = call_redis(
         lambda client: redis_queues.queue_page(
             client,
             patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
@@ -56,6 +59,10 @@ def redis_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
             descending=data["order"] == "desc",
         )
     )
+    if page:
+        server = server_address(connections.redis_client())
+        queue_samples.record(server=server, rows=page["items"], now=timezone.now())
+    return page, problem
 
 
 @require_GET
@@ -74,8 +81,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
     }
-    template = "queues/partials/table.html" if request.htmx else "queues/list.html"
-    return render(request, template, context, status=broker_status(problem) if problem else 200)
+    if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
+        return render(request, "queues/partials/tables.html", context)
+    return render(
+        request, "queues/list.html", context, status=broker_status(problem) if problem else 200
+    )
 
 
 @json_methods("GET")

@@ -1,0 +1,66 @@
+"""Line charts drawn on the server as SVG polylines: no chart library, and the first
+screen has its chart without waiting for a script."""
+
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 600, 120
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    tone: str  # a CSS class: the line's colour
+    points: list[tuple[float, float | None]]  # (unix seconds, value); None is a gap
+
+
+def line_chart(series: list[Series], *, span_seconds: float, end: float) -> dict:
+    """Polylines of every series on one scale from end - span_seconds to end, the value
+    axis from 0 to the largest value. A gap in a series starts a new polyline."""
+    start = end - span_seconds
+    shown = [[(at, value) for at, value in sorted(line.points) if at >= start] for line in series]
+    values = [value for points in shown for _, value in points if value is not None]
+    top = max(values, default=0)
+
+    def place(at: float, value: float) -> str:
+        # The broker stamps a sample at the end of its interval: a little ahead of us.
+        x = min((at - start) / span_seconds, 1.0) * WIDTH
+        y = HEIGHT - value / (top or 1) * HEIGHT
+        return f"{x:.1f},{y:.1f}"
+
+    lines = []
+    for line, points in zip(series, shown, strict=True):
+        segments = [[place(at, value) for at, value in run] for run in _runs(points)]
+        present = [(at, value) for at, value in points if value is not None]
+        lines.append(
+            {
+                "label": line.label,
+                "tone": line.tone,
+                "polylines": [" ".join(segment) for segment in segments],
+                "last": present[-1][1] if present else None,
+                # A lone sample draws no line: the template marks the newest point.
+                "end": place(*present[-1]).split(",") if present else None,
+            }
+        )
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "top": top,
+        "minutes": round(span_seconds / 60),
+        "lines": lines,
+        "empty": not values,
+    }
+
+
+def _runs(points: list[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
+    """The stretches of points between gaps."""
+    runs, current = [], []
+    for at, value in points:
+        if value is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append((at, value))
+    if current:
+        runs.append(current)
+    return runs
