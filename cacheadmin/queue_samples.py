@@ -18,6 +18,8 @@ def queue_id(server: str, key: bytes) -> str:
 def record(*, server: str, rows: list[dict], now: datetime) -> int:
     """Store the depths of the queues not sampled in the last interval; forget old ones.
     Two queries whatever the number of rows, and one insert."""
+    if not rows:
+        return 0
     ids = {queue_id(server, row["key"]): row for row in rows}
     recent = set(
         QueueSample.objects.filter(queue__in=ids, at__gt=now - SAMPLE_EVERY).values_list(

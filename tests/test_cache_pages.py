@@ -55,6 +55,19 @@ def test_seed_writes_rabbitmq_queues_with_a_dead_letter_queue(
     assert set(depths) >= {"demo.orders", "demo.emails", "demo.dead"}
 
 
+def test_the_demo_queues_are_found_with_their_processing_and_pending(demo, viewer_client):
+    data = viewer_client.get("/api/queues?kind=redis").json()
+    depths = {
+        item["name"]: (item["type"], item["messages_ready"], item["messages_unacknowledged"])
+        for item in data["items"]
+    }
+    assert depths == {
+        "queue:emails": ("list", 500, 3),
+        "rq:queue:default": ("list", 120, 0),
+        "orders:queue": ("stream", 2000, 25),
+    }
+
+
 def test_traffic_works_the_redis_queues(demo):
     import random
 
