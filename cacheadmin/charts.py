@@ -1,6 +1,7 @@
 """Line charts drawn on the server as SVG polylines: no chart library, and the first
 screen has its chart without waiting for a script."""
 
+import time
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 600, 120
@@ -11,6 +12,12 @@ class Series:
     label: str
     tone: str  # a CSS class: the line's colour
     points: list[tuple[float, float | None]]  # (unix seconds, value); None is a gap
+
+
+def chart_end(series: list[Series]) -> float:
+    """The newest sample's time, so that a broker's clock, ahead of ours or behind,
+    does not push its samples off the chart; now when there are none."""
+    return max((at for line in series for at, _ in line.points), default=time.time())
 
 
 def line_chart(series: list[Series], *, span_seconds: float, end: float) -> dict:

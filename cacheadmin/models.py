@@ -165,7 +165,9 @@ class QueueSample(models.Model):
     unacked = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["queue", "at"])]
+        indexes = [models.Index(fields=["queue", "at"]), models.Index(fields=["at"])]
+        # at is the start of a sampling interval: two viewers sampling at once make one row
+        constraints = [models.UniqueConstraint(fields=["queue", "at"], name="one_sample_a_slot")]
 
     def __str__(self) -> str:
         return f"{self.queue[:12]} at {self.at:%H:%M:%S}"

@@ -1,7 +1,9 @@
 """RabbitMQ queues: pages from the management API, shared among viewers; errors as JSON."""
 
+import re
 import threading
 import time
+from html import unescape as html_unescape
 from urllib.parse import urlencode
 
 import pika
@@ -246,12 +248,13 @@ def test_exchanges_and_their_bindings(viewer_client, queues, settings):
 def test_detail_charts_the_brokers_samples_and_refreshes_in_place(viewer_client, queues, settings):
     name = HOSTILE[0]
 
-    def charted():
+    def charted():  # depths come at once; rates need two samples of the counters
         html = detail(viewer_client, queues, name).content.decode()
-        return html if html.count("<polyline") >= 1 else None
+        drawn = 'aria-label="Depth"' in html and 'aria-label="Rates"' in html
+        return html if drawn else None
 
     html = wait_for(charted, seconds=30)  # the broker samples every 5 s
-    assert 'aria-label="Depth"' in html and 'aria-label="Rates"' in html
+    assert html.count("<polyline") >= 2
     fragment = get(
         viewer_client, "/queues/q", vhost=queues, name=name, headers={"HX-Request": "true"}
     )
@@ -259,6 +262,10 @@ def test_detail_charts_the_brokers_samples_and_refreshes_in_place(viewer_client,
     assert fragment.status_code == 200 and text.lstrip().startswith(
         '<section class="card" id="queue-figures"'
     )
+    # after a peek (a POST), the figures still refresh from the queue's page
+    peeked = viewer_client.post("/queues/peek", {"vhost": queues, "name": name, "count": 1})
+    refresh = re.search(r'id="queue-figures" hx-get="([^"]+)"', peeked.content.decode())
+    assert refresh and html_unescape(refresh.group(1)).startswith("/queues/q?")
     settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "wrong")
     failed = get(
         viewer_client, "/queues/q", vhost=queues, name=name, headers={"HX-Request": "true"}
@@ -304,3 +311,41 @@ def test_peek_shows_json_binary_html_and_big_payloads(viewer_client, queues, set
     finally:
         channel.queue_delete(name)
         connection.close()
+
+
+def test_headers_and_arguments_named_like_dict_methods_are_shown(viewer_client, queues, settings):
+    name = "zq.items"
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    channel.queue_declare(name, arguments={"items": 5, "x-max-length": 100})
+    properties = pika.BasicProperties(headers={"items": "oops", "keys": 1})
+    channel.basic_publish("", name, b"x", properties=properties)
+    try:
+        page = detail(viewer_client, queues, name)
+        assert page.status_code == 200 and "items=5" in page.content.decode()
+        peeked = viewer_client.post("/queues/peek", {"vhost": queues, "name": name, "count": 1})
+        assert peeked.status_code == 200 and "items: oops" in peeked.content.decode()
+    finally:
+        channel.queue_delete(name)
+        connection.close()
+
+
+def test_odd_samples_from_the_broker_are_left_out():
+    from cacheadmin.rabbit.history import depth_series, rate_series
+
+    queue = {
+        "messages_ready_details": {
+            "samples": [
+                {"timestamp": 10_000, "sample": None},
+                {"timestamp": "soon", "sample": 3},
+                {"timestamp": 20_000, "sample": True},
+                {"timestamp": 30_000, "sample": 4},
+                "junk",
+            ]
+        },
+        "messages_unacknowledged_details": {"samples": 5},
+        "message_stats": {"publish_details": None},
+    }
+    ready, unacked = depth_series(queue)
+    assert ready.points == [(30.0, 4)] and unacked.points == []
+    assert all(series.points == [] for series in rate_series(queue))

@@ -38,7 +38,7 @@ def test_a_stream_shows_its_entries_groups_lag_and_idle_consumers(viewer_client,
     redis_client.xreadgroup("billing", "worker-1", {"orders:queue": ">"}, count=2)
     html = page(viewer_client, b"orders:queue").content.decode()
     assert 'data-figure="ready">6<' in html and 'data-figure="unacked">2<' in html
-    assert "billing" in html and "worker-1" in html and "idle" in html
+    assert "billing" in html and "worker-1: 2 pending, idle " in html
     assert html.count('data-figure="field"') == 6  # three oldest, three newest
     lag = redis_client.xinfo_groups("orders:queue")[0].get("lag")
     if lag is not None:  # Redis 7 reports it
@@ -65,26 +65,39 @@ def test_redis_down_is_a_problem_not_a_500(viewer_client, settings):
     assert refresh.status_code == 200 and "not reachable" in refresh.content.decode()
 
 
-def test_the_list_and_the_page_sample_depths_at_most_once_an_interval(viewer_client, redis_client):
+def test_the_page_and_the_list_sample_depths_but_scripts_do_not(viewer_client, redis_client):
     redis_client.rpush("queue:jobs", 1, 2, 3)
-    viewer_client.get("/queues/")
-    viewer_client.get("/api/queues?kind=redis")
     page(viewer_client, b"queue:jobs")
-    assert QueueSample.objects.count() == 1
     sample = QueueSample.objects.get()
     assert (sample.ready, sample.unacked) == (3, 0)
+    QueueSample.objects.all().delete()
+    viewer_client.get("/queues/")
+    assert QueueSample.objects.count() == 1
+    QueueSample.objects.all().delete()
+    viewer_client.get("/api/queues?kind=redis")
+    assert QueueSample.objects.count() == 0
 
 
-def test_samples_are_kept_for_an_hour_and_charted():
-    now = timezone.now()
+def test_a_neighbour_of_another_type_or_a_key_that_changed_is_not_a_500(
+    viewer_client, redis_client
+):
+    redis_client.rpush("queue:a", 1)
+    redis_client.set("queue:a:processing", "not a list")
+    redis_client.rpush("queue:a:inflight", "working")
+    html = page(viewer_client, b"queue:a").content.decode()
+    assert "queue:a:inflight" in html and "queue:a:processing</code>" not in html
+
+
+def test_samples_are_kept_for_an_hour_and_charted_with_gaps():
+    now = timezone.now().replace(second=0, microsecond=0)
     row = {"key": b"queue:x", "messages_ready": 5, "messages_unacknowledged": 1}
-    for seconds in (0, 5, 11, 25):
+    for seconds in (0, 5, 11, 25, 300):
         queue_samples.record(server="s", rows=[row], now=now + timedelta(seconds=seconds))
-    assert QueueSample.objects.count() == 3  # the one 5 s after the first was skipped
-    queue_samples.record(server="s", rows=[row], now=now + timedelta(hours=1, seconds=20))
-    assert QueueSample.objects.count() == 2  # the first two are older than an hour
+    assert QueueSample.objects.count() == 4  # the one 5 s after the first shared its slot
     ready, _ = queue_samples.depth_history(server="s", key=b"queue:x")
-    assert [value for _, value in ready.points] == [5, 5]
+    assert [value for _, value in ready.points] == [5, 5, 5, None, 5]  # nobody watched
+    queue_samples.record(server="s", rows=[row], now=now + timedelta(hours=1, seconds=15))
+    assert QueueSample.objects.count() == 3  # the first two are older than an hour
     assert queue_samples.depth_history(server="other", key=b"queue:x")[0].points == []
 
 

@@ -40,14 +40,22 @@ def rate_series(queue: dict) -> list[Series]:
 
 
 def _samples(details) -> list[tuple[float, float]]:
-    if not isinstance(details, dict):
+    """(seconds, value) of the samples that are numbers, oldest first."""
+    samples = details.get("samples") if isinstance(details, dict) else None
+    if not isinstance(samples, list):
         return []
     points = [
         (sample["timestamp"] / 1000, sample["sample"])
-        for sample in details.get("samples") or []
-        if isinstance(sample, dict) and "timestamp" in sample and "sample" in sample
+        for sample in samples
+        if isinstance(sample, dict)
+        and _number(sample.get("timestamp"))
+        and _number(sample.get("sample"))
     ]
     return sorted(points)
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _rates(counts: list[tuple[float, float]]) -> list[tuple[float, float | None]]:

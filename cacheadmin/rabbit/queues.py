@@ -114,18 +114,24 @@ def _rate(stats: dict, name: str) -> float | None:
     return details.get("rate") if isinstance(details, dict) else None
 
 
+def _pairs(mapping) -> list[tuple[str, object]]:
+    """A broker's dict as (name, value) pairs: a template looping over dict.items would
+    take a header or argument named "items" for the method."""
+    return sorted(mapping.items()) if isinstance(mapping, dict) else []
+
+
 def _queue_path(vhost: str, name: str) -> str:
     return f"api/queues/{quote(vhost, safe='')}/{quote(name, safe='')}"
 
 
-def queue_detail(client: ManagementClient, *, vhost: str, name: str) -> dict:
+def queue_detail(client: ManagementClient, *, vhost: str, name: str, history: bool = True) -> dict:
     """A queue's figures, arguments, policy, consumers and bindings, with the broker's
-    samples of its depth and rates over the last minutes."""
-    data = client.get_object(_queue_path(vhost, name), HISTORY_PARAMS)
+    samples of its depth and rates over the last minutes unless history is False."""
+    data = client.get_object(_queue_path(vhost, name), HISTORY_PARAMS if history else None)
     bindings = client.get(_queue_path(vhost, name) + "/bindings") or []
     return {
         **queue_row(data),
-        "arguments": data.get("arguments") or {},
+        "arguments": _pairs(data.get("arguments")),
         "policy": data.get("policy"),
         "durable": data.get("durable"),
         "depth_history": depth_series(data),
@@ -165,7 +171,7 @@ def peek(
             "redelivered": message.get("redelivered"),
             "routing_key": message.get("routing_key"),
             "exchange": message.get("exchange") or "(default)",
-            "headers": (message.get("properties") or {}).get("headers") or {},
+            "headers": _pairs((message.get("properties") or {}).get("headers")),
             "properties": {
                 key: value
                 for key, value in (message.get("properties") or {}).items()
@@ -221,7 +227,7 @@ def exchange_bindings(client: ManagementClient, *, vhost: str, name: str) -> lis
             "destination": binding.get("destination"),
             "destination_type": binding.get("destination_type"),
             "routing_key": binding.get("routing_key"),
-            "arguments": binding.get("arguments") or {},
+            "arguments": _pairs(binding.get("arguments")),
         }
         for binding in client.get(path) or []
     ]

@@ -119,33 +119,53 @@ PEEK = 3  # items shown from each end
 
 def queue_detail(client: redis.Redis, key: bytes) -> dict | None:
     """A list's both ends and its processing lists, or a stream's oldest and newest
-    entries and its groups; None when the key is neither (any more)."""
+    entries and its groups; None when the key is neither (any more, or meanwhile)."""
     kind = client.type(key)
     kind = kind.decode() if isinstance(kind, bytes) else kind
-    if kind not in ("list", "stream"):
-        return None
-    row = describe_queues(client, [(key, kind)])[0]
-    if kind == "stream":
-        return row | {
-            "oldest": read_stream(client, key, after=None, count=PEEK, newest_first=False).items,
-            "newest": read_stream(client, key, after=None, count=PEEK, newest_first=True).items,
-            "groups": stream_groups(client, key),
-        }
-    return row | {
+    try:
+        if kind == "list":
+            return _list_detail(client, key)
+        if kind == "stream":
+            return _stream_detail(client, key)
+    except redis.ResponseError as exc:  # it changed type, or went, between our calls
+        if "WRONGTYPE" in str(exc) or "no such key" in str(exc):
+            return None
+        raise
+    return None
+
+
+def _list_detail(client: redis.Redis, key: bytes) -> dict:
+    neighbours = [key + suffix for suffix in PROCESSING_SUFFIXES]
+    with client.pipeline(transaction=False) as pipe:
+        for neighbour in neighbours:
+            pipe.type(neighbour)
+        kinds = pipe.execute()
+    processing_lists = [
+        neighbour
+        for neighbour, kind in zip(neighbours, kinds, strict=True)
+        if kind in (b"list", "list")
+    ]
+    return describe_queues(client, [(key, "list")])[0] | {
         "head": read_list(client, key, offset=0, count=PEEK, from_tail=False).items,
         "tail": read_list(client, key, offset=0, count=PEEK, from_tail=True).items,
         "processing": [
             {
-                "key": key + suffix,
-                "name": display_key(key + suffix),
+                "key": neighbour,
+                "name": display_key(neighbour),
                 "length": page.total,
                 "head": page.items,
             }
-            for suffix in PROCESSING_SUFFIXES
-            if (
-                page := read_list(client, key + suffix, offset=0, count=PEEK, from_tail=False)
-            ).total
+            for neighbour in processing_lists
+            if (page := read_list(client, neighbour, offset=0, count=PEEK, from_tail=False)).total
         ],
+    }
+
+
+def _stream_detail(client: redis.Redis, key: bytes) -> dict:
+    return describe_queues(client, [(key, "stream")])[0] | {
+        "oldest": read_stream(client, key, after=None, count=PEEK, newest_first=False).items,
+        "newest": read_stream(client, key, after=None, count=PEEK, newest_first=True).items,
+        "groups": stream_groups(client, key),
     }
 
 

@@ -1,8 +1,6 @@
 """One RabbitMQ queue: its detail, a peek at its first messages, and the operators'
 purge and test publish, confirmed and audited."""
 
-import time
-
 import pika
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
-from cacheadmin.charts import line_chart
+from cacheadmin.charts import chart_end, line_chart
 from cacheadmin.forms import ExchangeForm, PeekForm, PublishForm, QueueForm, QueueListForm
 from cacheadmin.models import AuditEntry
 from cacheadmin.problems import UNREACHABLE, Problem
@@ -32,8 +30,12 @@ from cacheadmin.views.queues import broker_status
 TRUNCATE = 20_000  # bytes of a peeked payload
 
 
-def _detail_context(request: HttpRequest, vhost: str, name: str, **extra) -> tuple[dict, int]:
-    queue, problem = call_rabbit(lambda client: queue_detail(client, vhost=vhost, name=name))
+def _detail_context(
+    request: HttpRequest, vhost: str, name: str, *, charts: bool = True, **extra
+) -> tuple[dict, int]:
+    queue, problem = call_rabbit(
+        lambda client: queue_detail(client, vhost=vhost, name=name, history=charts)
+    )
     context = {
         "vhost": vhost,
         "name": name,
@@ -42,8 +44,8 @@ def _detail_context(request: HttpRequest, vhost: str, name: str, **extra) -> tup
         "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
         **extra,
     }
-    if queue:
-        end = time.time()
+    if queue and charts:
+        end = chart_end(queue["depth_history"] + queue["rate_history"])
         context["depth_chart"] = line_chart(
             queue["depth_history"], span_seconds=SPAN_SECONDS, end=end
         )
@@ -88,7 +90,7 @@ def queue_purge(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
-    context, status = _detail_context(request, vhost, name, action="purge")
+    context, status = _detail_context(request, vhost, name, charts=False, action="purge")
     if request.POST.get("confirmed") != "yes" or context["problem"]:
         return render(request, "queues/confirm.html", context, status=status)
     depth = context["queue"]["messages_ready"]
@@ -115,6 +117,7 @@ def queue_publish(request: HttpRequest) -> HttpResponse:
         request,
         data["vhost"],
         data["name"],
+        charts=False,
         action="publish",
         publish=data
         | {"routing_key": routing_key, "headers_text": request.POST.get("headers", "")},

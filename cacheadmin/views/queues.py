@@ -47,8 +47,7 @@ def rabbit_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
 
 
 def redis_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
-    """A page of Redis queues; their depths are sampled for the history charts."""
-    page, problem = call_redis(
+    return call_redis(
         lambda client: redis_queues.queue_page(
             client,
             patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
@@ -59,10 +58,6 @@ def redis_queue_page(data: dict) -> tuple[dict | None, Problem | None]:
             descending=data["order"] == "desc",
         )
     )
-    if page:
-        server = server_address(connections.redis_client())
-        queue_samples.record(server=server, rows=page["items"], now=timezone.now())
-    return page, problem
 
 
 @require_GET
@@ -72,6 +67,9 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         return render(request, "queues/list.html", {"form": form}, status=400)
     page, problem = rabbit_queue_page(form.cleaned_data)
     redis_page, redis_problem = redis_queue_page(form.cleaned_data | {"page": 1})
+    if redis_page:  # someone watches: sample the depths for the history charts
+        server = server_address(connections.redis_client())
+        queue_samples.record(server=server, rows=redis_page["items"], now=timezone.now())
     context = {
         "redis_page": redis_page,
         "redis_problem": redis_problem,
