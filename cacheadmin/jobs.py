@@ -161,6 +161,9 @@ def progress_group(job_id: int) -> str:
     return f"invalidation-{job_id}"
 
 
+LIVE_GROUP = "live-invalidations"  # the channel-layer group of the live pages' feed
+
+
 def notify(job: InvalidationJob, *, force: bool = False) -> None:
     """Push the job's progress to the browsers watching it, through the channel layer;
     at most every NOTIFY_EVERY seconds, but always its end."""
@@ -185,6 +188,11 @@ def _announce(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> No
     _, problem = call_redis(lambda client: client.publish(engine.EVENTS_CHANNEL, body))
     if problem:
         log.warning("invalidation %s: event not published on Redis: %s", job.id, problem.message)
+    try:  # to /live/ pages, whichever server process serves them
+        message = {"type": "live.invalidation", "event": body}
+        async_to_sync(get_channel_layer().group_send)(LIVE_GROUP, message)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("invalidation %s: event not sent to live pages: %r", job.id, exc)
     try:
         amqp.publish_event(settings.RABBITMQ_URL, body.encode())
     except pika.exceptions.AMQPError as exc:

@@ -1,0 +1,92 @@
+"""/ws/live/: a browser (or a script) subscribes to feeds and receives their messages
+in frames it acknowledges; see the README for the protocol."""
+
+import asyncio
+import weakref
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from cacheadmin.live.feeds import make_upstream
+from cacheadmin.live.hub import Hub, Watcher
+from cacheadmin.live.protocol import (
+    MAX_PER_CONNECTION,
+    MAX_PER_USER,
+    Feed,
+    ProtocolError,
+    error_frame,
+    feed_of,
+    parse_request,
+)
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def current_hub() -> Hub:
+    """The hub of this server process (of its event loop)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub(make_upstream)
+    return hub
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    # No channel of its own on the channel layer: a restart of that Redis would close
+    # the socket. Its feeds read their sources and reconnect by themselves.
+    channel_layer_alias = None
+
+    async def connect(self) -> None:
+        self.hub = current_hub()
+        self.feeds: set[Feed] = set()
+        self.watcher = Watcher(self._send_text, user=self.scope["user"].get_username())
+        self.sender = asyncio.create_task(self.watcher.run())
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "sender"):
+            return
+        self.sender.cancel()
+        for feed in list(self.feeds):
+            await self.hub.detach(feed, self.watcher)
+        self.feeds.clear()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        try:
+            request = parse_request(text_data or "")
+            if request["action"] == "ack":
+                self.watcher.ack(_seq(request))
+            elif request["action"] == "subscribe":
+                await self.subscribe(feed_of(request))
+            else:
+                await self.unsubscribe(feed_of(request))
+        except ProtocolError as exc:
+            await self.send(text_data=error_frame(str(exc)))
+
+    async def subscribe(self, feed: Feed) -> None:
+        if feed in self.feeds:
+            self.watcher.control({"type": "subscribed", **feed.as_json()})
+            return
+        if len(self.feeds) >= MAX_PER_CONNECTION:
+            raise ProtocolError(f"At most {MAX_PER_CONNECTION} feeds per connection.")
+        if self.hub.by_user[self.watcher.user] >= MAX_PER_USER:
+            raise ProtocolError(f"At most {MAX_PER_USER} feeds per user, over all tabs.")
+        self.watcher.control({"type": "subscribed", **feed.as_json()})
+        self.feeds.add(feed)
+        await self.hub.attach(feed, self.watcher)
+
+    async def unsubscribe(self, feed: Feed) -> None:
+        if feed not in self.feeds:
+            raise ProtocolError("Not subscribed to this feed.")
+        self.feeds.discard(feed)
+        await self.hub.detach(feed, self.watcher)
+        self.watcher.control({"type": "unsubscribed", **feed.as_json()})
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+
+def _seq(request: dict) -> int:
+    seq = request.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ProtocolError("ack needs the seq of a frame received.")
+    return seq

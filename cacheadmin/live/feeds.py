@@ -1,0 +1,134 @@
+"""The upstreams: Redis channels and patterns (keyspace notifications are patterns
+too), and the dashboard's own invalidation events, which cross processes through
+the channel layer. Each reconnects by itself and states the gap it could not see."""
+
+import asyncio
+import contextlib
+import time
+
+import redis
+import redis.asyncio as aioredis
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from cacheadmin.jobs import LIVE_GROUP
+from cacheadmin.live.hub import Upstream
+from cacheadmin.live.protocol import Feed
+from cacheadmin.objectcache.layout import EVENTS_CHANNEL
+from cacheadmin.problems import reason_of
+
+RETRY_FIRST, RETRY_MOST = 0.5, 5.0
+
+
+class Reconnecting:
+    """Backoff between attempts, and the time since the feed was lost."""
+
+    def __init__(self):
+        self.delay = RETRY_FIRST
+        self.lost_at: float | None = None
+
+    def lost(self) -> float:
+        self.lost_at = self.lost_at or time.time()
+        delay, self.delay = self.delay, min(self.delay * 2, RETRY_MOST)
+        return delay
+
+    def back(self) -> dict:
+        """Details for the "live" status: the gap, if there was one."""
+        details = {"gap_seconds": round(time.time() - self.lost_at, 3)} if self.lost_at else {}
+        self.delay, self.lost_at = RETRY_FIRST, None
+        return details
+
+
+class RedisFeed(Upstream):
+    """SUBSCRIBE to a channel, or PSUBSCRIBE to a pattern, on REDIS_URL's server."""
+
+    async def read(self) -> None:
+        retry = Reconnecting()
+        while True:
+            client = aioredis.Redis.from_url(
+                settings.REDIS_URL,
+                socket_connect_timeout=settings.REDIS_TIMEOUT,
+                socket_keepalive=True,
+                client_name="cacheadmin-live",
+            )
+            pubsub = client.pubsub()
+            try:
+                await self._subscribe(client, pubsub, retry)
+                async for message in pubsub.listen():
+                    if message["type"] in ("message", "pmessage"):
+                        self.receive(message["channel"], message["data"])
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                self.announce(
+                    "reconnecting",
+                    message=f"Redis connection lost ({reason_of(exc)}); reconnecting.",
+                )
+                await asyncio.sleep(retry.lost())
+            finally:
+                await pubsub.aclose()
+                await client.aclose()
+
+    async def _subscribe(self, client, pubsub, retry: Reconnecting) -> None:
+        pattern = self.feed.pattern.encode()
+        if self.feed.is_glob:
+            await pubsub.psubscribe(pattern)
+        else:
+            await pubsub.subscribe(pattern)
+        details = retry.back()
+        if self.feed.source == "keyspace":
+            details |= await keyspace_setting(client)
+        self.announce("live", **details)
+
+
+async def keyspace_setting(client) -> dict:
+    """notify-keyspace-events, and a warning when it sends nothing."""
+    try:
+        reply = await client.config_get("notify-keyspace-events")
+    except redis.ResponseError:  # CONFIG is renamed or forbidden on managed servers
+        return {}
+    flags = next(iter(reply.values()), b"")
+    flags = flags.decode() if isinstance(flags, bytes) else flags
+    details = {"notify_keyspace_events": flags}
+    if not flags or not any(kind in flags for kind in "KE"):
+        details["warning"] = (
+            "notify-keyspace-events is off on this server, so no notification will come: "
+            "an operator can turn it on from the live page."
+        )
+    return details
+
+
+class InvalidationsFeed(Upstream):
+    """The dashboard's own invalidation events: jobs end in worker processes and send
+    their event to a channel-layer group that every server process can join."""
+
+    async def read(self) -> None:
+        layer = get_channel_layer()
+        retry = Reconnecting()
+        while True:
+            try:
+                name = await layer.new_channel()
+                await layer.group_add(LIVE_GROUP, name)
+                self.announce("live", **retry.back())
+                try:
+                    while True:
+                        event = await layer.receive(name)
+                        self.receive(EVENTS_CHANNEL.encode(), event.get("event", "").encode())
+                finally:
+                    await _quietly(layer.group_discard(LIVE_GROUP, name))
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                self.announce("reconnecting", message=f"Channel layer lost ({reason_of(exc)}).")
+                await asyncio.sleep(retry.lost())
+
+
+async def _quietly(awaitable) -> None:
+    with contextlib.suppress(redis.RedisError, OSError):
+        await awaitable
+
+
+def make_upstream(feed: Feed) -> Upstream:
+    if feed.source == "invalidations":
+        return InvalidationsFeed(feed)
+    if feed.source == "rabbitmq":
+        from cacheadmin.live.rabbit_tap import RabbitTap
+
+        return RabbitTap(feed)
+    return RedisFeed(feed)

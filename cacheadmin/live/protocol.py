@@ -1,0 +1,104 @@
+"""The /ws/live/ protocol: what a client may ask for, checked before anything reaches
+Redis or RabbitMQ, and the frames the server sends back."""
+
+import json
+import re
+from dataclasses import dataclass
+
+SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
+MAX_PATTERN = 256
+MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redis 7.0.9
+MAX_PER_CONNECTION = 10
+MAX_PER_USER = 20
+KEYSPACE = re.compile(r"\A__key(space|event)@([0-9]{1,4}|\*)__:.+\Z", re.DOTALL)
+GLOB = re.compile(r"[*?\[]")
+FEED_FIELDS = ("source", "pattern", "exchange", "binding_key")
+
+
+class ProtocolError(ValueError):
+    """A request the server refuses; its text goes back to the client as is."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What one upstream subscription reads. Equal feeds share one upstream."""
+
+    source: str
+    pattern: str = ""
+    exchange: str = ""
+    binding_key: str = ""
+
+    @property
+    def id(self) -> str:
+        return json.dumps([self.source, self.pattern, self.exchange, self.binding_key])
+
+    @property
+    def is_glob(self) -> bool:
+        return self.source == "keyspace" or bool(GLOB.search(self.pattern))
+
+    def as_json(self) -> dict:
+        return {name: getattr(self, name) for name in FEED_FIELDS} | {"feed": self.id}
+
+
+def parse_request(text: str) -> dict:
+    try:
+        request = json.loads(text)
+    except ValueError:
+        raise ProtocolError('Send JSON: {"action": "subscribe", "source": ...}.') from None
+    if not isinstance(request, dict):
+        raise ProtocolError("Send a JSON object.")
+    if request.get("action") not in ("subscribe", "unsubscribe", "ack"):
+        raise ProtocolError('action is "subscribe", "unsubscribe" or "ack".')
+    return request
+
+
+def feed_of(request: dict) -> Feed:
+    """The feed a subscribe or unsubscribe request names, or ProtocolError."""
+    source = request.get("source")
+    if source not in SOURCES:
+        raise ProtocolError(f"source is one of {', '.join(SOURCES)}.")
+    if source == "invalidations":
+        return Feed("invalidations")
+    if source == "rabbitmq":
+        exchange = _text(request, "exchange", required=True)
+        if exchange in ("amq.default", ""):
+            raise ProtocolError(
+                "The default exchange cannot be bound to: tap the exchange the messages are "
+                "published to."
+            )
+        return Feed("rabbitmq", exchange=exchange, binding_key=_text(request, "binding_key") or "#")
+    pattern = _text(request, "pattern", required=True)
+    if pattern.count("*") > MAX_STARS:
+        raise ProtocolError(f"Use at most {MAX_STARS} * in a pattern.")
+    if source == "keyspace" and not KEYSPACE.match(pattern):
+        raise ProtocolError(
+            "A keyspace pattern names notification channels: __keyevent@0__:expired, "
+            "__keyspace@0__:user:*, __keyevent@*__:*."
+        )
+    return Feed(source, pattern=pattern)
+
+
+def _text(request: dict, name: str, *, required: bool = False) -> str:
+    value = request.get(name, "")
+    if not isinstance(value, str):
+        raise ProtocolError(f"{name} is a string.")
+    if required and not value:
+        raise ProtocolError(f"{name} is required for this source.")
+    if len(value) > MAX_PATTERN:
+        raise ProtocolError(f"{name} is at most {MAX_PATTERN} characters.")
+    if "\x00" in value:
+        raise ProtocolError(f"{name} cannot hold a NUL character.")
+    return value
+
+
+def error_frame(message: str) -> str:
+    return json.dumps({"type": "error", "message": message})
+
+
+def messages_frame(*, seq: int, feed_id: str, dropped: int, fragment: str) -> str:
+    """The fragment (the JSON list of messages) is encoded once per feed and tick, and
+    the same text goes to every browser watching: only this envelope is per browser."""
+    return (
+        f'{{"type": "messages", "seq": {seq}, "feed": {json.dumps(feed_id)}, '
+        f'"dropped": {dropped}, "messages": {fragment}}}'
+    )

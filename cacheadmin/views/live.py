@@ -1,0 +1,59 @@
+"""/live/: feeds of pub/sub traffic over /ws/live/, the server's active channels, and
+the operators' switch for keyspace notifications."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cacheadmin.access import operator_required
+from cacheadmin.audit import audit_record
+from cacheadmin.forms import KeyspaceEventsForm
+from cacheadmin.models import AuditEntry
+from cacheadmin.problems import http_status
+from cacheadmin.redis.pubsub import PRESETS, pubsub_overview, set_keyspace_events
+from cacheadmin.service_calls import call_redis
+
+CHANNELS_REFRESH_SECONDS = 5
+
+
+def _context(**extra) -> dict:
+    overview, problem = call_redis(pubsub_overview)
+    return {
+        "pubsub": overview,
+        "problem": problem,
+        "presets": PRESETS,
+        "refresh_seconds": CHANNELS_REFRESH_SECONDS,
+        **extra,
+    }
+
+
+@require_GET
+def live_page(request: HttpRequest) -> HttpResponse:
+    context = _context()
+    if request.htmx:  # the channels' refresh: htmx swaps only a 200
+        return render(request, "live/partials/channels.html", context)
+    return render(request, "live/index.html", context)
+
+
+@operator_required
+@require_POST
+def keyspace_events(request: HttpRequest) -> HttpResponse:
+    """Set notify-keyspace-events after a confirmation; audited."""
+    form = KeyspaceEventsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "live/confirm.html", _context(form=form), status=400)
+    flags = form.cleaned_data["flags"]
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "live/confirm.html", _context(form=form, flags=flags))
+    now, problem = call_redis(lambda client: set_keyspace_events(client, flags))
+    audit_record(
+        user=request.user,
+        action="redis.keyspace_events",
+        target=f"notify-keyspace-events {flags!r}",
+        outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
+        error=problem.message if problem else "",
+    )
+    if problem:
+        context = _context(form=form, flags=flags, action_problem=problem)
+        return render(request, "live/confirm.html", context, status=http_status(problem))
+    return redirect("live")

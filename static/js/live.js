@@ -1,0 +1,260 @@
+// The live page: feeds over /ws/live/ (protocol in the README). Rows are written with
+// textContent only: payloads are shown, never interpreted.
+(function () {
+  const root = document.getElementById("live");
+  if (!root) return;
+  const $ = (id) => document.getElementById(id);
+  const form = $("live-subscribe");
+  const rows = $("live-rows");
+  const feeds = new Map(); // feed id -> {request, element}
+  const counts = { shown: 0, dropped: 0, window: [] };
+  let socket = null;
+  let backoff = 500;
+  let paused = false;
+  let pausedCount = 0;
+  let pending = []; // messages waiting for the next animation frame
+  let acks = []; // frames to acknowledge once their rows are drawn
+
+  // --- the socket -------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${root.dataset.socket}`);
+    setConnection("connecting", "connecting…");
+    socket.addEventListener("open", () => {
+      backoff = 500;
+      setConnection("open", "connected");
+      for (const feed of feeds.values()) send(feed.request);
+    });
+    socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      const seconds = Math.round(backoff / 100) / 10;
+      setConnection("closed", `disconnected, trying again in ${seconds} s`);
+      for (const feed of feeds.values()) setFeedState(feed, "waiting", "");
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    });
+  }
+
+  function send(request) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request));
+  }
+
+  function receive(frame) {
+    if (frame.type === "messages") {
+      counts.dropped += frame.dropped;
+      counts.window.push([performance.now(), frame.messages.length + frame.dropped]);
+      if (paused) {
+        pausedCount += frame.messages.length;
+        send({ action: "ack", seq: frame.seq });
+      } else {
+        pending.push(...frame.messages);
+        acks.push(frame.seq);
+        requestAnimationFrame(draw);
+      }
+    } else if (frame.type === "subscribed") {
+      feedFor(frame);
+    } else if (frame.type === "status") {
+      const feed = feedFor(frame);
+      const gap = frame.gap_seconds ? ` (missed ${frame.gap_seconds} s)` : "";
+      setFeedState(feed, frame.state, (frame.message || frame.warning || "") + gap);
+    } else if (frame.type === "unsubscribed") {
+      const feed = feeds.get(frame.feed);
+      if (feed) feed.element.remove();
+      feeds.delete(frame.feed);
+    } else if (frame.type === "error") {
+      showError(frame.message);
+    }
+  }
+
+  // --- feeds ------------------------------------------------------------------------
+  function requestFrom(data) {
+    const request = { action: "subscribe", source: data.get("source") };
+    if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
+    if (request.source === "rabbitmq") {
+      request.exchange = data.get("exchange");
+      request.binding_key = data.get("binding_key") || "#";
+    }
+    return request;
+  }
+
+  function feedFor(frame) {
+    let feed = feeds.get(frame.feed);
+    if (!feed) {
+      const request = { action: "subscribe", source: frame.source, pattern: frame.pattern,
+        exchange: frame.exchange, binding_key: frame.binding_key };
+      feed = { request, element: feedElement(frame) };
+      feeds.set(frame.feed, feed);
+    }
+    return feed;
+  }
+
+  function feedElement(frame) {
+    const item = document.createElement("li");
+    item.className = "feed";
+    const label = document.createElement("span");
+    label.className = "feed-label";
+    const what = frame.source === "rabbitmq" ? `${frame.exchange} ${frame.binding_key}`
+      : frame.source === "invalidations" ? "dashboard" : frame.pattern;
+    label.textContent = `${frame.source}: ${what}`;
+    const state = document.createElement("span");
+    state.className = "feed-state";
+    const note = document.createElement("span");
+    note.className = "feed-note";
+    const stop = document.createElement("button");
+    stop.type = "button";
+    stop.className = "linkish";
+    stop.textContent = "Stop";
+    stop.addEventListener("click", () => {
+      send({ ...feeds.get(frame.feed).request, action: "unsubscribe" });
+    });
+    item.append(label, state, note, stop);
+    $("live-feeds").append(item);
+    return item;
+  }
+
+  function setFeedState(feed, state, note) {
+    feed.element.dataset.state = state;
+    feed.element.querySelector(".feed-state").textContent = state;
+    feed.element.querySelector(".feed-note").textContent = note;
+  }
+
+  // --- rows -------------------------------------------------------------------------
+  function draw() {
+    if (!pending.length && !acks.length) return;
+    const filter = $("live-filter").value.toLowerCase();
+    const placeholder = rows.querySelector(".placeholder");
+    if (placeholder && pending.length) placeholder.remove();
+    const fragment = document.createDocumentFragment();
+    for (const message of pending) fragment.prepend(rowFor(message, filter));
+    rows.prepend(fragment);
+    counts.shown += pending.length;
+    pending = [];
+    const cap = Number($("live-cap").value);
+    while (rows.children.length > cap) rows.lastElementChild.remove();
+    for (const seq of acks) send({ action: "ack", seq });
+    acks = [];
+  }
+
+  function rowFor(message, filter) {
+    const row = document.createElement("tr");
+    row.message = message;
+    const text = payloadText(message);
+    const cells = [clock(message.ts), message.source, message.channel, text.slice(0, 300)];
+    for (const value of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = value;
+      row.append(cell);
+    }
+    row.cells[2].className = "key";
+    row.cells[3].className = "mono payload";
+    row.hidden = filter !== "" && !matches(row, filter);
+    return row;
+  }
+
+  function matches(row, filter) {
+    const message = row.message;
+    return (message.channel + " " + payloadText(message)).toLowerCase().includes(filter);
+  }
+
+  function payloadText(message) {
+    if (message.data !== undefined) return message.data;
+    return `(binary, ${atob(message.data_b64).length} bytes)`;
+  }
+
+  function clock(ts) {
+    const date = new Date(ts * 1000);
+    return date.toLocaleTimeString("en-GB") + "." + String(date.getMilliseconds()).padStart(3, "0");
+  }
+
+  function showDetail(message) {
+    $("live-detail").hidden = false;
+    const cut = message.bytes ? ` · cut to the first 2,048 of ${message.bytes.toLocaleString("en-US")} bytes` : "";
+    $("live-detail-meta").textContent = `${message.source} · ${message.channel} · ${clock(message.ts)}${cut}`;
+    $("live-detail-body").textContent = detailText(message);
+  }
+
+  function detailText(message) {
+    if (message.data_b64 !== undefined) return hexdump(atob(message.data_b64));
+    try {
+      return JSON.stringify(JSON.parse(message.data), null, 2);
+    } catch (error) {
+      return message.data;
+    }
+  }
+
+  function hexdump(binary) {
+    const lines = [];
+    for (let offset = 0; offset < binary.length; offset += 16) {
+      const chunk = binary.slice(offset, offset + 16);
+      const hex = Array.from(chunk, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+      const text = Array.from(chunk, (c) => (c >= " " && c <= "~" ? c : ".")).join("");
+      lines.push(`${offset.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  |${text}|`);
+    }
+    return lines.join("\n");
+  }
+
+  // --- the page's controls ----------------------------------------------------------
+  function setConnection(state, text) {
+    const element = $("live-connection");
+    element.dataset.state = state;
+    element.textContent = text;
+    document.body.dataset.socket = state;
+  }
+
+  function showError(message) {
+    const element = $("live-error");
+    element.hidden = false;
+    element.textContent = message;
+  }
+
+  function showFields() {
+    const source = form.elements.source.value;
+    for (const label of form.querySelectorAll("[data-for]")) {
+      label.hidden = !label.dataset.for.split(" ").includes(source);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("live-error").hidden = true;
+    send(requestFrom(new FormData(form)));
+  });
+  form.elements.source.addEventListener("change", showFields);
+  rows.addEventListener("click", (event) => {
+    const row = event.target.closest("tr");
+    if (row && row.message) showDetail(row.message);
+  });
+  $("live-detail-close").addEventListener("click", () => { $("live-detail").hidden = true; });
+  $("live-pause").addEventListener("click", (event) => {
+    paused = !paused;
+    event.target.textContent = paused ? "Resume" : "Pause";
+    if (!paused && pausedCount) {
+      showError(`${pausedCount.toLocaleString("en-US")} messages arrived while paused and were not kept.`);
+      pausedCount = 0;
+    }
+  });
+  $("live-clear").addEventListener("click", () => { rows.replaceChildren(); });
+  $("live-filter").addEventListener("input", (event) => {
+    const filter = event.target.value.toLowerCase();
+    for (const row of rows.children) if (row.message) row.hidden = filter !== "" && !matches(row, filter);
+  });
+  document.addEventListener("click", (event) => {
+    const channel = event.target.dataset && event.target.dataset.watch;
+    if (channel === undefined) return;
+    form.elements.source.value = "redis";
+    form.elements.pattern.value = channel;
+    showFields();
+    send({ action: "subscribe", source: "redis", pattern: channel });
+  });
+
+  setInterval(() => {
+    const now = performance.now();
+    counts.window = counts.window.filter(([at]) => now - at < 1000);
+    $("live-rate").textContent = counts.window.reduce((sum, [, n]) => sum + n, 0).toLocaleString("en-US");
+    $("live-received").textContent = counts.shown.toLocaleString("en-US");
+    $("live-dropped").textContent = counts.dropped.toLocaleString("en-US");
+  }, 500);
+
+  showFields();
+  connect();
+})();

@@ -1,0 +1,90 @@
+"""A person watches a feed in a real browser, served by daphne (websockets need ASGI:
+the test live server is WSGI)."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.servers import free_port
+from tests.users import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Served:
+    def __init__(self, url: str):
+        self.url = url
+
+
+@pytest.fixture
+def asgi_server(settings):
+    """daphne in a process of its own, on the tests' database and services."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
+        "RABBITMQ_URL": settings.RABBITMQ_URL,
+        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
+    }
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(
+        [*command, "dashboard.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url + "/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            assert process.poll() is None and time.monotonic() < deadline, "daphne did not start"
+            time.sleep(0.1)
+    yield Served(url)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, redis_client):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    expect(page.locator("#live-connection")).to_have_text("connected")
+    page.fill("input[name=pattern]", "news.*")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+
+    hostile = '<img src=x onerror="window.hacked=1"><b>bold</b>'
+    redis_client.publish("news.html", hostile)
+    redis_client.publish("news.json", json.dumps({"id": 7, "tags": ["a"]}))
+    redis_client.publish("news.bin", b"\x00\xff\x10")
+    rows = page.locator("#live-rows tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="news.html").locator("td.payload")).to_have_text(hostile)
+    assert page.locator("#live-rows b, #live-rows img").count() == 0
+    assert page.evaluate("window.hacked") is None
+
+    rows.filter(has_text="news.json").click()
+    expect(page.locator("#live-detail-body")).to_have_text(
+        '{\n  "id": 7,\n  "tags": [\n    "a"\n  ]\n}'
+    )
+    rows.filter(has_text="news.bin").click()
+    expect(page.locator("#live-detail-body")).to_contain_text("00 ff 10")
+
+    page.fill("#live-filter", "json")
+    expect(page.locator("#live-rows tr:visible")).to_have_count(1)
+    page.click(".feed button")  # Stop
+    expect(page.locator(".feed")).to_have_count(0)

@@ -1,0 +1,63 @@
+"""/live/: active channels on the server, and the operators' keyspace switch."""
+
+import pytest
+
+from cacheadmin.models import AuditEntry
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_page_lists_active_channels_escaped(viewer_client, redis_client):
+    listener = redis_client.pubsub()
+    listener.subscribe("orders", "<b>chan</b>")
+    listener.psubscribe("x.*")
+    try:
+        html = viewer_client.get("/live/").content.decode()
+    finally:
+        listener.close()
+    assert html.count('data-figure="channel"') == 2
+    assert "&lt;b&gt;chan&lt;/b&gt;" in html and "<b>chan</b>" not in html
+    assert "1 pattern subscription" in html and 'data-socket="/ws/live/"' in html
+    fragment = viewer_client.get("/live/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<section class="card" id="live-channels"')
+
+
+def test_operators_turn_keyspace_notifications_on_after_confirming(
+    viewer_client, operator_client, redis_client
+):
+    redis_client.config_set("notify-keyspace-events", "")
+    assert 'notify-keyspace-events ""' in viewer_client.get("/live/").content.decode()
+    assert viewer_client.post("/live/keyspace-events", {"flags": "Exe"}).status_code == 403
+    confirm = operator_client.post("/live/keyspace-events", {"flags": "Exe"})
+    assert (
+        confirm.status_code == 200
+        and "CONFIG SET notify-keyspace-events" in confirm.content.decode()
+    )
+    assert redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""
+    done = operator_client.post("/live/keyspace-events", {"flags": "Exe", "confirmed": "yes"})
+    assert done.status_code == 302
+    assert set(redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"]) == set(
+        "Exe"
+    )
+    entry = AuditEntry.objects.get(action="redis.keyspace_events")
+    assert entry.outcome == "ok" and "Exe" in entry.target
+    redis_client.config_set("notify-keyspace-events", "")
+
+
+@pytest.mark.parametrize("flags", ["x", "KE", "Q", "E; FLUSHALL", "E" * 30])
+def test_bad_flags_change_nothing(operator_client, redis_client, flags):
+    redis_client.config_set("notify-keyspace-events", "")
+    answer = operator_client.post("/live/keyspace-events", {"flags": flags, "confirmed": "yes"})
+    assert answer.status_code == 400
+    assert redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""
+    assert not AuditEntry.objects.filter(action="redis.keyspace_events").exists()
+
+
+def test_redis_down_is_a_card_not_a_500(viewer_client, operator_client, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    page = viewer_client.get("/live/")
+    assert page.status_code == 200 and "not reachable" in page.content.decode()
+    failed = operator_client.post("/live/keyspace-events", {"flags": "Ex", "confirmed": "yes"})
+    assert failed.status_code == 503
+    assert AuditEntry.objects.get(action="redis.keyspace_events").outcome == "failed"

@@ -1,0 +1,75 @@
+"""A RabbitMQ exchange tap and the dashboard's own invalidation events."""
+
+import json
+from urllib.parse import quote
+
+import pika
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from cacheadmin import jobs
+from cacheadmin.invalidation.engine import Target
+from cacheadmin.live.rabbit_tap import TAP_PREFIX
+from tests.live.conftest import eventually
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def publish(exchange: str, routing_key: str, body: bytes) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    channel.exchange_declare(exchange, exchange_type="topic")
+    channel.basic_publish(exchange, routing_key, body)
+    connection.close()
+
+
+def taps(rabbit_admin, vhost: str) -> list[str]:
+    queues = rabbit_admin.http.get(f"queues/{quote(vhost, safe='')}").json()
+    return [queue["name"] for queue in queues if queue["name"].startswith(TAP_PREFIX)]
+
+
+async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watchers(
+    live, rabbit_admin, rabbit_vhost
+):
+    await sync_to_async(publish)("zl.events", "setup", b"")  # declares the exchange
+    first, second = await live(), await live()
+    status = await first.subscribe(source="rabbitmq", exchange="zl.events", binding_key="order.*")
+    await second.subscribe(source="rabbitmq", exchange="zl.events", binding_key="order.*")
+    assert status["queue"].startswith(TAP_PREFIX)
+    assert await sync_to_async(taps)(rabbit_admin, rabbit_vhost) == [status["queue"]]
+    await sync_to_async(publish)("zl.events", "order.new", b"<b>hello</b>")
+    await sync_to_async(publish)("zl.events", "invoice.new", b"not bound")
+    for socket in (first, second):
+        received, _ = await socket.messages(1)
+        assert received[0] == received[0] | {
+            "source": "rabbitmq",
+            "channel": "order.new",
+            "data": "<b>hello</b>",
+        }
+    await first.close()
+    await second.close()
+    await eventually(sync_to_async(lambda: taps(rabbit_admin, rabbit_vhost) == []), timeout=15)
+
+
+async def test_a_missing_exchange_is_said_plainly(live):
+    socket = await live()
+    await socket.send(action="subscribe", source="rabbitmq", exchange="zl.nowhere")
+    failed = await socket.until(lambda f: f["type"] == "status" and f["state"] == "failed")
+    assert "no exchange 'zl.nowhere'" in failed["message"]
+
+
+async def test_invalidation_events_reach_the_live_feed(live, operator, redis_client):
+    socket = await live()
+    await socket.subscribe(source="invalidations")
+    redis_client.set("inv:1", "x")
+    job = await sync_to_async(jobs.job_create)(
+        user=operator, target=Target("key", b"inv:1"), estimate=1, rate=None
+    )
+    job, problem = await sync_to_async(jobs.job_start)(job)  # one key: runs now
+    assert problem is None and job.status == "done"
+    received, _ = await socket.messages(1)
+    event = received[0]
+    assert event["source"] == "invalidations" and event["channel"] == "cacheadmin:invalidations"
+    announced = json.loads(event["data"])
+    assert (announced["id"], announced["target"], announced["deleted"]) == (job.id, "inv:1", 1)

@@ -1,0 +1,152 @@
+"""Redis channels and patterns pushed to websockets: shared upstreams, drops, restarts."""
+
+import asyncio
+import base64
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from cacheadmin.live import hub as hub_module
+from cacheadmin.live.consumer import current_hub
+from tests.live.conftest import LiveSocket, eventually
+from tests.test_websocket_access import session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_publish_and_receive_text_binary_and_big_payloads(live, redis_client):
+    socket = await live()
+    status = await socket.subscribe(source="redis", pattern="orders.*")
+    assert status["source"] == "redis" and status["pattern"] == "orders.*"
+    redis_client.publish("orders.new", '{"id": 1}')
+    redis_client.publish("orders.\xff".encode("latin-1"), b"\xff\x00binary")
+    redis_client.publish("orders.big", b"x" * 5000)
+    redis_client.publish("other", "not for us")
+    received, dropped = await socket.messages(3)
+    assert dropped == 0 and len(received) == 3
+    first, binary, big = received
+    assert (first["source"], first["channel"], first["data"]) == (
+        "redis",
+        "orders.new",
+        '{"id": 1}',
+    )
+    assert binary["channel"] == "orders.\\xff" and "data" not in binary
+    assert base64.b64decode(binary["data_b64"]) == b"\xff\x00binary"
+    assert len(big["data"]) == hub_module.PAYLOAD_BYTES and big["bytes"] == 5000
+    assert isinstance(first["ts"], float)
+
+
+async def test_a_plain_channel_is_subscribed_not_matched(live, redis_client):
+    socket = await live()
+    await socket.subscribe(source="redis", pattern="exact")
+    assert redis_client.pubsub_numsub("exact") == [(b"exact", 1)]
+    assert redis_client.pubsub_numpat() == 0
+
+
+async def test_two_browsers_share_one_upstream_closed_when_both_leave(live, redis_client):
+    first, second = await live(), await live()
+    await first.subscribe(source="redis", pattern="share.*")
+    await second.subscribe(source="redis", pattern="share.*")
+    assert redis_client.pubsub_numpat() == 1
+    redis_client.publish("share.x", "hello")
+    for socket in (first, second):
+        received, _ = await socket.messages(1)
+        assert received[0]["data"] == "hello"
+    await first.close()
+    assert redis_client.pubsub_numpat() == 1
+    await second.send(action="unsubscribe", source="redis", pattern="share.*")
+    await second.until(lambda f: f["type"] == "unsubscribed")
+    await eventually(sync_to_async(lambda: redis_client.pubsub_numpat() == 0))
+
+
+async def test_bad_requests_get_an_error_and_change_nothing(live, redis_client):
+    socket = await live()
+    for request, says in [
+        ("not json", "Send JSON"),
+        ("[1]", "JSON object"),
+        ('{"action": "shout"}', "action is"),
+        ('{"action": "subscribe", "source": "memcached"}', "source is one of"),
+        ('{"action": "subscribe", "source": "redis"}', "pattern is required"),
+        ('{"action": "subscribe", "source": "redis", "pattern": 7}', "is a string"),
+        ('{"action": "subscribe", "source": "redis", "pattern": "' + "a" * 300 + '"}', "at most"),
+        ('{"action": "subscribe", "source": "redis", "pattern": "' + "*" * 17 + '"}', "at most 16"),
+        ('{"action": "subscribe", "source": "keyspace", "pattern": "user:*"}', "notification"),
+        ('{"action": "subscribe", "source": "rabbitmq"}', "exchange is required"),
+        ('{"action": "subscribe", "source": "rabbitmq", "exchange": "amq.default"}', "default"),
+        ('{"action": "unsubscribe", "source": "redis", "pattern": "x"}', "Not subscribed"),
+        ('{"action": "ack", "seq": "1"}', "ack needs"),
+    ]:
+        await socket.socket.send_to(text_data=request)
+        frame = await socket.frame()
+        assert frame["type"] == "error" and says in frame["message"], (request, frame)
+    assert redis_client.pubsub_numpat() == 0 and current_hub().upstreams == {}
+
+
+async def test_subscriptions_are_limited_per_connection(live):
+    socket = await live()
+    for number in range(10):
+        await socket.send(action="subscribe", source="redis", pattern=f"limit.{number}.*")
+    await socket.send(action="subscribe", source="redis", pattern="limit.more.*")
+    frame = await socket.until(lambda f: f["type"] == "error")
+    assert "At most 10 feeds per connection" in frame["message"]
+
+
+async def test_wrong_origin_is_refused(viewer):
+    socket = LiveSocket(await session_cookie(viewer), origin="http://evil.example")
+    assert not await socket.connect()
+    await socket.close()
+
+
+async def test_a_slow_browser_is_told_what_it_lost_and_memory_stays_bounded(live, redis_client):
+    fast, slow = await live(), await live()
+    await fast.subscribe(source="redis", pattern="flood")
+    await slow.subscribe(source="redis", pattern="flood")
+    total = 30_000
+    publisher = redis_client.pipeline(transaction=False)
+    for number in range(total):
+        publisher.publish("flood", str(number))
+    publisher.execute()
+    received, dropped = await fast.messages(total, timeout=30)
+    assert received and len(received) + dropped == total
+    assert dropped > 0  # at most PER_TICK a tick are sent; the rest are counted
+    upstream = next(iter(current_hub().upstreams.values()))
+    assert upstream.total == total
+    watchers = list(upstream.watchers)
+    # The slow one has acknowledged nothing: WINDOW frames went out, MAX_FRAMES wait.
+    assert max(len(watcher.frames) for watcher in watchers) <= hub_module.MAX_FRAMES
+    assert max(watcher.sent - watcher.acked for watcher in watchers) <= hub_module.WINDOW
+    late, lost = await slow.messages(total, timeout=30)  # now it reads (and acks)
+    assert len(late) + lost == total and lost > len(late)
+
+
+async def test_the_feed_comes_back_after_redis_restarts(live, redis_server, redis_client):
+    socket = await live()
+    await socket.subscribe(source="redis", pattern="restart.*")
+    await sync_to_async(redis_server.stop)()
+    down = await socket.until(lambda f: f["type"] == "status")
+    assert down["state"] == "reconnecting" and "reconnecting" in down["message"]
+    await sync_to_async(redis_server.start)()
+    back = await socket.until(lambda f: f["type"] == "status" and f["state"] == "live", timeout=15)
+    assert back["gap_seconds"] > 0
+    await eventually(sync_to_async(lambda: redis_server.client().pubsub_numpat() == 1))
+    redis_server.client().publish("restart.x", "after")
+    received, _ = await socket.messages(1)
+    assert received[0]["data"] == "after"
+
+
+async def test_keyspace_notifications_and_the_setting_that_sends_them(live, redis_client):
+    socket = await live()
+    redis_client.config_set("notify-keyspace-events", "")
+    off = await socket.subscribe(source="keyspace", pattern="__keyevent@0__:expired")
+    assert off["notify_keyspace_events"] == "" and "off" in off["warning"]
+    redis_client.config_set("notify-keyspace-events", "Ex")
+    redis_client.set("session:1", "x", px=1)
+    await asyncio.sleep(0.05)
+    redis_client.get("session:1")  # expired on access, if not already
+    received, _ = await socket.messages(1)
+    assert received[0] == received[0] | {
+        "source": "keyspace",
+        "channel": "__keyevent@0__:expired",
+        "data": "session:1",
+    }
+    redis_client.config_set("notify-keyspace-events", "")
