@@ -52,6 +52,30 @@ async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watcher
     await eventually(sync_to_async(lambda: taps(rabbit_admin, rabbit_vhost) == []), timeout=15)
 
 
+async def test_a_tap_comes_back_when_the_broker_drops_its_connection(
+    live, rabbit_admin, rabbit_vhost
+):
+    await sync_to_async(publish)("zl.restart", "setup", b"")
+    socket = await live()
+    first = await socket.subscribe(source="rabbitmq", exchange="zl.restart", binding_key="#")
+
+    def tap_connections():
+        connections = rabbit_admin.http.get("connections").json()
+        return [c["name"] for c in connections if c.get("vhost") == rabbit_vhost]
+
+    # The management API lists a connection after its statistics interval.
+    names = await eventually(sync_to_async(tap_connections), timeout=20)
+    for name in names:  # closed by the broker, as in a restart
+        await sync_to_async(rabbit_admin.http.delete)(f"connections/{quote(name, safe='')}")
+    down = await socket.until(lambda f: f["type"] == "status")
+    assert down["state"] == "reconnecting"
+    back = await socket.until(lambda f: f["type"] == "status" and f["state"] == "live", timeout=15)
+    assert back["queue"] != first["queue"] and back["gap_seconds"] > 0
+    await sync_to_async(publish)("zl.restart", "after", b"again")
+    received, _ = await socket.messages(1)
+    assert received[0]["data"] == "again"
+
+
 async def test_a_missing_exchange_is_said_plainly(live):
     socket = await live()
     await socket.send(action="subscribe", source="rabbitmq", exchange="zl.nowhere")
