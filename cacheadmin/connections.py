@@ -43,6 +43,9 @@ _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
 
+REDIS_ANSWER_SECONDS = 5.0
+
+
 def _shared(name: str, build: Callable[[], Any]) -> Any:
     """One client per process, built by the first thread that asks for it."""
     with _lock:
@@ -55,6 +58,12 @@ def redis_client(db: int | None = None) -> redis.Redis:
     """The client for the Redis server the dashboard inspects (REDIS_URL), on a database
     (default: the one REDIS_URL names)."""
     return _shared(f"redis:{db}", lambda: _build_redis(db))
+
+
+def redis_answers() -> SharedAnswers:
+    """Redis answers that cost the server (PUBSUB CHANNELS walks every channel),
+    shared by every viewer for a few seconds."""
+    return _shared("redis_answers", lambda: SharedAnswers(seconds=REDIS_ANSWER_SECONDS))
 
 
 def rabbit_answers() -> SharedAnswers:

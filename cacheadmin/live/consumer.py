@@ -2,6 +2,7 @@
 in frames it acknowledges; see the README for the protocol."""
 
 import asyncio
+import logging
 import weakref
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -17,7 +18,9 @@ from cacheadmin.live.protocol import (
     feed_of,
     parse_request,
 )
+from cacheadmin.live.rabbit_tap import MAX_TAPS
 
+log = logging.getLogger(__name__)
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
 
 
@@ -35,20 +38,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # the socket. Its feeds read their sources and reconnect by themselves.
     channel_layer_alias = None
 
+    async def __call__(self, scope, receive, send):
+        """Whatever ends this consumer (a close, an error, a cancel), its feeds are
+        detached: an upstream must never outlive its last watcher."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
+
     async def connect(self) -> None:
         self.hub = current_hub()
         self.feeds: set[Feed] = set()
         self.watcher = Watcher(self._send_text, user=self.scope["user"].get_username())
         self.sender = asyncio.create_task(self.watcher.run())
+        self.sender.add_done_callback(self._sender_ended)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "sender"):
-            return
-        self.sender.cancel()
-        for feed in list(self.feeds):
-            await self.hub.detach(feed, self.watcher)
-        self.feeds.clear()
+        await self._leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         try:
@@ -61,18 +68,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.unsubscribe(feed_of(request))
         except ProtocolError as exc:
             await self.send(text_data=error_frame(str(exc)))
+        except Exception:  # a bug must cost this request, not the socket and its feeds
+            log.exception("live request failed: %.200r", text_data)
+            await self.send(text_data=error_frame("The server could not handle this request."))
 
     async def subscribe(self, feed: Feed) -> None:
-        if feed in self.feeds:
-            self.watcher.control({"type": "subscribed", **feed.as_json()})
-            return
-        if len(self.feeds) >= MAX_PER_CONNECTION:
-            raise ProtocolError(f"At most {MAX_PER_CONNECTION} feeds per connection.")
-        if self.hub.by_user[self.watcher.user] >= MAX_PER_USER:
-            raise ProtocolError(f"At most {MAX_PER_USER} feeds per user, over all tabs.")
+        if feed not in self.feeds:
+            if len(self.feeds) >= MAX_PER_CONNECTION:
+                raise ProtocolError(f"At most {MAX_PER_CONNECTION} feeds per connection.")
+            if self.hub.by_user[self.watcher.user] >= MAX_PER_USER:
+                raise ProtocolError(
+                    f"At most {MAX_PER_USER} feeds per user in this server process, over all tabs."
+                )
+            if feed.source == "rabbitmq" and feed not in self.hub.upstreams:
+                taps = sum(1 for running in self.hub.upstreams if running.source == "rabbitmq")
+                if taps >= MAX_TAPS:
+                    raise ProtocolError(f"At most {MAX_TAPS} RabbitMQ taps run at once here.")
+            self.feeds.add(feed)
         self.watcher.control({"type": "subscribed", **feed.as_json()})
-        self.feeds.add(feed)
-        await self.hub.attach(feed, self.watcher)
+        await self.hub.attach(feed, self.watcher)  # again: a failed feed is tried anew
 
     async def unsubscribe(self, feed: Feed) -> None:
         if feed not in self.feeds:
@@ -80,6 +94,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.feeds.discard(feed)
         await self.hub.detach(feed, self.watcher)
         self.watcher.control({"type": "unsubscribed", **feed.as_json()})
+
+    async def _leave(self) -> None:
+        if not hasattr(self, "sender"):
+            return
+        self.sender.cancel()
+        feeds, self.feeds = self.feeds, set()
+        for feed in feeds:
+            await self.hub.detach(feed, self.watcher)
+
+    def _sender_ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("live socket: sending failed", exc_info=task.exception())
+            asyncio.ensure_future(self.close(code=1011))
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)

@@ -18,6 +18,7 @@ from cacheadmin.objectcache.layout import EVENTS_CHANNEL
 from cacheadmin.problems import reason_of
 
 RETRY_FIRST, RETRY_MOST = 0.5, 5.0
+REJOIN_SECONDS = 3600
 
 
 class Reconnecting:
@@ -69,7 +70,7 @@ class RedisFeed(Upstream):
 
     async def _subscribe(self, client, pubsub, retry: Reconnecting) -> None:
         pattern = self.feed.pattern.encode()
-        if self.feed.is_glob:
+        if self.feed.glob:
             await pubsub.psubscribe(pattern)
         else:
             await pubsub.subscribe(pattern)
@@ -110,7 +111,11 @@ class InvalidationsFeed(Upstream):
                 self.announce("live", **retry.back())
                 try:
                     while True:
-                        event = await layer.receive(name)
+                        try:
+                            event = await asyncio.wait_for(layer.receive(name), REJOIN_SECONDS)
+                        except TimeoutError:  # group memberships expire (after a day)
+                            await layer.group_add(LIVE_GROUP, name)
+                            continue
                         self.receive(EVENTS_CHANNEL.encode(), event.get("event", "").encode())
                 finally:
                     await _quietly(layer.group_discard(LIVE_GROUP, name))

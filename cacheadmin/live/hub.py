@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 TICK = 0.1  # seconds between frames of a feed
 PER_TICK = 50  # messages of a feed sent per tick: 500 a second is more than anyone reads
 PAYLOAD_BYTES = 2048  # of each message's payload
+FRAME_CHARS = 128 * 1024  # of a frame's messages once encoded (escapes can grow them 6x)
 MAX_FRAMES = 20  # waiting per browser
 WINDOW = 4  # frames sent to a browser and not yet acknowledged
 
@@ -53,6 +54,11 @@ class Watcher:
         """Status and errors: never dropped for being slow, never behind the window."""
         self.controls.append(json.dumps(frame))
         self.wake.set()
+
+    def forget(self, feed_id: str) -> None:
+        """A feed left: nothing more of it goes out, not even its losses."""
+        self.frames = deque(frame for frame in self.frames if frame[0] != feed_id)
+        self.dropped.pop(feed_id, None)
 
     def ack(self, seq: int) -> None:
         self.acked = max(self.acked, min(seq, self.sent))
@@ -88,15 +94,16 @@ class Upstream:
     def __init__(self, feed: Feed):
         self.feed = feed
         self.watchers: set[Watcher] = set()
-        self.kept: deque[tuple[bytes, bytes, float]] = deque(maxlen=PER_TICK)
+        self.kept: deque[tuple[bytes, bytes, float, int]] = deque(maxlen=PER_TICK)
         self.received = 0  # this tick
         self.total = 0
         self.state = {"type": "status", "state": "connecting", **feed.as_json()}
         self.tasks: list[asyncio.Task] = []
+        self.failed = False  # read() ended: the feed must be started anew
 
-    def receive(self, channel: bytes, data: bytes) -> None:
-        """The hot path: no encoding, no waiting."""
-        self.kept.append((channel, data, time.time()))
+    def receive(self, channel: bytes, data: bytes, length: int | None = None) -> None:
+        """The hot path: no encoding, no waiting. length: of a payload cut before."""
+        self.kept.append((channel, data, time.time(), len(data) if length is None else length))
         self.received += 1
 
     def announce(self, state: str, **details) -> None:
@@ -117,12 +124,13 @@ class Upstream:
 
     async def _reading(self) -> None:
         try:
-            await self.read()
+            await self.read()  # returns only when the feed cannot go on (it said why)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug must not pass silently, nor kill the process
             log.exception("live feed %s failed", self.feed.id)
             self.announce("failed", message=f"This feed stopped: {exc!r}")
+        self.failed = True
 
     async def _flushing(self) -> None:
         while True:
@@ -132,23 +140,31 @@ class Upstream:
     def flush(self) -> None:
         if not self.received:
             return
-        kept, lost = list(self.kept), self.received - len(self.kept)
+        encoded, size = [], 2
+        for item in reversed(self.kept):  # the newest first, within the frame's budget
+            text = json.dumps(self.message(*item))
+            if size + len(text) + 2 > FRAME_CHARS and encoded:
+                break
+            encoded.append(text)
+            size += len(text) + 2
+        encoded.reverse()
+        lost = self.received - len(encoded)
         self.total += self.received
         self.kept.clear()
         self.received = 0
-        fragment = json.dumps([self.message(*item) for item in kept])
+        fragment = "[" + ", ".join(encoded) + "]"
         for watcher in self.watchers:
-            watcher.offer(self.feed.id, fragment, len(kept), lost)
+            watcher.offer(self.feed.id, fragment, len(encoded), lost)
 
-    def message(self, channel: bytes, data: bytes, at: float) -> dict:
+    def message(self, channel: bytes, data: bytes, at: float, length: int) -> dict:
         message = {"source": self.feed.source, "channel": display_key(channel), "ts": at}
         shown = data[:PAYLOAD_BYTES]
         try:
             message["data"] = shown.decode("utf-8")
         except UnicodeDecodeError:
             message["data_b64"] = base64.b64encode(shown).decode()
-        if len(data) > PAYLOAD_BYTES:
-            message["bytes"] = len(data)  # the payload was cut to PAYLOAD_BYTES
+        if length > len(shown):
+            message["bytes"] = length  # the payload was cut to PAYLOAD_BYTES
         return message
 
 
@@ -162,13 +178,20 @@ class Hub:
         self.lock = asyncio.Lock()
 
     async def attach(self, feed: Feed, watcher: Watcher) -> Upstream:
+        """Watch the feed, starting its upstream if none runs (or it failed: a feed
+        asked for again is tried again, for everyone watching it)."""
         async with self.lock:
             upstream = self.upstreams.get(feed)
-            if upstream is None:
-                upstream = self.upstreams[feed] = self.make_upstream(feed)
+            if upstream is None or upstream.failed:
+                fresh = self.upstreams[feed] = self.make_upstream(feed)
+                if upstream is not None:
+                    fresh.watchers = upstream.watchers
+                    await upstream.stop()
+                upstream = fresh
                 upstream.start()
-            upstream.watchers.add(watcher)
-            self.by_user[watcher.user] += 1
+            if watcher not in upstream.watchers:
+                upstream.watchers.add(watcher)
+                self.by_user[watcher.user] += 1
         watcher.control(upstream.state)
         return upstream
 
@@ -178,6 +201,7 @@ class Hub:
             if upstream is None or watcher not in upstream.watchers:
                 return
             upstream.watchers.discard(watcher)
+            watcher.forget(feed.id)
             self.by_user[watcher.user] -= 1
             if upstream.watchers:
                 return

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
-MAX_PATTERN = 256
+MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
+MAX_REQUEST = 4096  # characters of a client's message
 MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redis 7.0.9
 MAX_PER_CONNECTION = 10
 MAX_PER_USER = 20
@@ -27,23 +28,23 @@ class Feed:
     pattern: str = ""
     exchange: str = ""
     binding_key: str = ""
+    glob: bool = False  # PSUBSCRIBE the pattern, rather than SUBSCRIBE a channel
 
     @property
     def id(self) -> str:
-        return json.dumps([self.source, self.pattern, self.exchange, self.binding_key])
-
-    @property
-    def is_glob(self) -> bool:
-        return self.source == "keyspace" or bool(GLOB.search(self.pattern))
+        return json.dumps([self.source, self.pattern, self.exchange, self.binding_key, self.glob])
 
     def as_json(self) -> dict:
-        return {name: getattr(self, name) for name in FEED_FIELDS} | {"feed": self.id}
+        mode = {"mode": "pattern" if self.glob else "channel"} if self.pattern else {}
+        return {name: getattr(self, name) for name in FEED_FIELDS} | mode | {"feed": self.id}
 
 
 def parse_request(text: str) -> dict:
+    if len(text) > MAX_REQUEST:
+        raise ProtocolError(f"A request is at most {MAX_REQUEST} characters.")
     try:
         request = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProtocolError('Send JSON: {"action": "subscribe", "source": ...}.') from None
     if not isinstance(request, dict):
         raise ProtocolError("Send a JSON object.")
@@ -68,6 +69,11 @@ def feed_of(request: dict) -> Feed:
             )
         return Feed("rabbitmq", exchange=exchange, binding_key=_text(request, "binding_key") or "#")
     pattern = _text(request, "pattern", required=True)
+    mode = request.get("mode", "auto")
+    if mode not in ("auto", "channel", "pattern"):
+        raise ProtocolError(
+            'mode is "channel", "pattern" or "auto" (a pattern when it has * ? or [).'
+        )
     if pattern.count("*") > MAX_STARS:
         raise ProtocolError(f"Use at most {MAX_STARS} * in a pattern.")
     if source == "keyspace" and not KEYSPACE.match(pattern):
@@ -75,6 +81,8 @@ def feed_of(request: dict) -> Feed:
             "A keyspace pattern names notification channels: __keyevent@0__:expired, "
             "__keyspace@0__:user:*, __keyevent@*__:*."
         )
+    if source == "keyspace" or mode == "pattern" or (mode == "auto" and GLOB.search(pattern)):
+        return Feed(source, pattern=pattern, glob=True)
     return Feed(source, pattern=pattern)
 
 
@@ -84,8 +92,8 @@ def _text(request: dict, name: str, *, required: bool = False) -> str:
         raise ProtocolError(f"{name} is a string.")
     if required and not value:
         raise ProtocolError(f"{name} is required for this source.")
-    if len(value) > MAX_PATTERN:
-        raise ProtocolError(f"{name} is at most {MAX_PATTERN} characters.")
+    if len(value.encode()) > MAX_PATTERN:
+        raise ProtocolError(f"{name} is at most {MAX_PATTERN} bytes.")
     if "\x00" in value:
         raise ProtocolError(f"{name} cannot hold a NUL character.")
     return value

@@ -1,84 +1,142 @@
 """A RabbitMQ exchange tap: an exclusive, auto-delete queue of our own bound to the
-exchange, consumed with pika in a thread; the broker removes the queue when the tap
-closes (the last watcher left) or its connection dies."""
+exchange, consumed with pika in a thread of its own; the broker removes the queue when
+the tap closes (the last watcher left) or its connection dies.
+
+The thread takes at most PREFETCH unacknowledged messages and acknowledges a batch only
+once the event loop has taken it, so a tap that falls behind leaves the backlog in its
+queue, where the broker keeps at most TAP_MAX_LENGTH and drops the oldest."""
 
 import asyncio
+import contextlib
 import threading
 import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import pika
 from django.conf import settings
 
 from cacheadmin.live.feeds import Reconnecting
-from cacheadmin.live.hub import Upstream
+from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.rabbit import amqp
 
 TAP_PREFIX = "cacheadmin.tap."
-# The broker keeps at most this many messages for a tap that falls behind, dropping
-# the oldest: its memory stays bounded too.
 TAP_MAX_LENGTH = 10_000
+PREFETCH = 500
+MAX_TAPS = 20  # per server process: each holds a thread and a connection
+REFUSALS = (403, 404, 406)  # access refused, no such exchange, a bad argument
 
 
-class ExchangeMissing(Exception):
-    pass
+class TapRefused(Exception):
+    """The broker will not let this tap be: retrying would not help."""
 
 
 class RabbitTap(Upstream):
     async def read(self) -> None:
         loop = asyncio.get_running_loop()
-        stop = threading.Event()
+        stop, ended = threading.Event(), asyncio.Event()
+
+        def consume() -> None:
+            try:
+                self._consume(loop, stop)
+            finally:
+                _tell(loop, ended.set)
+
+        threading.Thread(target=consume, name=f"tap {self.feed.exchange}", daemon=True).start()
         try:
-            await asyncio.to_thread(self._consume, loop, stop)
+            await ended.wait()
         finally:
-            stop.set()  # the thread sees it within a poll and closes the connection
+            stop.set()  # the thread sees it within a poll and closes its connection
 
     def _consume(self, loop: asyncio.AbstractEventLoop, stop: threading.Event) -> None:
         retry = Reconnecting()
         while not stop.is_set():
             try:
                 self._tap(loop, stop, retry)
-            except ExchangeMissing:
-                message = f"There is no exchange {self.feed.exchange!r} in this virtual host."
-                loop.call_soon_threadsafe(lambda m=message: self.announce("failed", message=m))
+            except TapRefused as exc:
+                self._say(loop, "failed", str(exc))
                 return
             except (pika.exceptions.AMQPError, OSError) as exc:
-                message = f"RabbitMQ connection lost ({exc!r}); reconnecting."
-                loop.call_soon_threadsafe(
-                    lambda m=message: self.announce("reconnecting", message=m)
+                self._say(
+                    loop, "reconnecting", f"RabbitMQ connection lost ({exc!r}); reconnecting."
                 )
                 stop.wait(retry.lost())
 
+    def _say(self, loop, state: str, message: str, **details) -> None:
+        _tell(loop, lambda: self.announce(state, message=message, **details))
+
     def _tap(self, loop, stop: threading.Event, retry: Reconnecting) -> None:
-        connection = amqp.connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
+        try:
+            connection = amqp.connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
+        except (
+            pika.exceptions.ProbableAuthenticationError,
+            pika.exceptions.ProbableAccessDeniedError,
+        ) as exc:
+            raise TapRefused(f"RabbitMQ refused the dashboard's user: {exc!r}") from None
         try:
             channel = connection.channel()
-            try:
-                channel.exchange_declare(self.feed.exchange, passive=True)
-            except pika.exceptions.ChannelClosedByBroker as exc:
-                if exc.reply_code == 404:
-                    raise ExchangeMissing from None
-                raise
-            queue = f"{TAP_PREFIX}{uuid.uuid4().hex[:12]}"
-            arguments = {"x-max-length": TAP_MAX_LENGTH, "x-overflow": "drop-head"}
-            channel.queue_declare(queue, exclusive=True, auto_delete=True, arguments=arguments)
-            channel.queue_bind(queue, self.feed.exchange, routing_key=self.feed.binding_key)
+            queue = self._declare(channel)
+            channel.basic_qos(prefetch_count=PREFETCH)
             batch: list = []
             channel.basic_consume(
                 queue,
-                lambda _ch, method, _props, body: batch.append((method.routing_key, body)),
-                auto_ack=True,
+                lambda _ch, method, _props, body: batch.append(
+                    (
+                        method.delivery_tag,
+                        method.routing_key.encode(),
+                        body[:PAYLOAD_BYTES],
+                        len(body),
+                    )
+                ),
             )
             details = retry.back() | {"queue": queue}
-            loop.call_soon_threadsafe(lambda: self.announce("live", **details))
+            _tell(loop, lambda: self.announce("live", **details))
             while not stop.is_set():
                 connection.process_data_events(time_limit=0.05)
                 if batch:
-                    taken, batch[:] = batch[:], []
-                    loop.call_soon_threadsafe(self._receive_batch, taken)
+                    self._hand_over(loop, stop, batch[:])
+                    channel.basic_ack(batch[-1][0], multiple=True)
+                    batch.clear()
         finally:
             if connection.is_open:
                 connection.close()
 
-    def _receive_batch(self, batch: list) -> None:
-        for routing_key, body in batch:
-            self.receive(routing_key.encode(), body)
+    def _declare(self, channel) -> str:
+        try:
+            channel.exchange_declare(self.feed.exchange, passive=True)
+            queue = f"{TAP_PREFIX}{uuid.uuid4().hex[:12]}"
+            arguments = {"x-max-length": TAP_MAX_LENGTH, "x-overflow": "drop-head"}
+            channel.queue_declare(queue, exclusive=True, auto_delete=True, arguments=arguments)
+            channel.queue_bind(queue, self.feed.exchange, routing_key=self.feed.binding_key)
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            if exc.reply_code == 404:
+                raise TapRefused(
+                    f"There is no exchange {self.feed.exchange!r} in this virtual host."
+                ) from None
+            if exc.reply_code in REFUSALS:
+                raise TapRefused(f"RabbitMQ refused the tap: {exc.reply_text}") from None
+            raise
+        return queue
+
+    def _hand_over(self, loop, stop: threading.Event, batch: list) -> None:
+        """Wait until the event loop has taken the batch: that is the backpressure."""
+        try:
+            future = asyncio.run_coroutine_threadsafe(self._take(batch), loop)
+        except RuntimeError:  # the loop is gone: so is everyone watching
+            stop.set()
+            return
+        while not stop.is_set():
+            try:
+                future.result(timeout=0.5)
+                return
+            except FutureTimeout:
+                continue
+
+    async def _take(self, batch: list) -> None:
+        for _, routing_key, body, length in batch:
+            self.receive(routing_key, body, length)
+
+
+def _tell(loop: asyncio.AbstractEventLoop, callback) -> None:
+    """Run callback in the loop, unless the loop is already gone (the server stopped)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback)

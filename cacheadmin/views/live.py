@@ -1,10 +1,12 @@
 """/live/: feeds of pub/sub traffic over /ws/live/, the server's active channels, and
 the operators' switch for keyspace notifications."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from cacheadmin import connections
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
 from cacheadmin.forms import KeyspaceEventsForm
@@ -17,7 +19,11 @@ CHANNELS_REFRESH_SECONDS = 5
 
 
 def _context(**extra) -> dict:
-    overview, problem = call_redis(pubsub_overview)
+    overview, problem = call_redis(
+        lambda client: connections.redis_answers().get(
+            ("pubsub", settings.REDIS_URL), lambda: pubsub_overview(client)
+        )
+    )
     return {
         "pubsub": overview,
         "problem": problem,
@@ -46,6 +52,7 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirmed") != "yes":
         return render(request, "live/confirm.html", _context(form=form, flags=flags))
     now, problem = call_redis(lambda client: set_keyspace_events(client, flags))
+    connections.redis_answers().close()  # the page must show the new setting at once
     audit_record(
         user=request.user,
         action="redis.keyspace_events",

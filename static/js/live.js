@@ -10,6 +10,7 @@
   const counts = { shown: 0, dropped: 0, window: [] };
   let socket = null;
   let backoff = 500;
+  let refused = 0; // closes before the socket ever opened, in a row
   let paused = false;
   let pausedCount = 0;
   let pending = []; // messages waiting for the next animation frame
@@ -20,17 +21,25 @@
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}${root.dataset.socket}`);
     setConnection("connecting", "connecting…");
+    let opened = 0;
     socket.addEventListener("open", () => {
-      backoff = 500;
+      opened = performance.now();
+      refused = 0;
       setConnection("open", "connected");
       for (const feed of feeds.values()) send(feed.request);
     });
     socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
     socket.addEventListener("close", () => {
-      const seconds = Math.round(backoff / 100) / 10;
-      setConnection("closed", `disconnected, trying again in ${seconds} s`);
+      pending = []; // what was not drawn belongs to the old socket, and so do its acks
+      acks = [];
+      if (opened && performance.now() - opened > 10000) backoff = 500; // it had worked
+      if (!opened) refused += 1;
+      const delay = backoff * (0.8 + Math.random() * 0.4);
+      const seconds = Math.round(delay / 100) / 10;
+      const why = refused >= 3 ? "the server refuses the connection (has your session ended? reload the page to log in again); " : "";
+      setConnection("closed", `disconnected: ${why}trying again in ${seconds} s`);
       for (const feed of feeds.values()) setFeedState(feed, "waiting", "");
-      setTimeout(connect, backoff);
+      setTimeout(connect, delay);
       backoff = Math.min(backoff * 2, 10000);
     });
   }
@@ -40,7 +49,9 @@
   }
 
   function receive(frame) {
-    if (frame.type === "messages") {
+    if (frame.type === "messages" && !feeds.has(frame.feed)) {
+      send({ action: "ack", seq: frame.seq }); // a feed stopped here: still on its way
+    } else if (frame.type === "messages") {
       counts.dropped += frame.dropped;
       counts.window.push([performance.now(), frame.messages.length + frame.dropped]);
       if (paused) {
@@ -81,7 +92,7 @@
     let feed = feeds.get(frame.feed);
     if (!feed) {
       const request = { action: "subscribe", source: frame.source, pattern: frame.pattern,
-        exchange: frame.exchange, binding_key: frame.binding_key };
+        exchange: frame.exchange, binding_key: frame.binding_key, mode: frame.mode };
       feed = { request, element: feedElement(frame) };
       feeds.set(frame.feed, feed);
     }
@@ -105,7 +116,11 @@
     stop.className = "linkish";
     stop.textContent = "Stop";
     stop.addEventListener("click", () => {
-      send({ ...feeds.get(frame.feed).request, action: "unsubscribe" });
+      const feed = feeds.get(frame.feed);
+      if (!feed) return;
+      send({ ...feed.request, action: "unsubscribe" });
+      feed.element.remove(); // at once: while disconnected, it must not come back
+      feeds.delete(frame.feed);
     });
     item.append(label, state, note, stop);
     $("live-feeds").append(item);
@@ -244,7 +259,7 @@
     form.elements.source.value = "redis";
     form.elements.pattern.value = channel;
     showFields();
-    send({ action: "subscribe", source: "redis", pattern: channel });
+    send({ action: "subscribe", source: "redis", pattern: channel, mode: "channel" });
   });
 
   setInterval(() => {

@@ -61,3 +61,13 @@ def test_redis_down_is_a_card_not_a_500(viewer_client, operator_client, settings
     failed = operator_client.post("/live/keyspace-events", {"flags": "Ex", "confirmed": "yes"})
     assert failed.status_code == 503
     assert AuditEntry.objects.get(action="redis.keyspace_events").outcome == "failed"
+
+
+def test_the_keyspace_switch_needs_the_csrf_token(operator, redis_client):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    refused = client.post("/live/keyspace-events", {"flags": "Ex", "confirmed": "yes"})
+    assert refused.status_code == 403
+    assert redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""

@@ -76,11 +76,22 @@ async def test_a_tap_comes_back_when_the_broker_drops_its_connection(
     assert received[0]["data"] == "again"
 
 
-async def test_a_missing_exchange_is_said_plainly(live):
+async def test_a_missing_exchange_is_said_plainly_and_tried_again_when_asked(live):
     socket = await live()
-    await socket.send(action="subscribe", source="rabbitmq", exchange="zl.nowhere")
+    await socket.send(action="subscribe", source="rabbitmq", exchange="zl.later")
     failed = await socket.until(lambda f: f["type"] == "status" and f["state"] == "failed")
-    assert "no exchange 'zl.nowhere'" in failed["message"]
+    assert "no exchange 'zl.later'" in failed["message"]
+    await sync_to_async(publish)("zl.later", "setup", b"")  # now it exists
+    await socket.subscribe(source="rabbitmq", exchange="zl.later")
+    other = await live()
+    await other.subscribe(source="rabbitmq", exchange="zl.later")
+
+
+async def test_names_too_long_for_amqp_are_refused_before_the_broker(live):
+    socket = await live()
+    await socket.send(action="subscribe", source="rabbitmq", exchange="\u00e9" * 200)
+    refused = await socket.until(lambda f: f["type"] == "error")
+    assert "at most 255 bytes" in refused["message"]
 
 
 async def test_invalidation_events_reach_the_live_feed(live, operator, redis_client):
