@@ -244,7 +244,8 @@
     paused = !paused;
     event.target.textContent = paused ? "Resume" : "Pause";
     if (!paused && pausedCount) {
-      showError(`${pausedCount.toLocaleString("en-US")} messages arrived while paused and were not kept.`);
+      const plural = pausedCount === 1 ? "message" : "messages";
+      showError(`${pausedCount.toLocaleString("en-US")} ${plural} arrived while paused and ${pausedCount === 1 ? "was" : "were"} not kept.`);
       pausedCount = 0;
     }
   });

@@ -20,43 +20,51 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Served:
-    def __init__(self, url: str):
-        self.url = url
+class Daphne:
+    """daphne in a process of its own, on the tests' database and services."""
+
+    def __init__(self, settings):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+            "REDIS_URL": settings.REDIS_URL,
+            "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
+            "RABBITMQ_URL": settings.RABBITMQ_URL,
+            "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
+        }
+        self.process = None
+
+    def start(self) -> "Daphne":
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "dashboard.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(self.url + "/healthz", timeout=1)
+                return self
+            except httpx.TransportError:
+                alive = self.process.poll() is None
+                assert alive and time.monotonic() < deadline, "daphne did not start"
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
 def asgi_server(settings):
-    """daphne in a process of its own, on the tests' database and services."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
-        "RABBITMQ_URL": settings.RABBITMQ_URL,
-        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
-    }
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(
-        [*command, "dashboard.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert process.poll() is None and time.monotonic() < deadline, "daphne did not start"
-            time.sleep(0.1)
-    yield Served(url)
-    process.terminate()
-    process.wait(timeout=10)
+    server = Daphne(settings).start()
+    yield server
+    server.stop()
 
 
 def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, redis_client):
@@ -88,3 +96,45 @@ def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, red
     expect(page.locator("#live-rows tr:visible")).to_have_count(1)
     page.click(".feed button")  # Stop
     expect(page.locator(".feed")).to_have_count(0)
+
+
+def test_the_page_reconnects_and_resubscribes_after_the_server_restarts(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.fill("input[name=pattern]", "again.*")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    asgi_server.stop()
+    expect(page.locator("#live-connection")).to_contain_text("disconnected")
+    expect(page.locator(".feed[data-state=waiting]")).to_have_count(1)
+    asgi_server.start()
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1, timeout=15_000)
+    redis_client.publish("again.1", "after the restart")
+    expect(page.locator("#live-rows td.payload")).to_have_text("after the restart")
+
+
+def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.select_option("#live-cap", "200")
+    page.fill("input[name=pattern]", "many")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    for number in range(300):
+        redis_client.publish("many", f"m{number}")
+        if number % 40 == 39:
+            time.sleep(0.12)  # under the feed's cap, so every message is sent
+    rows = page.locator("#live-rows tr")
+    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    expect(rows).to_have_count(200)
+    page.click("#live-pause")
+    redis_client.publish("many", "while paused")
+    page.wait_for_timeout(500)
+    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    page.click("#live-pause")
+    paused = "1 message arrived while paused and was not kept"
+    expect(page.locator("#live-error")).to_contain_text(paused)
