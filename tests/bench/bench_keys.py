@@ -11,7 +11,6 @@ Times are medians; the ratio is what to compare between runs (the machine is noi
 """
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
+from tests.bench.measure import median_ms  # noqa: E402
 from tests.servers import RedisServer  # noqa: E402
 
 KEYS = int(os.environ.get("BENCH_KEYS", "1000000"))
@@ -83,15 +83,6 @@ def per_key_page(client: redis.Redis, keys: list[bytes]) -> None:
             pipe.execute()
 
 
-def median_ms(call, runs: int = RUNS) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def main() -> None:
     django.setup()
     from django.contrib.auth.models import AnonymousUser
@@ -113,7 +104,7 @@ def main() -> None:
                 request.user = AnonymousUser()
                 request.htmx = False
                 key_list(request)  # warm: load the script, open the connection
-                view_ms, response = median_ms(lambda: key_list(request))
+                view_ms, response = median_ms(lambda: key_list(request), runs=RUNS)
                 assert response.status_code == 200
 
             browse(client, match=b"*", type_=None, cursor=0, count=100)
@@ -121,7 +112,7 @@ def main() -> None:
             page = browse(client, match=b"*", type_=None, cursor=0, count=100)
             trips = CountingConnection.sends - before
             ours_ms, _ = median_ms(
-                lambda: browse(client, match=b"*", type_=None, cursor=0, count=100)
+                lambda: browse(client, match=b"*", type_=None, cursor=0, count=100), runs=RUNS
             )
             keys = scan_page(client, match=b"*", type_=None, cursor=0, count=100).keys
             before = CountingConnection.sends

@@ -30,6 +30,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.measure import percentile  # noqa: E402
 from tests.servers import RedisServer, free_port  # noqa: E402
 
 RATE = int(os.environ.get("BENCH_RATE", "20000"))
@@ -177,11 +178,6 @@ async def watch(
     done.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return clients, before, after
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ The vhost and its queues are deleted at the end.
 """
 
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
+from tests.bench.measure import median_ms, percentile  # noqa: E402
 from tests.servers import RedisServer  # noqa: E402
 
 QUEUES = int(os.environ.get("BENCH_QUEUES", "10000"))
@@ -70,20 +70,6 @@ def wait_counted(api: httpx.Client, vhost: str) -> float:
             return time.monotonic() - started
         time.sleep(0.5)
     raise SystemExit("the management API did not count the queues within 120 s")
-
-
-def median_ms(call, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def main() -> None:
