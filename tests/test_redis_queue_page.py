@@ -43,6 +43,9 @@ def test_a_stream_shows_its_entries_groups_lag_and_idle_consumers(viewer_client,
     lag = redis_client.xinfo_groups("orders:queue")[0].get("lag")
     if lag is not None:  # Redis 7 reports it
         assert f'<td class="num">{lag}</td>' in html
+    redis_client.xadd("orders:queue", {f"f{n}": n for n in range(500)})
+    wide = page(viewer_client, b"orders:queue").content.decode()
+    assert "480 more fields" in wide and wide.count('data-figure="field"') < 60
 
 
 def test_hostile_names_are_escaped_and_other_keys_are_not_queues(viewer_client, redis_client):
