@@ -349,3 +349,17 @@ def test_odd_samples_from_the_broker_are_left_out():
     ready, unacked = depth_series(queue)
     assert ready.points == [(30.0, 4)] and unacked.points == []
     assert all(series.points == [] for series in rate_series(queue))
+
+
+def test_a_queues_page_is_shared_among_viewers_within_the_interval(
+    viewer_client, operator_client, queues, settings
+):
+    from cacheadmin import connections
+
+    settings.RABBITMQ_STATS_INTERVAL = 30
+    answers = connections.rabbit_answers()
+    for client in (viewer_client, operator_client, viewer_client):
+        assert detail(client, queues, HOSTILE[2]).status_code == 200
+    assert answers.calls == 1
+    confirm = operator_client.post("/queues/purge", {"vhost": queues, "name": HOSTILE[2]})
+    assert confirm.status_code == 200 and answers.calls == 1  # asked afresh, not shared

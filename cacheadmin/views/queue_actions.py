@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from cacheadmin import connections
 from cacheadmin.access import operator_required
 from cacheadmin.audit import audit_record
 from cacheadmin.charts import chart_end, line_chart
@@ -33,9 +34,15 @@ TRUNCATE = 20_000  # bytes of a peeked payload
 def _detail_context(
     request: HttpRequest, vhost: str, name: str, *, charts: bool = True, **extra
 ) -> tuple[dict, int]:
-    queue, problem = call_rabbit(
-        lambda client: queue_detail(client, vhost=vhost, name=name, history=charts)
-    )
+    def fetch(client):
+        if not charts:  # a confirmation: the figures of now, not of the last interval
+            return queue_detail(client, vhost=vhost, name=name, history=False)
+        key = (settings.RABBITMQ_MANAGEMENT_URL, "queue", vhost, name)
+        return connections.rabbit_answers().get(
+            key, lambda: queue_detail(client, vhost=vhost, name=name)
+        )
+
+    queue, problem = call_rabbit(fetch)
     context = {
         "vhost": vhost,
         "name": name,
