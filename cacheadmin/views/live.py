@@ -24,8 +24,11 @@ def _context(**extra) -> dict:
             ("pubsub", settings.REDIS_URL), lambda: pubsub_overview(client)
         )
     )
+    current = set((overview or {}).get("keyspace_events") or "")
     return {
         "pubsub": overview,
+        # Redis reorders the flags it is given ("Exe" reads back as "xeE").
+        "keyspace_preset": next((flags for flags, _ in PRESETS if set(flags) == current), None),
         "problem": problem,
         "presets": PRESETS,
         "refresh_seconds": CHANNELS_REFRESH_SECONDS,

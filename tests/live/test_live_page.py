@@ -40,6 +40,8 @@ def test_operators_turn_keyspace_notifications_on_after_confirming(
     assert set(redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"]) == set(
         "Exe"
     )
+    page = operator_client.get("/live/").content.decode()
+    assert '<option value="Exe" selected>' in page  # though Redis reads it back as "xeE"
     entry = AuditEntry.objects.get(action="redis.keyspace_events")
     assert entry.outcome == "ok" and "Exe" in entry.target
     redis_client.config_set("notify-keyspace-events", "")
