@@ -56,6 +56,7 @@
       counts.window.push([performance.now(), frame.messages.length + frame.dropped]);
       if (paused) {
         pausedCount += frame.messages.length;
+        $("live-pause").textContent = `Resume (${pausedCount.toLocaleString("en-US")} arrived)`;
         send({ action: "ack", seq: frame.seq });
       } else {
         pending.push(...frame.messages);

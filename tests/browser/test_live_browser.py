@@ -133,7 +133,7 @@ def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
     expect(rows).to_have_count(200)
     page.click("#live-pause")
     redis_client.publish("many", "while paused")
-    page.wait_for_timeout(500)
+    expect(page.locator("#live-pause")).to_have_text("Resume (1 arrived)")
     expect(rows.first.locator("td.payload")).to_have_text("m299")
     page.click("#live-pause")
     paused = "1 message arrived while paused and was not kept"
