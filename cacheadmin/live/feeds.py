@@ -16,6 +16,7 @@ from cacheadmin.live.hub import Upstream
 from cacheadmin.live.protocol import Feed
 from cacheadmin.objectcache.layout import EVENTS_CHANNEL
 from cacheadmin.problems import reason_of
+from cacheadmin.redis.pubsub import keyspace_flags
 
 RETRY_FIRST, RETRY_MOST = 0.5, 5.0
 REJOIN_SECONDS = 3600
@@ -86,8 +87,7 @@ async def keyspace_setting(client) -> dict:
         reply = await client.config_get("notify-keyspace-events")
     except redis.ResponseError:  # CONFIG is renamed or forbidden on managed servers
         return {}
-    flags = next(iter(reply.values()), b"")
-    flags = flags.decode() if isinstance(flags, bytes) else flags
+    flags = keyspace_flags(reply) or ""
     details = {"notify_keyspace_events": flags}
     if not flags or not any(kind in flags for kind in "KE"):
         details["warning"] = (

@@ -5,6 +5,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from cacheadmin.redis.keys import is_glob
+
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
 MAX_REQUEST = 4096  # characters of a client's message
@@ -12,7 +14,6 @@ MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redi
 MAX_PER_CONNECTION = 10
 MAX_PER_USER = 20
 KEYSPACE = re.compile(r"\A__key(space|event)@([0-9]{1,4}|\*)__:.+\Z", re.DOTALL)
-GLOB = re.compile(r"[*?\[]")
 FEED_FIELDS = ("source", "pattern", "exchange", "binding_key")
 
 
@@ -81,7 +82,7 @@ def feed_of(request: dict) -> Feed:
             "A keyspace pattern names notification channels: __keyevent@0__:expired, "
             "__keyspace@0__:user:*, __keyevent@*__:*."
         )
-    if source == "keyspace" or mode == "pattern" or (mode == "auto" and GLOB.search(pattern)):
+    if source == "keyspace" or mode == "pattern" or (mode == "auto" and is_glob(pattern.encode())):
         return Feed(source, pattern=pattern, glob=True)
     return Feed(source, pattern=pattern)
 

@@ -35,11 +35,11 @@ def pubsub_overview(client: redis.Redis) -> dict:
         "channels": [{"name": display_key(name), "subscribers": count} for name, count in counts],
         "total": len(channels),
         "patterns": numpat if isinstance(numpat, int) else None,
-        "keyspace_events": _flags(config),
+        "keyspace_events": keyspace_flags(config),
     }
 
 
-def _flags(config) -> str | None:
+def keyspace_flags(config) -> str | None:
     """The setting, or None when CONFIG is forbidden (managed servers rename it)."""
     if not isinstance(config, dict):
         return None
@@ -50,4 +50,4 @@ def _flags(config) -> str | None:
 def set_keyspace_events(client: redis.Redis, flags: str) -> str:
     """CONFIG SET notify-keyspace-events; the setting as Redis now reports it."""
     client.config_set("notify-keyspace-events", flags)
-    return _flags(client.config_get("notify-keyspace-events")) or ""
+    return keyspace_flags(client.config_get("notify-keyspace-events")) or ""

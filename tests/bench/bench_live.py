@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.measure import percentile  # noqa: E402
-from tests.servers import RedisServer, free_port  # noqa: E402
+from tests.servers import Daphne, RedisServer  # noqa: E402
 
 RATE = int(os.environ.get("BENCH_RATE", "20000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -40,42 +40,24 @@ CHANNEL = "bench.flood"
 PASSWORD = "bench password 1"  # of bench-viewer-0 .. -49: one browser each
 
 
-def start_dashboard(workdir: str, redis_url: str, dashboard_redis_url: str):
+def start_dashboard(workdir: str, redis_url: str, dashboard_redis_url: str) -> Daphne:
     env = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
         "REDIS_URL": redis_url,
         "DASHBOARD_REDIS_URL": dashboard_redis_url,
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
     }
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    environment = {**os.environ, **env}
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=environment, check=True)
     script = (
         "from django.contrib.auth.models import Group, User;"
         "viewers = Group.objects.get(name='viewer');"
         f"[User.objects.create_user(f'bench-viewer-{{n}}', password={PASSWORD!r})"
         f".groups.add(viewers) for n in range({CLIENTS})]"
     )
-    subprocess.run([*manage, "shell", "-c", script], cwd=ROOT, env=env, check=True)
-    port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(
-        [*command, "dashboard.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/healthz", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise SystemExit("daphne did not start") from None
-            time.sleep(0.1)
+    subprocess.run([*manage, "shell", "-c", script], cwd=ROOT, env=environment, check=True)
+    return Daphne(env).start()
 
 
 def session_cookie(url: str, user: str) -> str:
@@ -183,13 +165,15 @@ async def watch(
 def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         server = RedisServer(Path(workdir)).start()
-        dashboard, url = start_dashboard(workdir, server.url, server.url_for(15))
+        dashboard = start_dashboard(workdir, server.url, server.url_for(15))
+        url = dashboard.url
         try:
             cookies = [session_cookie(url, f"bench-viewer-{n}") for n in range(CLIENTS)]
-            clients, before, after = asyncio.run(watch(url, cookies, server.port, dashboard.pid))
+            clients, before, after = asyncio.run(
+                watch(url, cookies, server.port, dashboard.process.pid)
+            )
         finally:
-            dashboard.terminate()
-            dashboard.wait(timeout=10)
+            dashboard.stop()
             server.stop()
 
     fast = [client for client in clients if not client.slow]

@@ -2,67 +2,29 @@
 the test live server is WSGI)."""
 
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
-from tests.servers import free_port
+from tests.servers import Daphne
 from tests.users import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Daphne:
-    """daphne in a process of its own, on the tests' database and services."""
-
-    def __init__(self, settings):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
-            "REDIS_URL": settings.REDIS_URL,
-            "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
-            "RABBITMQ_URL": settings.RABBITMQ_URL,
-            "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
-        }
-        self.process = None
-
-    def start(self) -> "Daphne":
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-        self.process = subprocess.Popen(
-            [*command, "dashboard.asgi:application"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(self.url + "/healthz", timeout=1)
-                return self
-            except httpx.TransportError:
-                alive = self.process.poll() is None
-                assert alive and time.monotonic() < deadline, "daphne did not start"
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
 def asgi_server(settings):
-    server = Daphne(settings).start()
+    """The dashboard under daphne, on the tests' database and services."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
+        "RABBITMQ_URL": settings.RABBITMQ_URL,
+        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
+    }
+    server = Daphne(env).start()
     yield server
     server.stop()
 
