@@ -7,13 +7,18 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format services services-test migrate
+.PHONY: run test test-pure bench lint format services services-test migrate
 
 run: services $(VENV)/.runtime
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-test: services-test $(VENV)/.dev lint
+test: services-test $(VENV)/.dev lint test-pure
 	$(PY) -m pytest
+
+# The pure tests need neither Redis nor RabbitMQ: prove it with neither in reach.
+test-pure: $(VENV)/.dev
+	env -i HOME="$$HOME" PATH="$(abspath $(VENV))/bin" \
+		TEST_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:1/ $(PY) -m pytest -q tests/core
 
 bench: services-test $(VENV)/.dev
 	@shopt -s nullglob; benches=(tests/bench/bench_*.py); \
@@ -23,6 +28,7 @@ bench: services-test $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.urls import register_converter
 
 
 class CacheadminConfig(AppConfig):
@@ -8,7 +9,10 @@ class CacheadminConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the receiver that rebuilds clients when settings change.
-        from cacheadmin import connections  # noqa: F401
-        from cacheadmin.roles import ensure_roles
+        from cacheadmin.core import connections  # noqa: F401
+        from cacheadmin.core.converters import KeyConverter
+        from cacheadmin.core.roles import ensure_roles
 
+        # Before any URLconf is loaded: the packages' URLs use <key:...>.
+        register_converter(KeyConverter, "key")
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="cacheadmin.ensure_roles")

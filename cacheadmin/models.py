@@ -7,7 +7,7 @@ from django.db import models
 
 
 class Access(models.Model):
-    """Holds the role permissions; no table (see cacheadmin.roles)."""
+    """Holds the role permissions; no table (see cacheadmin.core.roles)."""
 
     class Meta:
         managed = False

@@ -1,105 +1,23 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path, re_path, register_converter
+"""Every capability's URLs, and the websocket routes (see dashboard/asgi.py)."""
 
-from cacheadmin.converters import KeyConverter
-from cacheadmin.views import (
-    account,
-    api,
-    api_invalidations,
-    api_keys,
-    audit,
-    cache,
-    health,
-    invalidations,
-    keys,
-    live,
-    namespaces,
-    overview,
-    queue_actions,
-    queues,
-    redis_queue,
-)
+from django.urls import include, path, re_path
 
-register_converter(KeyConverter, "key")
+from cacheadmin.core.json_api import api_not_found
+from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
+from cacheadmin.live.urls import websocket_urlpatterns as live_sockets
 
 urlpatterns = [
-    path("", overview.overview, name="overview"),
-    path("redis/reset-stats/", overview.redis_reset_stats, name="redis_reset_stats"),
-    path("audit/", audit.audit_list, name="audit"),
-    path("cache/", cache.cache_models, name="cache"),
-    path("cache/m/<str:name>/", cache.cache_model, name="cache_model"),
-    path("cache/m/<str:name>/lookup", cache.cache_lookup, name="cache_lookup"),
-    path("cache/m/<str:name>/checks", cache.check_start_view, name="cache_check_start"),
-    path("cache/checks/<uuid:check_id>/", cache.check_page, name="cache_check"),
-    path("cache/checks/<uuid:check_id>/step", cache.check_step_view, name="cache_check_step"),
-    path("cache/checks/<uuid:check_id>/stop", cache.check_stop_view, name="cache_check_stop"),
-    path("invalidations/", invalidations.invalidation_list, name="invalidations"),
-    path("invalidations/new", invalidations.invalidation_new, name="invalidation_new"),
-    path("invalidations/<int:job_id>/", invalidations.invalidation_page, name="invalidation"),
-    path(
-        "invalidations/<int:job_id>/cancel",
-        invalidations.invalidation_cancel,
-        name="invalidation_cancel",
-    ),
-    path("live/", live.live_page, name="live"),
-    path("live/keyspace-events", live.keyspace_events, name="live_keyspace_events"),
-    path("queues/", queues.queue_list, name="queues"),
-    path("queues/q", queue_actions.queue_page, name="queue"),
-    path("queues/redis/<key:encoded>", redis_queue.redis_queue, name="redis_queue"),
-    path("queues/exchanges/", queue_actions.exchange_list, name="exchanges"),
-    path("queues/exchange", queue_actions.exchange_detail, name="exchange"),
-    path("queues/peek", queue_actions.queue_peek, name="queue_peek"),
-    path("queues/purge", queue_actions.queue_purge, name="queue_purge"),
-    path("queues/publish", queue_actions.queue_publish, name="queue_publish"),
-    path("keys/", keys.key_list, name="keys"),
-    path("keys/namespaces/", namespaces.namespace_sample, name="namespaces"),
-    path("keys/namespaces/scans/", namespaces.namespace_scan_start, name="namespace_scan_start"),
-    path("keys/namespaces/scans/<uuid:scan_id>/", namespaces.namespace_scan, name="namespace_scan"),
-    path(
-        "keys/namespaces/scans/<uuid:scan_id>/step",
-        namespaces.namespace_scan_step,
-        name="namespace_scan_step",
-    ),
-    path(
-        "keys/namespaces/scans/<uuid:scan_id>/stop",
-        namespaces.namespace_scan_stop,
-        name="namespace_scan_stop",
-    ),
-    path("keys/k/<key:encoded>", keys.key_detail, name="key_detail"),
-    path("keys/delete/<key:encoded>", keys.key_delete, name="key_delete"),
-    path("keys/ttl/<key:encoded>", keys.key_set_ttl, name="key_set_ttl"),
-    path("keys/persist/<key:encoded>", keys.key_remove_ttl, name="key_remove_ttl"),
-    path("healthz", health.healthz, name="healthz"),
-    path("api/overview", overview.overview_api, name="api_overview"),
-    path("api/keys", api_keys.api_keys, name="api_keys"),
-    path("api/keys/<key:encoded>", api_keys.api_key, name="api_key"),
-    path("api/cache/models", cache.api_cache_models, name="api_cache_models"),
-    path("api/queues", queues.api_queues, name="api_queues"),
-    path("api/invalidations", api_invalidations.api_invalidate, name="api_invalidate"),
-    path(
-        "api/invalidations/<int:job_id>",
-        api_invalidations.api_invalidation,
-        name="api_invalidation",
-    ),
-    path(
-        "api/invalidations/<int:job_id>/cancel",
-        api_invalidations.api_invalidation_cancel,
-        name="api_invalidation_cancel",
-    ),
-    re_path(r"^api/(?P<rest>.*)$", api.api_not_found, name="api_not_found"),
-    path("accounts/profile/", account.profile, name="profile"),
-    path("accounts/tokens/", account.token_create_view, name="token_create"),
-    path("accounts/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token_revoke"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
+    path("", include("cacheadmin.overview.urls")),
+    path("", include("cacheadmin.keys.urls")),
+    path("", include("cacheadmin.cache.urls")),
+    path("", include("cacheadmin.invalidation.urls")),
+    path("", include("cacheadmin.queues.urls")),
+    path("", include("cacheadmin.live.urls")),
+    path("", include("cacheadmin.audit.urls")),
+    path("", include("cacheadmin.accounts.urls")),
+    # Last: any other /api/ path is a JSON 404, not an HTML page.
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]
+
+# Every one of them sits behind cacheadmin.core.websockets.protected.
+websocket_urlpatterns = [*invalidation_sockets, *live_sockets]

@@ -9,8 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 # Django must be set up before anything imports models (consumers, auth).
 http_application = get_asgi_application()
 
-from cacheadmin.live.routing import websocket_urlpatterns  # noqa: E402
-from cacheadmin.live.stack import protected  # noqa: E402
+from cacheadmin.core.websockets import protected  # noqa: E402
+from cacheadmin.urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

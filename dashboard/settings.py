@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from cacheadmin.core import dashboard_keys
 from dashboard.env import env_bool, env_float, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,10 +26,9 @@ RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
 
-# The dashboard's own keys (channel layer, later metrics history) live under this
-# prefix, apart from the data it inspects.
+# The dashboard's own keys (channel layer, job counters) live under
+# cacheadmin.core.dashboard_keys.PREFIX, apart from the data it inspects.
 DASHBOARD_REDIS_URL = env_str("DASHBOARD_REDIS_URL", REDIS_URL)
-DASHBOARD_KEY_PREFIX = "cacheadmin:dashboard:"
 
 INSTALLED_APPS = [
     "daphne",
@@ -52,8 +52,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "cacheadmin.access.ApiTokenMiddleware",
-    "cacheadmin.access.DashboardAccessMiddleware",
+    "cacheadmin.core.access.ApiTokenMiddleware",
+    "cacheadmin.core.access.DashboardAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -72,8 +72,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cacheadmin.access.role_context",
+                "cacheadmin.core.access.role_context",
             ],
+            # Template tags live with the code they format, not in an app folder.
+            "libraries": {"cacheadmin_format": "cacheadmin.core.format_tags"},
         },
     },
 ]
@@ -96,7 +98,7 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [DASHBOARD_REDIS_URL],
-            "prefix": DASHBOARD_KEY_PREFIX + "channels",
+            "prefix": dashboard_keys.CHANNEL_LAYER_PREFIX,
         },
     }
 }
@@ -131,6 +133,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.errors.ReporterFilter"
+# Under /api/ a refusal is JSON, in the API's one error shape.
+CSRF_FAILURE_VIEW = "cacheadmin.core.error_pages.csrf_failure"
 
 LOGGING = {
     "version": 1,

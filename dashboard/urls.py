@@ -5,3 +5,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cacheadmin.urls")),
 ]
+
+# Pages as Django makes them; under /api/, JSON in the API's one error shape.
+handler400 = "cacheadmin.core.error_pages.bad_request"
+handler403 = "cacheadmin.core.error_pages.permission_denied"
+handler404 = "cacheadmin.core.error_pages.page_not_found"
+handler500 = "cacheadmin.core.error_pages.server_error"

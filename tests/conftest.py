@@ -1,4 +1,9 @@
-"""Fixtures: a private redis-server, a throwaway RabbitMQ vhost, users for each role."""
+"""Fixtures: a private redis-server, a throwaway RabbitMQ vhost, users for each role.
+
+No test reaches a service unless it asks: a test (or its package's conftest) that
+needs Redis or RabbitMQ asks for `services` (or `redis_client`). Everything else
+points at closed ports, so the pure tests run with neither, and nothing ever
+touches the Redis or RabbitMQ of the machine."""
 
 import os
 import uuid
@@ -8,8 +13,11 @@ import httpx
 import pytest
 from django.core.cache import cache
 
-from tests.servers import RedisServer
+from cacheadmin.core.dashboard_keys import CHANNEL_LAYER_PREFIX
+from tests.servers import RedisServer, free_port
 from tests.users import logged_in, make_user
+
+pytest_plugins = ["tests.browser_fixtures"]
 
 MANAGEMENT_URL = os.environ.get("TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/")
 RABBIT_ADMIN = (
@@ -84,26 +92,45 @@ def management_url(user: str, password: str) -> str:
     return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{rest}"
 
 
+def channel_layers(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": CHANNEL_LAYER_PREFIX},
+        }
+    }
+
+
+@pytest.fixture(scope="session")
+def closed_port() -> int:
+    """A port nothing listens on (it was free a moment ago)."""
+    return free_port()
+
+
 @pytest.fixture(autouse=True)
-def private_services(settings, redis_server, rabbit_vhost):
+def no_real_services(settings, closed_port):
+    """Until a test asks for services, every service URL points at a closed port."""
+    nowhere = f"127.0.0.1:{closed_port}"
+    settings.REDIS_URL = settings.DASHBOARD_REDIS_URL = f"redis://{nowhere}/0"
+    settings.CHANNEL_LAYERS = channel_layers(settings.REDIS_URL)
+    settings.RABBITMQ_URL = f"amqp://guest:guest@{nowhere}/%2F"
+    settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@{nowhere}/"
+    settings.REDIS_TIMEOUT = 1.0
+    settings.RABBITMQ_TIMEOUT = 3.0
+    cache.clear()
+
+
+@pytest.fixture
+def services(settings, redis_server, rabbit_vhost):
     """Point the dashboard at the private Redis and the test vhost; start from empty."""
     settings.REDIS_URL = redis_server.url
     # The dashboard's own keys go to another database of the private server.
-    dashboard_url = redis_server.url_for(15)
-    settings.DASHBOARD_REDIS_URL = dashboard_url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [dashboard_url], "prefix": "cacheadmin:dashboard:channels"},
-        }
-    }
-    settings.REDIS_TIMEOUT = 1.0
+    settings.DASHBOARD_REDIS_URL = redis_server.url_for(15)
+    settings.CHANNEL_LAYERS = channel_layers(settings.DASHBOARD_REDIS_URL)
     settings.RABBITMQ_URL = (
         f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{quote(rabbit_vhost, safe='')}"
     )
     settings.RABBITMQ_MANAGEMENT_URL = management_url(*RABBIT_ADMIN)
-    settings.RABBITMQ_TIMEOUT = 3.0
-    cache.clear()
     client = redis_server.client()
     client.flushall()
     client.config_resetstat()
@@ -113,7 +140,9 @@ def private_services(settings, redis_server, rabbit_vhost):
 
 @pytest.fixture
 def redis_client(redis_server):
+    """A client of the private Redis, emptied first."""
     client = redis_server.client()
+    client.flushall()
     yield client
     client.close()
 

@@ -1,5 +1,7 @@
 """Dashboard users for the tests."""
 
+from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -17,3 +19,10 @@ def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@database_sync_to_async
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import redis
 
+from cacheadmin.core import dashboard_keys
+from cacheadmin.core.keycodec import display_key
 from cacheadmin.objectcache import ObjectCache, layout
 from cacheadmin.objectcache.cache import Model
-from cacheadmin.redis.keycodec import display_key, glob_escape
 
 KINDS = ("key", "pattern", "bucket", "model", "object", "attribute")
 OBJECT_KINDS = ("bucket", "model", "object", "attribute")
@@ -76,24 +77,14 @@ def model_for(client: redis.Redis, target: Target) -> Model:
     )
 
 
-# The dashboard's own keys (job counters, the channel layer) are never invalidated.
-PROTECTED_PREFIX = b"cacheadmin:dashboard:"
-
-
 def deletable(target: Target, keys: list[bytes]) -> list[bytes]:
     """What of a SCAN batch may go: never the dashboard's own keys; for a model, only
-    its buckets ({model}:{digits}) and inverted keys, not an app's {model}:42:profile.
+    its buckets and inverted keys (layout.is_model_key), not an app's {model}:42:profile.
     (SCAN_UNLINK applies the same rule inside Redis.)"""
-    keys = [key for key in keys if not key.startswith(PROTECTED_PREFIX)]
+    keys = [key for key in keys if not dashboard_keys.is_dashboard_key(key)]
     if target.kind != "model":
         return keys
-    bucket_prefix = target.model.encode() + b":"
-    inverted_prefix = bucket_prefix + b"inv:"
-    return [
-        key
-        for key in keys
-        if key.startswith(inverted_prefix) or key[len(bucket_prefix) :].isdigit()
-    ]
+    return [key for key in keys if layout.is_model_key(target.model, key)]
 
 
 def patterns_for(target: Target) -> list[bytes]:
@@ -101,8 +92,7 @@ def patterns_for(target: Target) -> list[bytes]:
     if target.kind == "pattern":
         return [target.target]
     if target.kind == "model":
-        name = glob_escape(target.model.encode())
-        return [name + b":[0-9]*", name + b":inv:*"]
+        return [layout.bucket_glob(target.model), layout.inverted_glob(target.model)]
     raise TargetError(f"a {target.kind} is not deleted by scanning")
 
 
@@ -236,10 +226,11 @@ def scan_batch(
     patterns = patterns_for(target)
     if progress.done or progress.phase >= len(patterns):
         return Progress(progress.phase, 0, progress.scanned, progress.deleted, True)
-    buckets = target.model.encode() + b":" if target.kind == "model" else b""
-    args = [progress.cursor, patterns[progress.phase], count, PROTECTED_PREFIX, buckets]
+    model = target.model if target.kind == "model" else ""
+    buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
+    args = [progress.cursor, patterns[progress.phase], count, dashboard_keys.PREFIX]
     cursor, deleted = client.register_script(SCAN_UNLINK)(
-        keys=[counter], args=[*args, buckets + b"inv:"]
+        keys=[counter], args=[*args, buckets, inverted]
     )
     cursor = int(cursor)
     phase = progress.phase + (cursor == 0)
@@ -273,11 +264,6 @@ def run_batch(
     if target.kind == "attribute":
         return attribute_batch(client, target, progress, count=count, counter=counter)
     return scan_batch(client, target, progress, count=count, counter=counter)
-
-
-def counter_key(job_id: int | str) -> str:
-    """The dashboard's own key counting a job's deletions, in the database it deletes from."""
-    return f"cacheadmin:dashboard:jobs:{job_id}:deleted"
 
 
 def event(*, job_id: int | None, target: Target, deleted: int, status: str) -> dict:

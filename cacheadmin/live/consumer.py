@@ -7,7 +7,6 @@ import weakref
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from cacheadmin.live.feeds import make_upstream
 from cacheadmin.live.hub import Hub, Watcher
 from cacheadmin.live.protocol import (
     MAX_PER_CONNECTION,
@@ -19,6 +18,7 @@ from cacheadmin.live.protocol import (
     parse_request,
 )
 from cacheadmin.live.rabbit_tap import MAX_TAPS
+from cacheadmin.live.upstreams import make_upstream
 
 log = logging.getLogger(__name__)
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

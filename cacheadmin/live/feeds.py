@@ -4,41 +4,20 @@ the channel layer. Each reconnects by itself and states the gap it could not see
 
 import asyncio
 import contextlib
-import time
 
 import redis
 import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from cacheadmin.jobs import LIVE_GROUP
+from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
+from cacheadmin.core.problems import reason_of
 from cacheadmin.live.hub import Upstream
-from cacheadmin.live.protocol import Feed
+from cacheadmin.live.pubsub import keyspace_flags
+from cacheadmin.live.reconnecting import Reconnecting
 from cacheadmin.objectcache.layout import EVENTS_CHANNEL
-from cacheadmin.problems import reason_of
-from cacheadmin.redis.pubsub import keyspace_flags
 
-RETRY_FIRST, RETRY_MOST = 0.5, 5.0
 REJOIN_SECONDS = 3600
-
-
-class Reconnecting:
-    """Backoff between attempts, and the time since the feed was lost."""
-
-    def __init__(self):
-        self.delay = RETRY_FIRST
-        self.lost_at: float | None = None
-
-    def lost(self) -> float:
-        self.lost_at = self.lost_at or time.time()
-        delay, self.delay = self.delay, min(self.delay * 2, RETRY_MOST)
-        return delay
-
-    def back(self) -> dict:
-        """Details for the "live" status: the gap, if there was one."""
-        details = {"gap_seconds": round(time.time() - self.lost_at, 3)} if self.lost_at else {}
-        self.delay, self.lost_at = RETRY_FIRST, None
-        return details
 
 
 class RedisFeed(Upstream):
@@ -107,18 +86,18 @@ class InvalidationsFeed(Upstream):
         while True:
             try:
                 name = await layer.new_channel()
-                await layer.group_add(LIVE_GROUP, name)
+                await layer.group_add(LIVE_INVALIDATIONS, name)
                 self.announce("live", **retry.back())
                 try:
                     while True:
                         try:
                             event = await asyncio.wait_for(layer.receive(name), REJOIN_SECONDS)
                         except TimeoutError:  # group memberships expire (after a day)
-                            await layer.group_add(LIVE_GROUP, name)
+                            await layer.group_add(LIVE_INVALIDATIONS, name)
                             continue
                         self.receive(EVENTS_CHANNEL.encode(), event.get("event", "").encode())
                 finally:
-                    await _quietly(layer.group_discard(LIVE_GROUP, name))
+                    await _quietly(layer.group_discard(LIVE_INVALIDATIONS, name))
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self.announce("reconnecting", message=f"Channel layer lost ({reason_of(exc)}).")
                 await asyncio.sleep(retry.lost())
@@ -127,13 +106,3 @@ class InvalidationsFeed(Upstream):
 async def _quietly(awaitable) -> None:
     with contextlib.suppress(redis.RedisError, OSError):
         await awaitable
-
-
-def make_upstream(feed: Feed) -> Upstream:
-    if feed.source == "invalidations":
-        return InvalidationsFeed(feed)
-    if feed.source == "rabbitmq":
-        from cacheadmin.live.rabbit_tap import RabbitTap
-
-        return RabbitTap(feed)
-    return RedisFeed(feed)

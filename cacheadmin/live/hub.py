@@ -17,8 +17,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 
+from cacheadmin.core.keycodec import display_key
 from cacheadmin.live.protocol import Feed, messages_frame
-from cacheadmin.redis.keycodec import display_key
 
 log = logging.getLogger(__name__)
 

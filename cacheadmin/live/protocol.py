@@ -5,7 +5,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from cacheadmin.redis.keys import is_glob
+from cacheadmin.core.keycodec import is_glob
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more

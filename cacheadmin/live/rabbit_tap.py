@@ -15,9 +15,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pika
 from django.conf import settings
 
-from cacheadmin.live.feeds import Reconnecting
+from cacheadmin.core.amqp import connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
-from cacheadmin.rabbit import amqp
+from cacheadmin.live.reconnecting import Reconnecting
 
 TAP_PREFIX = "cacheadmin.tap."
 TAP_MAX_LENGTH = 10_000
@@ -66,7 +66,7 @@ class RabbitTap(Upstream):
 
     def _tap(self, loop, stop: threading.Event, retry: Reconnecting) -> None:
         try:
-            connection = amqp.connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
+            connection = connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
         except (
             pika.exceptions.ProbableAuthenticationError,
             pika.exceptions.ProbableAccessDeniedError,

@@ -226,9 +226,11 @@ class Model:
     def invalidate_model(self) -> int:
         """Drop every bucket and inverted key of the model, in batches of SCAN + UNLINK."""
         client, dropped = self.cache.client, 0
-        for pattern in (f"{self.name}:[0-9]*", f"{self.name}:inv:*"):
+        for pattern in (layout.bucket_glob(self.name), layout.inverted_glob(self.name)):
             batch = []
             for key in client.scan_iter(match=pattern, count=1000):
+                if not layout.is_model_key(self.name, key):
+                    continue  # an app's {model}:42:profile
                 batch.append(key)
                 if len(batch) >= BATCH:
                     dropped += client.unlink(*batch)

@@ -5,13 +5,19 @@ A model named `user` keeps its objects as fields of bucket hashes `user:{bucket}
 indexed attribute value, `user:inv:{attribute}:{value}`.
 """
 
+import re
 import zlib
 from dataclasses import dataclass
 
-# The library's own keys: the schema registry, per-minute counters, the event channel.
+# The library's own keys: the schema registry, per-minute counters, bucket directories,
+# the event channel.
 REGISTRY_KEY = b"objectcache:models"
 STATS_PREFIX = "objectcache:stats:"
+DIRECTORY_PREFIX = "objectcache:buckets:"
 EVENTS_CHANNEL = "cacheadmin:invalidations"
+# Between a model's name and its inverted keys: user:inv:country:FR
+INVERTED = ":inv:"
+GLOB_SPECIAL = re.compile(rb"([*?\[\]\\])")
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def bucket_key(model: str, bucket: int) -> str:
 
 
 def inverted_prefix(model: str, attribute: str) -> str:
-    return f"{model}:inv:{attribute}:"
+    return f"{model}{INVERTED}{attribute}:"
 
 
 def inverted_key(model: str, attribute: str, value: str) -> str:
@@ -65,7 +71,37 @@ def inverted_key(model: str, attribute: str, value: str) -> str:
 
 def directory_key(model: str) -> str:
     """The set of a model's bucket keys, so the dashboard need not scan for them."""
-    return f"objectcache:buckets:{model}"
+    return f"{DIRECTORY_PREFIX}{model}"
+
+
+def bucket_glob(model: str) -> bytes:
+    """A SCAN pattern of the model's buckets (and of keys like user:42:profile, which
+    is_model_key tells apart); the name is escaped, so a * in it is no wildcard."""
+    return _escaped(model) + b":[0-9]*"
+
+
+def inverted_glob(model: str) -> bytes:
+    """A SCAN pattern of every inverted key of the model."""
+    return _escaped(model + INVERTED) + b"*"
+
+
+def attribute_glob(model: str, attribute: str) -> bytes:
+    """A SCAN pattern of the inverted keys of one attribute: one per value."""
+    return _escaped(inverted_prefix(model, attribute)) + b"*"
+
+
+def is_model_key(model: str, key: bytes) -> bool:
+    """A bucket ({model}:{digits}) or an inverted key of the model: what dropping the
+    whole model deletes, and nothing else of an app's ({model}:42:profile)."""
+    prefix = model.encode() + b":"
+    if key.startswith((model + INVERTED).encode()):
+        return True
+    rest = key[len(prefix) :]
+    return key.startswith(prefix) and rest.isdigit() and rest.isascii()
+
+
+def _escaped(text: str) -> bytes:
+    return GLOB_SPECIAL.sub(rb"\\\1", text.encode())
 
 
 def stats_key(model: str, minute: int) -> str:

@@ -1,8 +1,17 @@
 """The Lua that keeps an object and its index entries in step, atomically.
 
 The scripts name the inverted keys they touch from the stored object, so on Redis
-Cluster a model's keys would need one hash slot (a {tag} in the model name).
+Cluster a model's keys would need one hash slot (a {tag} in the model name). Key names
+follow cacheadmin.objectcache.layout: its separators are put in where the Lua says
+@INVERTED@ and @DIRECTORY@.
 """
+
+from cacheadmin.objectcache.layout import DIRECTORY_PREFIX, INVERTED
+
+
+def _with_layout(lua: str) -> str:
+    return lua.replace("@INVERTED@", INVERTED).replace("@DIRECTORY@", DIRECTORY_PREFIX)
+
 
 # Attribute values are spelled as layout.index_values spells them.
 SPELL = """
@@ -32,7 +41,7 @@ end
 local function unindex(model, attributes, id, stored)
   for _, attribute in ipairs(attributes) do
     for _, value in ipairs(entries(stored, attribute)) do
-      redis.call('SREM', model .. ':inv:' .. attribute .. ':' .. value, id)
+      redis.call('SREM', model .. '@INVERTED@' .. attribute .. ':' .. value, id)
     end
   end
 end
@@ -40,7 +49,7 @@ end
 
 # KEYS[1]: the bucket. ARGV: model, ttl, attribute count n, n attributes, then per
 # object: id, payload, and per attribute a count k and k index values.
-WRITE = (
+WRITE = _with_layout(
     SPELL
     + """
 local model, ttl, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -57,7 +66,7 @@ while at <= #ARGV do
     local count = tonumber(ARGV[at])
     at = at + 1
     for j = 1, count do
-      local key = model .. ':inv:' .. attribute .. ':' .. ARGV[at]
+      local key = model .. '@INVERTED@' .. attribute .. ':' .. ARGV[at]
       at = at + 1
       redis.call('SADD', key, id)
       if ttl > 0 then redis.call('EXPIRE', key, ttl) end
@@ -66,7 +75,7 @@ while at <= #ARGV do
   redis.call('HSET', KEYS[1], id, payload)
 end
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
-redis.call('SADD', 'objectcache:buckets:' .. model, KEYS[1])
+redis.call('SADD', '@DIRECTORY@' .. model, KEYS[1])
 return replaced
 """
 )
@@ -75,7 +84,7 @@ return replaced
 # the same atomic step, so a replayed drop cannot be counted twice nor lost).
 # ARGV: model, attribute count n, n attributes, then the ids to drop; with no ids,
 # every object of the bucket. Returns the ids that were there.
-DROP = (
+DROP = _with_layout(
     SPELL
     + """
 local model, n = ARGV[1], tonumber(ARGV[2])

@@ -88,9 +88,9 @@ def main() -> None:
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory, override_settings
 
-    from cacheadmin import connections
-    from cacheadmin.redis.keys import browse, scan_page
-    from cacheadmin.views.keys import key_list
+    from cacheadmin.core import connections
+    from cacheadmin.keys.keyspace import browse, scan_page
+    from cacheadmin.keys.views import key_list
 
     with tempfile.TemporaryDirectory() as workdir:
         server = RedisServer(Path(workdir)).start()

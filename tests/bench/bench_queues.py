@@ -80,9 +80,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import RequestFactory, override_settings
 
-    from cacheadmin import connections
-    from cacheadmin.rabbit.queues import queue_page
-    from cacheadmin.views.queues import queue_list
+    from cacheadmin.core import connections
+    from cacheadmin.queues.broker import queue_page
+    from cacheadmin.queues.views import queue_list
 
     call_command("migrate", verbosity=0)
     api = httpx.Client(base_url=MANAGEMENT, auth=(USER, PASSWORD), timeout=60)
@@ -150,7 +150,7 @@ def watch(view, request, broker_calls: list) -> dict:
     """VIEWERS threads asking for the same page as fast as they can."""
     from django.conf import settings
 
-    from cacheadmin import connections
+    from cacheadmin.core import connections
 
     connections.rabbit_answers().close()
     before = len(broker_calls)

@@ -3,7 +3,7 @@
 import pika
 import pytest
 
-from cacheadmin.rabbit import amqp
+from cacheadmin.invalidation import messaging as amqp
 
 
 @pytest.fixture
@@ -18,3 +18,8 @@ def broker(settings):
     channel.queue_bind(events, amqp.EVENTS_EXCHANGE)
     yield channel, events
     connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _services(services):
+    """Every test here talks to the private Redis and the test RabbitMQ vhost."""

@@ -109,6 +109,6 @@ def test_text_targets_that_are_not_text_or_ids_are_refused(redis_client):
 
 
 def test_a_byte_typed_in_a_pattern_is_literal():
-    from cacheadmin.redis.keycodec import parse_typed_glob
+    from cacheadmin.core.keycodec import parse_typed_glob
 
     assert parse_typed_glob("a\\x2a*") == b"a\\**"

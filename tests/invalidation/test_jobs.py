@@ -102,7 +102,8 @@ def test_viewers_cannot_invalidate(viewer_client, redis_client):
     redis_client.set("k", "v")
     response = post(viewer_client, kind="key", target="k")
     assert response.status_code == 403 and response.json() == {
-        "error": "only operators may do this"
+        "error": "forbidden",
+        "message": "Only operators may do this.",
     }
     assert redis_client.exists("k")
 
@@ -143,17 +144,17 @@ def test_a_job_against_a_stopped_redis_fails_plainly(
 
 
 def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
-    from cacheadmin import jobs
+    from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 5000, "x:")
     job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
-    job = jobs.job_claim(job.id)
-    more, _ = jobs.job_step(job, count=1000)
+    job = jobs.job_claim(job_id=job.id)
+    more, _ = jobs.job_step(job=job, count=1000)
     assert more and 0 < job.deleted < 5000
-    jobs.job_cancel(job)
+    jobs.job_cancel(job=job)
     left = redis_client.dbsize()
-    more, _ = jobs.job_step(job, count=1000)
+    more, _ = jobs.job_step(job=job, count=1000)
     assert not more and job.status == "cancelled"
     assert redis_client.dbsize() == left  # not one batch more
 
@@ -169,7 +170,8 @@ def test_rabbitmq_down_when_queueing_is_a_503(operator_client, redis_client, set
     settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"
     response = post(operator_client, kind="pattern", target="x:*", confirm="x:*")
     assert (
-        response.status_code == 503 and "RabbitMQ did not take the job" in response.json()["error"]
+        response.status_code == 503
+        and "RabbitMQ did not take the job" in response.json()["message"]
     )
     assert InvalidationJob.objects.get().status == "failed"
 
@@ -187,7 +189,7 @@ def test_a_poison_message_is_dropped_and_the_worker_goes_on(operator_client, red
 def test_a_cancel_is_audited_as_the_canceller(
     operator_client, operator, viewer, redis_client, broker
 ):
-    from cacheadmin import jobs
+    from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 1500, "x:")

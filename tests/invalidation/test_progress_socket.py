@@ -4,11 +4,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from cacheadmin import jobs
+from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
+from cacheadmin.models import InvalidationJob
 from dashboard.asgi import application
 from tests.invalidation.test_engine import fill
-from tests.test_websocket_access import session_cookie
+from tests.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +29,7 @@ async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator
     job = await sync_to_async(jobs.job_create)(
         user=operator, target=target, estimate=3000, rate=None
     )
-    await sync_to_async(jobs.InvalidationJob.objects.filter(id=job.id).update)(status="running")
+    await sync_to_async(InvalidationJob.objects.filter(id=job.id).update)(status="running")
     job.status = "running"
     socket = socket_for(job.id, await session_cookie(viewer))
     connected, _ = await socket.connect()
@@ -37,7 +38,7 @@ async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator
     assert (first["id"], first["status"], first["deleted"]) == (job.id, "running", 0)
     more = True
     while more:
-        more, problem = await sync_to_async(jobs.job_step)(job, count=1000)
+        more, problem = await sync_to_async(jobs.job_step)(job=job, count=1000)
         assert problem is None
     seen = []
     while not seen or seen[-1]["status"] != "done":

@@ -8,7 +8,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from dashboard.asgi import application
-from tests.test_websocket_access import session_cookie
+from tests.users import session_cookie
 
 ORIGIN = "http://127.0.0.1:8000"
 
@@ -90,3 +90,8 @@ async def eventually(check, timeout: float = 10):
             return result
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _services(services):
+    """Every test here talks to the private Redis and the test RabbitMQ vhost."""

@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from cacheadmin import jobs
+from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.live.rabbit_tap import TAP_PREFIX
 from tests.live.conftest import eventually
@@ -101,7 +101,7 @@ async def test_invalidation_events_reach_the_live_feed(live, operator, redis_cli
     job = await sync_to_async(jobs.job_create)(
         user=operator, target=Target("key", b"inv:1"), estimate=1, rate=None
     )
-    job, problem = await sync_to_async(jobs.job_start)(job)  # one key: runs now
+    job, problem = await sync_to_async(jobs.job_start)(job=job)  # one key: runs now
     assert problem is None and job.status == "done"
     received, _ = await socket.messages(1)
     event = received[0]

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from cacheadmin.live import hub as hub_module
 from cacheadmin.live.consumer import current_hub
 from tests.live.conftest import LiveSocket, eventually
-from tests.test_websocket_access import session_cookie
+from tests.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -119,6 +119,18 @@ def test_invalidating_a_bucket_and_a_model(users, redis_client):
     assert list(redis_client.scan_iter("user:*")) == []
 
 
+def test_dropping_a_model_takes_only_its_own_keys(cache, redis_client):
+    """The model's name is a literal in the globs, and an app's {model}:42:profile stays."""
+    starred = cache.model("u*", bucket=Div(100), ttl=600, inverted=["country"])
+    plain = cache.model("us", bucket=Div(100), ttl=600, inverted=["country"])
+    starred.set(1, user(1))
+    plain.set(1, user(1))
+    redis_client.set("u*:1:profile", "the app's own")
+    assert starred.invalidate_model() == 2  # its bucket and its one inverted key
+    assert redis_client.exists("us:0", "us:inv:country:FR", "u*:1:profile") == 3
+    assert not redis_client.exists("u*:0", "u*:inv:country:FR")
+
+
 def test_every_invalidation_is_announced(users, redis_client):
     pubsub = redis_client.pubsub()
     pubsub.subscribe("cacheadmin:invalidations")

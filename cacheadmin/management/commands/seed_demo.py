@@ -7,7 +7,7 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cacheadmin import connections
+from cacheadmin.core import connections
 from cacheadmin.demo import seed
 
 

@@ -1,0 +1,13 @@
+from django import forms
+
+from cacheadmin.models import AuditEntry
+
+
+class AuditFilterForm(forms.Form):
+    username = forms.CharField(required=False, max_length=150, label="User")
+    action = forms.CharField(required=False, max_length=64)
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "any outcome"), *AuditEntry.Outcome.choices]
+    )
+    text = forms.CharField(required=False, max_length=200, label="Target contains")
+    page = forms.IntegerField(required=False, min_value=1)

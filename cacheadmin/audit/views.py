@@ -1,0 +1,27 @@
+"""The audit log: every mutating action, newest first, filtered and paginated."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cacheadmin.audit.forms import AuditFilterForm
+from cacheadmin.audit.selectors import audit_actions, audit_search
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "page": None, "actions": audit_actions()}
+        return render(request, "audit/list.html", context, status=400)
+    filters = {name: form.cleaned_data[name] for name in ("username", "action", "outcome", "text")}
+    paginator = Paginator(audit_search(**filters), PAGE_SIZE)
+    page = paginator.get_page(form.cleaned_data["page"] or 1)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "actions": audit_actions()}
+    template = "audit/partials/entries.html" if request.htmx else "audit/list.html"
+    return render(request, template, context)

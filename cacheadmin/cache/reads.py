@@ -1,0 +1,75 @@
+"""What the object-cache pages and API ask of Redis, each in one service call: the
+models with their census, a model's page, a lookup by id or attribute value."""
+
+from cacheadmin.cache import census, lookups, rates
+from cacheadmin.core.problems import Problem
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.models import DeclaredModel
+
+Outcome = tuple[object, Problem | None]
+
+
+def declared_schemas() -> list[dict]:
+    """Models declared in the dashboard, for caches written without the library."""
+    return [declared.schema() for declared in DeclaredModel.objects.all()]
+
+
+def models_summarise(*, with_limits: bool = False) -> Outcome:
+    """Every model with its census and hit rates; with the compact-encoding limits."""
+    declared = declared_schemas()
+
+    def read(client):
+        summaries = census.model_summaries(client, declared)
+        return (summaries, census.compact_limits(client)) if with_limits else summaries
+
+    return call_redis(read)
+
+
+def model_describe(*, name: str, cursor: int) -> Outcome:
+    """A model's page: schema, census, rates, attributes and a page of its buckets;
+    None when no model has that name."""
+    declared = declared_schemas()
+
+    def read(client):
+        schema = census.model_schema(client, name, declared)
+        if schema is None:
+            return None
+        rows, next_cursor = census.bucket_page(client, name, cursor=cursor, count=50)
+        return {
+            "schema": schema,
+            "census": census.census(client, name),
+            "rates": rates.model_rates(client, name),
+            "series": rates.rate_series(client, name),
+            "limits": census.compact_limits(client),
+            "attributes": [
+                census.attribute_values(client, name, attribute) for attribute in schema["inverted"]
+            ],
+            "buckets": rows,
+            "next_cursor": next_cursor,
+        }
+
+    return call_redis(read)
+
+
+def model_lookup(*, name: str, object_id: str, attribute: str, value: str, cursor: int) -> Outcome:
+    """An object by id, or a page of the objects under attribute = value; None when no
+    model has that name; bad_attribute when the model does not index the attribute."""
+    declared = declared_schemas()
+
+    def read(client):
+        schema = census.model_schema(client, name, declared)
+        if schema is None:
+            return None
+        result = {"schema": schema}
+        if object_id:
+            result["found"] = lookups.object_lookup(client, schema, object_id)
+        elif attribute and value:
+            if attribute not in schema["inverted"]:
+                result["bad_attribute"] = True
+            else:
+                result["by_value"] = lookups.attribute_lookup(
+                    client, schema, attribute, value, cursor=cursor, count=50
+                )
+        return result
+
+    return call_redis(read)

@@ -1,0 +1,46 @@
+"""Writing the audit log: who, what, on what, how many, and how it ended."""
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from cacheadmin.core.problems import Problem
+from cacheadmin.models import AuditEntry
+
+
+def audit_record(
+    *,
+    user: AbstractBaseUser | None,
+    action: str,
+    username: str = "",
+    target: str = "",
+    count: int | None = None,
+    outcome: str = AuditEntry.Outcome.OK,
+    error: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        user=user,
+        username=username or user.get_username(),
+        action=action,
+        target=target,
+        count=count,
+        outcome=outcome,
+        error=error,
+    )
+
+
+def audit_outcome(
+    *,
+    user: AbstractBaseUser,
+    action: str,
+    target: str,
+    problem: Problem | None,
+    count: int | None = None,
+) -> AuditEntry:
+    """An action that succeeded (with its count) or failed with a problem (no count)."""
+    return audit_record(
+        user=user,
+        action=action,
+        target=target,
+        count=None if problem else count,
+        outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
+        error=problem.message if problem else "",
+    )

@@ -1,0 +1,156 @@
+"""Filters that turn raw figures into what an admin reads at a glance."""
+
+from django import template
+
+from cacheadmin.core import formatting as presentation
+from cacheadmin.core.keycodec import display_key, encode_key, glob_escape, to_typed
+
+register = template.Library()
+
+UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+
+
+@register.filter
+def duration(seconds: int | float | None) -> str:
+    """3 d 4 h; the two largest units only."""
+    if seconds is None:
+        return "–"
+    remaining = int(seconds)
+    if remaining <= 0:
+        return "0 s"
+    parts = []
+    for unit, size in UNITS:
+        amount, remaining = divmod(remaining, size)
+        if amount:
+            parts.append(f"{amount} {unit}")
+    return " ".join(parts[:2])
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    if fraction is None:
+        return "–"
+    return f"{fraction * 100:.1f} %"
+
+
+@register.filter
+def per_second(rate: float | None) -> str:
+    if rate is None:
+        return "–"
+    return f"{rate:,.1f}/s" if rate < 100 else f"{rate:,.0f}/s"
+
+
+@register.filter
+def ms_duration(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return "–"
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
+    return duration(milliseconds / 1000)
+
+
+PROBLEM_TITLES = {
+    "misconfigured": "Misconfigured",
+    "unreachable": "Unreachable",
+    "timeout": "Timed out",
+    "refused": "Access refused",
+    "error": "Error",
+}
+
+
+@register.filter
+def problem_title(kind: str) -> str:
+    return PROBLEM_TITLES.get(kind, "Problem")
+
+
+@register.filter
+def figure(value: int | float | None) -> str:
+    """A count with thousands separators; a dash when the service did not report it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+@register.filter
+def show_key(raw: bytes | str) -> str:
+    """The key as escaped text (autoescaping then makes it safe for HTML)."""
+    return display_key(_bytes(raw))
+
+
+@register.filter
+def key_b64(raw: bytes | str) -> str:
+    return encode_key(_bytes(raw))
+
+
+def _bytes(raw: bytes | str) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+@register.filter
+def bucket_rule(rule: dict) -> str:
+    """A model's bucket rule in words: 'id ÷ 100' or 'crc32(id) mod 512'."""
+    if rule.get("rule") == "div":
+        return f"id ÷ {rule.get('size')}"
+    if rule.get("rule") == "crc32":
+        return f"crc32(id) mod {rule.get('count')}"
+    return "unknown rule"
+
+
+@register.filter
+def ttl(milliseconds: int | None) -> str:
+    """'no TTL', 'gone', or the time left: '3 h 20 min', '850 ms'."""
+    if milliseconds is None:
+        return "–"
+    if milliseconds == -1:
+        return "no TTL"
+    if milliseconds < 0:
+        return "gone"
+    return ms_duration(milliseconds)
+
+
+@register.filter
+def show_value(raw: bytes | str | int | float) -> str:
+    if isinstance(raw, bytes):
+        return presentation.preview(raw)
+    return str(raw)
+
+
+@register.filter
+def as_text(raw: bytes) -> str:
+    return presentation.as_text(raw)
+
+
+@register.filter
+def hexdump(raw: bytes) -> str:
+    return presentation.hexdump(raw)
+
+
+@register.filter
+def pretty_json(raw: bytes) -> str | None:
+    return presentation.pretty_json(raw)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """This page's query string with some parameters changed ('' or None removes one)."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        if value in ("", None):
+            query.pop(name, None)
+        else:
+            query[name] = str(value)
+    return "?" + query.urlencode()
+
+
+@register.filter
+def typed(raw: bytes) -> str:
+    """The bytes as a user would type them in a form (\\xNN for raw bytes)."""
+    return to_typed(raw)
+
+
+@register.filter
+def prefix_glob(raw: bytes) -> str:
+    """A pattern, as typed, for every key starting with these bytes."""
+    return to_typed(glob_escape(raw) + b"*")

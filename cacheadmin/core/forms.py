@@ -1,0 +1,27 @@
+"""Form fields every capability shares: Redis globs and SCAN cursors as typed."""
+
+from django import forms
+
+from cacheadmin.core.keycodec import parse_typed_glob
+
+MAX_CURSOR = 2**64 - 1
+# Deeply nested wildcards once made Redis' glob matching hang (CVE-2022-36021):
+# bound them for servers that are not patched.
+MAX_STARS = 16
+# [0-9] and \Z, not \d and $: those also take other scripts' digits and a final newline.
+CURSOR = r"\A[0-9]{1,20}\Z"
+
+
+def glob_pattern(text: str) -> bytes:
+    """A glob as typed (\\xNN for raw bytes), within what any Redis matches quickly."""
+    pattern = parse_typed_glob(text or "*")
+    if pattern.count(b"*") > MAX_STARS:
+        raise forms.ValidationError(f"Use at most {MAX_STARS} * in a pattern.")
+    return pattern
+
+
+def scan_cursor(text: str) -> int:
+    cursor = int(text or 0)
+    if cursor > MAX_CURSOR:
+        raise forms.ValidationError("This cursor is larger than any SCAN cursor.")
+    return cursor

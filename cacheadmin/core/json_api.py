@@ -1,0 +1,72 @@
+"""What every JSON endpoint shares: one error shape, {"error": kind, "message": sentence},
+for a bad query, a missing object, a wrong method or path, a login, a role, a service
+that fails, even a CSRF refusal; see the README, "JSON API"."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, JsonResponse
+
+from cacheadmin.core.problems import Problem, http_status
+
+API_PREFIX = "/api/"
+
+LOGIN_REQUIRED = "login_required"
+FORBIDDEN = "forbidden"
+BAD_REQUEST = "bad_request"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+
+STATUSES = {
+    LOGIN_REQUIRED: 401,
+    FORBIDDEN: 403,
+    BAD_REQUEST: 400,
+    NOT_FOUND: 404,
+    METHOD_NOT_ALLOWED: 405,
+}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def api_error(kind: str, message: str, **extra) -> JsonResponse:
+    """An error of the caller's (login, role, input, path, method) in the one shape."""
+    return JsonResponse({"error": kind, "message": message, **extra}, status=STATUSES[kind])
+
+
+def problem_response(problem: Problem, **extra) -> JsonResponse:
+    """A service's failure in the one shape, with the one problem-to-status mapping."""
+    body = {"error": problem.kind, "message": problem.message, **extra}
+    return JsonResponse(body, status=http_status(problem))
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """A form's errors by field, for a JSON answer."""
+    return {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+
+
+def invalid_form(form, message: str = "Some parameters are not valid.") -> JsonResponse:
+    """400 naming each bad parameter in fields."""
+    return api_error(BAD_REQUEST, message, fields=form_errors(form))
+
+
+def json_methods(*methods: str) -> Callable:
+    """Like require_http_methods, but a wrong method gets a JSON 405."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.method not in methods:
+                response = api_error(METHOD_NOT_ALLOWED, f"Use {' or '.join(methods)}.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return api_error(NOT_FOUND, "There is no such API endpoint.")

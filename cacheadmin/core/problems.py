@@ -1,0 +1,41 @@
+"""What went wrong with a service, in words for the page and a kind for /healthz and
+the JSON API; and the one mapping from a problem to an HTTP status."""
+
+from dataclasses import dataclass
+
+MISCONFIGURED = "misconfigured"
+UNREACHABLE = "unreachable"
+TIMEOUT = "timeout"
+REFUSED = "refused"  # the service answered but refused our credentials or rights
+ERROR = "error"  # the service answered this request with an error
+BAD_REQUEST = "bad_request"  # the service refused what the caller asked (a db out of range)
+
+STATUSES = {
+    BAD_REQUEST: 400,
+    ERROR: 502,
+    UNREACHABLE: 503,
+    MISCONFIGURED: 503,
+    # Credentials the service refuses are the dashboard's configuration, not the caller's.
+    REFUSED: 503,
+    TIMEOUT: 504,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+
+
+def reason_of(exc: Exception) -> str:
+    """A short reason for a network failure: 'connection refused' or the error's text."""
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    return text or type(exc).__name__
+
+
+def http_status(problem: Problem) -> int:
+    """400 for the caller's mistakes, 502 for a service's error answer, 503 when it
+    cannot be reached or is misconfigured, 504 on a timeout."""
+    return STATUSES.get(problem.kind, 502)

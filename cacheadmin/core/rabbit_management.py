@@ -1,0 +1,147 @@
+"""A small client for the RabbitMQ management HTTP API, with failures in plain words."""
+
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import httpx
+
+from cacheadmin.core.problems import (
+    ERROR,
+    MISCONFIGURED,
+    REFUSED,
+    TIMEOUT,
+    UNREACHABLE,
+    Problem,
+    reason_of,
+)
+
+TAG_ADVICE = (
+    "the management API needs a user with the 'monitoring' tag "
+    "(or 'administrator'): rabbitmqctl set_user_tags {user} monitoring"
+)
+
+
+class ManagementError(Exception):
+    """The API could not be used; .problem says why in words for the page."""
+
+    def __init__(self, problem: Problem, status: int | None = None):
+        super().__init__(problem.message)
+        self.problem = problem
+        self.status = status
+
+
+class ManagementClient:
+    def __init__(self, base_url: str, user: str, password: str, timeout: float):
+        self.base_url = base_url
+        self.user = user
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=(user, password),
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float) -> "ManagementClient":
+        """Build from http(s)://user:password@host:port/ ; credentials leave the URL.
+
+        Error messages never repeat the URL: it holds a password.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _misconfigured("is not an http(s)://user:password@host:port/ URL")
+        try:
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            raise _misconfigured("has a port that is not a number") from None
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        base = urlunsplit((parts.scheme, host + port, parts.path or "/", "", ""))
+        user = unquote(parts.username or "guest")
+        password = unquote(parts.password or "guest")
+        try:
+            return cls(base, user, password, timeout)
+        except (httpx.InvalidURL, ValueError):
+            raise _misconfigured("is not a URL httpx can use") from None
+
+    def get(self, path: str, params: dict | None = None) -> Any:
+        """GET an API path ("api/overview") and return its JSON."""
+        return self.request("GET", path, params=params)
+
+    def request(
+        self, method: str, path: str, *, params: dict | None = None, body: dict | None = None
+    ) -> Any:
+        """Any API call; the JSON answer, or None for an empty one (204)."""
+        try:
+            # RabbitMQ answers 406 to a DELETE that accepts only JSON (it has no body).
+            headers = None if method == "GET" else {"Accept": "*/*"}
+            response = self._http.request(method, path, params=params, json=body, headers=headers)
+        except httpx.TimeoutException:
+            raise self._error(
+                TIMEOUT, f"did not answer within {self._http.timeout.read} s"
+            ) from None
+        except httpx.TransportError as exc:
+            raise self._error(
+                UNREACHABLE,
+                f"is not reachable ({reason_of(exc)}); is the rabbitmq_management plugin "
+                "enabled? (rabbitmq-plugins enable rabbitmq_management)",
+            ) from None
+        except httpx.HTTPError as exc:  # redirect loops, broken encodings, ...
+            raise self._error(
+                ERROR, f"gave an answer that cannot be read ({reason_of(exc)})"
+            ) from None
+        if response.status_code >= 400:
+            raise self._status_error(response, path)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise self._error(ERROR, f"answered {path} with something that is not JSON") from None
+
+    def get_object(self, path: str, params: dict | None = None) -> dict:
+        """GET an API path whose answer must be a JSON object."""
+        data = self.get(path, params)
+        if not isinstance(data, dict):
+            raise self._error(ERROR, f"answered {path} with JSON that is not an object")
+        return data
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _status_error(self, response: httpx.Response, path: str) -> ManagementError:
+        status = response.status_code
+        reason = _api_reason(response)
+        if status in (401, 403) and reason.lower().startswith("not "):
+            # "Not management user" / "Not monitor user": right password, too few tags.
+            advice = TAG_ADVICE.format(user=self.user)
+            text = f"refused user '{self.user}' ({reason}): {advice}"
+            return self._error(REFUSED, text, status)
+        if status == 401:
+            text = f"refused user '{self.user}': wrong user name or password ({reason})"
+            return self._error(REFUSED, text, status)
+        if status == 403:
+            text = (
+                f"denied user '{self.user}' access to {path}: {TAG_ADVICE.format(user=self.user)}"
+            )
+            return self._error(REFUSED, text, status)
+        if status == 404:
+            text = f"has no {path} (404): does RABBITMQ_MANAGEMENT_URL point at the management API?"
+            return self._error(MISCONFIGURED, text, status)
+        return self._error(ERROR, f"answered {status} for {path}: {reason}", status)
+
+    def _error(self, kind: str, text: str, status: int | None = None) -> ManagementError:
+        return ManagementError(Problem(kind, f"RabbitMQ at {self.base_url} {text}."), status)
+
+
+def _api_reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "no reason given"
+    if isinstance(body, dict):
+        return str(body.get("reason") or body.get("error") or response.reason_phrase)
+    return response.reason_phrase
+
+
+def _misconfigured(text: str) -> ManagementError:
+    return ManagementError(Problem(MISCONFIGURED, text))

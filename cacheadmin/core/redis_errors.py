@@ -1,0 +1,47 @@
+"""Redis failures explained in plain words, without leaking passwords."""
+
+import redis
+
+from cacheadmin.core.problems import (
+    BAD_REQUEST,
+    ERROR,
+    REFUSED,
+    TIMEOUT,
+    UNREACHABLE,
+    Problem,
+    reason_of,
+)
+
+
+def server_address(client: redis.Redis) -> str:
+    """host:port/db (or the socket path) of the client, never its password."""
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"{kwargs['path']} (db {kwargs.get('db', 0)})"
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+
+def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
+    where = server_address(client)
+    if isinstance(exc, redis.AuthenticationError) or "NOAUTH" in str(exc):
+        return Problem(
+            REFUSED,
+            f"Redis at {where} refused the credentials: put the right user and "
+            "password in REDIS_URL (redis://user:password@host:port/db).",
+        )
+    if isinstance(exc, redis.exceptions.NoPermissionError):
+        return Problem(
+            REFUSED,
+            f"The Redis user of REDIS_URL may not run this command at {where}: {exc}. "
+            "Its ACL needs at least +@read +info +scan +client|setname.",
+        )
+    if isinstance(exc, redis.TimeoutError):
+        timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
+        return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
+    if isinstance(exc, redis.ConnectionError):
+        return Problem(
+            UNREACHABLE, f"Redis is not running or not reachable at {where}: {reason_of(exc)}."
+        )
+    if "DB index is out of range" in str(exc):  # the caller asked for a database
+        return Problem(BAD_REQUEST, f"Redis at {where} has no such database: {exc}")
+    return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")

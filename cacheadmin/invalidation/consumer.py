@@ -1,0 +1,35 @@
+"""A socket per invalidation job page: the job's state now, then its progress as the
+worker pushes it through the channel layer."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cacheadmin.invalidation.events import progress_group
+from cacheadmin.invalidation.jobs import job_json
+from cacheadmin.models import InvalidationJob
+
+
+@database_sync_to_async
+def current_state(job_id: int) -> dict | None:
+    job = InvalidationJob.objects.filter(id=job_id).first()
+    return job_json(job) if job else None
+
+
+class JobProgressConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.job_id = int(self.scope["url_route"]["kwargs"]["job_id"])
+        self.group = progress_group(self.job_id)
+        state = await current_state(self.job_id)
+        if state is None:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(state)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def job_progress(self, event: dict) -> None:
+        await self.send_json(event["job"])

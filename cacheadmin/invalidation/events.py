@@ -1,0 +1,77 @@
+"""Telling the world about invalidations: progress to the browsers watching a job
+(channel-layer group per job), and at the end the event to application nodes (the
+Redis channel and the RabbitMQ fanout exchange) and to the live pages (a channel-layer
+group every server process can join)."""
+
+import json
+import logging
+import time
+
+import pika
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.invalidation import engine, messaging
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.25  # seconds between two progress messages of a job, at least
+
+
+def progress_group(job_id: int) -> str:
+    return f"invalidation-{job_id}"
+
+
+class ProgressThrottle:
+    """When each job last pushed its progress, so a fast job does not flood browsers."""
+
+    def __init__(self, every: float = PROGRESS_EVERY):
+        self.every = every
+        self._last: dict[int, float] = {}
+
+    def due(self, job_id: int, *, final: bool) -> bool:
+        now = time.monotonic()
+        if final:
+            self._last.pop(job_id, None)
+            return True
+        if now - self._last.get(job_id, 0.0) < self.every:
+            return False
+        self._last[job_id] = now
+        return True
+
+
+_throttle = ProgressThrottle()
+
+
+def progress_push(job_id: int, state: dict, *, final: bool = False) -> None:
+    """The job's state to the browsers watching it; at most every PROGRESS_EVERY
+    seconds, but always its end."""
+    if not _throttle.due(job_id, final=final):
+        return
+    message = {"type": "job.progress", "job": state}
+    try:
+        async_to_sync(get_channel_layer().group_send)(progress_group(job_id), message)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("invalidation %s: progress not pushed: %r", job_id, exc)
+
+
+def event_announce(*, job_id: int, target: engine.Target, deleted: int, status: str) -> None:
+    """The end of a job: on Redis and RabbitMQ for application nodes, and to /live/
+    pages, whichever server process serves them. A failure is logged, never raised."""
+    body = json.dumps(engine.event(job_id=job_id, target=target, deleted=deleted, status=status))
+    _, problem = call_redis(lambda client: client.publish(engine.EVENTS_CHANNEL, body))
+    if problem:
+        log.warning("invalidation %s: event not published on Redis: %s", job_id, problem.message)
+    try:
+        message = {"type": "live.invalidation", "event": body}
+        async_to_sync(get_channel_layer().group_send)(LIVE_INVALIDATIONS, message)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("invalidation %s: event not sent to live pages: %r", job_id, exc)
+    try:
+        messaging.publish_event(settings.RABBITMQ_URL, body.encode())
+    except pika.exceptions.AMQPError as exc:
+        log.warning("invalidation %s: event not published on RabbitMQ: %r", job_id, exc)

@@ -1,0 +1,194 @@
+"""Invalidation jobs: made from a request, run at once or by the worker batch by batch,
+checkpointed after every batch, announced and audited when they end."""
+
+import pika
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cacheadmin.core import dashboard_keys
+from cacheadmin.core.audit import audit_record
+from cacheadmin.core.keycodec import display_key
+from cacheadmin.core.problems import ERROR, UNREACHABLE, Problem
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.invalidation import engine, events, messaging
+from cacheadmin.models import AuditEntry, InvalidationJob
+
+Status = InvalidationJob.Status
+AT_ONCE = ("key", "object", "bucket")  # and attribute values under AT_ONCE_LIMIT objects
+AT_ONCE_LIMIT = 1000
+OUTCOMES = {
+    Status.DONE: AuditEntry.Outcome.OK,
+    Status.CANCELLED: AuditEntry.Outcome.REFUSED,
+    Status.FAILED: AuditEntry.Outcome.FAILED,
+}
+
+
+def target_of(job: InvalidationJob) -> engine.Target:
+    return engine.Target(job.kind, bytes(job.target), job.model, job.attribute)
+
+
+def runs_at_once(target: engine.Target, estimate: int) -> bool:
+    return target.kind in AT_ONCE or (target.kind == "attribute" and estimate <= AT_ONCE_LIMIT)
+
+
+def job_create(
+    *, user: AbstractBaseUser, target: engine.Target, estimate: int, rate: int | None
+) -> InvalidationJob:
+    return InvalidationJob.objects.create(
+        kind=target.kind,
+        target=target.target,
+        model=target.model,
+        attribute=target.attribute,
+        requester=user,
+        requester_name=user.get_username(),
+        estimate=estimate,
+        rate=rate,
+    )
+
+
+def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]:
+    """Run a small job now, or queue a large one for the worker. A problem means the
+    job could not be run or queued (it is then failed, and says why)."""
+    target = target_of(job)
+    if runs_at_once(target, job.estimate or 0):
+        InvalidationJob.objects.filter(id=job.id).update(
+            status=Status.RUNNING, started_at=timezone.now()
+        )
+        deleted, problem = call_redis(lambda client: engine.run_small(client, target))
+        job.deleted = deleted or 0
+        job.save(update_fields=["deleted"])
+        return job_finish(
+            job=job, status=Status.FAILED if problem else Status.DONE, problem=problem
+        ), problem
+    try:
+        messaging.enqueue_job(settings.RABBITMQ_URL, job.id)
+    except pika.exceptions.AMQPError as exc:
+        problem = Problem(UNREACHABLE, f"RabbitMQ did not take the job: {exc!r}")
+        return job_finish(job=job, status=Status.FAILED, problem=problem), problem
+    return job, None
+
+
+def job_claim(*, job_id: int) -> InvalidationJob | None:
+    """The job, now running, unless it is finished or gone (then there is nothing to do).
+    A running job is claimed again: its worker died, and it resumes from its checkpoint."""
+    claimed = InvalidationJob.objects.filter(
+        id=job_id, status__in=[Status.QUEUED, Status.RUNNING]
+    ).update(
+        status=Status.RUNNING,
+        started_at=Coalesce(F("started_at"), timezone.now()),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    job = InvalidationJob.objects.get(id=job_id)
+    # The counter expires after a day: a job resumed later starts it from its checkpoint.
+    counter = dashboard_keys.job_counter_key(job.id)
+    call_redis(lambda client: client.set(counter, job.deleted, nx=True, ex=86400))
+    return job
+
+
+def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
+    """One batch and its checkpoint. Returns (more to do, problem). A job cancelled
+    meanwhile is not written over: the step says there is no more to do."""
+    if not InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING).exists():
+        job.refresh_from_db()  # cancelled: not one batch more
+        return False, None
+    progress = engine.Progress(job.phase, int(job.cursor), job.scanned, job.deleted)
+    target = target_of(job)
+    counter = dashboard_keys.job_counter_key(job.id)
+    progress, problem = call_redis(
+        lambda client: engine.run_batch(client, target, progress, count=count, counter=counter)
+    )
+    if problem:
+        return True, problem
+    saved = InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING).update(
+        phase=progress.phase,
+        cursor=str(progress.cursor),
+        scanned=progress.scanned,
+        deleted=progress.deleted,
+    )
+    job.phase, job.cursor = progress.phase, str(progress.cursor)
+    job.scanned, job.deleted = progress.scanned, progress.deleted
+    if saved and not progress.done:
+        events.progress_push(job.id, job_json(job))
+    if not saved:  # cancelled meanwhile: keep what this batch did, then stop
+        InvalidationJob.objects.filter(id=job.id).update(
+            scanned=progress.scanned, deleted=progress.deleted
+        )
+        job.refresh_from_db()
+        return False, None
+    if progress.done:
+        job_finish(job=job, status=Status.DONE)
+        return False, None
+    return True, None
+
+
+def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
+    """Cancel a queued or running job; a running one stops after its current batch."""
+    cancelled = InvalidationJob.objects.filter(
+        id=job.id, status__in=[Status.QUEUED, Status.RUNNING]
+    ).update(status=Status.CANCELLED, finished_at=timezone.now())
+    job.refresh_from_db()
+    if cancelled:
+        _ended(job, by=by)
+    return job
+
+
+def job_finish(
+    *, job: InvalidationJob, status: str, problem: Problem | None = None
+) -> InvalidationJob:
+    """Record the end, then tell the nodes (Redis channel and RabbitMQ fanout) and audit."""
+    job.status, job.finished_at = status, timezone.now()
+    job.error = problem.message if problem else ""
+    job.save(update_fields=["status", "finished_at", "error"])
+    _ended(job)
+    return job
+
+
+def job_fail(*, job_id: int, error: Exception) -> None:
+    """A job whose run raised what no retry can mend (a broken row, say) fails, if it
+    still runs; the worker goes on with the next."""
+    job = InvalidationJob.objects.filter(id=job_id, status=Status.RUNNING).first()
+    if job is not None:
+        job_finish(job=job, status=Status.FAILED, problem=Problem(ERROR, str(error)))
+
+
+def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
+    """The final progress, the event, and the audit entry (by whoever ended it: the
+    requester, or the operator who cancelled)."""
+    target = target_of(job)
+    events.progress_push(job.id, job_json(job), final=True)
+    events.event_announce(job_id=job.id, target=target, deleted=job.deleted, status=job.status)
+    audit_record(
+        user=by or job.requester,
+        username="" if by else job.requester_name,
+        action=f"invalidate.{job.kind}",
+        target=target.label(),
+        count=job.deleted,
+        outcome=OUTCOMES.get(job.status, AuditEntry.Outcome.FAILED),
+        error=job.error,
+    )
+
+
+def job_json(job: InvalidationJob) -> dict:
+    """A job as the API and the progress socket show it."""
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "target": display_key(bytes(job.target)),
+        "model": job.model or None,
+        "attribute": job.attribute or None,
+        "status": job.status,
+        "estimate": job.estimate,
+        "scanned": job.scanned,
+        "deleted": job.deleted,
+        "rate": job.rate,
+        "error": job.error or None,
+        "requester": job.requester_name,
+        "created": job.created_at.isoformat(),
+        "started": job.started_at.isoformat() if job.started_at else None,
+        "finished": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -1,0 +1,38 @@
+"""AMQP of invalidations: the durable queue of jobs for the worker, and the fanout
+exchange that tells application nodes what was invalidated."""
+
+import pika
+
+from cacheadmin.core.amqp import connect
+
+JOBS_QUEUE = "cacheadmin.invalidation.jobs"
+EVENTS_EXCHANGE = "cacheadmin.invalidations"
+
+
+def declare(channel) -> None:
+    channel.queue_declare(JOBS_QUEUE, durable=True)
+    channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="fanout", durable=True)
+
+
+def enqueue_job(url: str, job_id: int) -> None:
+    """Put a job id on the durable queue, persistent, confirmed by the broker."""
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        declare(channel)
+        properties = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
+        channel.basic_publish("", JOBS_QUEUE, str(job_id).encode(), properties=properties)
+    finally:
+        connection.close()
+
+
+def publish_event(url: str, body: bytes) -> None:
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        declare(channel)
+        properties = pika.BasicProperties(content_type="application/json")
+        channel.basic_publish(EVENTS_EXCHANGE, "", body, properties=properties)
+    finally:
+        connection.close()

@@ -1,0 +1,81 @@
+"""An invalidation asked for, from the page or the API alike: its preview, the
+confirmation it needs above the threshold, and its start."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from cacheadmin.core.problems import BAD_REQUEST, Problem
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.invalidation import engine, jobs
+from cacheadmin.invalidation.forms import InvalidationForm
+from cacheadmin.models import InvalidationJob
+
+
+class Step(Enum):
+    REFUSED = "refused"  # no preview: the target is not valid or a service failed
+    PREVIEWED = "previewed"  # a preview was asked for, and nothing more
+    UNCONFIRMED = "unconfirmed"  # above the threshold, and not confirmed
+    STARTED = "started"  # a job was made; it may have failed at once (problem)
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    step: Step
+    preview: engine.Preview | None = None
+    job: InvalidationJob | None = None
+    problem: Problem | None = None
+
+
+def invalidation_request(
+    *, user: AbstractBaseUser, form: InvalidationForm, preview_only: bool
+) -> RequestOutcome:
+    """Preview the form's target; unless only a preview is asked for, start a job when
+    it is confirmed. The form must be valid."""
+    target = form.build_target()
+    preview, problem = target_preview(target=target)
+    if problem:
+        return RequestOutcome(Step.REFUSED, problem=problem)
+    if preview_only:
+        return RequestOutcome(Step.PREVIEWED, preview)
+    if not is_confirmed(form=form, preview=preview):
+        return RequestOutcome(Step.UNCONFIRMED, preview)
+    data = form.cleaned_data
+    job = jobs.job_create(user=user, target=target, estimate=preview.estimate, rate=data["rate"])
+    job, problem = jobs.job_start(job=job)
+    return RequestOutcome(Step.STARTED, preview, job, problem)
+
+
+def target_preview(*, target: engine.Target) -> tuple[engine.Preview | None, Problem | None]:
+    """How much the target holds; a target that cannot be invalidated as given is the
+    caller's mistake (bad_request)."""
+
+    def ask(client) -> tuple[engine.Preview | None, Problem | None]:
+        try:
+            return engine.preview(client, target), None
+        except engine.TargetError as error:
+            return None, Problem(BAD_REQUEST, str(error))
+
+    answer, problem = call_redis(ask)
+    return answer or (None, problem)
+
+
+def is_confirmed(*, form: InvalidationForm, preview: engine.Preview) -> bool:
+    """Below the threshold, and counted, no confirmation is needed; above it or when
+    only estimated, the typed target or the estimated count."""
+    if not preview.estimated and preview.estimate <= settings.INVALIDATION_CONFIRM_THRESHOLD:
+        return True
+    data = form.cleaned_data
+    answer = data["confirm"].strip()
+    typed = data["model"] if data["kind"] == "model" else data["target"]
+    return bool(answer) and answer in (typed, str(preview.estimate), f"{preview.estimate:,}")
+
+
+def unconfirmed_message(preview: engine.Preview) -> str:
+    about = "about " if preview.estimated else ""
+    return (
+        f"This would delete {about}{preview.estimate:,} keys: send confirm with the "
+        "pattern (or target) or with the estimated count."
+    )

@@ -1,0 +1,105 @@
+"""The invalidation worker: take job ids off the durable queue and run each job batch by
+batch; a message is acked only when its job has ended, so a job whose worker dies is
+delivered again and resumes from its checkpoint."""
+
+import time
+from collections.abc import Callable
+
+import pika
+from django.conf import settings
+
+from cacheadmin.core.amqp import connect
+from cacheadmin.invalidation import engine, jobs, messaging
+from cacheadmin.models import InvalidationJob
+
+Say = Callable[[str], None]
+
+
+class Worker:
+    def __init__(self, *, say: Say, complain: Say):
+        self.say = say
+        self.complain = complain
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Stop after the current batch; its job's message goes back to the queue."""
+        self.stopping = True
+
+    def run(self, *, once: bool) -> None:
+        """Until stopped (or, once, until the queue is empty); reconnects to RabbitMQ."""
+        while not self.stopping:
+            try:
+                self.consume(once=once)
+                return
+            except pika.exceptions.AMQPError as exc:
+                self.complain(f"RabbitMQ: {exc!r}; trying again in 5 s")
+                time.sleep(5)
+
+    def consume(self, *, once: bool) -> None:
+        connection = connect(settings.RABBITMQ_URL)
+        channel = connection.channel()
+        messaging.declare(channel)
+        self.say("Waiting for invalidation jobs.")
+        try:
+            while not self.stopping:
+                method, _, body = channel.basic_get(messaging.JOBS_QUEUE)
+                if method is None:
+                    if once:
+                        return
+                    connection.sleep(1.0)
+                    continue
+                if not body.isdigit():  # not a job id: drop it rather than choke on it
+                    self.complain(f"Dropped a message that is not a job id: {body[:80]!r}")
+                    channel.basic_reject(method.delivery_tag, requeue=False)
+                elif self.run_safely(int(body), connection):
+                    channel.basic_ack(method.delivery_tag)
+        finally:
+            if connection.is_open:
+                connection.close()  # an unacked job goes back to the queue
+
+    def run_safely(self, job_id: int, connection: pika.BlockingConnection) -> bool:
+        """run_job, but an error no retry can mend (the model unregistered, a broken
+        row) fails the job instead of the worker."""
+        try:
+            return self.run_job(job_id, connection)
+        except pika.exceptions.AMQPError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (any of them must not stop the worker)
+            self.complain(f"Job {job_id} failed: {exc!r}")
+            jobs.job_fail(job_id=job_id, error=exc)
+            return True
+
+    def run_job(self, job_id: int, connection: pika.BlockingConnection) -> bool:
+        """Run a job to its end; False when stopped midway (its message must stay)."""
+        job = jobs.job_claim(job_id=job_id)
+        if job is None:
+            return True  # finished or cancelled already
+        self.say(f"Job {job.id}: {job.kind} {jobs.target_of(job).label()}")
+        failures = 0
+        while not self.stopping:
+            started = time.monotonic()
+            more, problem = jobs.job_step(job=job, count=batch_size(job))
+            if problem:
+                failures += 1
+                if failures >= settings.INVALIDATION_RETRIES:
+                    jobs.job_finish(job=job, status=jobs.Status.FAILED, problem=problem)
+                    return True
+                connection.sleep(settings.INVALIDATION_BACKOFF * 2 ** (failures - 1))
+                continue
+            failures = 0
+            if not more:
+                self.say(f"Job {job.id}: {job.status}, {job.deleted:,} deleted")
+                return True
+            connection.sleep(pause(job, time.monotonic() - started))
+        return False
+
+
+def batch_size(job: InvalidationJob) -> int:
+    return min(engine.BATCH, job.rate or engine.BATCH)
+
+
+def pause(job: InvalidationJob, spent: float) -> float:
+    """How long to wait before the next batch to keep under the job's rate."""
+    if not job.rate:
+        return 0
+    return max(0.0, batch_size(job) / job.rate - spent)

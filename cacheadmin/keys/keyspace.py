@@ -1,0 +1,206 @@
+"""Pages of keys: SCAN until a page is full or a budget is spent, then one round trip
+describes the whole page (type, TTL, size, memory, encoding).
+
+Never KEYS, never a round trip per key.
+"""
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from cacheadmin.core.keycodec import is_glob
+
+# One round trip for a whole page: a read-only script asks each key's metadata.
+# Size comes from the command that fits the type; module types have no size (-1).
+DESCRIBE_SCRIPT = """#!lua flags=no-writes,allow-stale
+local sizers = {string='STRLEN', hash='HLEN', list='LLEN', set='SCARD', zset='ZCARD', stream='XLEN'}
+local rows = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'none' then
+    rows[i] = {'none', -2, -1, -1, ''}
+  else
+    local sizer = sizers[kind]
+    local size = sizer and redis.call(sizer, key) or -1
+    local memory = redis.call('MEMORY', 'USAGE', key) or -1
+    local encoding = redis.call('OBJECT', 'ENCODING', key) or ''
+    rows[i] = {kind, redis.call('PTTL', key), size, memory, encoding}
+  end
+end
+return {redis.call('DBSIZE'), rows}
+"""
+
+TYPES = ("string", "hash", "list", "set", "zset", "stream")
+UNESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+MAX_SCAN_HINT = 5000
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key: bytes
+    type: str  # "none" when the key went away between SCAN and the description
+    ttl_ms: int  # -1: no TTL, -2: gone
+    size: int | None  # STRLEN, HLEN, LLEN, SCARD, ZCARD or XLEN; None when unknown
+    memory: int | None  # MEMORY USAGE in bytes
+    encoding: str
+
+    @property
+    def gone(self) -> bool:
+        return self.type == "none"
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    keys: list[bytes]
+    cursor: int  # where the next page starts; 0 when the keyspace is done
+    calls: int  # SCAN calls made
+    examined: int  # about how many keys those calls looked at (the sum of COUNT hints)
+    out_of_budget: bool  # stopped by the time or call budget before the page was full
+    exact: bool = False  # the pattern named one key, which was looked up directly
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    rows: list[KeyInfo]
+    cursor: int
+    calls: int
+    examined: int
+    out_of_budget: bool
+    dbsize: int
+    exact: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.cursor == 0
+
+
+def scan_page(
+    client: redis.Redis,
+    *,
+    match: bytes,
+    type_: str | None,
+    cursor: int,
+    count: int,
+    max_calls: int = 200,
+    max_seconds: float = 0.2,
+) -> ScanPage:
+    """SCAN from cursor until count keys are found, the keyspace ends, or the budget is spent.
+
+    A pattern without a wildcard names one key: it is looked up, not scanned for.
+    """
+    if not is_glob(match):
+        return ScanPage([UNESCAPE.sub(rb"\1", match)], 0, 0, 0, False, exact=True)
+
+    def scan(at: int, hint: int) -> tuple[int, list]:
+        return client.scan(cursor=at, match=match, count=hint, _type=type_)
+
+    found = scan_until(
+        scan, cursor=cursor, count=count, max_calls=max_calls, max_seconds=max_seconds
+    )
+    return ScanPage(*found)
+
+
+def scan_until(
+    scan: Callable[[int, int], tuple[int, list]],
+    *,
+    cursor: int,
+    count: int,
+    max_calls: int,
+    max_seconds: float,
+) -> tuple[list, int, int, int, bool]:
+    """Call scan(cursor, hint) until count items, the end (cursor 0), or the budget.
+
+    Returns (items, cursor, calls, examined, out_of_budget). Every item a call
+    returned is kept, since a cursor cannot resume inside a batch, so there may be a
+    few more than count. While matches are rare the hint (COUNT) doubles, up to
+    MAX_SCAN_HINT. examined is the sum of the hints: about how many entries were looked at.
+    """
+    items: list = []
+    hint, calls, examined = count, 0, 0
+    started = time.monotonic()
+    while True:
+        cursor, batch = scan(cursor, hint)
+        calls += 1
+        examined += hint
+        items.extend(batch)
+        if cursor == 0 or len(items) >= count:
+            return items, cursor, calls, examined, False
+        if calls >= max_calls or time.monotonic() - started >= max_seconds:
+            return items, cursor, calls, examined, True
+        if len(batch) < hint // 2:
+            hint = min(hint * 2, MAX_SCAN_HINT)
+
+
+def describe_keys(client: redis.Redis, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
+    """Metadata of every key, and the size of the database, in one round trip."""
+    if not keys:
+        return [], client.dbsize()
+    dbsize, rows = client.register_script(DESCRIBE_SCRIPT)(keys=keys)
+    return [_key_info(key, row) for key, row in zip(keys, rows, strict=True)], dbsize
+
+
+def browse(
+    client: redis.Redis, *, match: bytes, type_: str | None, cursor: int, count: int
+) -> KeyPage:
+    """One page of the key browser: SCAN calls, then one round trip for the metadata."""
+    page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count)
+    rows, dbsize = describe_keys(client, page.keys)
+    if page.exact:  # a direct look-up shows the key only if it is there, of that type
+        rows = [row for row in rows if not row.gone and type_ in (None, row.type)]
+    return KeyPage(
+        rows, page.cursor, page.calls, page.examined, page.out_of_budget, dbsize, page.exact
+    )
+
+
+def _key_info(key: bytes, row: list) -> KeyInfo:
+    kind, ttl_ms, size, memory, encoding = row
+    return KeyInfo(
+        key=key,
+        type=_text(kind),
+        ttl_ms=int(ttl_ms),
+        size=None if size < 0 else int(size),
+        memory=None if memory < 0 else int(memory),
+        encoding=_text(encoding),
+    )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("ascii", errors="replace") if isinstance(value, bytes) else value
+
+
+def access_figures(client: redis.Redis, key: bytes) -> dict:
+    """Seconds since last access, or the LFU frequency under an LFU eviction policy."""
+    try:
+        return {"idle_seconds": client.object("idletime", key)}
+    except redis.ResponseError:  # an LFU policy: IDLETIME is refused, FREQ is kept
+        pass
+    try:
+        return {"lfu_frequency": client.object("freq", key)}
+    except redis.ResponseError:
+        return {}
+
+
+def unlink_key(client: redis.Redis, key: bytes) -> bool:
+    """UNLINK: the memory is freed in the background. False when the key was gone."""
+    return bool(client.unlink(key))
+
+
+def set_ttl(client: redis.Redis, key: bytes, seconds: int) -> bool:
+    """EXPIRE. False when the key was gone."""
+    return bool(client.expire(key, seconds))
+
+
+def remove_ttl(client: redis.Redis, key: bytes) -> bool:
+    """PERSIST. False when the key was gone or had no TTL."""
+    return bool(client.persist(key))
+
+
+def key_summary(client: redis.Redis, key: bytes) -> tuple[KeyInfo, dict]:
+    """One key's metadata and its idle time or LFU frequency, read first, since
+    describing a key counts as an access."""
+    access = access_figures(client, key)
+    (info,), _ = describe_keys(client, [key])
+    return info, access

@@ -1,0 +1,93 @@
+"""Key namespaces: keys grouped by prefix up to a delimiter, with counts and memory.
+
+From a bounded sample (estimates, with the sample size stated), or scan by scan
+for a full, exact count that reports progress and can stop at any step.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+from cacheadmin.core.keycodec import glob_escape
+
+MAX_GROUPS = 500  # past this many distinct prefixes, the rest are counted as "other"
+OTHER = b"\x00other"
+SCAN_HINT = 1000
+
+
+@dataclass
+class Tally:
+    """Counts and memory per group of keys under a prefix; grows one scan at a time."""
+
+    prefix: bytes
+    delimiter: bytes
+    cursor: int = 0
+    examined: int = 0
+    keys: int = 0
+    groups: dict[bytes, list[int]] = field(default_factory=dict)  # group -> [keys, memory]
+    done: bool = False
+
+    def add(self, key: bytes, memory: int) -> None:
+        group = self.group_of(key)
+        if group not in self.groups and len(self.groups) >= MAX_GROUPS:
+            group = OTHER
+        counts = self.groups.setdefault(group, [0, 0])
+        counts[0] += 1
+        counts[1] += memory
+        self.keys += 1
+
+    def group_of(self, key: bytes) -> bytes:
+        """prefix + the next segment + delimiter; a key with no further delimiter is a leaf."""
+        rest = key[len(self.prefix) :]
+        cut = rest.find(self.delimiter) if self.delimiter else -1
+        return key if cut < 0 else self.prefix + rest[: cut + len(self.delimiter)]
+
+    def rows(self, scale: float = 1.0) -> list[dict]:
+        """Groups, largest first, with counts and memory scaled up from a sample."""
+        rows = [
+            {
+                "group": group,
+                "is_prefix": group != OTHER
+                and group.endswith(self.delimiter)
+                and group != self.prefix,
+                "is_other": group == OTHER,
+                "keys": round(count * scale),
+                "memory": round(memory * scale),
+            }
+            for group, (count, memory) in self.groups.items()
+        ]
+        return sorted(rows, key=lambda row: (-row["keys"], row["group"]))
+
+
+def scan_step(
+    client: redis.Redis, tally: Tally, *, max_seconds: float, max_keys: int | None = None
+) -> Tally:
+    """Advance the tally by SCAN calls and one memory pipeline per call, for up to
+    max_seconds or until it has counted max_keys keys."""
+    match = glob_escape(tally.prefix) + b"*"
+    started = time.monotonic()
+    while not tally.done and time.monotonic() - started < max_seconds:
+        if max_keys is not None and tally.keys >= max_keys:
+            break
+        tally.cursor, keys = client.scan(cursor=tally.cursor, match=match, count=SCAN_HINT)
+        tally.examined += SCAN_HINT
+        tally.done = tally.cursor == 0
+        if keys:
+            with client.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.memory_usage(key)
+                memories = pipe.execute()
+            for key, memory in zip(keys, memories, strict=True):
+                if memory is not None:  # None: gone since the scan
+                    tally.add(key, memory)
+    return tally
+
+
+def sample(
+    client: redis.Redis, *, prefix: bytes, delimiter: bytes, size: int, max_seconds: float = 0.5
+) -> tuple[Tally, int]:
+    """A tally of about `size` keys, and the database size to scale it by."""
+    tally = Tally(prefix=prefix, delimiter=delimiter)
+    scan_step(client, tally, max_seconds=max_seconds, max_keys=size)
+    return tally, client.dbsize()

@@ -1,0 +1,176 @@
+"""The key browser: pages of keys by SCAN, a key's detail and viewers, operator actions."""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cacheadmin.core.access import operator_required
+from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.keycodec import decode_key, display_key
+from cacheadmin.core.problems import http_status
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.keys.forms import KeyBrowseForm, TtlForm, ValueQueryForm
+from cacheadmin.keys.keyspace import (
+    KeyPage,
+    browse,
+    key_summary,
+    remove_ttl,
+    set_ttl,
+    unlink_key,
+)
+from cacheadmin.keys.values import read_value, stream_groups
+
+
+@require_GET
+def key_list(request: HttpRequest) -> HttpResponse:
+    """The first page, or (htmx, with a cursor) the rows of the next one, swapped in for
+    the "continue" row; a failure on the way is told in that row, with a retry."""
+    form = KeyBrowseForm(request.GET)
+    continuing = bool(request.htmx and request.GET.get("cursor"))
+    template = "keys/partials/rows.html" if continuing else "keys/list.html"
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=200 if continuing else 400)
+    data = form.cleaned_data
+    page, problem = call_redis(lambda client: browse(client, **form.scan_args()), db=data["db"])
+    scanned = (data["scanned"] or 0) + (page.examined if page else 0)
+    context = {
+        "form": form,
+        "page": page,
+        "problem": problem,
+        "scanned": scanned,
+        "next_query": _next_query(request, page, scanned),
+        "this_query": request.GET.urlencode(),
+    }
+    status = http_status(problem) if problem and not continuing else 200
+    return render(request, template, context, status=status)
+
+
+def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str:
+    """The query string of the page after this one; empty after the last."""
+    if page is None or page.done:
+        return ""
+    query = request.GET.copy()
+    query["cursor"] = str(page.cursor)
+    query["scanned"] = str(scanned)
+    return query.urlencode()
+
+
+@require_GET
+def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
+    key = _decode_or_404(encoded)
+    form = ValueQueryForm(request.GET)
+    if not form.is_valid():
+        context = {"key": key, "form": form}
+        return render(request, "keys/detail.html", context, status=400)
+    query = form.cleaned_data
+    details, problem = call_redis(lambda client: _read_key(client, key, query), db=query["db"])
+    context = {"key": key, "form": form, "query": query, "problem": problem, **(details or {})}
+    if problem:
+        return render(request, "keys/detail.html", context, status=http_status(problem))
+    if details["info"].gone:
+        return render(request, "keys/detail.html", context, status=404)
+    return render(request, "keys/detail.html", context)
+
+
+def _read_key(client, key: bytes, query: dict) -> dict:
+    info, access = key_summary(client, key)
+    if info.gone:
+        return {"info": info}
+    return {
+        "info": info,
+        "access": access,
+        "value": read_value(client, key, info.type, query),
+        "groups": stream_groups(client, key) if info.type == "stream" else [],
+    }
+
+
+@operator_required
+@require_POST
+def key_delete(request: HttpRequest, encoded: str) -> HttpResponse:
+    return _key_action(
+        request, encoded, "key.delete", lambda client, key, _: unlink_key(client, key)
+    )
+
+
+@operator_required
+@require_POST
+def key_set_ttl(request: HttpRequest, encoded: str) -> HttpResponse:
+    form = TtlForm(request.POST)
+    if not form.is_valid():
+        key = _decode_or_404(encoded)
+        context = {"key": key, "ttl_form": form, "db": _posted_db(request)}
+        return render(request, "keys/confirm.html", context, status=400)
+    seconds = form.cleaned_data["seconds"]
+    return _key_action(
+        request,
+        encoded,
+        "key.set_ttl",
+        lambda client, key, _: set_ttl(client, key, seconds),
+        seconds,
+    )
+
+
+@operator_required
+@require_POST
+def key_remove_ttl(request: HttpRequest, encoded: str) -> HttpResponse:
+    return _key_action(
+        request, encoded, "key.remove_ttl", lambda client, key, _: remove_ttl(client, key)
+    )
+
+
+def _key_action(
+    request, encoded: str, action: str, run, seconds: int | None = None
+) -> HttpResponse:
+    """Confirm, then run one mutation on one key, audit it, and go back to the key."""
+    key = _decode_or_404(encoded)
+    db = _posted_db(request)
+    context = {"key": key, "db": db, "action": action, "seconds": seconds}
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "keys/confirm.html", context)
+    changed, problem = call_redis(lambda client: run(client, key, seconds), db=db)
+    target = f"db {db if db is not None else 'default'}: {display_key(key)}"
+    if seconds is not None:
+        target += f" (TTL {seconds} s)"
+    audit_outcome(
+        user=request.user, action=action, target=target, problem=problem, count=int(changed or 0)
+    )
+    if problem:
+        context["problem"] = problem
+        return render(request, "keys/confirm.html", context, status=http_status(problem))
+    messages.success(request, _done_message(action, key, changed, seconds))
+    query = f"?db={db}" if db is not None else ""
+    if action == "key.delete":
+        return redirect(reverse("keys") + query)
+    return redirect(reverse("key_detail", args=[encoded]) + query)
+
+
+def _done_message(action: str, key: bytes, changed: bool, seconds: int | None) -> str:
+    shown = display_key(key)
+    if not changed:
+        return f"Nothing changed: {shown} was gone or had no TTL."
+    if action == "key.delete":
+        return f"Deleted {shown}."
+    if action == "key.set_ttl":
+        return f"{shown} now expires in {seconds} s."
+    return f"{shown} no longer expires."
+
+
+def _decode_or_404(encoded: str) -> bytes:
+    try:
+        return decode_key(encoded)
+    except ValueError:
+        raise Http404("This is not the address of a key.") from None
+
+
+def _posted_db(request: HttpRequest) -> int | None:
+    raw = request.POST.get("db", "")
+    if raw == "":
+        return None
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or int(raw) > 1023:
+        raise BadRequest("db must be a database number.")
+    return int(raw)

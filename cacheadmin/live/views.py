@@ -1,0 +1,63 @@
+"""/live/: feeds of pub/sub traffic over /ws/live/, the server's active channels, and
+the operators' switch for keyspace notifications."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cacheadmin.core import connections
+from cacheadmin.core.access import operator_required
+from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.problems import http_status
+from cacheadmin.core.service_calls import call_redis
+from cacheadmin.live.forms import KeyspaceEventsForm
+from cacheadmin.live.pubsub import PRESETS, pubsub_overview, set_keyspace_events
+
+CHANNELS_REFRESH_SECONDS = 5
+
+
+def _context(**extra) -> dict:
+    overview, problem = call_redis(
+        lambda client: connections.redis_answers().get(
+            ("pubsub", settings.REDIS_URL), lambda: pubsub_overview(client)
+        )
+    )
+    current = set((overview or {}).get("keyspace_events") or "")
+    return {
+        "pubsub": overview,
+        # Redis reorders the flags it is given ("Exe" reads back as "xeE").
+        "keyspace_preset": next((flags for flags, _ in PRESETS if set(flags) == current), None),
+        "problem": problem,
+        "presets": PRESETS,
+        "refresh_seconds": CHANNELS_REFRESH_SECONDS,
+        **extra,
+    }
+
+
+@require_GET
+def live_page(request: HttpRequest) -> HttpResponse:
+    context = _context()
+    if request.htmx:  # the channels' refresh: htmx swaps only a 200
+        return render(request, "live/partials/channels.html", context)
+    return render(request, "live/index.html", context)
+
+
+@operator_required
+@require_POST
+def keyspace_events(request: HttpRequest) -> HttpResponse:
+    """Set notify-keyspace-events after a confirmation; audited."""
+    form = KeyspaceEventsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "live/confirm.html", _context(form=form), status=400)
+    flags = form.cleaned_data["flags"]
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "live/confirm.html", _context(form=form, flags=flags))
+    now, problem = call_redis(lambda client: set_keyspace_events(client, flags))
+    connections.redis_answers().close()  # the page must show the new setting at once
+    target = f"notify-keyspace-events {flags!r}"
+    audit_outcome(user=request.user, action="redis.keyspace_events", target=target, problem=problem)
+    if problem:
+        context = _context(form=form, flags=flags, action_problem=problem)
+        return render(request, "live/confirm.html", context, status=http_status(problem))
+    return redirect("live")

@@ -1,0 +1,63 @@
+"""The broker's headline figures for the overview, from the management API."""
+
+from typing import Any
+
+from cacheadmin.core.rabbit_management import ManagementClient
+
+
+def overview(client: ManagementClient) -> dict:
+    """Version, cluster, message and object totals and rates of the broker.
+
+    A figure the broker cannot report (statistics disabled, too few rights) is
+    None, not 0: an unknown is not an idle cluster. With statistics on, a missing
+    total or rate means none yet (no queues, no traffic), as the management UI shows it.
+    """
+    return summarise_overview(client.get_object("api/overview"))
+
+
+def summarise_overview(data: dict) -> dict:
+    """The figures of overview() from the API's answer."""
+    queues = _section(data, "queue_totals")
+    objects = _section(data, "object_totals")
+    stats = _section(data, "message_stats") if data.get("disable_stats") is not True else None
+    none_yet = 0 if stats is not None else None
+    return {
+        "version": _text(data.get("rabbitmq_version")),
+        "cluster_name": _text(data.get("cluster_name")),
+        "node": _text(data.get("node")),
+        "messages_ready": _number(queues.get("messages_ready", none_yet)),
+        "messages_unacknowledged": _number(queues.get("messages_unacknowledged", none_yet)),
+        "messages": _number(queues.get("messages", none_yet)),
+        "queues": _number(objects.get("queues")),
+        "consumers": _number(objects.get("consumers")),
+        "connections": _number(objects.get("connections")),
+        "channels": _number(objects.get("channels")),
+        "publish_rate": _rate(stats, "publish"),
+        "deliver_rate": _rate(stats, "deliver_get"),
+        "ack_rate": _rate(stats, "ack"),
+    }
+
+
+def _section(data: dict, name: str) -> dict:
+    section = data.get(name)
+    return section if isinstance(section, dict) else {}
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _rate(stats: dict | None, name: str) -> float | None:
+    """A message rate; 0 when the broker has seen none of these messages yet."""
+    if stats is None:
+        return None
+    details = stats.get(f"{name}_details")
+    if not isinstance(details, dict):
+        return 0.0
+    return _number(details.get("rate"))

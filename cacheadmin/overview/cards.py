@@ -1,0 +1,43 @@
+"""The figures of the overview page: one card per service, each with figures or a problem."""
+
+from django.utils import timezone
+
+from cacheadmin.core import connections
+from cacheadmin.core.parallel import call_in_parallel
+from cacheadmin.core.redis_errors import server_address
+from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.overview import broker, metrics, redis_info
+
+
+def redis_card() -> dict:
+    figures, problem = call_redis(redis_info.server_summary)
+    return {"figures": figures, "problem": problem}
+
+
+def rabbit_card() -> dict:
+    figures, problem = call_rabbit(broker.overview)
+    return {"figures": figures, "problem": problem}
+
+
+def with_history(card: dict) -> dict:
+    """The card with the hit-rate history, after recording this reading (at most one
+    per interval). Runs in the request's thread: it uses the database."""
+    figures = card["figures"]
+    if not figures:
+        return card
+    server = server_address(connections.redis_client())
+    metrics.sample_record(
+        server=server, hits=figures["hits"], misses=figures["misses"], now=timezone.now()
+    )
+    return card | {"history": metrics.hit_rate_history(server=server)}
+
+
+def all_cards() -> dict:
+    """Both cards, asked in parallel."""
+    cards = call_in_parallel(redis=redis_card, rabbit=rabbit_card)
+    return cards | {"redis": with_history(cards["redis"])}
+
+
+def statistics_reset() -> tuple[None, object]:
+    """CONFIG RESETSTAT: the hit rate and counters start from zero."""
+    return call_redis(redis_info.reset_statistics)

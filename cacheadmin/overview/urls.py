@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cacheadmin.overview import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("redis/reset-stats/", views.redis_reset_stats, name="redis_reset_stats"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/overview", views.overview_api, name="api_overview"),
+]

@@ -1,0 +1,68 @@
+"""The overview page (/), its refreshing fragment, its JSON, the statistics reset, and
+/healthz."""
+
+import dataclasses
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cacheadmin.core.access import operator_required
+from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.json_api import json_methods
+from cacheadmin.core.problems import http_status
+from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
+from cacheadmin.overview.health import health_report
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    context = {"cards": all_cards(), "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS}
+    template = "overview/partials/cards.html" if request.htmx else "overview/index.html"
+    return render(request, template, context)
+
+
+@json_methods("GET")
+def overview_api(request: HttpRequest) -> JsonResponse:
+    cards = all_cards()
+    return JsonResponse({name: _card_json(card) for name, card in cards.items()})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def redis_reset_stats(request: HttpRequest) -> HttpResponse:
+    """CONFIG RESETSTAT, after a confirmation page: hit rate and counters start from zero."""
+    if request.method == "GET":
+        return render(request, "overview/reset_stats.html", {"card": redis_card()})
+    _, problem = statistics_reset()
+    audit_outcome(
+        user=request.user, action="redis.reset_stats", target="CONFIG RESETSTAT", problem=problem
+    )
+    if problem:
+        context = {"card": redis_card(), "error": problem.message}
+        return render(request, "overview/reset_stats.html", context, status=http_status(problem))
+    return redirect("overview")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The one page open without login, for load balancers and monitors."""
+    report = health_report()
+    # Only a dead database stops the dashboard from serving; a service that is
+    # down is shown on its pages, so the node stays in rotation.
+    status = 503 if report["status"] == "down" else 200
+    return JsonResponse(report, status=status)
+
+
+def _card_json(card: dict) -> dict:
+    problem = card["problem"]
+    return {
+        "ok": problem is None,
+        "figures": card["figures"],
+        "problem": dataclasses.asdict(problem) if problem else None,
+    }

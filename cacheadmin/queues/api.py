@@ -1,0 +1,30 @@
+"""JSON API of queues: a page of RabbitMQ's or of Redis's."""
+
+from django.http import HttpRequest, JsonResponse
+
+from cacheadmin.core.json_api import invalid_form, json_methods, problem_response
+from cacheadmin.queues.forms import QueueListForm
+from cacheadmin.queues.reads import rabbit_queues_page, redis_queues_page
+
+
+@json_methods("GET")
+def api_queues(request: HttpRequest) -> JsonResponse:
+    form = QueueListForm(request.GET)
+    if not form.is_valid():
+        return invalid_form(form)
+    query = form.cleaned_data
+    read = redis_queues_page if query["kind"] == "redis" else rabbit_queues_page
+    page, problem = read(query=query)
+    if problem:
+        return problem_response(problem)
+    items = [
+        {name: value for name, value in item.items() if name != "key"} for item in page["items"]
+    ]
+    return JsonResponse(
+        {
+            "items": items,
+            "page": page["page"],
+            "page_size": page["page_size"],
+            "total": page["total"],
+        }
+    )

@@ -1,0 +1,56 @@
+import json
+
+from django import forms
+
+
+class QueueListForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=[("rabbitmq", "RabbitMQ"), ("redis", "Redis")])
+    vhost = forms.CharField(required=False, max_length=255, strip=False)
+    name = forms.CharField(required=False, max_length=200, label="Name contains")
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=500)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(s, s) for s in ("name", "messages", "ready", "unacked", "consumers")],
+    )
+    order = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["kind"] = data.get("kind") or "rabbitmq"
+        data["page"] = data.get("page") or 1
+        data["page_size"] = data.get("page_size") or 100
+        data["sort"] = data.get("sort") or "name"
+        data["order"] = data.get("order") or "asc"
+        return data
+
+
+class QueueForm(forms.Form):
+    vhost = forms.CharField(max_length=255, strip=False)
+    name = forms.CharField(max_length=255, strip=False)
+
+
+class ExchangeForm(QueueForm):
+    name = forms.CharField(max_length=255, strip=False, required=False)  # "": the default
+
+
+class PeekForm(QueueForm):
+    count = forms.IntegerField(min_value=1, max_value=100, initial=5)
+
+
+class PublishForm(QueueForm):
+    routing_key = forms.CharField(max_length=255, strip=False, required=False)
+    headers = forms.CharField(required=False, max_length=10_000, help_text="JSON object")
+    body = forms.CharField(required=False, max_length=1_000_000, strip=False)
+
+    def clean_headers(self) -> dict:
+        text = self.cleaned_data["headers"].strip()
+        if not text:
+            return {}
+        try:
+            headers = json.loads(text)
+        except ValueError:
+            raise forms.ValidationError("Headers are a JSON object.") from None
+        if not isinstance(headers, dict):
+            raise forms.ValidationError("Headers are a JSON object.")
+        return headers

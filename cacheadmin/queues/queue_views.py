@@ -1,0 +1,122 @@
+"""One RabbitMQ queue: its detail, a peek at its first messages, and the operators'
+purge and test publish, confirmed and audited."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from cacheadmin.core.access import operator_required
+from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.problems import Problem, http_status
+from cacheadmin.core.service_calls import call_rabbit
+from cacheadmin.queues.broker import peek, purge
+from cacheadmin.queues.forms import PeekForm, PublishForm, QueueForm
+from cacheadmin.queues.publishing import test_message_publish
+from cacheadmin.queues.reads import rabbit_queue_describe
+
+TRUNCATE = 20_000  # bytes of a peeked payload
+
+
+def _detail_context(vhost: str, name: str, *, charts: bool = True, **extra) -> tuple[dict, int]:
+    queue, problem = rabbit_queue_describe(vhost=vhost, name=name, charts=charts)
+    context = {
+        "vhost": vhost,
+        "name": name,
+        "queue": queue,
+        "problem": problem,
+        "depth_chart": queue and queue.get("depth_chart"),
+        "rate_chart": queue and queue.get("rate_chart"),
+        "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
+        **extra,
+    }
+    return context, http_status(problem) if problem else 200
+
+
+@require_GET
+def queue_page(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    context, status = _detail_context(**form.cleaned_data)
+    if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
+        return render(request, "queues/partials/figures.html", context)
+    return render(request, "queues/detail.html", context, status=status)
+
+
+@require_POST
+def queue_peek(request: HttpRequest) -> HttpResponse:
+    form = PeekForm(request.POST)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    data = form.cleaned_data
+    peeked, problem = call_rabbit(
+        lambda client: peek(
+            client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
+        )
+    )
+    context, status = _detail_context(
+        data["vhost"], data["name"], peeked=peeked, peek_problem=problem
+    )
+    return render(request, "queues/detail.html", context, status=status)
+
+
+@operator_required
+@require_POST
+def queue_purge(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.POST)
+    if not form.is_valid():
+        return render(request, "queues/detail.html", {"form_errors": form}, status=400)
+    vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
+    context, status = _detail_context(vhost, name, charts=False, action="purge")
+    if request.POST.get("confirmed") != "yes" or context["problem"]:
+        return render(request, "queues/confirm.html", context, status=status)
+    depth = context["queue"]["messages_ready"]
+    _, problem = call_rabbit(lambda client: purge(client, vhost=vhost, name=name))
+    _audit(request, "queue.purge", vhost, name, depth, problem)
+    if problem:
+        context["problem"] = problem
+        return render(request, "queues/confirm.html", context, status=http_status(problem))
+    return redirect(reverse("queue") + "?" + urlencode({"vhost": vhost, "name": name}))
+
+
+@operator_required
+@require_POST
+def queue_publish(request: HttpRequest) -> HttpResponse:
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        vhost, name = request.POST.get("vhost", ""), request.POST.get("name", "")
+        context, _ = _detail_context(vhost, name, publish_form=form)
+        return render(request, "queues/detail.html", context, status=400)
+    data = form.cleaned_data
+    routing_key = data["routing_key"] or data["name"]
+    context, status = _detail_context(
+        data["vhost"],
+        data["name"],
+        charts=False,
+        action="publish",
+        publish=data
+        | {"routing_key": routing_key, "headers_text": request.POST.get("headers", "")},
+    )
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "queues/confirm.html", context, status=status)
+    problem = test_message_publish(
+        vhost=data["vhost"],
+        routing_key=routing_key,
+        body=data["body"].encode(),
+        headers=data["headers"],
+    )
+    _audit(request, "queue.publish", data["vhost"], routing_key, 1, problem)
+    if problem:
+        context["problem"] = problem
+        return render(request, "queues/confirm.html", context, status=http_status(problem))
+    return redirect(
+        reverse("queue") + "?" + urlencode({"vhost": data["vhost"], "name": data["name"]})
+    )
+
+
+def _audit(request, action: str, vhost: str, name: str, count, problem: Problem | None) -> None:
+    target = f"vhost {vhost}: {name}"
+    audit_outcome(user=request.user, action=action, target=target, problem=problem, count=count)

@@ -1,0 +1,100 @@
+"""What the queue pages and API ask of RabbitMQ and Redis, each in one service call.
+
+RabbitMQ's answers are shared by every viewer for a statistics interval; Redis queues
+are sampled for their depth history whenever a person watches them (not the API)."""
+
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from cacheadmin.core import connections
+from cacheadmin.core.charts import chart_end, line_chart
+from cacheadmin.core.problems import Problem
+from cacheadmin.core.redis_errors import server_address
+from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.queues import broker, redis_queues, samples
+from cacheadmin.queues.history import SPAN_SECONDS
+
+Outcome = tuple[dict | None, Problem | None]
+REDIS_CHART_SECONDS = 30 * 60
+
+
+def rabbit_queues_page(*, query: dict) -> Outcome:
+    """The page the query asks for, shared by everyone asking within a statistics interval."""
+    key = (settings.RABBITMQ_MANAGEMENT_URL, *(query[name] for name in PAGE_FIELDS))
+
+    def fetch(client):
+        return connections.rabbit_answers().get(
+            key,
+            lambda: broker.queue_page(
+                client,
+                vhost=query["vhost"] or None,
+                name=query["name"],
+                page=query["page"],
+                page_size=query["page_size"],
+                sort=query["sort"],
+                descending=query["order"] == "desc",
+            ),
+        )
+
+    return call_rabbit(fetch)
+
+
+PAGE_FIELDS = ("vhost", "name", "page", "page_size", "sort", "order")
+
+
+def redis_queues_page(*, query: dict, sample: bool = False) -> Outcome:
+    """A page of the Redis lists and streams used as queues; sample: record their depths
+    for the history charts (someone watches them)."""
+    page, problem = call_redis(
+        lambda client: redis_queues.queue_page(
+            client,
+            patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
+            name=query["name"],
+            page=query["page"],
+            page_size=query["page_size"],
+            sort=query["sort"],
+            descending=query["order"] == "desc",
+        )
+    )
+    if page and sample:
+        server = server_address(connections.redis_client())
+        samples.record(server=server, rows=page["items"], now=timezone.now())
+    return page, problem
+
+
+def rabbit_queue_describe(*, vhost: str, name: str, charts: bool = True) -> Outcome:
+    """A queue's figures with its depth and rate charts, shared for a statistics
+    interval; without charts (a confirmation), the figures of now, asked afresh."""
+
+    def fetch(client):
+        if not charts:
+            return broker.queue_detail(client, vhost=vhost, name=name, history=False)
+        key = (settings.RABBITMQ_MANAGEMENT_URL, "queue", vhost, name)
+        return connections.rabbit_answers().get(
+            key, lambda: broker.queue_detail(client, vhost=vhost, name=name)
+        )
+
+    queue, problem = call_rabbit(fetch)
+    if queue and charts:
+        history = queue["depth_history"] + queue["rate_history"]
+        end = chart_end(history)
+        queue = queue | {
+            "depth_chart": line_chart(queue["depth_history"], span_seconds=SPAN_SECONDS, end=end),
+            "rate_chart": line_chart(queue["rate_history"], span_seconds=SPAN_SECONDS, end=end),
+        }
+    return queue, problem
+
+
+def redis_queue_describe(*, key: bytes) -> Outcome:
+    """A Redis queue's ends, processing list or groups, and its depth chart (this visit
+    is sampled too); None when the key is not a list or stream."""
+    queue, problem = call_redis(lambda client: redis_queues.queue_detail(client, key))
+    if queue:
+        server = server_address(connections.redis_client())
+        samples.record(server=server, rows=[queue], now=timezone.now())
+        history = samples.depth_history(server=server, key=key)
+        chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())
+        queue = queue | {"depth_chart": chart}
+    return queue, problem

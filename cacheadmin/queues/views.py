@@ -1,0 +1,58 @@
+"""Queue pages: the list (RabbitMQ's, a page at a time shared among viewers, and Redis
+lists and streams used as queues), and one Redis queue's page."""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cacheadmin.core.keycodec import decode_key
+from cacheadmin.core.problems import http_status
+from cacheadmin.queues.forms import QueueListForm
+from cacheadmin.queues.reads import rabbit_queues_page, redis_queue_describe, redis_queues_page
+from cacheadmin.queues.samples import SAMPLE_EVERY
+
+
+@require_GET
+def queue_list(request: HttpRequest) -> HttpResponse:
+    form = QueueListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/list.html", {"form": form}, status=400)
+    query = form.cleaned_data
+    page, problem = rabbit_queues_page(query=query)
+    redis_page, redis_problem = redis_queues_page(query=query | {"page": 1}, sample=True)
+    context = {
+        "redis_page": redis_page,
+        "redis_problem": redis_problem,
+        "form": form,
+        "data": query,
+        "page": page,
+        "problem": problem,
+        "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
+    }
+    if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
+        return render(request, "queues/partials/tables.html", context)
+    status = http_status(problem) if problem else 200
+    return render(request, "queues/list.html", context, status=status)
+
+
+@require_GET
+def redis_queue(request: HttpRequest, encoded: str) -> HttpResponse:
+    """One Redis list or stream used as a queue: both ends, what is being processed, its
+    consumer groups, and its depth history."""
+    try:
+        key = decode_key(encoded)
+    except ValueError:
+        raise Http404("This is not the address of a key.") from None
+    queue, problem = redis_queue_describe(key=key)
+    context = {
+        "key": key,
+        "queue": queue,
+        "problem": problem,
+        "depth_chart": queue and queue["depth_chart"],
+        "refresh_seconds": SAMPLE_EVERY.total_seconds(),
+    }
+    if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
+        return render(request, "queues/partials/redis_figures.html", context)
+    status = http_status(problem) if problem else 200 if queue else 404
+    return render(request, "queues/redis_queue.html", context, status=status)

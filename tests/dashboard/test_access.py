@@ -1,0 +1,153 @@
+"""Login on every URL, a role on every page, operator-only actions."""
+
+import re
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from cacheadmin.models import AuditEntry
+from tests.users import PASSWORD, logged_in
+
+# The only views open without login: the health check and the login pages.
+OPEN_VIEWS = {"healthz", "login", "admin:login"}
+SAMPLES = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x/y",
+    "uuid": str(uuid.uuid4()),
+    "key": "a2V5",
+}
+
+
+def sample_regex(regex: str) -> str:
+    """A path matching a regex URL pattern: a group takes its first alternative, or 1."""
+
+    def fill(group: re.Match) -> str:
+        body = group.group(1)
+        first = body.split("|")[0]
+        return first if re.fullmatch(r"[\w-]+", first) else "1"
+
+    text = re.sub(r"\(\?P<\w+>((?:[^()]|\([^()]*\))*)\)", fill, regex)
+    return text.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def sample_route(route: str) -> str:
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
+
+
+def walk(patterns, prefix: str = ""):
+    """(path, url name) for every view in the URL conf, with sample arguments."""
+    for entry in patterns:
+        pattern = entry.pattern
+        if isinstance(pattern, RoutePattern):
+            part = sample_route(str(pattern))
+        else:
+            assert isinstance(pattern, RegexPattern)
+            part = sample_regex(pattern.regex.pattern)
+        if isinstance(entry, URLResolver):
+            namespace = f"{entry.namespace}:" if entry.namespace else ""
+            for path, name in walk(entry.url_patterns, prefix + part):
+                yield path, namespace + name if name else None
+        elif isinstance(entry, URLPattern):
+            yield "/" + prefix + part, entry.name
+
+
+def all_urls() -> list[tuple[str, str]]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_the_walk_reaches_every_view():
+    urls = all_urls()
+    assert len(urls) > 20  # ours and the admin's
+    for path, _name in urls:
+        resolve(path)  # raises Resolver404 when a sample path is wrong
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_url_but_the_open_ones_wants_a_login(client, method):
+    checked = 0
+    for path, name in all_urls():
+        if name in OPEN_VIEWS:
+            continue
+        response = getattr(client, method)(path)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, path
+            assert response.json()["error"] == "login_required"
+        else:
+            assert response.status_code == 302, path
+            logins = ["/accounts/login/?next="]
+            if path.startswith("/admin/"):  # the admin site also has its own login form
+                logins.append("/admin/login/?next=")
+            assert response["Location"].startswith(tuple(logins)), path
+        checked += 1
+    assert checked > 20
+
+
+def test_only_the_open_views_are_marked_open():
+    open_names = {
+        name for path, name in all_urls() if not getattr(resolve(path).func, "login_required", True)
+    }
+    assert open_names == OPEN_VIEWS
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_role_is_refused_everywhere(nobody):
+    client = logged_in(nobody)
+    for path, name in all_urls():
+        if name in OPEN_VIEWS or path.startswith("/admin/"):
+            continue  # the admin site checks staff status itself
+        response = client.get(path)
+        assert response.status_code == 403, path
+    assert "no role" in client.get("/").content.decode()
+    assert client.get("/api/overview").json()["error"] == "forbidden"
+
+
+@pytest.mark.django_db
+def test_an_expired_session_sends_htmx_refreshes_to_the_login_page(client):
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/"
+
+
+@pytest.mark.django_db
+def test_login_page_logs_in_and_returns_to_next(client, viewer):
+    page = client.get("/accounts/login/?next=/audit/")
+    assert page.status_code == 200
+    response = client.post(
+        "/accounts/login/", {"username": viewer.username, "password": PASSWORD, "next": "/audit/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/"
+    assert client.get("/audit/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused(client, viewer):
+    response = client.post("/accounts/login/", {"username": viewer.username, "password": "no"})
+    assert response.status_code == 200
+    assert "do not match" in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_superusers_are_operators(django_user_model):
+    from cacheadmin.core.roles import can_operate, role_name
+
+    admin = django_user_model.objects.create_superuser("root-admin", password=PASSWORD)
+    assert can_operate(admin)
+    assert role_name(admin) == "operator"
+
+
+@pytest.mark.django_db
+def test_viewer_cannot_reset_statistics(viewer_client, redis_client):
+    redis_client.get("missing")  # one miss in INFO
+    assert viewer_client.get("/redis/reset-stats/").status_code == 403
+    assert viewer_client.post("/redis/reset-stats/").status_code == 403
+    assert redis_client.info("stats")["keyspace_misses"] == 1
+    assert not AuditEntry.objects.exists()
+    overview = viewer_client.get("/").content.decode()
+    assert "Reset statistics" not in overview

@@ -1,0 +1,120 @@
+"""/api/keys and /api/keys/<key_b64>, by session or personal token."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from cacheadmin.core.keycodec import encode_key
+from cacheadmin.core.tokens import token_create
+from cacheadmin.models import ApiToken, AuditEntry
+from tests.keys.test_keyspace import fill
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_page_of_keys(viewer_client, redis_client):
+    redis_client.set(b"\xff<key>", "hello", ex=100)
+    redis_client.hset("h", "f", "v")
+    data = viewer_client.get("/api/keys?count=10").json()
+    assert data["cursor"] == 0 and data["done"] is True and data["dbsize"] == 2
+    keys = {item["key_b64"]: item for item in data["keys"]}
+    binary = keys[encode_key(b"\xff<key>")]
+    assert binary["key"] == "\\xff<key>"
+    assert (binary["type"], binary["size"], binary["encoding"]) == ("string", 5, "embstr")
+    assert 99 <= binary["ttl"] <= 100 and binary["memory"] > 0
+    assert keys[encode_key(b"h")]["ttl"] == -1
+
+
+def test_paging_through_every_key_with_the_cursor(viewer_client, redis_client):
+    fill(redis_client, 450)
+    seen, cursor = set(), 0
+    while True:
+        data = viewer_client.get(f"/api/keys?match=k:*&count=100&cursor={cursor}").json()
+        seen |= {item["key"] for item in data["keys"]}
+        cursor = data["cursor"]
+        if data["done"]:
+            break
+    assert seen == {f"k:{n}" for n in range(450)}
+
+
+def test_one_key(viewer_client, redis_client):
+    redis_client.rpush("q", 1, 2, 3)
+    data = viewer_client.get(f"/api/keys/{encode_key(b'q')}").json()
+    assert (data["key"], data["type"], data["size"], data["ttl"]) == ("q", "list", 3, -1)
+    assert "idle_seconds" in data
+
+
+def test_errors_are_json(viewer_client, settings):
+    missing = viewer_client.get(f"/api/keys/{encode_key(b'nope')}")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    bad = viewer_client.get("/api/keys?cursor=x&count=0")
+    assert bad.status_code == 400
+    assert set(bad.json()["fields"]) == {"cursor", "count"}
+    assert viewer_client.get("/api/keys/a").status_code == 400
+    assert viewer_client.get("/api/keys?db=999").status_code == 400
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    down = viewer_client.get("/api/keys")
+    assert down.status_code == 503 and down.json()["error"] == "unreachable"
+
+
+def test_a_token_acts_as_its_owner(viewer, redis_client):
+    redis_client.set("k", "v")
+    _, secret = token_create(user=viewer, name="script")
+    response = Client().get("/api/keys", headers=bearer(secret))
+    assert response.status_code == 200 and response.json()["keys"][0]["key"] == "k"
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_wrong_or_revoked_tokens_are_refused(viewer, viewer_client):
+    token, secret = token_create(user=viewer, name="script")
+    assert Client().get("/api/keys", headers=bearer(secret + "x")).status_code == 401
+    viewer_client.post(f"/accounts/tokens/{token.id}/revoke")
+    refused = Client().get("/api/keys", headers=bearer(secret))
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "login_required",
+        "message": "This API token is wrong or revoked.",
+    }
+
+
+def test_a_token_of_a_user_without_role_is_forbidden(nobody):
+    _, secret = token_create(user=nobody, name="script")
+    assert Client().get("/api/keys", headers=bearer(secret)).status_code == 403
+
+
+def test_tokens_are_made_on_the_profile_page_and_shown_once(viewer_client, viewer):
+    created = viewer_client.post("/accounts/tokens/", {"name": "nightly report"})
+    assert created["Location"] == "/accounts/profile/"  # a reload cannot make a second one
+    page = viewer_client.get(created["Location"]).content.decode()
+    secret = re.search(r'<pre class="value">(cadm_[\w-]+)</pre>', page).group(1)
+    token = ApiToken.objects.get()
+    assert secret not in token.digest and token.hint == secret[:11]
+    assert secret not in viewer_client.get("/accounts/profile/").content.decode()
+    assert Client().get("/api/keys", headers=bearer(secret)).status_code == 200
+    assert AuditEntry.objects.filter(action="token.create", username=viewer.username).exists()
+
+
+def test_one_cannot_revoke_someone_elses_token(viewer, operator_client):
+    token, _ = token_create(user=viewer, name="mine")
+    operator_client.post(f"/accounts/tokens/{token.id}/revoke")
+    assert ApiToken.objects.filter(id=token.id).exists()
+
+
+def test_unknown_endpoints_and_wrong_methods_answer_json(viewer_client, client):
+    assert client.get("/api/nothing").json()["error"] == "login_required"
+    missing = viewer_client.get("/api/keys/abc+def")
+    assert missing.status_code == 404 and missing.json() == {
+        "error": "not_found",
+        "message": "There is no such API endpoint.",
+    }
+    wrong = viewer_client.post("/api/keys")
+    assert wrong.status_code == 405 and wrong.json() == {
+        "error": "method_not_allowed",
+        "message": "Use GET.",
+    }

@@ -1,0 +1,102 @@
+"""A person watches a feed in a real browser, served by daphne (websockets need ASGI:
+the test live server is WSGI)."""
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_fixtures import log_in
+from tests.servers import Daphne
+from tests.users import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def asgi_server(settings):
+    """The dashboard under daphne, on the tests' database and services."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
+        "RABBITMQ_URL": settings.RABBITMQ_URL,
+        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
+    }
+    server = Daphne(env).start()
+    yield server
+    server.stop()
+
+
+def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, redis_client):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    expect(page.locator("#live-connection")).to_have_text("connected")
+    page.fill("input[name=pattern]", "news.*")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+
+    hostile = '<img src=x onerror="window.hacked=1"><b>bold</b>'
+    redis_client.publish("news.html", hostile)
+    redis_client.publish("news.json", json.dumps({"id": 7, "tags": ["a"]}))
+    redis_client.publish("news.bin", b"\x00\xff\x10")
+    rows = page.locator("#live-rows tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="news.html").locator("td.payload")).to_have_text(hostile)
+    assert page.locator("#live-rows b, #live-rows img").count() == 0
+    assert page.evaluate("window.hacked") is None
+
+    rows.filter(has_text="news.json").click()
+    expect(page.locator("#live-detail-body")).to_have_text(
+        '{\n  "id": 7,\n  "tags": [\n    "a"\n  ]\n}'
+    )
+    rows.filter(has_text="news.bin").click()
+    expect(page.locator("#live-detail-body")).to_contain_text("00 ff 10")
+
+    page.fill("#live-filter", "json")
+    expect(page.locator("#live-rows tr:visible")).to_have_count(1)
+    page.click(".feed button")  # Stop
+    expect(page.locator(".feed")).to_have_count(0)
+
+
+def test_the_page_reconnects_and_resubscribes_after_the_server_restarts(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.fill("input[name=pattern]", "again.*")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    asgi_server.stop()
+    expect(page.locator("#live-connection")).to_contain_text("disconnected")
+    expect(page.locator(".feed[data-state=waiting]")).to_have_count(1)
+    asgi_server.start()
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1, timeout=15_000)
+    redis_client.publish("again.1", "after the restart")
+    expect(page.locator("#live-rows td.payload")).to_have_text("after the restart")
+
+
+def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.select_option("#live-cap", "200")
+    page.fill("input[name=pattern]", "many")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    for number in range(300):
+        redis_client.publish("many", f"m{number}")
+        if number % 40 == 39:
+            time.sleep(0.12)  # under the feed's cap, so every message is sent
+    rows = page.locator("#live-rows tr")
+    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    expect(rows).to_have_count(200)
+    page.click("#live-pause")
+    redis_client.publish("many", "while paused")
+    expect(page.locator("#live-pause")).to_have_text("Resume (1 arrived)")
+    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    page.click("#live-pause")
+    paused = "1 message arrived while paused and was not kept"
+    expect(page.locator("#live-error")).to_contain_text(paused)

@@ -1,0 +1,34 @@
+"""A person logs in and watches real figures on the overview."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_fixtures import log_in
+from tests.users import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_login_then_live_figures(page, live_server, operator, redis_client, rabbit_admin, settings):
+    settings.OVERVIEW_REFRESH_SECONDS = 0.5
+    redis_client.set("greeting", "hello")
+    redis_client.get("greeting")
+    log_in(page, live_server, operator.username, PASSWORD)
+
+    expect(page).to_have_url(live_server.url + "/")
+    version = redis_client.info("server")["redis_version"]
+    expect(page.locator("[data-figure=redis-version]")).to_have_text(version)
+    expect(page.locator("[data-figure=redis-hit-rate]")).to_have_text("100.0 %")
+    rabbit_version = rabbit_admin.http.get("overview").json()["rabbitmq_version"]
+    expect(page.locator("[data-figure=rabbit-version]")).to_have_text(rabbit_version)
+
+    # The cards refresh in place: a miss made now shows up without a reload.
+    redis_client.get("absent")
+    expect(page.locator("[data-figure=redis-hit-rate]")).to_have_text("50.0 %")
+    expect(page.locator(".badge-operator")).to_have_text("operator")
+
+
+def test_anonymous_lands_on_the_login_form(page, live_server):
+    page.goto(live_server.url + "/audit/")
+    expect(page).to_have_url(live_server.url + "/accounts/login/?next=/audit/")
+    expect(page.locator("h1")).to_have_text("Log in")
