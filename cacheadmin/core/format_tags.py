@@ -135,7 +135,25 @@ def pretty_json(raw: bytes) -> str | None:
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """This page's query string with some parameters changed ('' or None removes one)."""
-    query = context["request"].GET.copy()
+    return _query_with(context["request"], changes)
+
+
+@register.inclusion_tag("partials/pager.html", takes_context=True)
+def value_pager(context, param: str) -> dict:
+    """First page and next page links of a value viewer that pages by param (cursor,
+    offset or after): the next page is value.next."""
+    query, value = context["query"], context["value"]
+    return {
+        "request": context["request"],
+        "query": query,
+        "value": value,
+        "first": not query.get(param),
+        "next_url": _query_with(context["request"], {param: value.next}),
+    }
+
+
+def _query_with(request, changes: dict) -> str:
+    query = request.GET.copy()
     for name, value in changes.items():
         if value in ("", None):
             query.pop(name, None)
