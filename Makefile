@@ -17,7 +17,7 @@ test: services-test $(VENV)/.dev lint test-pure
 
 # The pure tests need neither Redis nor RabbitMQ: prove it with neither in reach.
 test-pure: $(VENV)/.dev
-	env -i HOME="$$HOME" PATH="$(abspath $(VENV))/bin" \
+	env -i HOME="$$HOME" PATH="$(abspath $(VENV))/bin" CACHEADMIN_PURE_TESTS=1 \
 		TEST_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:1/ $(PY) -m pytest -q tests/core
 
 bench: services-test $(VENV)/.dev

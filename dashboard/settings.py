@@ -26,9 +26,10 @@ RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
 
-# The dashboard's own keys (channel layer, job counters) live under
-# cacheadmin.core.dashboard_keys.PREFIX, apart from the data it inspects.
+# The dashboard's own keys (channel layer, job counters) live under this prefix,
+# apart from the data it inspects; it is defined in cacheadmin.core.dashboard_keys.
 DASHBOARD_REDIS_URL = env_str("DASHBOARD_REDIS_URL", REDIS_URL)
+DASHBOARD_KEY_PREFIX = dashboard_keys.PREFIX
 
 INSTALLED_APPS = [
     "daphne",

@@ -26,8 +26,17 @@ RABBIT_ADMIN = (
 )
 
 
+PURE = os.environ.get("CACHEADMIN_PURE_TESTS") == "1"  # set by make test-pure
+
+
+def refuse_in_pure_run(what: str) -> None:
+    if PURE:
+        pytest.fail(f"A pure test asked for {what}: move it out of tests/core.", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
+    refuse_in_pure_run("a redis-server")
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
@@ -50,6 +59,7 @@ class RabbitAdmin:
 
 @pytest.fixture(scope="session")
 def rabbit_admin():
+    refuse_in_pure_run("RabbitMQ")
     admin = RabbitAdmin()
     yield admin
     admin.http.close()

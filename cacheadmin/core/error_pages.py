@@ -8,7 +8,8 @@ from cacheadmin.core.json_api import BAD_REQUEST, FORBIDDEN, NOT_FOUND, api_erro
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
-        return api_error(BAD_REQUEST, str(exception) or "This request cannot be understood.")
+        # Not the exception's text: it may quote what the caller sent (a Host header).
+        return api_error(BAD_REQUEST, "This request cannot be understood.")
     return defaults.bad_request(request, exception)
 
 

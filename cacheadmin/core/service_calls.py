@@ -10,7 +10,7 @@ from typing import TypeVar
 import redis
 
 from cacheadmin.core import connections, redis_errors
-from cacheadmin.core.problems import MISCONFIGURED, Problem
+from cacheadmin.core.problems import BAD_REQUEST, MISCONFIGURED, Problem
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
 T = TypeVar("T")
@@ -26,7 +26,11 @@ def call_redis(question: Callable[[redis.Redis], T], *, db: int | None = None) -
     try:
         return question(client), None
     except redis.RedisError as exc:
-        return None, redis_errors.explain(exc, client=client)
+        problem = redis_errors.explain(exc, client=client)
+    if problem.kind == BAD_REQUEST and db is None:  # the database REDIS_URL names
+        message = f"{problem.message}. Fix the database number in REDIS_URL."
+        return None, Problem(MISCONFIGURED, message)
+    return None, problem
 
 
 def call_rabbit(question: Callable[[ManagementClient], T]) -> Outcome:

@@ -1,8 +1,7 @@
 """The dashboard's own keys share one prefix, and the channel layer uses it."""
 
-from django.conf import settings
-
 from cacheadmin.core import dashboard_keys
+from dashboard import settings as configured  # the module: the tests' fixtures override
 
 
 def test_every_own_key_has_the_prefix():
@@ -11,6 +10,7 @@ def test_every_own_key_has_the_prefix():
     assert not dashboard_keys.is_dashboard_key(b"cacheadmin:dashboards")
 
 
-def test_the_channel_layer_keeps_its_keys_under_it():
-    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+def test_the_settings_keep_the_channel_layer_under_it():
+    assert configured.DASHBOARD_KEY_PREFIX == dashboard_keys.PREFIX
+    prefix = configured.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     assert prefix.startswith(dashboard_keys.PREFIX)

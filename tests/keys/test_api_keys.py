@@ -57,7 +57,12 @@ def test_errors_are_json(viewer_client, settings):
     assert bad.status_code == 400
     assert set(bad.json()["fields"]) == {"cursor", "count"}
     assert viewer_client.get("/api/keys/a").status_code == 400
-    assert viewer_client.get("/api/keys?db=999").status_code == 400
+    asked = viewer_client.get("/api/keys?db=999")  # the caller's mistake
+    assert asked.status_code == 400 and asked.json()["error"] == "bad_request"
+    settings.REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/999"  # ours
+    configured = viewer_client.get("/api/keys")
+    assert configured.status_code == 503 and configured.json()["error"] == "misconfigured"
+    assert "REDIS_URL" in configured.json()["message"]
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     down = viewer_client.get("/api/keys")
     assert down.status_code == 503 and down.json()["error"] == "unreachable"
