@@ -1,7 +1,8 @@
 """A queue's recent depth and rates from the management API's own sample history
-(lengths_age / msg_rates_age), so the chart needs nothing kept by the dashboard."""
+(lengths_age / msg_rates_age), so the chart needs nothing kept by the dashboard.
+Plain points by series name, (unix seconds, value), None for a gap: the page draws them."""
 
-from cacheadmin.core.charts import Series
+Points = list[tuple[float, float | None]]
 
 SPAN_SECONDS = 600  # what the broker keeps at its finest grain by default ("basic": 600 s)
 STEP_SECONDS = 10
@@ -11,32 +12,19 @@ HISTORY_PARAMS = {
     "msg_rates_age": SPAN_SECONDS,
     "msg_rates_incr": STEP_SECONDS,
 }
-DEPTHS = (
-    ("messages_ready", "ready", "tone-blue"),
-    ("messages_unacknowledged", "unacked", "tone-orange"),
-)
-RATES = (
-    ("publish", "publish", "tone-blue"),
-    ("deliver_get", "deliver", "tone-green"),
-    ("ack", "ack", "tone-orange"),
-)
+DEPTHS = (("messages_ready", "ready"), ("messages_unacknowledged", "unacked"))
+RATES = (("publish", "publish"), ("deliver_get", "deliver"), ("ack", "ack"))
 
 
-def depth_series(queue: dict) -> list[Series]:
+def depth_series(queue: dict) -> dict[str, Points]:
     """Ready and unacknowledged messages at each sample."""
-    return [
-        Series(label, tone, _samples(queue.get(f"{field}_details")))
-        for field, label, tone in DEPTHS
-    ]
+    return {label: _samples(queue.get(f"{field}_details")) for field, label in DEPTHS}
 
 
-def rate_series(queue: dict) -> list[Series]:
+def rate_series(queue: dict) -> dict[str, Points]:
     """Messages per second between samples of the broker's cumulative counters."""
     stats = queue.get("message_stats") or {}
-    return [
-        Series(label, tone, _rates(_samples(stats.get(f"{name}_details"))))
-        for name, label, tone in RATES
-    ]
+    return {label: _rates(_samples(stats.get(f"{name}_details"))) for name, label in RATES}
 
 
 def _samples(details) -> list[tuple[float, float]]:

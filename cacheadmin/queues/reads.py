@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cacheadmin.core import connections
-from cacheadmin.core.charts import chart_end, line_chart
+from cacheadmin.core.charts import Series, chart_end, line_chart
 from cacheadmin.core.problems import Problem
 from cacheadmin.core.redis_errors import server_address
 from cacheadmin.core.service_calls import call_rabbit, call_redis
@@ -18,6 +18,18 @@ from cacheadmin.queues.history import SPAN_SECONDS
 
 Outcome = tuple[dict | None, Problem | None]
 REDIS_CHART_SECONDS = 30 * 60
+TONES = {  # the colour of each series, by its name
+    "ready": "tone-blue",
+    "unacked": "tone-orange",
+    "processing / pending": "tone-orange",
+    "publish": "tone-blue",
+    "deliver": "tone-green",
+    "ack": "tone-orange",
+}
+
+
+def charted(points_by_name: dict[str, list]) -> list[Series]:
+    return [Series(name, TONES[name], points) for name, points in points_by_name.items()]
 
 
 def rabbit_queues_page(*, query: dict) -> Outcome:
@@ -78,11 +90,11 @@ def rabbit_queue_describe(*, vhost: str, name: str, charts: bool = True) -> Outc
 
     queue, problem = call_rabbit(fetch)
     if queue and charts:
-        history = queue["depth_history"] + queue["rate_history"]
-        end = chart_end(history)
+        depths, rates = charted(queue["depth_history"]), charted(queue["rate_history"])
+        end = chart_end(depths + rates)
         queue = queue | {
-            "depth_chart": line_chart(queue["depth_history"], span_seconds=SPAN_SECONDS, end=end),
-            "rate_chart": line_chart(queue["rate_history"], span_seconds=SPAN_SECONDS, end=end),
+            "depth_chart": line_chart(depths, span_seconds=SPAN_SECONDS, end=end),
+            "rate_chart": line_chart(rates, span_seconds=SPAN_SECONDS, end=end),
         }
     return queue, problem
 
@@ -94,7 +106,7 @@ def redis_queue_describe(*, key: bytes) -> Outcome:
     if queue:
         server = server_address(connections.redis_client())
         samples.record(server=server, rows=[queue], now=timezone.now())
-        history = samples.depth_history(server=server, key=key)
+        history = charted(samples.depth_history(server=server, key=key))
         chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())
         queue = queue | {"depth_chart": chart}
     return queue, problem

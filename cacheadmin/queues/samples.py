@@ -5,7 +5,6 @@ interval of SAMPLE_EVERY."""
 import hashlib
 from datetime import datetime, timedelta
 
-from cacheadmin.core.charts import Series
 from cacheadmin.models import QueueSample
 
 SAMPLE_EVERY = timedelta(seconds=10)
@@ -38,7 +37,7 @@ def record(*, server: str, rows: list[dict], now: datetime) -> None:
     QueueSample.objects.filter(at__lt=now - KEEP).delete()
 
 
-def depth_history(*, server: str, key: bytes) -> list[Series]:
+def depth_history(*, server: str, key: bytes) -> dict[str, list]:
     """Ready and processing/pending depths, oldest first, with a gap where nobody
     watched: a line across it would claim figures nobody measured."""
     samples = QueueSample.objects.filter(queue=queue_id(server, key)).order_by("at")
@@ -51,7 +50,4 @@ def depth_history(*, server: str, key: bytes) -> list[Series]:
         ready.append((at, sample.ready))
         unacked.append((at, sample.unacked))
         before = at
-    return [
-        Series("ready", "tone-blue", ready),
-        Series("processing / pending", "tone-orange", unacked),
-    ]
+    return {"ready": ready, "processing / pending": unacked}
