@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from cacheadmin.core import dashboard_keys
+from dashboard.channel_layers import channel_layers
 from dashboard.env import env_bool, env_float, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -94,15 +95,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {
-            "hosts": [DASHBOARD_REDIS_URL],
-            "prefix": dashboard_keys.CHANNEL_LAYER_PREFIX,
-        },
-    }
-}
+CHANNEL_LAYERS = channel_layers(DASHBOARD_REDIS_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

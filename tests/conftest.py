@@ -13,7 +13,7 @@ import httpx
 import pytest
 from django.core.cache import cache
 
-from cacheadmin.core.dashboard_keys import CHANNEL_LAYER_PREFIX
+from dashboard.channel_layers import channel_layers
 from tests.servers import RedisServer, free_port
 from tests.users import logged_in, make_user
 
@@ -100,15 +100,6 @@ def rabbit_user(rabbit_admin):
 def management_url(user: str, password: str) -> str:
     scheme, rest = MANAGEMENT_URL.split("://", 1)
     return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{rest}"
-
-
-def channel_layers(url: str) -> dict:
-    return {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": CHANNEL_LAYER_PREFIX},
-        }
-    }
 
 
 @pytest.fixture(scope="session")

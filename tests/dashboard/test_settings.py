@@ -55,4 +55,4 @@ def test_no_redis_setting_reaches_the_users_server(settings, redis_server):
     ours = f"redis://127.0.0.1:{redis_server.port}/"
     assert redis_urls and all(url.startswith(ours) for url in redis_urls.values()), redis_urls
     hosts = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
-    assert all(host.startswith(ours) for host in hosts)
+    assert all(host["address"].startswith(ours) for host in hosts)

@@ -62,6 +62,19 @@ class LiveSocket:
             dropped += frame["dropped"]
         return received, dropped
 
+    async def frames_for(self, seconds: float) -> list[dict]:
+        """Every frame that comes within seconds (messages acked); none is an empty list."""
+        frames, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            # receive_nothing, not a receive that times out: that cancels the consumer.
+            if await self.socket.receive_nothing(timeout=0.2, interval=0.02):
+                continue
+            frame = await self.frame()
+            if frame["type"] == "messages":
+                await self.send(action="ack", seq=frame["seq"])
+            frames.append(frame)
+        return frames
+
     async def close(self) -> None:
         await self.socket.disconnect()
 

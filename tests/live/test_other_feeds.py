@@ -108,3 +108,12 @@ async def test_invalidation_events_reach_the_live_feed(live, operator, redis_cli
     assert event["source"] == "invalidations" and event["channel"] == "cacheadmin:invalidations"
     announced = json.loads(event["data"])
     assert (announced["id"], announced["target"], announced["deleted"]) == (job.id, "inv:1", 1)
+
+
+async def test_the_invalidations_feed_stays_live_while_nothing_happens(live):
+    """channels-redis waits 5 s at a time for a message: a Redis read timeout of 5 s
+    once ended every wait in "Channel layer lost" and a reconnection."""
+    socket = await live()
+    await socket.subscribe(source="invalidations")
+    frames = await socket.frames_for(12)
+    assert [frame for frame in frames if frame["type"] == "status"] == []
