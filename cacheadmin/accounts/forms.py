@@ -1,5 +1,7 @@
 from django import forms
 
+from cacheadmin.core.forms import TextForm
 
-class TokenForm(forms.Form):
+
+class TokenForm(TextForm):
     name = forms.CharField(max_length=100, label="What is it for?")

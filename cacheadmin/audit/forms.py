@@ -1,9 +1,10 @@
 from django import forms
 
+from cacheadmin.core.forms import TextForm
 from cacheadmin.models import AuditEntry
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(TextForm):
     username = forms.CharField(required=False, max_length=150, label="User")
     action = forms.CharField(required=False, max_length=64)
     outcome = forms.ChoiceField(

@@ -1,9 +1,9 @@
 from django import forms
 
-from cacheadmin.core.forms import CURSOR, scan_cursor
+from cacheadmin.core.forms import CURSOR, TextForm, scan_cursor
 
 
-class LookupForm(forms.Form):
+class LookupForm(TextForm):
     """An object of a cache model by id, or the objects under an attribute value."""
 
     id = forms.CharField(required=False, max_length=256, label="Object id")

@@ -46,7 +46,7 @@ class DashboardAccessMiddleware(LoginRequiredMiddleware):
             return None
         if not request.user.is_authenticated:
             return self.handle_no_permission(request, view_func)
-        if not can_view(request.user):
+        if not can_view(request.user) and getattr(view_func, "role_required", True):
             if is_api(request):
                 return api_error(FORBIDDEN, "Your account has no role yet: ask an admin.")
             raise PermissionDenied(
@@ -64,6 +64,13 @@ class DashboardAccessMiddleware(LoginRequiredMiddleware):
             # to the login page instead of swapping the login form into a card.
             return HttpResponseClientRedirect(response.url)
         return response
+
+
+def role_not_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A login, but no role: what a user with no role may still do with their own
+    account (log out, change their password)."""
+    view.role_required = False
+    return view
 
 
 def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

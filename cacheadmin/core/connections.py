@@ -7,6 +7,7 @@ that needs it can say so; start-up never fails because of a service URL.
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
 from django.conf import settings
@@ -78,7 +79,20 @@ def rabbit_management() -> ManagementClient:
     return _shared("rabbit_management", _build_rabbit_management)
 
 
+def _database_in(url: str) -> None:
+    """redis-py reads redis://host/notadb as database 0: say it is wrong instead."""
+    try:
+        path = unquote(urlsplit(url).path).strip("/")
+    except ValueError:
+        return  # from_url says what is wrong with the URL
+    if path and not (path.isascii() and path.isdigit()):
+        raise ConfigError(
+            f"REDIS_URL names the database {path!r}: a database is a number (redis://host:port/0)."
+        )
+
+
 def _build_redis(db: int | None) -> redis.Redis:
+    _database_in(settings.REDIS_URL)
     try:
         pool = redis.ConnectionPool.from_url(
             settings.REDIS_URL,

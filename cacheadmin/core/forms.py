@@ -1,6 +1,8 @@
-"""Form fields every capability shares: Redis globs and SCAN cursors as typed."""
+"""What every form shares: text fields that refuse what UTF-8 cannot carry, Redis globs
+and SCAN cursors as typed."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cacheadmin.core.keycodec import parse_typed_glob
 
@@ -25,3 +27,23 @@ def scan_cursor(text: str) -> int:
     if cursor > MAX_CURSOR:
         raise forms.ValidationError("This cursor is larger than any SCAN cursor.")
     return cursor
+
+
+def utf8_text(value: str) -> None:
+    """A JSON body can carry a lone surrogate ("\\ud800"): no text of ours can."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "This text holds a character that is not valid Unicode (a lone surrogate)."
+        ) from None
+
+
+class TextForm(forms.Form):
+    """A form whose every text field is valid UTF-8 before anything else looks at it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(utf8_text)

@@ -1,11 +1,11 @@
 from django import forms
 
-from cacheadmin.core.forms import glob_pattern
+from cacheadmin.core.forms import TextForm, glob_pattern
 from cacheadmin.core.keycodec import parse_typed, parse_typed_glob
 from cacheadmin.invalidation.engine import KINDS, Target
 
 
-class InvalidationForm(forms.Form):
+class InvalidationForm(TextForm):
     """What to invalidate. target is typed text (\\xNN for a raw byte): the key, the
     pattern, the bucket number, the model name, the object id or the attribute value."""
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from cacheadmin.core.forms import CURSOR, MAX_CURSOR, glob_pattern, scan_cursor
+from cacheadmin.core.forms import CURSOR, MAX_CURSOR, TextForm, glob_pattern, scan_cursor
 from cacheadmin.core.keycodec import parse_typed
 from cacheadmin.keys.keyspace import TYPES
 from cacheadmin.keys.values import MAX_PREVIEW_BYTES
@@ -11,7 +11,7 @@ DEFAULT_PAGE_SIZE = 100
 STREAM_ID = r"\A[0-9]{1,20}(-[0-9]{1,20})?\Z"
 
 
-class KeyBrowseForm(forms.Form):
+class KeyBrowseForm(TextForm):
     """The key browser's query: what to SCAN for, from where, how many."""
 
     match = forms.CharField(required=False, max_length=512, strip=False, label="Pattern")
@@ -45,7 +45,7 @@ class KeyBrowseForm(forms.Form):
 SCORE_BOUND = r"\A\(?(-inf|\+inf|inf|[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)\Z"
 
 
-class ValueQueryForm(forms.Form):
+class ValueQueryForm(TextForm):
     """Which page of a value to show, for every viewer; defaults show the first page."""
 
     db = forms.IntegerField(required=False, min_value=0, max_value=1023)
@@ -98,11 +98,11 @@ class ValueQueryForm(forms.Form):
         return after
 
 
-class TtlForm(forms.Form):
+class TtlForm(TextForm):
     seconds = forms.IntegerField(min_value=1, max_value=10 * 365 * 86400, label="TTL in seconds")
 
 
-class NamespaceForm(forms.Form):
+class NamespaceForm(TextForm):
     db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
     prefix = forms.CharField(required=False, max_length=512, strip=False)
     delimiter = forms.CharField(required=False, max_length=8, strip=False, empty_value=":")

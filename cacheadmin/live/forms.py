@@ -1,9 +1,10 @@
 from django import forms
 
+from cacheadmin.core.forms import TextForm
 from cacheadmin.live.pubsub import FLAGS
 
 
-class KeyspaceEventsForm(forms.Form):
+class KeyspaceEventsForm(TextForm):
     flags = forms.CharField(required=False, max_length=20, strip=True)
 
     def clean_flags(self) -> str:

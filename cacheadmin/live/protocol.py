@@ -93,7 +93,11 @@ def _text(request: dict, name: str, *, required: bool = False) -> str:
         raise ProtocolError(f"{name} is a string.")
     if required and not value:
         raise ProtocolError(f"{name} is required for this source.")
-    if len(value.encode()) > MAX_PATTERN:
+    try:
+        size = len(value.encode())
+    except UnicodeEncodeError:  # JSON can carry a lone surrogate: "\\ud800"
+        raise ProtocolError(f"{name} holds a character that is not valid Unicode.") from None
+    if size > MAX_PATTERN:
         raise ProtocolError(f"{name} is at most {MAX_PATTERN} bytes.")
     if "\x00" in value:
         raise ProtocolError(f"{name} cannot hold a NUL character.")

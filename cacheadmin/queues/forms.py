@@ -2,8 +2,10 @@ import json
 
 from django import forms
 
+from cacheadmin.core.forms import TextForm
 
-class QueueListForm(forms.Form):
+
+class QueueListForm(TextForm):
     kind = forms.ChoiceField(required=False, choices=[("rabbitmq", "RabbitMQ"), ("redis", "Redis")])
     vhost = forms.CharField(required=False, max_length=255, strip=False)
     name = forms.CharField(required=False, max_length=200, label="Name contains")
@@ -25,7 +27,7 @@ class QueueListForm(forms.Form):
         return data
 
 
-class QueueForm(forms.Form):
+class QueueForm(TextForm):
     vhost = forms.CharField(max_length=255, strip=False)
     name = forms.CharField(max_length=255, strip=False)
 

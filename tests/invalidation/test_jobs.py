@@ -98,6 +98,18 @@ def test_cancel_before_the_worker(operator_client, redis_client, broker):
     assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "refused"
 
 
+@pytest.mark.parametrize("field", ["kind", "target", "model", "attribute", "confirm"])
+@pytest.mark.parametrize("kind", ["key", "pattern", "bucket", "model", "object", "attribute"])
+def test_a_lone_surrogate_anywhere_is_a_400(operator_client, redis_client, kind, field):
+    body = {"kind": kind, "target": "t", "model": "user", "attribute": "a", "confirm": "1"}
+    body[field] = "x\ud800"  # JSON carries it; no text of ours can
+    response = operator_client.post(
+        "/api/invalidations", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["error"] == "bad_request"
+    assert field in response.json()["fields"]
+
+
 def test_viewers_cannot_invalidate(viewer_client, redis_client):
     redis_client.set("k", "v")
     response = post(viewer_client, kind="key", target="k")

@@ -76,6 +76,8 @@ async def test_bad_requests_get_an_error_and_change_nothing(live, redis_client):
         ('{"action": "subscribe", "source": "rabbitmq", "exchange": "amq.default"}', "default"),
         ('{"action": "unsubscribe", "source": "redis", "pattern": "x"}', "Not subscribed"),
         ('{"action": "ack", "seq": "1"}', "ack needs"),
+        ('{"action": "subscribe", "source": "redis", "pattern": "a\\ud800"}', "not valid Unicode"),
+        ('{"action": "subscribe", "source": "rabbitmq", "exchange": "\\udfff"}', "not valid"),
     ]:
         await socket.socket.send_to(text_data=request)
         frame = await socket.frame()

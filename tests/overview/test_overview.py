@@ -89,6 +89,15 @@ def test_malformed_redis_url_is_reported_on_the_page(viewer_client, settings):
     assert "REDIS_URL is not a valid Redis URL" in html
 
 
+def test_a_database_that_is_not_a_number_is_a_misconfiguration(viewer_client, settings):
+    """redis-py reads redis://host:port/notadb as database 0, silently."""
+    settings.REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/notadb"
+    answer = viewer_client.get("/api/overview").json()["redis"]
+    assert answer["problem"]["kind"] == "misconfigured"
+    assert "'notadb'" in answer["problem"]["message"]
+    assert viewer_client.get("/api/keys").status_code == 503
+
+
 def test_redis_password_required(viewer_client, redis_server, redis_client):
     redis_client.config_set("requirepass", "s3cret-pass")
     try:
