@@ -1,11 +1,57 @@
-"""The stack every websocket goes through: origin check, session auth, role check."""
+"""The stack every websocket goes through: origin check, session auth, role check, and
+a clean refusal for a path that is no websocket of ours."""
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from channels.security.websocket import WebsocketDenier
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from django.urls import re_path
 
 from cacheadmin.core.roles import can_view
+
+
+def handshake_header(scope: dict, name: bytes) -> str | None:
+    for header, value in scope.get("headers", []):
+        if header == name:
+            return value.decode("latin1")
+    return None
+
+
+def own_origin(scope: dict) -> str | None:
+    """The dashboard's origin as this handshake reached it: the scheme of the socket and
+    the Host header, when that host is one of ALLOWED_HOSTS."""
+    host = handshake_header(scope, b"host")
+    if not host:
+        return None
+    domain, _ = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    scheme = "https" if scope.get("scheme") == "wss" else "http"
+    return f"{scheme}://{host}".lower()
+
+
+def origin_allowed(scope: dict) -> bool:
+    """The whole origin (scheme, host and port) is ours or one of CSRF_TRUSTED_ORIGINS: a
+    page on another port of the same host is another site."""
+    origin = (handshake_header(scope, b"origin") or "").lower()
+    if not origin or origin == "null":
+        return False
+    trusted = {item.lower().rstrip("/") for item in settings.CSRF_TRUSTED_ORIGINS}
+    return origin == own_origin(scope) or origin in trusted
+
+
+class SameOriginMiddleware:
+    """Refuses the handshake unless it comes from one of the dashboard's own pages."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if not origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.inner(scope, receive, send)
 
 
 class RoleRequiredMiddleware:
@@ -22,7 +68,9 @@ class RoleRequiredMiddleware:
 
 
 def protected(routes: list):
-    """Wrap websocket routes so that none of them is reachable without login."""
-    return AllowedHostsOriginValidator(
-        AuthMiddlewareStack(RoleRequiredMiddleware(URLRouter(routes)))
+    """Wrap websocket routes so that none of them is reachable without login, from
+    another site, or by a path we do not serve (refused, not a server error)."""
+    every_other_path = re_path(r"(?s)^.*$", WebsocketDenier.as_asgi())
+    return SameOriginMiddleware(
+        AuthMiddlewareStack(RoleRequiredMiddleware(URLRouter([*routes, every_other_path])))
     )
