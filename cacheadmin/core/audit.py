@@ -44,3 +44,16 @@ def audit_outcome(
         outcome=AuditEntry.Outcome.FAILED if problem else AuditEntry.Outcome.OK,
         error=problem.message if problem else "",
     )
+
+
+def audit_refusal(
+    *, user: AbstractBaseUser, action: str, target: str, problem: Problem
+) -> AuditEntry:
+    """An action the dashboard refused before it reached a service."""
+    return audit_record(
+        user=user,
+        action=action,
+        target=target,
+        outcome=AuditEntry.Outcome.REFUSED,
+        error=problem.message,
+    )

@@ -55,6 +55,7 @@ PROBLEM_TITLES = {
     "timeout": "Timed out",
     "refused": "Access refused",
     "error": "Error",
+    "bad_request": "Not possible",
 }
 
 

@@ -96,7 +96,16 @@ def patterns_for(target: Target) -> list[bytes]:
     raise TargetError(f"a {target.kind} is not deleted by scanning")
 
 
+def refuse_own_keys(target: Target) -> None:
+    """A key of the dashboard's own is no target (a pattern's batches skip them)."""
+    if target.kind == "key" and dashboard_keys.is_dashboard_key(target.target):
+        raise TargetError(
+            f"keys under {dashboard_keys.PREFIX} are the dashboard's own and cannot be invalidated"
+        )
+
+
 def preview(client: redis.Redis, target: Target) -> Preview:
+    refuse_own_keys(target)
     if target.kind == "key":
         found = client.exists(target.target)
         return Preview(
@@ -181,6 +190,7 @@ def _memory(client: redis.Redis, keys: list) -> int | None:
 
 def run_small(client: redis.Redis, target: Target) -> int:
     """Delete a target that is small enough to go at once; returns how many went."""
+    refuse_own_keys(target)
     if target.kind == "key":
         return client.unlink(target.target)
     model = model_for(client, target)

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.audit import audit_outcome, audit_refusal
 from cacheadmin.core.keycodec import decode_key, display_key
+from cacheadmin.core.own_data import mutation_refusal
 from cacheadmin.core.problems import http_status
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.keys.forms import KeyBrowseForm, TtlForm, ValueQueryForm
@@ -130,12 +131,19 @@ def _key_action(
     key = _decode_or_404(encoded)
     db = _posted_db(request)
     context = {"key": key, "db": db, "action": action, "seconds": seconds}
-    if request.POST.get("confirmed") != "yes":
-        return render(request, "keys/confirm.html", context)
-    changed, problem = call_redis(lambda client: run(client, key, seconds), db=db)
+    confirmed = request.POST.get("confirmed") == "yes"
     target = f"db {db if db is not None else 'default'}: {display_key(key)}"
     if seconds is not None:
         target += f" (TTL {seconds} s)"
+    refusal = mutation_refusal(key=key, db=db)
+    if refusal:
+        if confirmed:
+            audit_refusal(user=request.user, action=action, target=target, problem=refusal)
+        context |= {"problem": refusal, "refused": True}
+        return render(request, "keys/confirm.html", context, status=http_status(refusal))
+    if not confirmed:
+        return render(request, "keys/confirm.html", context)
+    changed, problem = call_redis(lambda client: run(client, key, seconds), db=db)
     audit_outcome(
         user=request.user, action=action, target=target, problem=problem, count=int(changed or 0)
     )

@@ -208,3 +208,18 @@ def test_a_cancel_is_audited_as_the_canceller(
     job = jobs.job_create(user=viewer, target=Target("pattern", b"x:*"), estimate=1500, rate=None)
     operator_client.post(f"/api/invalidations/{job.id}/cancel")
     assert AuditEntry.objects.get().username == operator.username
+
+
+def test_the_dashboards_own_keys_are_no_target(operator_client, redis_client):
+    own = "cacheadmin:dashboard:jobs:7:deleted"
+    redis_client.set(own, "3")
+    for kind, target in (("key", own), ("pattern", "cacheadmin:dashboard:*")):
+        response = post(operator_client, kind=kind, target=target, confirm=target)
+        if kind == "key":
+            assert response.status_code == 400 and "dashboard's own" in response.json()["message"]
+        else:  # a pattern may be asked for, and skips them
+            assert response.status_code == 201, response.json()
+            run_worker()
+    page = operator_client.get("/invalidations/new", {"kind": "key", "target": own})
+    assert page.status_code == 400 and "dashboard&#x27;s own" in page.content.decode()
+    assert redis_client.get(own) == b"3"

@@ -313,3 +313,24 @@ def test_a_failure_while_continuing_is_told_in_the_row(viewer_client, settings):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<tr id="more"') and "Unreachable" in html and "Retry" in html
+
+
+@pytest.mark.parametrize("action", ["delete", "ttl", "persist"])
+def test_the_dashboards_own_keys_and_database_cannot_be_changed(
+    operator_client, redis_server, redis_client, action
+):
+    own = b"cacheadmin:dashboard:channels:x"
+    redis_client.set(own, "the dashboard's", ex=600)
+    dashboard_db = redis_server.client()
+    dashboard_db.execute_command("SELECT", 15)  # the tests' DASHBOARD_REDIS_URL
+    dashboard_db.set("group:x", "the channel layer's", ex=600)
+    for key, db in ((own, ""), (b"group:x", "15")):
+        body = {"db": db, "confirmed": "yes", "seconds": "5"}
+        response = operator_client.post(f"/keys/{action}/{encode_key(key)}", body)
+        assert response.status_code == 400
+        assert "the dashboard&#x27;s own" in response.content.decode()
+        assert 'name="confirmed"' not in response.content.decode()  # nothing to confirm
+    assert redis_client.ttl(own) > 500 and dashboard_db.ttl("group:x") > 500
+    refused = AuditEntry.objects.filter(outcome="refused", action__startswith="key.")
+    assert refused.count() == 2
+    dashboard_db.close()

@@ -76,7 +76,10 @@ class LiveSocket:
         return frames
 
     async def close(self) -> None:
-        await self.socket.disconnect()
+        # The communicator cancels a consumer that takes over its timeout (1 s by
+        # default) to finish; leaving ten feeds took longer under a full test run's
+        # load, and the cancelled consumer left feeds behind. Daphne waits 10 s.
+        await self.socket.disconnect(timeout=10)
 
 
 @pytest.fixture
