@@ -56,6 +56,7 @@ PROBLEM_TITLES = {
     "refused": "Access refused",
     "error": "Error",
     "bad_request": "Not possible",
+    "not_found": "Not found",
 }
 
 

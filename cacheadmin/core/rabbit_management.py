@@ -8,6 +8,7 @@ import httpx
 from cacheadmin.core.problems import (
     ERROR,
     MISCONFIGURED,
+    NOT_FOUND,
     REFUSED,
     TIMEOUT,
     UNREACHABLE,
@@ -73,7 +74,11 @@ class ManagementClient:
         """Any API call; the JSON answer, or None for an empty one (204)."""
         try:
             # RabbitMQ answers 406 to a DELETE that accepts only JSON (it has no body).
-            headers = None if method == "GET" else {"Accept": "*/*"}
+            # And it may answer a request with a body (a 401, say) before reading that
+            # body, then take our next request on the kept-alive connection for the rest
+            # of it: that request waited for an answer until it timed out. A request
+            # with a body closes its connection.
+            headers = None if method == "GET" else {"Accept": "*/*", "Connection": "close"}
             response = self._http.request(method, path, params=params, json=body, headers=headers)
         except httpx.TimeoutException:
             raise self._error(
@@ -124,6 +129,8 @@ class ManagementClient:
                 f"denied user '{self.user}' access to {path}: {TAG_ADVICE.format(user=self.user)}"
             )
             return self._error(REFUSED, text, status)
+        if status == 404 and (missing := _named_object(path)):
+            return self._error(NOT_FOUND, f"has no {missing}", status)
         if status == 404:
             text = f"has no {path} (404): does RABBITMQ_MANAGEMENT_URL point at the management API?"
             return self._error(MISCONFIGURED, text, status)
@@ -141,6 +148,18 @@ def _api_reason(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("reason") or body.get("error") or response.reason_phrase)
     return response.reason_phrase
+
+
+def _named_object(path: str) -> str | None:
+    """What a 404 says is missing when the path names a vhost, queue or exchange (the
+    caller's choice); None for the API's own paths (then the URL is wrong)."""
+    parts = [unquote(part) for part in path.split("/")]
+    if len(parts) < 3 or parts[0] != "api" or parts[1] not in ("queues", "exchanges"):
+        return None
+    kind = "queue" if parts[1] == "queues" else "exchange"
+    if len(parts) == 3:
+        return f"virtual host {parts[2]!r}"
+    return f"{kind} {parts[3]!r} in virtual host {parts[2]!r}"
 
 
 def _misconfigured(text: str) -> ManagementError:

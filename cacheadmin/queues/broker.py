@@ -221,7 +221,9 @@ def exchange_row(item: dict) -> dict:
 def exchange_bindings(client: ManagementClient, *, vhost: str, name: str) -> list[dict]:
     """Where an exchange routes: destination, its kind, and the binding key."""
     named = name or "amq.default"  # the API's name for the default exchange
-    path = f"api/exchanges/{quote(vhost, safe='')}/{quote(named, safe='')}/bindings/source"
+    exchange = f"api/exchanges/{quote(vhost, safe='')}/{quote(named, safe='')}"
+    client.get_object(exchange)  # the bindings of an exchange that is not there are [], not 404
+    path = f"{exchange}/bindings/source"
     return [
         {
             "destination": binding.get("destination"),

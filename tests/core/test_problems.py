@@ -9,6 +9,7 @@ from cacheadmin.core.problems import Problem, http_status
     ("kind", "status"),
     [
         ("bad_request", 400),  # the caller asked for something the service refuses
+        ("not_found", 404),  # the caller named a vhost or queue that is not there
         ("error", 502),  # the service answered with an error
         ("unreachable", 503),
         ("misconfigured", 503),
