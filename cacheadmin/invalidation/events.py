@@ -7,12 +7,12 @@ import json
 import logging
 import time
 
-import pika
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from cacheadmin.core.amqp import FAILURES
 from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.invalidation import engine, messaging
@@ -72,6 +72,7 @@ def event_announce(*, job_id: int, target: engine.Target, deleted: int, status: 
     except (redis.RedisError, OSError) as exc:
         log.warning("invalidation %s: event not sent to live pages: %r", job_id, exc)
     try:
-        messaging.publish_event(settings.RABBITMQ_URL, body.encode())
-    except pika.exceptions.AMQPError as exc:
+        timeout = settings.RABBITMQ_TIMEOUT
+        messaging.publish_event(settings.RABBITMQ_URL, body.encode(), timeout=timeout)
+    except FAILURES as exc:
         log.warning("invalidation %s: event not published on RabbitMQ: %r", job_id, exc)

@@ -1,7 +1,6 @@
 """Invalidation jobs: made from a request, run at once or by the worker batch by batch,
 checkpointed after every batch, announced and audited when they end."""
 
-import pika
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
@@ -9,9 +8,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cacheadmin.core import dashboard_keys
+from cacheadmin.core.amqp import FAILURES, amqp_problem
 from cacheadmin.core.audit import audit_record
 from cacheadmin.core.keycodec import display_key
-from cacheadmin.core.problems import ERROR, UNREACHABLE, Problem
+from cacheadmin.core.problems import ERROR, Problem
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.invalidation import engine, events, messaging
 from cacheadmin.models import AuditEntry, InvalidationJob
@@ -63,10 +63,11 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
         return job_finish(
             job=job, status=Status.FAILED if problem else Status.DONE, problem=problem
         ), problem
+    timeout = settings.RABBITMQ_TIMEOUT
     try:
-        messaging.enqueue_job(settings.RABBITMQ_URL, job.id)
-    except pika.exceptions.AMQPError as exc:
-        problem = Problem(UNREACHABLE, f"RabbitMQ did not take the job: {exc!r}")
+        messaging.enqueue_job(settings.RABBITMQ_URL, job.id, timeout=timeout)
+    except FAILURES as exc:
+        problem = amqp_problem(exc, doing="RabbitMQ did not take the job", timeout=timeout)
         return job_finish(job=job, status=Status.FAILED, problem=problem), problem
     return job, None
 

@@ -14,9 +14,9 @@ def declare(channel) -> None:
     channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="fanout", durable=True)
 
 
-def enqueue_job(url: str, job_id: int) -> None:
+def enqueue_job(url: str, job_id: int, *, timeout: float) -> None:
     """Put a job id on the durable queue, persistent, confirmed by the broker."""
-    connection = connect(url)
+    connection = connect(url, timeout=timeout)
     try:
         channel = connection.channel()
         channel.confirm_delivery()
@@ -27,8 +27,8 @@ def enqueue_job(url: str, job_id: int) -> None:
         connection.close()
 
 
-def publish_event(url: str, body: bytes) -> None:
-    connection = connect(url)
+def publish_event(url: str, body: bytes, *, timeout: float) -> None:
+    connection = connect(url, timeout=timeout)
     try:
         channel = connection.channel()
         declare(channel)

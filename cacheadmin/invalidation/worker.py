@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pika
 from django.conf import settings
 
-from cacheadmin.core.amqp import connect
+from cacheadmin.core.amqp import FAILURES, connect
 from cacheadmin.invalidation import engine, jobs, messaging
 from cacheadmin.models import InvalidationJob
 
@@ -31,12 +31,12 @@ class Worker:
             try:
                 self.consume(once=once)
                 return
-            except pika.exceptions.AMQPError as exc:
+            except FAILURES as exc:
                 self.complain(f"RabbitMQ: {exc!r}; trying again in 5 s")
                 time.sleep(5)
 
     def consume(self, *, once: bool) -> None:
-        connection = connect(settings.RABBITMQ_URL)
+        connection = connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
         channel = connection.channel()
         messaging.declare(channel)
         self.say("Waiting for invalidation jobs.")
@@ -62,7 +62,7 @@ class Worker:
         row) fails the job instead of the worker."""
         try:
             return self.run_job(job_id, connection)
-        except pika.exceptions.AMQPError:
+        except FAILURES:
             raise
         except Exception as exc:  # noqa: BLE001 (any of them must not stop the worker)
             self.complain(f"Job {job_id} failed: {exc!r}")

@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pika
 from django.conf import settings
 
-from cacheadmin.core.amqp import connect
+from cacheadmin.core.amqp import FAILURES, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 
@@ -55,7 +55,7 @@ class RabbitTap(Upstream):
             except TapRefused as exc:
                 self._say(loop, "failed", str(exc))
                 return
-            except (pika.exceptions.AMQPError, OSError) as exc:
+            except FAILURES as exc:
                 self._say(
                     loop, "reconnecting", f"RabbitMQ connection lost ({exc!r}); reconnecting."
                 )

@@ -3,6 +3,7 @@ import json
 from django import forms
 
 from cacheadmin.core.forms import TextForm
+from cacheadmin.queues.headers import header_problem
 
 
 class QueueListForm(TextForm):
@@ -51,8 +52,10 @@ class PublishForm(QueueForm):
             return {}
         try:
             headers = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise forms.ValidationError("Headers are a JSON object.") from None
         if not isinstance(headers, dict):
             raise forms.ValidationError("Headers are a JSON object.")
+        if problem := header_problem(headers):
+            raise forms.ValidationError(problem)
         return headers

@@ -10,7 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.problems import Problem, http_status
+from cacheadmin.core.problems import (
+    MISCONFIGURED,
+    REFUSED,
+    TIMEOUT,
+    UNREACHABLE,
+    Problem,
+    http_status,
+)
 from cacheadmin.core.service_calls import call_rabbit
 from cacheadmin.queues.broker import peek, purge
 from cacheadmin.queues.forms import PeekForm, PublishForm, QueueForm
@@ -18,6 +25,7 @@ from cacheadmin.queues.publishing import test_message_publish
 from cacheadmin.queues.reads import rabbit_queue_describe
 
 TRUNCATE = 20_000  # bytes of a peeked payload
+GONE = (TIMEOUT, UNREACHABLE, MISCONFIGURED, REFUSED)  # the broker cannot be asked now
 
 
 def _detail_context(vhost: str, name: str, *, charts: bool = True, **extra) -> tuple[dict, int]:
@@ -57,6 +65,9 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
             client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
         )
     )
+    if problem and problem.kind in GONE:  # asking for the figures would wait again
+        context = {"vhost": data["vhost"], "name": data["name"], "problem": problem}
+        return render(request, "queues/detail.html", context, status=http_status(problem))
     context, status = _detail_context(
         data["vhost"], data["name"], peeked=peeked, peek_problem=problem
     )

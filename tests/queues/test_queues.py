@@ -1,6 +1,7 @@
 """RabbitMQ queues: pages from the management API, shared among viewers; errors as JSON."""
 
 import re
+import socket
 import time
 from html import unescape as html_unescape
 from urllib.parse import urlencode
@@ -10,6 +11,7 @@ import pytest
 
 from cacheadmin.core import connections
 from cacheadmin.core.rabbit_management import ManagementError
+from cacheadmin.models import AuditEntry
 from tests.conftest import management_url
 from tests.servers import free_port
 
@@ -360,3 +362,59 @@ def test_a_vhost_queue_or_exchange_that_is_not_there_is_a_404(viewer_client, que
     api = viewer_client.get("/api/queues", {"vhost": "zq no such vhost"})
     assert api.status_code == 404 and api.json()["error"] == "not_found"
     assert "virtual host 'zq no such vhost'" in api.json()["message"]
+
+
+PUBLISH = {"name": "zq.plain.queue", "headers": "{}", "body": "hello", "confirmed": "yes"}
+
+
+def silent_server() -> socket.socket:
+    """A server that accepts connections and never says a word."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    return silent
+
+
+def test_publishing_to_a_broker_that_never_answers_fails_in_time(operator_client, queues, settings):
+    with silent_server() as silent:
+        settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{silent.getsockname()[1]}/%2F"
+        settings.RABBITMQ_TIMEOUT = 1.0
+        started = time.monotonic()
+        response = operator_client.post("/queues/publish", PUBLISH | {"vhost": queues})
+    assert time.monotonic() - started < 5
+    assert response.status_code in (503, 504) and "did not take" in response.content.decode()
+    assert AuditEntry.objects.get(action="queue.publish").outcome == "failed"
+
+
+def test_a_malformed_rabbitmq_url_is_said_when_publishing(operator_client, queues, settings):
+    settings.RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:notaport/%2F"
+    response = operator_client.post("/queues/publish", PUBLISH | {"vhost": queues})
+    assert response.status_code == 503 and "RABBITMQ_URL" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        '{"big": 18446744073709551616}',  # past 64 bits
+        '{"text": "\\ud800"}',  # a lone surrogate
+        '{"deep": ' + "[" * 200 + "]" * 200 + "}",
+        '{"\\udfff": 1}',
+    ],
+)
+def test_headers_amqp_cannot_carry_are_refused(operator_client, queues, headers):
+    response = operator_client.post(
+        "/queues/publish", PUBLISH | {"vhost": queues, "headers": headers}
+    )
+    assert response.status_code == 400 and "header" in response.content.decode().lower()
+    assert not AuditEntry.objects.filter(action="queue.publish").exists()
+
+
+def test_a_peek_at_a_silent_broker_waits_for_one_timeout(operator_client, queues, settings):
+    with silent_server() as silent:
+        url = f"http://guest:guest@127.0.0.1:{silent.getsockname()[1]}/"
+        settings.RABBITMQ_MANAGEMENT_URL = url
+        settings.RABBITMQ_TIMEOUT = 1.0
+        started = time.monotonic()
+        response = operator_client.post("/queues/peek", {"vhost": queues, "name": "q", "count": 1})
+    assert time.monotonic() - started < 1.8  # not a second timeout for the figures
+    assert response.status_code == 504 and "Timed out" in response.content.decode()
