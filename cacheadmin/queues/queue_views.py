@@ -2,6 +2,7 @@
 purge and test publish, confirmed and audited."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,14 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.problems import (
-    MISCONFIGURED,
-    REFUSED,
-    TIMEOUT,
-    UNREACHABLE,
-    Problem,
-    http_status,
-)
+from cacheadmin.core.problems import Problem, http_status
+from cacheadmin.core.roles import can_operate
 from cacheadmin.core.service_calls import call_rabbit
 from cacheadmin.queues.broker import peek, purge
 from cacheadmin.queues.forms import PeekForm, PublishForm, QueueForm
@@ -25,7 +20,16 @@ from cacheadmin.queues.publishing import test_message_publish
 from cacheadmin.queues.reads import rabbit_queue_describe
 
 TRUNCATE = 20_000  # bytes of a peeked payload
-GONE = (TIMEOUT, UNREACHABLE, MISCONFIGURED, REFUSED)  # the broker cannot be asked now
+QUORUM_PEEK = (
+    "Peeking at a quorum queue counts as a delivery of each message, and past the queue's "
+    "delivery limit RabbitMQ drops or dead-letters it: only operators may, after confirming."
+)
+
+
+def peek_can_lose_messages(queue: dict) -> bool:
+    """A quorum queue counts every put-back toward its delivery limit (by argument, by
+    policy, or RabbitMQ 4's default of 20)."""
+    return queue.get("type") == "quorum"
 
 
 def _detail_context(vhost: str, name: str, *, charts: bool = True, **extra) -> tuple[dict, int]:
@@ -56,22 +60,32 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def queue_peek(request: HttpRequest) -> HttpResponse:
+    """The first messages, put back at once. On a quorum queue every put-back counts as a
+    delivery, and past its delivery limit the broker drops or dead-letters the message:
+    there, peeking is for operators, after a confirmation that says so."""
     form = PeekForm(request.POST)
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     data = form.cleaned_data
+    context, status = _detail_context(data["vhost"], data["name"], peek_count=data["count"])
+    if context["problem"]:  # one wait for a broker that cannot be asked, not two
+        return render(request, "queues/detail.html", context, status=status)
+    if peek_can_lose_messages(context["queue"]):
+        if not can_operate(request.user):
+            raise PermissionDenied(QUORUM_PEEK)
+        if request.POST.get("confirmed") != "yes":
+            return render(request, "queues/confirm.html", context | {"action": "peek"})
     peeked, problem = call_rabbit(
         lambda client: peek(
             client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
         )
     )
-    if problem and problem.kind in GONE:  # asking for the figures would wait again
-        context = {"vhost": data["vhost"], "name": data["name"], "problem": problem}
-        return render(request, "queues/detail.html", context, status=http_status(problem))
-    context, status = _detail_context(
-        data["vhost"], data["name"], peeked=peeked, peek_problem=problem
+    if peek_can_lose_messages(context["queue"]):
+        count = None if problem else len(peeked)
+        _audit(request, "queue.peek", data["vhost"], data["name"], count, problem)
+    return render(
+        request, "queues/detail.html", context | {"peeked": peeked, "peek_problem": problem}
     )
-    return render(request, "queues/detail.html", context, status=status)
 
 
 @operator_required

@@ -418,3 +418,33 @@ def test_a_peek_at_a_silent_broker_waits_for_one_timeout(operator_client, queues
         response = operator_client.post("/queues/peek", {"vhost": queues, "name": "q", "count": 1})
     assert time.monotonic() - started < 1.8  # not a second timeout for the figures
     assert response.status_code == 504 and "Timed out" in response.content.decode()
+
+
+def test_a_viewer_cannot_lose_a_message_by_peeking_at_a_quorum_queue(
+    viewer_client, operator_client, queues, settings
+):
+    """Each put-back counts as a delivery: with x-delivery-limit 1, three peeks once
+    emptied the queue. Viewers may not peek there; operators confirm first."""
+    name = "zq.quorum"
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    arguments = {"x-queue-type": "quorum", "x-delivery-limit": 1}
+    channel.queue_declare(name, durable=True, arguments=arguments)
+    channel.basic_publish("", name, b"precious")
+    try:
+        wait_for(lambda: get(viewer_client, "/api/queues", name=name).json()["items"])
+        body = {"vhost": queues, "name": name, "count": 1}
+        page = viewer_client.get("/queues/q", {"vhost": queues, "name": name}).content.decode()
+        assert 'action="/queues/peek"' not in page and "only operators may peek" in page
+        for _ in range(3):
+            refused = viewer_client.post("/queues/peek", body)
+            assert refused.status_code == 403 and "delivery limit" in refused.content.decode()
+        asked = operator_client.post("/queues/peek", body)
+        assert "Peek at this quorum queue?" in asked.content.decode()
+        assert channel.queue_declare(name, passive=True).method.message_count == 1
+        peeked = operator_client.post("/queues/peek", body | {"confirmed": "yes"})
+        assert peeked.status_code == 200 and "precious" in peeked.content.decode()
+        assert AuditEntry.objects.get(action="queue.peek").count == 1
+    finally:
+        channel.queue_delete(name)
+        connection.close()
