@@ -3,7 +3,13 @@
 from django import template
 
 from cacheadmin.core import formatting as presentation
-from cacheadmin.core.keycodec import display_key, encode_key, glob_escape, to_typed
+from cacheadmin.core.keycodec import (
+    display_key,
+    display_name,
+    encode_key,
+    glob_escape,
+    to_typed,
+)
 
 register = template.Library()
 
@@ -79,6 +85,12 @@ def figure(value: int | float | None) -> str:
 def show_key(raw: bytes | str) -> str:
     """The key as escaped text (autoescaping then makes it safe for HTML)."""
     return display_key(_bytes(raw))
+
+
+@register.filter
+def show_name(text: object) -> str:
+    """A name from outside, its invisible and bidirectional characters escaped."""
+    return display_name("" if text is None else str(text))
 
 
 @register.filter

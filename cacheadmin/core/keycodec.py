@@ -50,6 +50,22 @@ def display_key(raw: bytes) -> str:
     return "".join(pieces)
 
 
+def display_name(text: str) -> str:
+    """A name from outside (a queue, an exchange, a vhost, a header) as text that shows
+    what it holds: invisible characters, controls and bidirectional overrides (U+202E
+    would turn the rest of the line around) appear as \\uNNNN, the rest as it is."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char
+        if char.isprintable()
+        else f"\\u{ord(char):04x}"
+        if ord(char) <= 0xFFFF
+        else f"\\U{ord(char):08x}"
+        for char in text
+    )
+
+
 def parse_typed(text: str) -> bytes:
     """What a user typed, as bytes: UTF-8, with \\xNN standing for one raw byte."""
     return TYPED_BYTE.sub(lambda match: bytes([int(match.group(1), 16)]), text.encode("utf-8"))

@@ -107,7 +107,7 @@
     label.className = "feed-label";
     const what = frame.source === "rabbitmq" ? `${frame.exchange} ${frame.binding_key}`
       : frame.source === "invalidations" ? "dashboard" : frame.pattern;
-    label.textContent = `${frame.source}: ${what}`;
+    label.textContent = `${frame.source}: ${visible(what)}`;
     const state = document.createElement("span");
     state.className = "feed-state";
     const note = document.createElement("span");
@@ -126,6 +126,13 @@
     item.append(label, state, note, stop);
     $("live-feeds").append(item);
     return item;
+  }
+
+  // A name as text that shows what it holds: controls, invisible characters and
+  // bidirectional overrides (U+202E turns the rest of the line around) as \uNNNN.
+  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+  function visible(text) {
+    return String(text).replace(INVISIBLE, (char) => "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0"));
   }
 
   function setFeedState(feed, state, note) {

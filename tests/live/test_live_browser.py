@@ -59,6 +59,10 @@ def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, red
     page.click(".feed button")  # Stop
     expect(page.locator(".feed")).to_have_count(0)
 
+    page.fill("input[name=pattern]", "rtl\u202e.*")  # would turn the label around
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed-label")).to_have_text("redis: rtl\\u202e.*")
+
 
 def test_the_page_reconnects_and_resubscribes_after_the_server_restarts(
     page, asgi_server, viewer, redis_client

@@ -448,3 +448,26 @@ def test_a_viewer_cannot_lose_a_message_by_peeking_at_a_quorum_queue(
     finally:
         channel.queue_delete(name)
         connection.close()
+
+
+def test_bidirectional_and_invisible_characters_in_names_are_shown_escaped(
+    viewer_client, queues, settings
+):
+    name = "zq invoice\u202egpj.exe\u200b"
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    channel.queue_declare(name, arguments={"x-note\u202e": "a\u2066b"})
+    try:
+        wait_for(lambda: get(viewer_client, "/api/queues", name="invoice").json()["items"])
+        for page in (
+            get(viewer_client, "/queues/", name="invoice"),
+            get(viewer_client, "/queues/q", vhost=queues, name=name),
+        ):
+            html = page.content.decode()
+            # Hidden inputs carry the name as it is, to name the queue back: never shown.
+            html = re.sub(r'<input type="hidden"[^>]*>', "", html)
+            assert "zq invoice\\u202egpj.exe\\u200b" in html
+            assert "\u202e" not in html and "\u200b" not in html and "\u2066" not in html
+    finally:
+        channel.queue_delete(name)
+        connection.close()
