@@ -8,7 +8,8 @@ class CacheadminConfig(AppConfig):
     verbose_name = "cacheadmin"
 
     def ready(self) -> None:
-        # Registers the receiver that rebuilds clients when settings change.
+        # Registers the receivers: clients rebuilt when settings change, lockouts audited.
+        from cacheadmin.accounts import lockouts  # noqa: F401
         from cacheadmin.core import connections  # noqa: F401
         from cacheadmin.core.converters import KeyConverter
         from cacheadmin.core.roles import ensure_roles

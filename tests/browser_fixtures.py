@@ -36,11 +36,17 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors = []
+    errors, refused = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The browser reports what the Content-Security-Policy blocked on its console.
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
     yield page
     context.close()
     assert not errors, f"the page raised JavaScript errors: {errors}"
+    assert not refused, f"the CSP refused parts of the page: {refused}"
 
 
 def log_in(page, live_server, username: str, password: str) -> None:

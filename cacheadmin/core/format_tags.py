@@ -186,3 +186,44 @@ def typed(raw: bytes) -> str:
 def prefix_glob(raw: bytes) -> str:
     """A pattern, as typed, for every key starting with these bytes."""
     return to_typed(glob_escape(raw) + b"*")
+
+
+@register.inclusion_tag("partials/bar_chart.html")
+def history_bars(history: list[dict]) -> dict:
+    """The overview's hit rate, sample by sample."""
+    points = [
+        (point["rate"], f"{figure(point['lookups'])} lookups" + _rate_words(point["rate"]))
+        for point in history
+    ]
+    return _bars(points, label="hit rate history", small=True, figure="history")
+
+
+@register.inclusion_tag("partials/bar_chart.html")
+def minute_bars(series: list[dict]) -> dict:
+    """A model's hit rate, minute by minute."""
+    points = [
+        (point["rate"], f"{point['ago']} min ago: {point['hits']} hits, {point['misses']} misses")
+        for point in series
+    ]
+    return _bars(points, label="hit rate per minute")
+
+
+def _rate_words(rate: float | None) -> str:
+    return "" if rate is None else f", {percent(rate)}"
+
+
+def _bars(points: list[tuple[float | None, str]], **options) -> dict:
+    """Bars of fractions (0 to 1) on a 100-high scale; no data is a low grey bar."""
+    bars = []
+    for index, (rate, title) in enumerate(points):
+        height = 2.0 if rate is None else max(round(rate * 100, 1), 1.0)
+        bars.append(
+            {
+                "x": index + 0.08,
+                "y": 100 - height,
+                "height": height,
+                "empty": rate is None,
+                "title": title,
+            }
+        )
+    return {"bars": bars, "count": max(len(points), 1), **options}

@@ -13,7 +13,7 @@
     field("scanned").textContent = number(job.scanned);
     const estimate = Number(card.dataset.estimate) || 0;
     const share = job.status === "done" ? 1 : estimate ? Math.min(1, job.deleted / estimate) : 0;
-    field("bar").style.width = `${Math.round(share * 100)}%`;
+    field("bar").value = Math.round(share * 100);
     const now = performance.now();
     if (previous && now > previous.at && job.status === "running") {
       const rate = ((job.deleted - previous.deleted) * 1000) / (now - previous.at);

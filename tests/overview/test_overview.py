@@ -47,7 +47,7 @@ def test_htmx_refresh_returns_only_the_cards(viewer_client):
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="cards"')
     assert "<html" not in html
-    assert 'hx-trigger="every 5s' in html
+    assert 'hx-trigger="refresh" data-refresh-every="5"' in html  # refresh.js, every 5 s
 
 
 def test_json_api_has_both_cards(viewer_client, redis_client):
