@@ -173,7 +173,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"httpx": {"level": "WARNING"}, "pika": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "pika": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # How often the overview's figures refresh in the browser.

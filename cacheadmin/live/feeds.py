@@ -4,6 +4,7 @@ the channel layer. Each reconnects by itself and states the gap it could not see
 
 import asyncio
 import contextlib
+import time
 
 import redis
 import redis.asyncio as aioredis
@@ -18,6 +19,9 @@ from cacheadmin.live.reconnecting import Reconnecting
 from cacheadmin.objectcache.layout import EVENTS_CHANNEL
 
 REJOIN_SECONDS = 3600
+POLL_SECONDS = 1.0
+HEALTH_EVERY = 5.0  # seconds of silence before a PING
+HEALTH_WAIT = 5.0  # seconds a PING may go unanswered
 
 
 class RedisFeed(Upstream):
@@ -25,6 +29,7 @@ class RedisFeed(Upstream):
 
     async def read(self) -> None:
         retry = Reconnecting()
+        self.heard: float | None = None  # when the server last said anything
         while True:
             client = aioredis.Redis.from_url(
                 settings.REDIS_URL,
@@ -35,18 +40,35 @@ class RedisFeed(Upstream):
             pubsub = client.pubsub()
             try:
                 await self._subscribe(client, pubsub, retry)
-                async for message in pubsub.listen():
-                    if message["type"] in ("message", "pmessage"):
-                        self.receive(message["channel"], message["data"])
+                await self._listen(pubsub)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self.announce(
                     "reconnecting",
                     message=f"Redis connection lost ({reason_of(exc)}); reconnecting.",
                 )
-                await asyncio.sleep(retry.lost())
+                # The gap began when the server was last heard, not when we noticed.
+                await asyncio.sleep(retry.lost(since=self.heard))
             finally:
                 await pubsub.aclose()
                 await client.aclose()
+
+    async def _listen(self, pubsub) -> None:
+        """Messages as they come; on a quiet connection a PING every HEALTH_EVERY seconds,
+        and no answer within HEALTH_WAIT is a lost connection: a frozen server (SIGSTOP, a
+        dead host behind a live TCP peer) once left the feed "live" and silent for good."""
+        self.heard, pinged = time.time(), None
+        while True:
+            message = await pubsub.get_message(timeout=POLL_SECONDS)
+            now = time.time()
+            if message is not None:
+                self.heard, pinged = now, None
+                if message["type"] in ("message", "pmessage"):
+                    self.receive(message["channel"], message["data"])
+            elif pinged is None and now - self.heard >= HEALTH_EVERY:
+                await pubsub.ping()
+                pinged = now
+            elif pinged is not None and now - pinged >= HEALTH_WAIT:
+                raise redis.TimeoutError(f"no answer to PING within {HEALTH_WAIT:g} s")
 
     async def _subscribe(self, client, pubsub, retry: Reconnecting) -> None:
         pattern = self.feed.pattern.encode()

@@ -130,6 +130,9 @@ class Upstream:
         except Exception as exc:  # a bug must not pass silently, nor kill the process
             log.exception("live feed %s failed", self.feed.id)
             self.announce("failed", message=f"This feed stopped: {exc!r}")
+        else:
+            if self.state["state"] != "failed":  # it ended without saying why
+                self.announce("failed", message="This feed stopped.")
         self.failed = True
 
     async def _flushing(self) -> None:

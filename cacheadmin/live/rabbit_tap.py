@@ -8,6 +8,7 @@ queue, where the broker keeps at most TAP_MAX_LENGTH and drops the oldest."""
 
 import asyncio
 import contextlib
+import logging
 import threading
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -19,6 +20,7 @@ from cacheadmin.core.amqp import FAILURES, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 
+log = logging.getLogger(__name__)
 TAP_PREFIX = "cacheadmin.tap."
 TAP_MAX_LENGTH = 10_000
 PREFETCH = 500
@@ -38,6 +40,9 @@ class RabbitTap(Upstream):
         def consume() -> None:
             try:
                 self._consume(loop, stop)
+            except Exception as exc:  # a bug in the thread: the feed says so, not "connecting"
+                log.exception("RabbitMQ tap on %r died", self.feed.exchange)
+                self._say(loop, "failed", f"The RabbitMQ tap stopped: {exc!r}")
             finally:
                 _tell(loop, ended.set)
 

@@ -12,8 +12,9 @@ class Reconnecting:
         self.delay = RETRY_FIRST
         self.lost_at: float | None = None
 
-    def lost(self) -> float:
-        self.lost_at = self.lost_at or time.time()
+    def lost(self, *, since: float | None = None) -> float:
+        """The wait before the next attempt; since: when the source was last heard."""
+        self.lost_at = self.lost_at or since or time.time()
         delay, self.delay = self.delay, min(self.delay * 2, RETRY_MOST)
         return delay
 

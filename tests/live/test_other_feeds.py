@@ -10,7 +10,7 @@ from django.conf import settings
 
 from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
-from cacheadmin.live.rabbit_tap import TAP_PREFIX
+from cacheadmin.live.rabbit_tap import TAP_PREFIX, RabbitTap
 from tests.live.conftest import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,6 +50,20 @@ async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watcher
     await first.close()
     await second.close()
     await eventually(sync_to_async(lambda: taps(rabbit_admin, rabbit_vhost) == []), timeout=15)
+
+
+async def test_a_tap_whose_thread_dies_says_it_failed_and_why(live, monkeypatch):
+    """The tap's thread once died on an error nobody caught: its feed stayed "connecting"."""
+
+    def broken(self, channel):
+        raise RuntimeError("a bug in the tap")
+
+    monkeypatch.setattr(RabbitTap, "_declare", broken)  # fault injection, on a real broker
+    await sync_to_async(publish)("zl.broken", "setup", b"")
+    socket = await live()
+    await socket.send(action="subscribe", source="rabbitmq", exchange="zl.broken")
+    failed = await socket.until(lambda f: f["type"] == "status" and f["state"] != "connecting")
+    assert failed["state"] == "failed" and "a bug in the tap" in failed["message"]
 
 
 async def test_a_tap_comes_back_when_the_broker_drops_its_connection(

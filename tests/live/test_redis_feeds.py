@@ -3,10 +3,12 @@
 import asyncio
 import base64
 import json
+import signal
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
 from cacheadmin.live.consumer import current_hub
 from tests.live.conftest import LiveSocket, eventually
@@ -134,6 +136,22 @@ async def test_the_feed_comes_back_after_redis_restarts(live, redis_server, redi
     redis_server.client().publish("restart.x", "after")
     received, _ = await socket.messages(1)
     assert received[0]["data"] == "after"
+
+
+async def test_a_frozen_redis_is_noticed_and_the_gap_stated(live, redis_server, monkeypatch):
+    """SIGSTOP keeps the TCP connection up and says nothing: the feed once stayed "live"."""
+    monkeypatch.setattr(feeds, "HEALTH_EVERY", 1.0)  # PING after 1 s of quiet, not 5
+    monkeypatch.setattr(feeds, "HEALTH_WAIT", 1.0)
+    socket = await live()
+    await socket.subscribe(source="redis", pattern="frozen.*")
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        down = await socket.until(lambda f: f["type"] == "status", timeout=10)
+        assert down["state"] == "reconnecting" and "no answer to PING" in down["message"]
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    back = await socket.until(lambda f: f["type"] == "status" and f["state"] == "live", timeout=20)
+    assert back["gap_seconds"] > 1
 
 
 async def test_keyspace_notifications_and_the_setting_that_sends_them(live, redis_client):
