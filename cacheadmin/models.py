@@ -219,6 +219,9 @@ class InvalidationJob(models.Model):
     scanned = models.BigIntegerField(default=0)
     deleted = models.BigIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # the worker running it holds it until lease_until, and renews that at every batch
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True)

@@ -188,6 +188,9 @@ INVALIDATION_CONFIRM_THRESHOLD = int(env_float("INVALIDATION_CONFIRM_THRESHOLD",
 # A batch that fails (Redis down) is tried this many times, waiting BACKOFF, 2x, 4x...
 INVALIDATION_RETRIES = 5
 INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)
+# A worker holds a running job by a lease it renews at every batch: a message delivered
+# again meanwhile is not run twice, and a dead worker's job resumes once its lease ends.
+INVALIDATION_LEASE_SECONDS = env_float("INVALIDATION_LEASE_SECONDS", 60.0)
 
 # The broker's statistics interval (collect_statistics_interval): queue figures
 # change no faster, so one management call per page is shared for this long.

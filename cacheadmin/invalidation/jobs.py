@@ -1,9 +1,13 @@
 """Invalidation jobs: made from a request, run at once or by the worker batch by batch,
-checkpointed after every batch, announced and audited when they end."""
+checkpointed after every batch under the worker's lease, announced and audited when
+they end."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -72,30 +76,49 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
     return job, None
 
 
-def job_claim(*, job_id: int) -> InvalidationJob | None:
-    """The job, now running, unless it is finished or gone (then there is nothing to do).
-    A running job is claimed again: its worker died, and it resumes from its checkpoint."""
-    claimed = InvalidationJob.objects.filter(
+@dataclass(frozen=True)
+class Claim:
+    """What a worker got: the job, now running under its lease; or nothing to do (the
+    job ended or is gone); or held_elsewhere (another live worker holds its lease)."""
+
+    job: InvalidationJob | None
+    held_elsewhere: bool = False
+
+
+def lease_end() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.INVALIDATION_LEASE_SECONDS)
+
+
+def job_claim(*, job_id: int, worker: str) -> Claim:
+    """The job, now running under this worker's lease, unless it ended, is gone, or
+    another worker holds a lease that has not run out. A running job whose lease ran
+    out is claimed again: its worker died, and it resumes from its checkpoint."""
+    unfinished = InvalidationJob.objects.filter(
         id=job_id, status__in=[Status.QUEUED, Status.RUNNING]
-    ).update(
+    )
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()) | Q(lease_owner=worker)
+    claimed = unfinished.filter(free).update(
         status=Status.RUNNING,
         started_at=Coalesce(F("started_at"), timezone.now()),
         attempts=F("attempts") + 1,
+        lease_owner=worker,
+        lease_until=lease_end(),
     )
     if not claimed:
-        return None
+        return Claim(None, held_elsewhere=unfinished.exists())
     job = InvalidationJob.objects.get(id=job_id)
     # The counter expires after a day: a job resumed later starts it from its checkpoint.
     counter = dashboard_keys.job_counter_key(job.id)
     call_redis(lambda client: client.set(counter, job.deleted, nx=True, ex=86400))
-    return job
+    return Claim(job)
 
 
 def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
     """One batch and its checkpoint. Returns (more to do, problem). A job cancelled
     meanwhile is not written over: the step says there is no more to do."""
-    if not InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING).exists():
-        job.refresh_from_db()  # cancelled: not one batch more
+    running = InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING)
+    if not running.filter(lease_owner=job.lease_owner).exists():
+        job.refresh_from_db()  # cancelled, or another worker took it over: not one batch more
         return False, None
     progress = engine.Progress(job.phase, int(job.cursor), job.scanned, job.deleted)
     target = target_of(job)
@@ -105,18 +128,22 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     )
     if problem:
         return True, problem
-    saved = InvalidationJob.objects.filter(id=job.id, status=Status.RUNNING).update(
+    ours = InvalidationJob.objects.filter(
+        id=job.id, status=Status.RUNNING, lease_owner=job.lease_owner
+    )
+    saved = ours.update(
         phase=progress.phase,
         cursor=str(progress.cursor),
         scanned=progress.scanned,
         deleted=progress.deleted,
+        lease_until=lease_end(),  # the checkpoint renews the lease
     )
     job.phase, job.cursor = progress.phase, str(progress.cursor)
     job.scanned, job.deleted = progress.scanned, progress.deleted
     if saved and not progress.done:
         events.progress_push(job.id, job_json(job))
-    if not saved:  # cancelled meanwhile: keep what this batch did, then stop
-        InvalidationJob.objects.filter(id=job.id).update(
+    if not saved:  # cancelled meanwhile (keep what this batch did), or no longer ours
+        InvalidationJob.objects.filter(id=job.id, status=Status.CANCELLED).update(
             scanned=progress.scanned, deleted=progress.deleted
         )
         job.refresh_from_db()

@@ -1,12 +1,15 @@
 """Invalidations through the API and the worker, on real Redis and RabbitMQ."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
+from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from tests.invalidation.test_engine import fill
 from tests.servers import free_port
@@ -161,7 +164,7 @@ def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
 
     fill(redis_client, 5000, "x:")
     job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
-    job = jobs.job_claim(job_id=job.id)
+    job = jobs.job_claim(job_id=job.id, worker="w1").job
     more, _ = jobs.job_step(job=job, count=1000)
     assert more and 0 < job.deleted < 5000
     jobs.job_cancel(job=job)
@@ -223,3 +226,37 @@ def test_the_dashboards_own_keys_are_no_target(operator_client, redis_client):
     page = operator_client.get("/invalidations/new", {"kind": "key", "target": own})
     assert page.status_code == 400 and "dashboard&#x27;s own" in page.content.decode()
     assert redis_client.get(own) == b"3"
+
+
+def test_a_job_another_live_worker_holds_is_not_run_twice(operator_client, redis_client, broker):
+    channel, _ = broker
+    fill(redis_client, 1500, "x:")
+    job_id = post(operator_client, kind="pattern", target="x:*", confirm="x:*").json()["id"]
+    held = InvalidationJob.objects.filter(id=job_id)
+    held.update(
+        status="running", lease_owner="other:1", lease_until=timezone.now() + timedelta(minutes=1)
+    )
+    assert "another worker holds it" in run_worker()  # --once: it puts the message back
+    assert redis_client.dbsize() == 1500
+    assert channel.queue_declare(JOBS_QUEUE, passive=True).method.message_count == 1
+    held.update(lease_until=timezone.now() - timedelta(seconds=1))  # that worker died
+    run_worker()
+    job = held.get()
+    assert (job.status, job.deleted) == ("done", 1500) and job.lease_owner != "other:1"
+
+
+def test_a_worker_whose_lease_was_taken_over_stops_without_writing(operator, redis_client):
+    from cacheadmin.invalidation import jobs
+    from cacheadmin.invalidation.engine import Target
+
+    fill(redis_client, 5000, "x:")
+    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
+    job = jobs.job_claim(job_id=job.id, worker="w1").job
+    assert jobs.job_claim(job_id=job.id, worker="w2").held_elsewhere  # w1's lease runs
+    more, _ = jobs.job_step(job=job, count=1000)
+    assert more
+    InvalidationJob.objects.filter(id=job.id).update(lease_owner="w2")  # w1 was paused too long
+    more, _ = jobs.job_step(job=job, count=1000)
+    assert not more
+    stored = InvalidationJob.objects.get(id=job.id)
+    assert stored.lease_owner == "w2" and stored.status == "running"
