@@ -62,6 +62,28 @@ class RedisServer:
         return redis.Redis(port=self.port)
 
 
+def database_url(database: dict) -> str:
+    """The tests' database as a DATABASE_URL, for processes of their own (workers, daphne)."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    user = database.get("USER") or ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"
+
+
+def dashboard_env(settings) -> dict[str, str]:
+    """The environment of a dashboard process on the tests' database and services."""
+    return {
+        "DATABASE_URL": database_url(settings.DATABASES["default"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
+        "RABBITMQ_URL": settings.RABBITMQ_URL,
+        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
+    }
+
+
 class Daphne:
     """The dashboard under daphne in a process of its own (websockets need ASGI), with
     these environment variables on top of ours."""

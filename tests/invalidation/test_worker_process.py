@@ -12,6 +12,7 @@ from django.conf import settings
 
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_jobs import post
+from tests.servers import dashboard_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_worker(*args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
-        "RABBITMQ_URL": settings.RABBITMQ_URL,
+        **dashboard_env(settings),
         "INVALIDATION_LEASE_SECONDS": "2",  # a dead worker's job waits 2 s, not a minute
     }
     command = [sys.executable, "manage.py", "invalidation_worker", *args]

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_fixtures import log_in
-from tests.servers import Daphne
+from tests.servers import Daphne, dashboard_env
 from tests.users import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,14 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def asgi_server(settings):
     """The dashboard under daphne, on the tests' database and services."""
-    env = {
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DASHBOARD_REDIS_URL": settings.DASHBOARD_REDIS_URL,
-        "RABBITMQ_URL": settings.RABBITMQ_URL,
-        "RABBITMQ_MANAGEMENT_URL": settings.RABBITMQ_MANAGEMENT_URL,
-    }
-    server = Daphne(env).start()
+    server = Daphne(dashboard_env(settings)).start()
     yield server
     server.stop()
 
