@@ -100,8 +100,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.sender.cancel()
         feeds, self.feeds = self.feeds, set()
-        for feed in feeds:
-            await self.hub.detach(feed, self.watcher)
+        # All at once: each upstream closes its own connection, and one after the other
+        # ten of them once took longer than a socket may take to close.
+        await asyncio.gather(*(self.hub.detach(feed, self.watcher) for feed in feeds))
 
     def _sender_ended(self, task: asyncio.Task) -> None:
         if not task.cancelled() and task.exception() is not None:
