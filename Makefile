@@ -7,13 +7,18 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-pure bench lint format services services-test migrate
+.PHONY: run test test-pure test-postgres bench lint format services services-test services-postgres migrate
 
 run: services $(VENV)/.runtime
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: services-test $(VENV)/.dev lint test-pure
 	$(PY) -m pytest
+
+# The whole suite again on PostgreSQL (a throwaway database made by the test run).
+POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
+test-postgres: services-postgres $(VENV)/.dev
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q
 
 # The pure tests need neither Redis nor RabbitMQ: prove it with neither in reach.
 test-pure: $(VENV)/.dev
@@ -39,6 +44,9 @@ services:
 
 services-test:
 	$(PYTHON) scripts/ensure_services.py --tests
+
+services-postgres:
+	$(PYTHON) scripts/ensure_services.py --tests --postgres
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot create $(VENV): apt-get install python3-venv"; exit 1; }

@@ -9,6 +9,7 @@ the script says exactly what to install and stops.
     python3 scripts/ensure_services.py            # Redis, RabbitMQ + management
     python3 scripts/ensure_services.py --tests    # also what the tests need: redis-server,
                                                   # the test broker's management API, Chromium
+    python3 scripts/ensure_services.py --tests --postgres   # and PostgreSQL with a test role
 """
 
 import argparse
@@ -202,9 +203,55 @@ def ensure_test_tools() -> None:
     say("redis-server and Chromium are installed for the tests")
 
 
+POSTGRES_ROLE = "cacheadmin"  # the tests' role: it may create their throwaway database
+# Constant SQL, nothing from outside in it.
+ROLE_EXISTS = "SELECT 1 FROM pg_roles WHERE rolname = 'cacheadmin'"
+CREATE_ROLE = "CREATE ROLE cacheadmin LOGIN CREATEDB PASSWORD 'cacheadmin'"
+
+
+def ensure_postgres(host: str = "127.0.0.1", port: int = 5432) -> None:
+    """A PostgreSQL server on this machine, and a role for the tests' throwaway database."""
+    if not port_open(host, port):
+        if not find("pg_ctlcluster"):
+            apt_install(["postgresql"])
+        if not port_open(host, port):
+            say("starting PostgreSQL")
+            start_postgres()
+        wait_for(lambda: port_open(host, port), f"PostgreSQL on {host}:{port}", 60)
+    say(f"PostgreSQL answers on {host}:{port}")
+    if run_sql(ROLE_EXISTS).strip() != "1":
+        say(f"creating the role {POSTGRES_ROLE} (it may create databases)")
+        run_sql(CREATE_ROLE)
+
+
+def start_postgres() -> None:
+    if has_systemd():
+        subprocess.run(as_root(["systemctl", "start", "postgresql"]), check=True)
+        return
+    for cluster in sorted(Path("/etc/postgresql").glob("*/main")):
+        version = cluster.parent.name
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"]
+        subprocess.run(as_root(command), check=True)
+        return
+    fail("no PostgreSQL cluster in /etc/postgresql: apt-get install postgresql")
+
+
+def run_sql(sql: str) -> str:
+    """As the postgres superuser, through the local socket (Debian's peer login)."""
+    psql = find("psql") or fail("psql is missing: apt-get install postgresql-client")
+    command = ["runuser", "-u", "postgres", "--", psql, "-tAc", sql]
+    if os.geteuid() != 0:
+        command = ["sudo", "-n", "-u", "postgres", psql, "-tAc", sql]
+    result = subprocess.run(command, capture_output=True, text=True, cwd="/")
+    if result.returncode != 0:
+        fail(f"psql as postgres failed: {result.stderr.strip()}")
+    return result.stdout
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", action="store_true", help="also what the tests need")
+    parser.add_argument("--postgres", action="store_true", help="also PostgreSQL, for the tests")
     args = parser.parse_args()
     ensure_redis(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     ensure_rabbitmq(
@@ -216,6 +263,8 @@ def main() -> None:
         test_api = os.environ.get("TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/")
         ensure_rabbitmq("amqp://127.0.0.1:5672/", test_api)
         ensure_test_tools()
+    if args.postgres:
+        ensure_postgres()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class RedisFeed(Upstream):
     async def read(self) -> None:
         retry = Reconnecting()
         self.heard: float | None = None  # when the server last said anything
-        while True:
+        while not self.stopped:
             client = aioredis.Redis.from_url(
                 settings.REDIS_URL,
                 socket_connect_timeout=settings.REDIS_TIMEOUT,
@@ -57,7 +57,7 @@ class RedisFeed(Upstream):
         and no answer within HEALTH_WAIT is a lost connection: a frozen server (SIGSTOP, a
         dead host behind a live TCP peer) once left the feed "live" and silent for good."""
         self.heard, pinged = time.time(), None
-        while True:
+        while not self.stopped:
             message = await pubsub.get_message(timeout=POLL_SECONDS)
             now = time.time()
             if message is not None:
@@ -105,13 +105,13 @@ class InvalidationsFeed(Upstream):
     async def read(self) -> None:
         layer = get_channel_layer()
         retry = Reconnecting()
-        while True:
+        while not self.stopped:
             try:
                 name = await layer.new_channel()
                 await layer.group_add(LIVE_INVALIDATIONS, name)
                 self.announce("live", **retry.back())
                 try:
-                    while True:
+                    while not self.stopped:
                         try:
                             event = await asyncio.wait_for(layer.receive(name), REJOIN_SECONDS)
                         except TimeoutError:  # group memberships expire (after a day)

@@ -28,6 +28,7 @@ PAYLOAD_BYTES = 2048  # of each message's payload
 FRAME_CHARS = 128 * 1024  # of a frame's messages once encoded (escapes can grow them 6x)
 MAX_FRAMES = 20  # waiting per browser
 WINDOW = 4  # frames sent to a browser and not yet acknowledged
+STOP_WAIT = 2.0  # seconds a leaving browser waits for an upstream to close
 
 
 class Watcher:
@@ -100,6 +101,10 @@ class Upstream:
         self.state = {"type": "status", "state": "connecting", **feed.as_json()}
         self.tasks: list[asyncio.Task] = []
         self.failed = False  # read() ended: the feed must be started anew
+        # Set before the tasks are cancelled: a read loop checks it too, since a cancel
+        # that lands as a read's own timeout fires can be swallowed (redis-py's
+        # get_message returned "no message" and a stopped feed went on reading).
+        self.stopped = False
 
     def receive(self, channel: bytes, data: bytes, length: int | None = None) -> None:
         """The hot path: no encoding, no waiting. length: of a payload cut before."""
@@ -115,9 +120,13 @@ class Upstream:
         self.tasks = [asyncio.create_task(self._reading()), asyncio.create_task(self._flushing())]
 
     async def stop(self) -> None:
+        """Cancel the reading and flushing; wait a little for them to close their
+        connections, never longer than STOP_WAIT (they finish on their own)."""
+        self.stopped = True
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=STOP_WAIT)
 
     async def read(self) -> None:
         raise NotImplementedError
@@ -131,7 +140,7 @@ class Upstream:
             log.exception("live feed %s failed", self.feed.id)
             self.announce("failed", message=f"This feed stopped: {exc!r}")
         else:
-            if self.state["state"] != "failed":  # it ended without saying why
+            if not self.stopped and self.state["state"] != "failed":  # ended, saying nothing
                 self.announce("failed", message="This feed stopped.")
         self.failed = True
 

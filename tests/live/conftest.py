@@ -21,6 +21,7 @@ class LiveSocket:
         if cookie:
             headers.append((b"cookie", cookie.encode()))
         self.socket = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+        self.closed = False
 
     async def connect(self) -> bool:
         connected, _ = await self.socket.connect()
@@ -76,6 +77,9 @@ class LiveSocket:
         return frames
 
     async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         # The communicator cancels a consumer that takes over its timeout (1 s by
         # default) to finish; leaving ten feeds took longer under a full test run's
         # load, and the cancelled consumer left feeds behind. Daphne waits 10 s.
