@@ -82,9 +82,12 @@ def rabbit_management() -> ManagementClient:
 def _database_in(url: str) -> None:
     """redis-py reads redis://host/notadb as database 0: say it is wrong instead."""
     try:
-        path = unquote(urlsplit(url).path).strip("/")
+        parts = urlsplit(url)
     except ValueError:
         return  # from_url says what is wrong with the URL
+    if parts.scheme not in ("redis", "rediss"):
+        return  # unix:// names a socket path, and its database in the query
+    path = unquote(parts.path).strip("/")
     if path and not (path.isascii() and path.isdigit()):
         raise ConfigError(
             f"REDIS_URL names the database {path!r}: a database is a number (redis://host:port/0)."

@@ -24,9 +24,14 @@ def as_text(raw: bytes) -> str:
 def pretty_json(raw: bytes) -> str | None:
     """Indented JSON, or None when the bytes are not JSON."""
     try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False, sort_keys=False)
+        text = json.dumps(json.loads(raw), indent=2, ensure_ascii=False, sort_keys=False)
     except (ValueError, RecursionError):
         return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800" in the JSON: a lone surrogate no page can carry
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=True)
+    return text
 
 
 def hexdump(raw: bytes, width: int = 16) -> str:

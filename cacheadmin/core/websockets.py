@@ -1,6 +1,8 @@
 """The stack every websocket goes through: origin check, session auth, role check, and
 a clean refusal for a path that is no websocket of ours."""
 
+from urllib.parse import urlsplit
+
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
@@ -19,27 +21,47 @@ def handshake_header(scope: dict, name: bytes) -> str | None:
     return None
 
 
-def own_origin(scope: dict) -> str | None:
-    """The dashboard's origin as this handshake reached it: the scheme of the socket and
-    the Host header, when that host is one of ALLOWED_HOSTS."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normal_origin(scheme: str, host: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the default port spelled out; None when unreadable."""
+    try:
+        parts = urlsplit(f"{scheme}://{host}")
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    return (parts.scheme, parts.hostname or "", port) if parts.hostname else None
+
+
+def own_origin(scope: dict) -> tuple[str, str, int] | None:
+    """The dashboard's origin as this handshake reached it: the Host header, when that
+    host is one of ALLOWED_HOSTS, and the scheme: https when the socket is wss or the
+    dashboard is served over HTTPS only (SECURE_COOKIES; daphne leaves the websocket's
+    scheme out behind a TLS proxy)."""
     host = handshake_header(scope, b"host")
     if not host:
         return None
     domain, _ = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return None
-    scheme = "https" if scope.get("scheme") == "wss" else "http"
-    return f"{scheme}://{host}".lower()
+    secure = scope.get("scheme") in ("wss", "https") or settings.SESSION_COOKIE_SECURE
+    return normal_origin("https" if secure else "http", host.lower())
 
 
 def origin_allowed(scope: dict) -> bool:
     """The whole origin (scheme, host and port) is ours or one of CSRF_TRUSTED_ORIGINS: a
     page on another port of the same host is another site."""
     origin = (handshake_header(scope, b"origin") or "").lower()
-    if not origin or origin == "null":
+    scheme, _, rest = origin.partition("://")
+    if not rest or "/" in rest:
         return False
-    trusted = {item.lower().rstrip("/") for item in settings.CSRF_TRUSTED_ORIGINS}
-    return origin == own_origin(scope) or origin in trusted
+    seen = normal_origin(scheme, rest)
+    trusted = set()
+    for item in settings.CSRF_TRUSTED_ORIGINS:
+        trusted_scheme, _, trusted_host = item.lower().rstrip("/").partition("://")
+        trusted.add(normal_origin(trusted_scheme, trusted_host))
+    return seen is not None and (seen == own_origin(scope) or seen in trusted)
 
 
 class SameOriginMiddleware:

@@ -26,7 +26,7 @@ from cacheadmin.models import InvalidationJob
 def api_invalidate(request: HttpRequest) -> JsonResponse:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return api_error(BAD_REQUEST, "The body is not JSON.")
     form = InvalidationForm(body if isinstance(body, dict) else {})
     if not form.is_valid():

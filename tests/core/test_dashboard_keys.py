@@ -1,5 +1,7 @@
 """The dashboard's own keys share one prefix, and the channel layer uses it."""
 
+import pytest
+
 from cacheadmin.core import dashboard_keys
 from dashboard import settings as configured  # the module: the tests' fixtures override
 
@@ -14,3 +16,13 @@ def test_the_settings_keep_the_channel_layer_under_it():
     assert configured.DASHBOARD_KEY_PREFIX == dashboard_keys.PREFIX
     prefix = configured.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     assert prefix.startswith(dashboard_keys.PREFIX)
+
+
+def test_a_unix_socket_redis_url_is_not_read_as_a_database(settings):
+    from cacheadmin.core import connections
+
+    settings.REDIS_URL = "unix:///run/redis/redis.sock?db=2"
+    connections._database_in(settings.REDIS_URL)  # no ConfigError: the path is a socket
+    settings.REDIS_URL = "redis://127.0.0.1:6379/notadb"
+    with pytest.raises(connections.ConfigError):
+        connections._database_in(settings.REDIS_URL)

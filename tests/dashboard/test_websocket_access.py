@@ -118,3 +118,15 @@ async def test_an_unknown_path_is_refused_cleanly(viewer):
     for unknown in ("/ws/nothing/", "/ws/live/extra", "/"):
         socket = communicator(cookie, path=unknown, app=application)
         assert not await connects(socket)  # a refusal, not an exception
+
+
+async def test_default_ports_and_https_behind_a_proxy(viewer, settings):
+    settings.ALLOWED_HOSTS = ["cache.example.com"]
+    cookie = await session_cookie(viewer)
+    plain = communicator(cookie, origin="http://cache.example.com:80", host="cache.example.com")
+    assert await connects(plain)  # port 80 said or not, the same origin
+    settings.SESSION_COOKIE_SECURE = True  # served over HTTPS only (daphne sees ws://)
+    secure = communicator(cookie, origin="https://cache.example.com", host="cache.example.com")
+    assert await connects(secure)
+    plain = communicator(cookie, origin="http://cache.example.com", host="cache.example.com")
+    assert not await connects(plain)  # a plain-HTTP page is another site

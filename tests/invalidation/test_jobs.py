@@ -260,3 +260,10 @@ def test_a_worker_whose_lease_was_taken_over_stops_without_writing(operator, red
     assert not more
     stored = InvalidationJob.objects.get(id=job.id)
     assert stored.lease_owner == "w2" and stored.status == "running"
+
+
+def test_a_body_nested_too_deep_is_a_400(operator_client):
+    response = operator_client.post(
+        "/api/invalidations", "[" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["error"] == "bad_request"

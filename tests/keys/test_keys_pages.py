@@ -334,3 +334,10 @@ def test_the_dashboards_own_keys_and_database_cannot_be_changed(
     refused = AuditEntry.objects.filter(outcome="refused", action__startswith="key.")
     assert refused.count() == 2
     dashboard_db.close()
+
+
+def test_json_holding_a_lone_surrogate_escape_is_shown(viewer_client, redis_client):
+    """\\ud800 in JSON decodes to a character no page can carry: it once gave a 500."""
+    redis_client.set("odd:json", b'{"a": "\\ud800"}')
+    response = viewer_client.get(f"/keys/k/{encode_key(b'odd:json')}?view=json")
+    assert response.status_code == 200 and "\\ud800" in response.content.decode()
