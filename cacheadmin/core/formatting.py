@@ -2,7 +2,7 @@
 
 import json
 
-from cacheadmin.core.keycodec import display_key
+from cacheadmin.core.keycodec import display_key, is_utf8
 
 KEEP = {"\n", "\t"}
 
@@ -24,14 +24,12 @@ def as_text(raw: bytes) -> str:
 def pretty_json(raw: bytes) -> str | None:
     """Indented JSON, or None when the bytes are not JSON."""
     try:
-        text = json.dumps(json.loads(raw), indent=2, ensure_ascii=False, sort_keys=False)
+        decoded = json.loads(raw)
+        text = json.dumps(decoded, indent=2, ensure_ascii=False, sort_keys=False)
     except (ValueError, RecursionError):
         return None
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # "\ud800" in the JSON: a lone surrogate no page can carry
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=True)
-    return text
+    # "\ud800" in the JSON decodes to a lone surrogate, which no page can carry.
+    return text if is_utf8(text) else json.dumps(decoded, indent=2, ensure_ascii=True)
 
 
 def hexdump(raw: bytes, width: int = 16) -> str:

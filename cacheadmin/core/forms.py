@@ -4,7 +4,7 @@ and SCAN cursors as typed."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from cacheadmin.core.keycodec import parse_typed_glob
+from cacheadmin.core.keycodec import is_utf8, parse_typed_glob
 
 MAX_CURSOR = 2**64 - 1
 # Deeply nested wildcards once made Redis' glob matching hang (CVE-2022-36021):
@@ -31,12 +31,10 @@ def scan_cursor(text: str) -> int:
 
 def utf8_text(value: str) -> None:
     """A JSON body can carry a lone surrogate ("\\ud800"): no text of ours can."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not is_utf8(value):
         raise ValidationError(
             "This text holds a character that is not valid Unicode (a lone surrogate)."
-        ) from None
+        )
 
 
 class TextForm(forms.Form):

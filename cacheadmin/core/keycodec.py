@@ -50,6 +50,15 @@ def display_key(raw: bytes) -> str:
     return "".join(pieces)
 
 
+def is_utf8(text: str) -> bool:
+    """Whether UTF-8 can carry the text: JSON can bring a lone surrogate ("\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def display_name(text: str) -> str:
     """A name from outside (a queue, an exchange, a vhost, a header) as text that shows
     what it holds: invisible characters, controls and bidirectional overrides (U+202E

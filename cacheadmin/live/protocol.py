@@ -5,7 +5,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from cacheadmin.core.keycodec import is_glob
+from cacheadmin.core.keycodec import is_glob, is_utf8
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
@@ -93,11 +93,9 @@ def _text(request: dict, name: str, *, required: bool = False) -> str:
         raise ProtocolError(f"{name} is a string.")
     if required and not value:
         raise ProtocolError(f"{name} is required for this source.")
-    try:
-        size = len(value.encode())
-    except UnicodeEncodeError:  # JSON can carry a lone surrogate: "\\ud800"
-        raise ProtocolError(f"{name} holds a character that is not valid Unicode.") from None
-    if size > MAX_PATTERN:
+    if not is_utf8(value):
+        raise ProtocolError(f"{name} holds a character that is not valid Unicode.")
+    if len(value.encode()) > MAX_PATTERN:
         raise ProtocolError(f"{name} is at most {MAX_PATTERN} bytes.")
     if "\x00" in value:
         raise ProtocolError(f"{name} cannot hold a NUL character.")

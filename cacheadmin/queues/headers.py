@@ -1,6 +1,8 @@
 """Message headers as AMQP can carry them: a field table of text, whole numbers within
 64 bits, decimals, booleans, lists and tables, not too deep."""
 
+from cacheadmin.core.keycodec import is_utf8
+
 MAX_DEPTH = 8
 INT64 = (-(2**63), 2**63 - 1)
 SHORT_TEXT = 255  # bytes of a table's key (an AMQP short string)
@@ -17,22 +19,14 @@ def header_problem(value: object, *, depth: int = 0) -> str | None:
             None if INT64[0] <= value <= INT64[1] else f"A header number fits in 64 bits: {value}."
         )
     if isinstance(value, str):
-        return None if _utf8(value) else "A header holds text that is not valid Unicode."
+        return None if is_utf8(value) else "A header holds text that is not valid Unicode."
     if isinstance(value, list):
         return next((p for item in value if (p := header_problem(item, depth=depth + 1))), None)
     if isinstance(value, dict):
         for key, item in value.items():
-            if not _utf8(key) or len(key.encode()) > SHORT_TEXT:
+            if not is_utf8(key) or len(key.encode()) > SHORT_TEXT:
                 return f"A header name is valid Unicode of at most {SHORT_TEXT} bytes."
             if problem := header_problem(item, depth=depth + 1):
                 return problem
         return None
     return f"A header cannot hold a {type(value).__name__}."
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

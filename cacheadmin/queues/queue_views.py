@@ -70,7 +70,8 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
     context, status = _detail_context(data["vhost"], data["name"], peek_count=data["count"])
     if context["problem"]:  # one wait for a broker that cannot be asked, not two
         return render(request, "queues/detail.html", context, status=status)
-    if peek_can_lose_messages(context["queue"]):
+    risky = peek_can_lose_messages(context["queue"])
+    if risky:
         if not can_operate(request.user):
             raise PermissionDenied(QUORUM_PEEK)
         if request.POST.get("confirmed") != "yes":
@@ -80,7 +81,7 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
             client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
         )
     )
-    if peek_can_lose_messages(context["queue"]):
+    if risky:
         count = None if problem else len(peeked)
         _audit(request, "queue.peek", data["vhost"], data["name"], count, problem)
     return render(
