@@ -1,0 +1,153 @@
+"""The pieces of the OpenAPI 3.1 document every JSON API shares: the error shape, the
+answers every endpoint may give, and parameters read off the Django forms the views
+validate with, so the document cannot drift from what the views accept."""
+
+from django import forms
+from django.core import validators
+
+from cacheadmin.core import problems
+from cacheadmin.core.json_api import STATUSES
+
+ERROR_KINDS = sorted({*STATUSES, *problems.STATUSES})
+
+ERROR = {
+    "type": "object",
+    "description": "The one error shape of every /api/ answer that is not a success. "
+    "Some errors add fields: `fields` (each bad parameter's messages), `preview`, `id`.",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "enum": ERROR_KINDS},
+        "message": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+ERROR_MEANINGS = {
+    400: "A parameter or the body is not valid, or Redis refused what was asked.",
+    401: "No session and no API token, or a token that is wrong or revoked.",
+    403: "The account has no role, or not the operator role this needs.",
+    404: "Nothing of that name, id or path.",
+    405: "Another method is needed.",
+    502: "The service answered with an error.",
+    503: "The service cannot be reached, refuses the dashboard's credentials, or is misconfigured.",
+    504: "The service did not answer in time.",
+}
+# What any endpoint may answer: login, role, path, method.
+ALWAYS = (401, 403, 404, 405)
+SERVICE_FAILURES = (502, 503, 504)
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def json_answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def answers(ok: dict[int, dict], *errors: int) -> dict:
+    """The answers of one operation: its successes, then errors in the one shape."""
+    documented = {str(status): answer for status, answer in ok.items()}
+    for status in sorted({*ALWAYS, *errors}):
+        documented[str(status)] = json_answer(
+            ERROR_MEANINGS[status], {"$ref": "#/components/schemas/Error"}
+        )
+    return documented
+
+
+def form_schema(form_class: type[forms.Form]) -> dict:
+    """A JSON object schema of a form's fields."""
+    fields = form_class.base_fields
+    schema = {
+        "type": "object",
+        "properties": {name: field_schema(field) for name, field in fields.items()},
+    }
+    required = [name for name, field in fields.items() if field.required]
+    return schema | ({"required": required} if required else {})
+
+
+def form_parameters(form_class: type[forms.Form], *names: str) -> list:
+    """Query parameters from a form's fields: those named, or all of them."""
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": field.required,
+            "schema": field_schema(field),
+        }
+        | _description(field)
+        for name, field in form_class.base_fields.items()
+        if name in (names or form_class.base_fields)
+    ]
+
+
+def field_schema(field: forms.Field) -> dict:
+    if isinstance(field, forms.BooleanField):
+        return {"type": "boolean"}
+    if isinstance(field, forms.IntegerField):
+        return {"type": "integer"} | _bounds(field)
+    if isinstance(field, forms.ChoiceField):
+        return {"type": "string", "enum": [str(value) for value, _ in field.choices]}
+    schema = {"type": "string"} | _lengths(field)
+    if isinstance(field, forms.RegexField):
+        schema["pattern"] = ecma_pattern(field.regex.pattern)
+    return schema
+
+
+def ecma_pattern(pattern: str) -> str:
+    """Our regexes anchor with \\A and \\Z, which JSON Schema (ECMA 262) spells ^ and $."""
+    return pattern.replace(r"\A", "^").replace(r"\Z", "$")
+
+
+def _bounds(field: forms.Field) -> dict:
+    bounds = {}
+    for validator in field.validators:
+        if isinstance(validator, validators.MinValueValidator):
+            bounds["minimum"] = validator.limit_value
+        elif isinstance(validator, validators.MaxValueValidator):
+            bounds["maximum"] = validator.limit_value
+    return bounds
+
+
+def _lengths(field: forms.Field) -> dict:
+    lengths = {}
+    if getattr(field, "max_length", None):
+        lengths["maxLength"] = field.max_length
+    if field.required:
+        lengths["minLength"] = 1
+    return lengths
+
+
+def _description(field: forms.Field) -> dict:
+    text = str(field.help_text or field.label or "")
+    return {"description": text} if text else {}
+
+
+def document(*, title: str, version: str, description: str, paths: dict) -> dict:
+    """The whole document around the capabilities' paths."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "servers": [{"url": "/"}],
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token, made on /accounts/tokens/.",
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sessionid",
+                    "description": "A browser session; a POST also needs the CSRF token.",
+                },
+            },
+        },
+    }

@@ -1,0 +1,66 @@
+"""What the key browser's JSON API promises, in OpenAPI terms."""
+
+from cacheadmin.core.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
+from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
+from cacheadmin.keys.keyspace import TYPES
+
+KEY = {
+    "type": "object",
+    "required": ["key", "key_b64", "type", "ttl", "ttl_ms", "size", "memory", "encoding", "gone"],
+    "properties": {
+        "key": {"type": "string", "description": "The key, escaped for display (\\xNN)."},
+        "key_b64": {"type": "string", "description": "The key's bytes, URL-safe base64."},
+        "type": {"type": "string", "enum": [*TYPES, "none"]},
+        "ttl": {"type": "integer", "description": "Seconds; -1 no TTL, -2 gone."},
+        "ttl_ms": {"type": "integer"},
+        "size": {"type": ["integer", "null"], "description": "Length, fields or members."},
+        "memory": {"type": ["integer", "null"], "description": "MEMORY USAGE in bytes."},
+        "encoding": {"type": "string"},
+        "gone": {"type": "boolean"},
+        "idle_seconds": {"type": "integer"},
+        "lfu_frequency": {"type": "integer"},
+    },
+}
+
+KEY_PAGE = {
+    "type": "object",
+    "required": ["cursor", "done", "scanned", "dbsize", "keys"],
+    "properties": {
+        "cursor": {"type": "integer", "description": "Pass back as cursor for the next page."},
+        "done": {"type": "boolean", "description": "The scan went round the whole keyspace."},
+        "scanned": {"type": "integer"},
+        "dbsize": {"type": "integer"},
+        "keys": {"type": "array", "items": KEY},
+    },
+}
+
+ENCODED_KEY = {
+    "name": "encoded",
+    "in": "path",
+    "required": True,
+    "description": "The key's bytes in URL-safe base64 without padding.",
+    # Base64 never leaves one character over in its last group of four.
+    "schema": {"type": "string", "pattern": "^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2,3})?$"},
+    "example": "dXNlcjow",  # user:0
+}
+
+PATHS = {
+    "/api/keys": {
+        "get": {
+            "summary": "A page of keys: SCAN with a pattern and a type, and their metadata",
+            "operationId": "listKeys",
+            "tags": ["keys"],
+            "parameters": form_parameters(KeyBrowseForm, "match", "type", "db", "cursor", "count"),
+            "responses": answers({200: json_answer("A page.", KEY_PAGE)}, 400, *SERVICE_FAILURES),
+        }
+    },
+    "/api/keys/{encoded}": {
+        "get": {
+            "summary": "One key's metadata",
+            "operationId": "getKey",
+            "tags": ["keys"],
+            "parameters": [ENCODED_KEY, *form_parameters(ValueQueryForm, "db")],
+            "responses": answers({200: json_answer("The key.", KEY)}, 400, *SERVICE_FAILURES),
+        }
+    },
+}

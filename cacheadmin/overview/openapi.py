@@ -1,0 +1,103 @@
+"""What the overview's JSON API promises, in OpenAPI terms."""
+
+from cacheadmin.core.openapi import answers, json_answer, nullable
+
+PROBLEM = {
+    "type": "object",
+    "required": ["kind", "message"],
+    "properties": {"kind": {"type": "string"}, "message": {"type": "string"}},
+}
+
+
+def card(figures: dict) -> dict:
+    """A service's card: its figures, or the problem that kept them away."""
+    return {
+        "type": "object",
+        "required": ["ok", "figures", "problem"],
+        "properties": {
+            "ok": {"type": "boolean"},
+            "figures": nullable(figures),
+            "problem": nullable(PROBLEM),
+        },
+    }
+
+
+INTEGER = {"type": "integer"}
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+REDIS = {
+    "type": "object",
+    "required": ["version", "role", "memory", "total_keys", "hits", "misses", "hit_rate"],
+    "properties": {
+        "version": {"type": "string"},
+        "mode": {"type": "string"},
+        "role": {"type": "string"},
+        "uptime_seconds": INTEGER,
+        "memory": {
+            "type": "object",
+            "properties": {
+                "used": INTEGER,
+                "peak": INTEGER,
+                "max": INTEGER,
+                "policy": {"type": ["string", "null"]},
+            },
+        },
+        "clients": INTEGER,
+        "ops_per_sec": INTEGER,
+        "expired_keys": INTEGER,
+        "evicted_keys": INTEGER,
+        "keyspace": {"type": "array", "items": {"type": "object"}},
+        "total_keys": INTEGER,
+        "hits": INTEGER,
+        "misses": INTEGER,
+        "hit_rate": NUMBER_OR_NULL,
+    },
+}
+
+RABBIT = {
+    "type": "object",
+    "properties": {
+        "version": {"type": ["string", "null"]},
+        "cluster_name": {"type": ["string", "null"]},
+        "node": {"type": ["string", "null"]},
+        **{
+            name: {"type": ["integer", "null"]}
+            for name in (
+                "messages_ready",
+                "messages_unacknowledged",
+                "messages",
+                "queues",
+                "consumers",
+                "connections",
+                "channels",
+            )
+        },
+        "publish_rate": NUMBER_OR_NULL,
+        "deliver_rate": NUMBER_OR_NULL,
+        "ack_rate": NUMBER_OR_NULL,
+    },
+}
+
+PATHS = {
+    "/api/overview": {
+        "get": {
+            "summary": "Redis's and RabbitMQ's headline figures",
+            "operationId": "getOverview",
+            "tags": ["overview"],
+            "description": "A service that fails is shown by its card's problem; the "
+            "answer itself is still 200.",
+            "responses": answers(
+                {
+                    200: json_answer(
+                        "Both cards.",
+                        {
+                            "type": "object",
+                            "required": ["redis", "rabbit"],
+                            "properties": {"redis": card(REDIS), "rabbit": card(RABBIT)},
+                        },
+                    )
+                }
+            ),
+        }
+    }
+}

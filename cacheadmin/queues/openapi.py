@@ -1,0 +1,52 @@
+"""What the queues' JSON API promises, in OpenAPI terms."""
+
+from cacheadmin.core.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
+from cacheadmin.queues.forms import QueueListForm
+
+INTEGER_OR_NULL = {"type": ["integer", "null"]}
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+STRING_OR_NULL = {"type": ["string", "null"]}
+
+QUEUE = {
+    "type": "object",
+    "required": ["kind", "name", "messages_ready", "messages_unacknowledged", "messages"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["rabbitmq", "redis"]},
+        "vhost": STRING_OR_NULL,
+        "name": {"type": "string", "description": "A Redis key's name is escaped (\\xNN)."},
+        "type": STRING_OR_NULL,
+        "state": STRING_OR_NULL,
+        "messages_ready": INTEGER_OR_NULL,
+        "messages_unacknowledged": INTEGER_OR_NULL,
+        "messages": INTEGER_OR_NULL,
+        "consumers": INTEGER_OR_NULL,
+        "publish_rate": NUMBER_OR_NULL,
+        "deliver_rate": NUMBER_OR_NULL,
+        "ack_rate": NUMBER_OR_NULL,
+        "dead_letter": STRING_OR_NULL,
+    },
+}
+
+QUEUE_PAGE = {
+    "type": "object",
+    "required": ["items", "page", "page_size", "total"],
+    "properties": {
+        "items": {"type": "array", "items": QUEUE},
+        "page": {"type": "integer"},
+        "page_size": {"type": "integer"},
+        "total": INTEGER_OR_NULL,
+    },
+}
+
+PATHS = {
+    "/api/queues": {
+        "get": {
+            "summary": "A page of RabbitMQ queues (kind=rabbitmq) or of Redis lists and "
+            "streams used as queues (kind=redis)",
+            "operationId": "listQueues",
+            "tags": ["queues"],
+            "parameters": form_parameters(QueueListForm),
+            "responses": answers({200: json_answer("A page.", QUEUE_PAGE)}, 400, *SERVICE_FAILURES),
+        }
+    }
+}
