@@ -88,7 +88,8 @@ class Daphne:
     """The dashboard under daphne in a process of its own (websockets need ASGI), with
     these environment variables on top of ours."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], *options: str):
+        self.options = options  # daphne's own, such as --proxy-headers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -97,7 +98,7 @@ class Daphne:
     def start(self) -> "Daphne":
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
         self.process = subprocess.Popen(
-            [*command, "dashboard.asgi:application"],
+            [*command, *self.options, "dashboard.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

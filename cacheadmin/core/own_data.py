@@ -9,21 +9,52 @@ from cacheadmin.core import dashboard_keys
 from cacheadmin.core.problems import BAD_REQUEST, Problem
 
 
-def _address(url: str) -> tuple[str, int, int] | None:
+def _database(url: str) -> int | None:
     try:
-        kwargs = redis.ConnectionPool.from_url(url).connection_kwargs
+        return redis.ConnectionPool.from_url(url).connection_kwargs.get("db", 0)
     except ValueError:
         return None
-    return (kwargs.get("host", "localhost"), kwargs.get("port", 6379), kwargs.get("db", 0))
+
+
+def _run_id(url: str) -> str | None:
+    """The server's run_id: one per server process, whatever name or socket reaches it."""
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=settings.REDIS_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_TIMEOUT,
+        )
+    except ValueError:
+        return None
+    try:
+        return client.info("server").get("run_id")
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+
+
+_same_server: dict[tuple[str, str], bool] = {}
+
+
+def same_server(first: str, second: str) -> bool:
+    """Whether two URLs reach one server (localhost and 127.0.0.1 do); asked once per
+    pair, or again while either server cannot be asked."""
+    if (first, second) not in _same_server:
+        ids = _run_id(first), _run_id(second)
+        if None in ids:
+            return False  # the mutation itself will fail on a server it cannot reach
+        _same_server[first, second] = ids[0] == ids[1]
+    return _same_server[first, second]
 
 
 def dashboard_database() -> int | None:
     """The database number of the dashboard's own keys when it is apart from REDIS_URL's
     on the same server (a database that holds nothing else); None otherwise."""
-    ours, inspected = _address(settings.DASHBOARD_REDIS_URL), _address(settings.REDIS_URL)
-    if not ours or not inspected or ours[:2] != inspected[:2] or ours[2] == inspected[2]:
+    ours, inspected = _database(settings.DASHBOARD_REDIS_URL), _database(settings.REDIS_URL)
+    if ours is None or inspected is None or ours == inspected:
         return None
-    return ours[2]
+    return ours if same_server(settings.DASHBOARD_REDIS_URL, settings.REDIS_URL) else None
 
 
 def mutation_refusal(*, key: bytes | None = None, db: int | None = None) -> Problem | None:

@@ -97,8 +97,15 @@ def patterns_for(target: Target) -> list[bytes]:
 
 
 def refuse_own_keys(target: Target) -> None:
-    """A key of the dashboard's own is no target (a pattern's batches skip them)."""
-    if target.kind == "key" and dashboard_keys.is_dashboard_key(target.target):
+    """The dashboard's own keys are no target: a key under its prefix, nor a model whose
+    keys would be there (a pattern's or a model's batches skip them)."""
+    if target.kind == "key":
+        own = target.target
+    elif target.kind in OBJECT_KINDS:
+        own = f"{target.model}:".encode()
+    else:
+        return
+    if dashboard_keys.is_dashboard_key(own):
         raise TargetError(
             f"keys under {dashboard_keys.PREFIX} are the dashboard's own and cannot be invalidated"
         )

@@ -3,12 +3,12 @@ checkpointed after every batch under the worker's lease, announced and audited w
 they end."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from cacheadmin.core import dashboard_keys
@@ -85,8 +85,11 @@ class Claim:
     held_elsewhere: bool = False
 
 
-def lease_end() -> datetime:
-    return timezone.now() + timedelta(seconds=settings.INVALIDATION_LEASE_SECONDS)
+def lease_end() -> ExpressionWrapper:
+    """When a lease taken or renewed now runs out, by the database's clock: the one
+    clock every worker shares, whatever their own say."""
+    duration = timedelta(seconds=settings.INVALIDATION_LEASE_SECONDS)
+    return ExpressionWrapper(Now() + duration, output_field=DateTimeField())
 
 
 def job_claim(*, job_id: int, worker: str) -> Claim:
@@ -96,7 +99,7 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
     unfinished = InvalidationJob.objects.filter(
         id=job_id, status__in=[Status.QUEUED, Status.RUNNING]
     )
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()) | Q(lease_owner=worker)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=Now()) | Q(lease_owner=worker)
     claimed = unfinished.filter(free).update(
         status=Status.RUNNING,
         started_at=Coalesce(F("started_at"), timezone.now()),
@@ -168,19 +171,23 @@ def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> I
 def job_finish(
     *, job: InvalidationJob, status: str, problem: Problem | None = None
 ) -> InvalidationJob:
-    """Record the end, then tell the nodes (Redis channel and RabbitMQ fanout) and audit."""
-    job.status, job.finished_at = status, timezone.now()
-    job.error = problem.message if problem else ""
-    job.save(update_fields=["status", "finished_at", "error"])
-    _ended(job)
+    """Record the end, then tell the nodes (Redis channel and RabbitMQ fanout) and
+    audit; unless the job ended meanwhile (a cancel landed after the last batch) or
+    another worker took it over: then it is left, and returned, as it is."""
+    ended = InvalidationJob.objects.filter(
+        id=job.id, status__in=[Status.QUEUED, Status.RUNNING], lease_owner=job.lease_owner
+    ).update(status=status, finished_at=Now(), error=problem.message if problem else "")
+    job.refresh_from_db()
+    if ended:
+        _ended(job)
     return job
 
 
-def job_fail(*, job_id: int, error: Exception) -> None:
+def job_fail(*, job_id: int, worker: str, error: Exception) -> None:
     """A job whose run raised what no retry can mend (a broken row, say) fails, if it
-    still runs; the worker goes on with the next."""
-    job = InvalidationJob.objects.filter(id=job_id, status=Status.RUNNING).first()
-    if job is not None:
+    still runs under this worker's lease; the worker goes on with the next."""
+    job = InvalidationJob.objects.filter(id=job_id, status=Status.RUNNING, lease_owner=worker)
+    if job := job.first():
         job_finish(job=job, status=Status.FAILED, problem=Problem(ERROR, str(error)))
 
 

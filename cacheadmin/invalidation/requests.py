@@ -7,6 +7,7 @@ from enum import Enum
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from cacheadmin.core.audit import audit_outcome, audit_refusal
 from cacheadmin.core.problems import BAD_REQUEST, Problem
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.invalidation import engine, jobs
@@ -37,6 +38,8 @@ def invalidation_request(
     target = form.build_target()
     preview, problem = target_preview(target=target)
     if problem:
+        if not preview_only:
+            _audit_unstarted(user=user, target=target, problem=problem)
         return RequestOutcome(Step.REFUSED, problem=problem)
     if preview_only:
         return RequestOutcome(Step.PREVIEWED, preview)
@@ -60,6 +63,15 @@ def target_preview(*, target: engine.Target) -> tuple[engine.Preview | None, Pro
 
     answer, problem = call_redis(ask)
     return answer or (None, problem)
+
+
+def _audit_unstarted(*, user: AbstractBaseUser, target: engine.Target, problem: Problem) -> None:
+    """A start asked for and not made: refused (the target), or failed (a service)."""
+    action, label = f"invalidate.{target.kind}", target.label()
+    if problem.kind == BAD_REQUEST:
+        audit_refusal(user=user, action=action, target=label, problem=problem)
+    else:
+        audit_outcome(user=user, action=action, target=label, problem=problem)
 
 
 def is_confirmed(*, form: InvalidationForm, preview: engine.Preview) -> bool:

@@ -17,7 +17,7 @@ from cacheadmin.models import InvalidationJob
 
 Say = Callable[[str], None]
 ENDED, STOPPED, HELD = "ended", "stopped", "held"  # what became of a job's message
-HELD_WAIT = 1.0  # seconds before a held job's message goes back to the queue
+HELD_RETRY = 1.0  # seconds between claims of a job another worker holds
 
 
 class Worker:
@@ -47,29 +47,42 @@ class Worker:
         channel = connection.channel()
         messaging.declare(channel)
         self.say("Waiting for invalidation jobs.")
+        held = HeldJobs()
         try:
             while not self.stopping:
-                method, _, body = channel.basic_get(messaging.JOBS_QUEUE)
-                if method is None:
+                delivery = held.due() or self.take(channel)
+                if delivery is None:
                     if once:
                         return
                     connection.sleep(1.0)
                     continue
-                if not body.isdigit():  # not a job id: drop it rather than choke on it
-                    self.complain(f"Dropped a message that is not a job id: {body[:80]!r}")
-                    channel.basic_reject(method.delivery_tag, requeue=False)
-                    continue
-                outcome = self.run_safely(int(body), connection)
-                if outcome == ENDED:
-                    channel.basic_ack(method.delivery_tag)
-                elif outcome == HELD:  # back to the queue, for when the lease runs out
-                    connection.sleep(HELD_WAIT)
-                    channel.basic_reject(method.delivery_tag, requeue=True)
+                tag, job_id = delivery
+                outcome = self.run_safely(job_id, connection)
+                if outcome == HELD:
+                    if not held.knows(tag):
+                        self.say(f"Job {job_id}: another worker holds it; waiting for its lease")
+                    held.wait(tag, job_id)
                     if once:
                         return
+                    continue
+                held.forget(tag)
+                if outcome == ENDED:
+                    channel.basic_ack(tag)
         finally:
             if connection.is_open:
                 connection.close()  # an unacked job goes back to the queue
+
+    def take(self, channel) -> tuple[int, int] | None:
+        """The next job's (delivery tag, id) off the queue, or None when it is empty."""
+        while True:
+            method, _, body = channel.basic_get(messaging.JOBS_QUEUE)
+            if method is None:
+                return None
+            if body.isdigit():
+                return method.delivery_tag, int(body)
+            # Not a job id: drop it rather than choke on it.
+            self.complain(f"Dropped a message that is not a job id: {body[:80]!r}")
+            channel.basic_reject(method.delivery_tag, requeue=False)
 
     def run_safely(self, job_id: int, connection: pika.BlockingConnection) -> str:
         """run_job, but an error no retry can mend (the model unregistered, a broken
@@ -80,7 +93,7 @@ class Worker:
             raise
         except Exception as exc:  # noqa: BLE001 (any of them must not stop the worker)
             self.complain(f"Job {job_id} failed: {exc!r}")
-            jobs.job_fail(job_id=job_id, error=exc)
+            jobs.job_fail(job_id=job_id, worker=self.name, error=exc)
             return ENDED
 
     def run_job(self, job_id: int, connection: pika.BlockingConnection) -> str:
@@ -88,7 +101,6 @@ class Worker:
         stay); HELD when another live worker holds it."""
         claim = jobs.job_claim(job_id=job_id, worker=self.name)
         if claim.held_elsewhere:
-            self.say(f"Job {job_id}: another worker holds it; back to the queue")
             return HELD
         job = claim.job
         if job is None:
@@ -111,6 +123,32 @@ class Worker:
                 return ENDED
             connection.sleep(pause(job, time.monotonic() - started))
         return STOPPED
+
+
+class HeldJobs:
+    """Messages of jobs another live worker holds. Each stays unacked with us, not put
+    back: a put-back would come straight round again ahead of the other jobs (and count
+    as a delivery on a queue with a delivery limit). It is claimed again now and then,
+    and run once the lease has run out (its worker died), or acked once the job ended."""
+
+    def __init__(self):
+        self.retry_at: dict[int, tuple[int, float]] = {}  # tag -> (job id, when)
+
+    def knows(self, tag: int) -> bool:
+        return tag in self.retry_at
+
+    def wait(self, tag: int, job_id: int) -> None:
+        self.retry_at[tag] = (job_id, time.monotonic() + HELD_RETRY)
+
+    def forget(self, tag: int) -> None:
+        self.retry_at.pop(tag, None)
+
+    def due(self) -> tuple[int, int] | None:
+        """A held job's (delivery tag, id) whose time to try again has come."""
+        now = time.monotonic()
+        return next(
+            ((tag, job_id) for tag, (job_id, when) in self.retry_at.items() if when <= now), None
+        )
 
 
 def batch_size(job: InvalidationJob) -> int:

@@ -267,3 +267,89 @@ def test_a_body_nested_too_deep_is_a_400(operator_client):
         "/api/invalidations", "[" * 100_000, content_type="application/json"
     )
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
+
+
+def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator, redis_client):
+    from cacheadmin.invalidation import jobs
+    from cacheadmin.invalidation.engine import Target
+
+    fill(redis_client, 10, "x:")
+    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=10, rate=None)
+    job = jobs.job_claim(job_id=job.id, worker="w1").job
+    jobs.job_cancel(job=InvalidationJob.objects.get(id=job.id), by=operator)
+    finished = jobs.job_finish(job=job, status=jobs.Status.DONE)  # the worker's stale view
+    assert finished.status == "cancelled"
+    assert AuditEntry.objects.filter(action="invalidate.pattern").count() == 1
+
+
+def test_a_worker_cannot_fail_a_job_another_worker_holds(operator):
+    from cacheadmin.invalidation import jobs
+    from cacheadmin.invalidation.engine import Target
+
+    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=10, rate=None)
+    jobs.job_claim(job_id=job.id, worker="w1")
+    jobs.job_fail(job_id=job.id, worker="w2", error=RuntimeError("not mine"))
+    assert InvalidationJob.objects.get(id=job.id).status == "running"
+    jobs.job_fail(job_id=job.id, worker="w1", error=RuntimeError("mine"))
+    job = InvalidationJob.objects.get(id=job.id)
+    assert (job.status, job.error) == ("failed", "mine")
+
+
+def test_a_held_job_waits_with_the_worker_while_the_next_job_runs(
+    operator_client, redis_client, broker
+):
+    from cacheadmin.invalidation.worker import Worker
+
+    channel, _ = broker
+    fill(redis_client, 1500, "held:")
+    fill(redis_client, 1500, "free:")
+    held_id = post(operator_client, kind="pattern", target="held:*", confirm="held:*").json()["id"]
+    free_id = post(operator_client, kind="pattern", target="free:*", confirm="free:*").json()["id"]
+    held = InvalidationJob.objects.filter(id=held_id)
+    alive = timezone.now() + timedelta(hours=1)
+    held.update(status="running", lease_owner="other:1", lease_until=alive)
+    said = []
+    worker = Worker(say=said.append, complain=said.append)
+
+    def said_and_stop(line: str) -> None:
+        said.append(line)
+        if InvalidationJob.objects.get(id=free_id).status == "done":
+            held.update(lease_until=timezone.now() - timedelta(seconds=1))  # the other died
+        if held.get().status == "done":
+            worker.stop()
+
+    worker.say = said_and_stop
+    worker.run(once=False)
+    assert [job.status for job in InvalidationJob.objects.order_by("id")] == ["done", "done"]
+    assert sum("another worker holds it" in line for line in said) == 1, said
+    ends = [line for line in said if ": done," in line]
+    assert [line.split(":")[0] for line in ends] == [f"Job {free_id}", f"Job {held_id}"]
+    assert channel.queue_declare(JOBS_QUEUE, passive=True).method.message_count == 0
+    assert redis_client.dbsize() == 2  # the two jobs' counters
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "bucket", "target": "0"},
+        {"kind": "object", "target": "7"},
+        {"kind": "attribute", "attribute": "country", "target": "FR"},
+    ],
+)
+def test_a_model_under_the_dashboards_prefix_is_no_target(operator_client, redis_client, body):
+    from cacheadmin.objectcache import Div, ObjectCache, layout
+
+    # The library refuses ':' in a name, but a model can be declared by hand.
+    model = ObjectCache(redis_client).model("jobs", bucket=Div(100), inverted=["country"])
+    model.set("7", {"id": 7, "country": "FR"})
+    name = "cacheadmin:dashboard:jobs"
+    schema = json.loads(redis_client.hget(layout.REGISTRY_KEY, "jobs")) | {"name": name}
+    redis_client.hset(layout.REGISTRY_KEY, name, json.dumps(schema))
+    for key in redis_client.keys("jobs:*"):
+        redis_client.rename(key, b"cacheadmin:dashboard:" + key)
+    keys = sorted(redis_client.keys(f"{name}:*"))
+    response = post(operator_client, model=name, confirm=body["target"], **body)
+    assert response.status_code == 400 and "dashboard's own" in response.json()["message"]
+    assert sorted(redis_client.keys(f"{name}:*")) == keys and keys
+    refused = AuditEntry.objects.get()
+    assert (refused.action, refused.outcome) == (f"invalidate.{body['kind']}", "refused")

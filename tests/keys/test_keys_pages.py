@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import redis
 from django.test import Client
 
 from cacheadmin.core.keycodec import encode_key
@@ -341,3 +342,22 @@ def test_json_holding_a_lone_surrogate_escape_is_shown(viewer_client, redis_clie
     redis_client.set("odd:json", b'{"a": "\\ud800"}')
     response = viewer_client.get(f"/keys/k/{encode_key(b'odd:json')}?view=json")
     assert response.status_code == 200 and "\\ud800" in response.content.decode()
+
+
+def test_the_dashboards_database_is_known_by_its_server_not_by_its_url(
+    operator_client, redis_server, settings
+):
+    """localhost and 127.0.0.1 are one server: the URLs' text once said otherwise."""
+    settings.DASHBOARD_REDIS_URL = f"redis://localhost:{redis_server.port}/15"
+    dashboard_db = redis.Redis(port=redis_server.port, db=15)
+    dashboard_db.set("group:y", "the channel layer's")
+    body = {"db": "15", "confirmed": "yes"}
+    response = operator_client.post(f"/keys/delete/{encode_key(b'group:y')}", body)
+    assert response.status_code == 400 and dashboard_db.exists("group:y")
+    other = redis.Redis(port=redis_server.port, db=14)
+    other.set("group:y", "somebody's")
+    body = {"db": "14", "confirmed": "yes"}
+    response = operator_client.post(f"/keys/delete/{encode_key(b'group:y')}", body)
+    assert response.status_code == 302 and not other.exists("group:y")
+    dashboard_db.close()
+    other.close()
