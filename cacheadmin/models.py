@@ -6,6 +6,11 @@ from django.conf import settings
 from django.db import models
 
 
+def instance_field() -> models.CharField:
+    """Which instance (cacheadmin.core.instances) a record is about."""
+    return models.CharField(max_length=63, default="default", db_index=True)
+
+
 class Access(models.Model):
     """Holds the role permissions; no table (see cacheadmin.core.roles)."""
 
@@ -36,6 +41,7 @@ class AuditEntry(models.Model):
     # Kept apart from the foreign key so the entry still names its author
     # after the account is deleted.
     username = models.CharField(max_length=150)
+    instance = instance_field()
     action = models.CharField(max_length=64, db_index=True)
     target = models.TextField(blank=True)
     count = models.BigIntegerField(null=True, blank=True)
@@ -66,6 +72,7 @@ class NamespaceScan(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    instance = instance_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     db = models.PositiveIntegerField(null=True, blank=True)
@@ -109,8 +116,9 @@ class DeclaredModel(models.Model):
         DIV = "div", "id ÷ size (integer ids)"
         CRC32 = "crc32", "crc32(id) mod count"
 
+    instance = instance_field()
     name = models.CharField(
-        max_length=100, unique=True, help_text="The key prefix: buckets are {name}:{bucket}."
+        max_length=100, help_text="The key prefix: buckets are {name}:{bucket}."
     )
     rule = models.CharField(max_length=8, choices=Rule.choices, default=Rule.DIV)
     rule_size = models.PositiveIntegerField(default=100, help_text="size for div, count for crc32")
@@ -118,6 +126,11 @@ class DeclaredModel(models.Model):
         max_length=500, blank=True, help_text="Indexed attributes, comma-separated."
     )
     ttl = models.PositiveIntegerField(default=0, help_text="Seconds; 0 for none.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "name"], name="one_declaration_a_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -143,6 +156,7 @@ class MetricSample(models.Model):
     """
 
     server = models.CharField(max_length=200)
+    instance = instance_field()
     at = models.DateTimeField(db_index=True)
     hits = models.BigIntegerField()
     misses = models.BigIntegerField()
@@ -160,6 +174,7 @@ class QueueSample(models.Model):
     any length and bytes fit."""
 
     queue = models.CharField(max_length=64)
+    instance = instance_field()
     at = models.DateTimeField()
     ready = models.BigIntegerField()
     unacked = models.BigIntegerField()
@@ -181,6 +196,7 @@ class ConsistencyCheck(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    instance = instance_field()
     model = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,6 +218,7 @@ class InvalidationJob(models.Model):
         FAILED = "failed", "failed"
         CANCELLED = "cancelled", "cancelled"
 
+    instance = instance_field()
     kind = models.CharField(max_length=16)
     target = models.BinaryField()
     model = models.CharField(max_length=100, blank=True)

@@ -28,6 +28,9 @@ REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 2.0)
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
+# More named instances, from a TOML file (see README, "Instances"); the URLs above
+# are the instance named "default".
+CACHEADMIN_INSTANCES = env_str("CACHEADMIN_INSTANCES", "")
 
 # The dashboard's own keys (channel layer, job counters) live under this prefix,
 # apart from the data it inspects; it is defined in cacheadmin.core.dashboard_keys.
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cacheadmin.core.access.ApiTokenMiddleware",
     "cacheadmin.core.access.DashboardAccessMiddleware",
+    "cacheadmin.core.instance_paths.InstanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cacheadmin.core.access.role_context",
+                "cacheadmin.core.instance_paths.instance_context",
             ],
             # Template tags live with the code they format, not in an app folder.
             "libraries": {"cacheadmin_format": "cacheadmin.core.format_tags"},
@@ -159,7 +164,7 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = False
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "/static/"  # absolute: /i/<instance>/ pages share it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the source folders: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True

@@ -6,6 +6,7 @@ from cacheadmin.models import AuditEntry
 
 class AuditFilterForm(TextForm):
     username = forms.CharField(required=False, max_length=150, label="User")
+    instance = forms.CharField(required=False, max_length=63)
     action = forms.CharField(required=False, max_length=64)
     outcome = forms.ChoiceField(
         required=False, choices=[("", "any outcome"), *AuditEntry.Outcome.choices]

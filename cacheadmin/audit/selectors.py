@@ -6,12 +6,14 @@ from cacheadmin.models import AuditEntry
 
 
 def audit_search(
-    *, username: str = "", action: str = "", outcome: str = "", text: str = ""
+    *, username: str = "", instance: str = "", action: str = "", outcome: str = "", text: str = ""
 ) -> QuerySet[AuditEntry]:
     """Entries matching every filter given, newest first."""
     entries = AuditEntry.objects.all()
     if username:
         entries = entries.filter(username=username)
+    if instance:
+        entries = entries.filter(instance=instance)
     if action:
         entries = entries.filter(action=action)
     if outcome:
@@ -19,6 +21,12 @@ def audit_search(
     if text:
         entries = entries.filter(target__icontains=text)
     return entries.order_by("-created_at", "-id")
+
+
+def audit_instances() -> list[str]:
+    """The instances the log names, for the filter's choices ("" is the dashboard)."""
+    names = AuditEntry.objects.order_by("instance").values_list("instance", flat=True)
+    return [name for name in names.distinct() if name]
 
 
 def audit_actions() -> list[str]:

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cacheadmin.audit.forms import AuditFilterForm
-from cacheadmin.audit.selectors import audit_actions, audit_search
+from cacheadmin.audit.selectors import audit_actions, audit_instances, audit_search
 
 PAGE_SIZE = 50
 
@@ -14,14 +14,16 @@ PAGE_SIZE = 50
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
+    choices = {"actions": audit_actions(), "instances": audit_instances()}
     if not form.is_valid():
-        context = {"form": form, "page": None, "actions": audit_actions()}
+        context = {"form": form, "page": None, **choices}
         return render(request, "audit/list.html", context, status=400)
-    filters = {name: form.cleaned_data[name] for name in ("username", "action", "outcome", "text")}
+    names = ("username", "instance", "action", "outcome", "text")
+    filters = {name: form.cleaned_data[name] for name in names}
     paginator = Paginator(audit_search(**filters), PAGE_SIZE)
     page = paginator.get_page(form.cleaned_data["page"] or 1)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "actions": audit_actions()}
+    context = {"form": form, "page": page, "query": query.urlencode(), **choices}
     template = "audit/partials/entries.html" if request.htmx else "audit/list.html"
     return render(request, template, context)

@@ -8,7 +8,7 @@ from cacheadmin.core.json_api import json_methods, problem_response
 
 @json_methods("GET")
 def api_cache_models(request: HttpRequest) -> JsonResponse:
-    summaries, problem = models_summarise()
+    summaries, problem = models_summarise(instance=request.instance)
     if problem:
         return problem_response(problem)
     return JsonResponse({"models": [_model_json(summary) for summary in summaries]})

@@ -15,13 +15,15 @@ KEEP_FOR = timedelta(days=1)
 RUNNING = ConsistencyCheck.Status.RUNNING
 
 
-def check_start(*, user: AbstractBaseUser, model: str) -> ConsistencyCheck:
+def check_start(*, user: AbstractBaseUser, instance: str, model: str) -> ConsistencyCheck:
     """A new check; the user's running ones stop, old ones go."""
     ConsistencyCheck.objects.filter(user=user, status=RUNNING).update(
         status=ConsistencyCheck.Status.STOPPED
     )
     ConsistencyCheck.objects.filter(updated_at__lt=timezone.now() - KEEP_FOR).delete()
-    return ConsistencyCheck.objects.create(user=user, model=model, state=check_state())
+    return ConsistencyCheck.objects.create(
+        user=user, instance=instance, model=model, state=check_state()
+    )
 
 
 def check_advance(check: ConsistencyCheck, declared: list[dict]) -> ConsistencyCheck:
@@ -35,7 +37,7 @@ def check_advance(check: ConsistencyCheck, declared: list[dict]) -> ConsistencyC
             return None
         return check_step(client, schema, check.state, max_seconds=STEP_SECONDS)
 
-    state, problem = call_redis(step)
+    state, problem = call_redis(step, instance=check.instance)
     if problem or state is None:
         error = problem.message if problem else f"No model {check.model} is registered any more."
         changes = {"status": ConsistencyCheck.Status.FAILED, "error": error}

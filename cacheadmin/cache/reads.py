@@ -9,26 +9,26 @@ from cacheadmin.models import DeclaredModel
 Outcome = tuple[object, Problem | None]
 
 
-def declared_schemas() -> list[dict]:
+def declared_schemas(instance: str) -> list[dict]:
     """Models declared in the dashboard, for caches written without the library."""
-    return [declared.schema() for declared in DeclaredModel.objects.all()]
+    return [declared.schema() for declared in DeclaredModel.objects.filter(instance=instance)]
 
 
-def models_summarise(*, with_limits: bool = False) -> Outcome:
+def models_summarise(*, instance: str, with_limits: bool = False) -> Outcome:
     """Every model with its census and hit rates; with the compact-encoding limits."""
-    declared = declared_schemas()
+    declared = declared_schemas(instance)
 
     def read(client):
         summaries = census.model_summaries(client, declared)
         return (summaries, census.compact_limits(client)) if with_limits else summaries
 
-    return call_redis(read)
+    return call_redis(read, instance=instance)
 
 
-def model_describe(*, name: str, cursor: int) -> Outcome:
+def model_describe(*, instance: str, name: str, cursor: int) -> Outcome:
     """A model's page: schema, census, rates, attributes and a page of its buckets;
     None when no model has that name."""
-    declared = declared_schemas()
+    declared = declared_schemas(instance)
 
     def read(client):
         schema = census.model_schema(client, name, declared)
@@ -48,13 +48,15 @@ def model_describe(*, name: str, cursor: int) -> Outcome:
             "next_cursor": next_cursor,
         }
 
-    return call_redis(read)
+    return call_redis(read, instance=instance)
 
 
-def model_lookup(*, name: str, object_id: str, attribute: str, value: str, cursor: int) -> Outcome:
+def model_lookup(
+    *, instance: str, name: str, object_id: str, attribute: str, value: str, cursor: int
+) -> Outcome:
     """An object by id, or a page of the objects under attribute = value; None when no
     model has that name; bad_attribute when the model does not index the attribute."""
-    declared = declared_schemas()
+    declared = declared_schemas(instance)
 
     def read(client):
         schema = census.model_schema(client, name, declared)
@@ -72,4 +74,4 @@ def model_lookup(*, name: str, object_id: str, attribute: str, value: str, curso
                 )
         return result
 
-    return call_redis(read)
+    return call_redis(read, instance=instance)

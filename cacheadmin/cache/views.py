@@ -14,7 +14,7 @@ from cacheadmin.models import ConsistencyCheck
 
 @require_GET
 def cache_models(request: HttpRequest) -> HttpResponse:
-    found, problem = models_summarise(with_limits=True)
+    found, problem = models_summarise(instance=request.instance, with_limits=True)
     summaries, limits = found or ([], None)
     context = {"summaries": summaries, "limits": limits, "problem": problem}
     status = http_status(problem) if problem else 200
@@ -25,7 +25,7 @@ def cache_models(request: HttpRequest) -> HttpResponse:
 def cache_model(request: HttpRequest, name: str) -> HttpResponse:
     form = LookupForm(request.GET)
     cursor = form.cleaned_data["cursor"] if form.is_valid() else 0
-    found, problem = model_describe(name=name, cursor=cursor)
+    found, problem = model_describe(instance=request.instance, name=name, cursor=cursor)
     if not problem and found is None:
         raise Http404("No model of that name is registered.")
     context = {"name": name, "problem": problem, "form": form, **(found or {})}
@@ -41,6 +41,7 @@ def cache_lookup(request: HttpRequest, name: str) -> HttpResponse:
         return render(request, "cache/lookup.html", {"name": name, "form": form}, status=400)
     data = form.cleaned_data
     found, problem = model_lookup(
+        instance=request.instance,
         name=name,
         object_id=data["id"],
         attribute=data["attribute"],
@@ -56,26 +57,33 @@ def cache_lookup(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_POST
 def check_start_view(request: HttpRequest, name: str) -> HttpResponse:
-    check = check_start(user=request.user, model=name)
+    check = check_start(user=request.user, instance=request.instance, model=name)
     return redirect("cache_check", check_id=check.id)
 
 
 @require_GET
 def check_page(request: HttpRequest, check_id) -> HttpResponse:
-    check = get_object_or_404(ConsistencyCheck, id=check_id, user=request.user)
+    check = _own_check(request, check_id)
     return render(request, "cache/check.html", {"check": check})
 
 
 @require_POST
 def check_step_view(request: HttpRequest, check_id) -> HttpResponse:
-    check = get_object_or_404(ConsistencyCheck, id=check_id, user=request.user)
-    check = check_advance(check, declared_schemas())
+    check = _own_check(request, check_id)
+    check = check_advance(check, declared_schemas(check.instance))
     return render(request, "cache/partials/check_progress.html", {"check": check})
 
 
 @require_POST
 def check_stop_view(request: HttpRequest, check_id) -> HttpResponse:
-    check = check_stop(get_object_or_404(ConsistencyCheck, id=check_id, user=request.user))
+    check = check_stop(_own_check(request, check_id))
     if request.htmx:
         return render(request, "cache/partials/check_progress.html", {"check": check})
     return redirect("cache_check", check_id=check.id)
+
+
+def _own_check(request: HttpRequest, check_id) -> ConsistencyCheck:
+    """The user's check on this page's instance."""
+    return get_object_or_404(
+        ConsistencyCheck, id=check_id, user=request.user, instance=request.instance
+    )

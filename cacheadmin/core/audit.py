@@ -15,10 +15,14 @@ def audit_record(
     count: int | None = None,
     outcome: str = AuditEntry.Outcome.OK,
     error: str = "",
+    instance: str = "",
 ) -> AuditEntry:
+    """instance: the one the action was on; "" for one on the dashboard itself (a login,
+    a token)."""
     return AuditEntry.objects.create(
         user=user,
         username=username or user.get_username(),
+        instance=instance,
         action=action,
         target=target,
         count=count,
@@ -30,6 +34,7 @@ def audit_record(
 def audit_outcome(
     *,
     user: AbstractBaseUser,
+    instance: str,
     action: str,
     target: str,
     problem: Problem | None,
@@ -38,6 +43,7 @@ def audit_outcome(
     """An action that succeeded (with its count) or failed with a problem (no count)."""
     return audit_record(
         user=user,
+        instance=instance,
         action=action,
         target=target,
         count=None if problem else count,
@@ -47,11 +53,12 @@ def audit_outcome(
 
 
 def audit_refusal(
-    *, user: AbstractBaseUser, action: str, target: str, problem: Problem
+    *, user: AbstractBaseUser, instance: str, action: str, target: str, problem: Problem
 ) -> AuditEntry:
     """An action the dashboard refused before it reached a service."""
     return audit_record(
         user=user,
+        instance=instance,
         action=action,
         target=target,
         outcome=AuditEntry.Outcome.REFUSED,

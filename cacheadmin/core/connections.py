@@ -1,9 +1,11 @@
-"""Redis and RabbitMQ clients, built once from settings; the one place that builds them.
+"""Redis and RabbitMQ clients, one per instance, built once from settings; the one
+place that builds them.
 
 A malformed URL raises ConfigError when a client is first asked for, so the page
 that needs it can say so; start-up never fails because of a service URL.
 """
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,13 +15,25 @@ import redis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
+from cacheadmin.core.instances import (
+    DEFAULT,
+    Instances,
+    RabbitInstance,
+    RedisInstance,
+    load_instances,
+)
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 from cacheadmin.core.shared_answers import SharedAnswers
 
 
 class ConfigError(Exception):
     """A service URL in the settings cannot be used."""
+
+
+class UnknownInstance(ConfigError):
+    """No instance of that name (or it has a mistake, said by check_instances)."""
 
 
 class NoTouchMixin:
@@ -55,10 +69,30 @@ def _shared(name: str, build: Callable[[], Any]) -> Any:
         return _clients[name]
 
 
-def redis_client(db: int | None = None) -> redis.Redis:
-    """The client for the Redis server the dashboard inspects (REDIS_URL), on a database
-    (default: the one REDIS_URL names)."""
-    return _shared(f"redis:{db}", lambda: _build_redis(db))
+def instances() -> Instances:
+    """The configured instances: `default` from REDIS_URL and RABBITMQ_URL, and those of
+    the CACHEADMIN_INSTANCES file, read once."""
+    return _shared("instances", _load_instances)
+
+
+def redis_instance(name: str) -> RedisInstance:
+    try:
+        return instances().redis[name]
+    except KeyError:
+        raise UnknownInstance(f"There is no Redis instance named {name!r}.") from None
+
+
+def rabbit_instance(name: str) -> RabbitInstance:
+    try:
+        return instances().rabbitmq[name]
+    except KeyError:
+        raise UnknownInstance(f"There is no RabbitMQ instance named {name!r}.") from None
+
+
+def redis_client(db: int | None = None, *, instance: str = DEFAULT) -> redis.Redis:
+    """The client for a Redis instance, on a database (default: the one its URL names)."""
+    config = redis_instance(instance)
+    return _shared(f"redis:{instance}:{db}", lambda: _build_redis(config, db))
 
 
 def redis_answers() -> SharedAnswers:
@@ -74,15 +108,30 @@ def rabbit_answers() -> SharedAnswers:
     )
 
 
-def rabbit_management() -> ManagementClient:
-    """The client for the RabbitMQ management HTTP API (RABBITMQ_MANAGEMENT_URL)."""
-    return _shared("rabbit_management", _build_rabbit_management)
+def rabbit_management(*, instance: str = DEFAULT) -> ManagementClient:
+    """The client for a RabbitMQ instance's management HTTP API."""
+    config = rabbit_instance(instance)
+    return _shared(f"rabbit_management:{instance}", lambda: _build_rabbit_management(config))
 
 
-def _database_in(url: str) -> None:
+def _load_instances() -> Instances:
+    defaults = {
+        name: getattr(settings, name)
+        for name in ("REDIS_URL", "RABBITMQ_URL", "RABBITMQ_MANAGEMENT_URL")
+    }
+    path = settings.CACHEADMIN_INSTANCES or None
+    return load_instances(path=path, environ=os.environ, defaults=defaults)
+
+
+def _url_name(config: RedisInstance) -> str:
+    """How messages name an instance's URL (never the URL: it may hold a password)."""
+    return "REDIS_URL" if config.name == DEFAULT else f"The url of the instance {config.name}"
+
+
+def _database_in(config: RedisInstance) -> None:
     """redis-py reads redis://host/notadb as database 0: say it is wrong instead."""
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(config.url)
     except ValueError:
         return  # from_url says what is wrong with the URL
     if parts.scheme not in ("redis", "rediss"):
@@ -90,35 +139,80 @@ def _database_in(url: str) -> None:
     path = unquote(parts.path).strip("/")
     if path and not (path.isascii() and path.isdigit()):
         raise ConfigError(
-            f"REDIS_URL names the database {path!r}: a database is a number (redis://host:port/0)."
+            f"{_url_name(config)} names the database {path!r}: a database is a number "
+            "(redis://host:port/0)."
         )
 
 
-def _build_redis(db: int | None) -> redis.Redis:
-    _database_in(settings.REDIS_URL)
+def _options(config: RedisInstance) -> dict:
+    """Timeouts, our name, and TLS for rediss://."""
+    options = {
+        "socket_timeout": settings.REDIS_TIMEOUT,
+        "socket_connect_timeout": settings.REDIS_TIMEOUT,
+        "client_name": "cacheadmin",
+    }
+    if urlsplit(config.url).scheme.startswith("rediss"):
+        options |= {
+            "ssl_ca_certs": config.ca_file or None,
+            "ssl_certfile": config.cert_file or None,
+            "ssl_keyfile": config.key_file or None,
+            "ssl_cert_reqs": config.ssl_cert_reqs,
+        }
+    return options
+
+
+def _no_touch(base: type) -> type:
+    return type(f"NoTouch{base.__name__}", (NoTouchMixin, base), {})
+
+
+def _build_redis(config: RedisInstance, db: int | None) -> redis.Redis:
+    if config.kind == "sentinel":
+        return _build_sentinel_master(config, db)
+    _database_in(config)
     try:
-        pool = redis.ConnectionPool.from_url(
-            settings.REDIS_URL,
-            socket_timeout=settings.REDIS_TIMEOUT,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-            client_name="cacheadmin",
-        )
+        pool = redis.ConnectionPool.from_url(config.url, **_options(config))
     except ValueError as exc:
-        raise ConfigError(f"REDIS_URL is not a valid Redis URL: {exc}") from None
+        raise ConfigError(f"{_url_name(config)} is not a valid Redis URL: {exc}") from None
     if db is not None:
         pool.connection_kwargs["db"] = db
-    base = pool.connection_class
-    pool.connection_class = type(f"NoTouch{base.__name__}", (NoTouchMixin, base), {})
+    pool.connection_class = _no_touch(pool.connection_class)
     return redis.Redis(connection_pool=pool)
 
 
-def _build_rabbit_management() -> ManagementClient:
+def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis:
+    """The master of a Sentinel service, found again by the sentinels after a failover."""
+    address, parts = config.sentinel, urlsplit(config.url)
+    options = _options(config)
+    tls = parts.scheme.startswith("rediss")
+    timeouts = {name: options[name] for name in ("socket_timeout", "socket_connect_timeout")}
+    sentinel_options = timeouts | {"password": config.sentinel_password or None}
+    if tls:
+        sentinel_options |= {name: value for name, value in options.items() if "ssl" in name}
+        sentinel_options["ssl"] = True
+    sentinel = Sentinel(list(address.sentinels), sentinel_kwargs=sentinel_options)
+    base = SentinelManagedSSLConnection if tls else SentinelManagedConnection
+    return sentinel.master_for(
+        address.service,
+        db=address.db if db is None else db,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        connection_class=_no_touch(base),
+        **options,
+    )
+
+
+def _build_rabbit_management(config: RabbitInstance) -> ManagementClient:
+    name = (
+        "RABBITMQ_MANAGEMENT_URL"
+        if config.name == DEFAULT
+        else f"The management_url of the instance {config.name}"
+    )
     try:
         return ManagementClient.from_url(
-            settings.RABBITMQ_MANAGEMENT_URL, timeout=settings.RABBITMQ_TIMEOUT
+            config.management_url, timeout=settings.RABBITMQ_TIMEOUT, ca_file=config.ca_file
         )
     except ManagementError as exc:
-        raise ConfigError(f"RABBITMQ_MANAGEMENT_URL {exc}") from None
+        raise ConfigError(f"{name} {exc}") from None
 
 
 def reset() -> None:
@@ -130,10 +224,11 @@ def reset() -> None:
         clients = list(_clients.values())
         _clients.clear()
     for client in clients:
-        client.close()
+        if hasattr(client, "close"):  # not the instances read from the settings
+            client.close()
 
 
 @receiver(setting_changed)
 def _settings_changed(setting: str, **kwargs) -> None:
-    if setting.startswith(("REDIS_", "RABBITMQ_")):
+    if setting.startswith(("REDIS_", "RABBITMQ_", "CACHEADMIN_INSTANCES")):
         reset()

@@ -126,6 +126,26 @@ def _description(field: forms.Field) -> dict:
     return {"description": text} if text else {}
 
 
+INSTANCE = {
+    "name": "instance",
+    "in": "query",
+    "required": False,
+    "description": "The instance (default: `default`); an instance you may not see is a 404.",
+    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
+}
+
+
+def with_instance(paths: dict) -> dict:
+    """Every operation takes ?instance=."""
+    return {
+        path: {
+            method: operation | {"parameters": [*operation.get("parameters", []), INSTANCE]}
+            for method, operation in methods.items()
+        }
+        for path, methods in paths.items()
+    }
+
+
 def document(*, title: str, version: str, description: str, paths: dict) -> dict:
     """The whole document around the capabilities' paths."""
     return {
@@ -133,7 +153,7 @@ def document(*, title: str, version: str, description: str, paths: dict) -> dict
         "info": {"title": title, "version": version, "description": description},
         "servers": [{"url": "/"}],
         "security": [{"bearerToken": []}, {"sessionCookie": []}],
-        "paths": paths,
+        "paths": with_instance(paths),
         "components": {
             "schemas": {"Error": ERROR},
             "securitySchemes": {

@@ -5,31 +5,31 @@ gives it one of its own on the server the dashboard inspects."""
 import redis
 from django.conf import settings
 
-from cacheadmin.core import dashboard_keys
+from cacheadmin.core import connections, dashboard_keys
 from cacheadmin.core.problems import BAD_REQUEST, Problem
+from cacheadmin.core.service_calls import call_redis
 
 
-def _database(url: str) -> int | None:
-    try:
-        return redis.ConnectionPool.from_url(url).connection_kwargs.get("db", 0)
-    except ValueError:
-        return None
-
-
-def _run_id(url: str) -> str | None:
+def _run_id(client: redis.Redis) -> str | None:
     """The server's run_id: one per server process, whatever name or socket reaches it."""
-    try:
-        client = redis.Redis.from_url(
-            url,
-            socket_timeout=settings.REDIS_TIMEOUT,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-        )
-    except ValueError:
-        return None
     try:
         return client.info("server").get("run_id")
     except redis.RedisError:
         return None
+
+
+def _dashboard_server() -> tuple[str | None, int | None]:
+    """The run_id and database of DASHBOARD_REDIS_URL's server."""
+    try:
+        client = redis.Redis.from_url(
+            settings.DASHBOARD_REDIS_URL,
+            socket_timeout=settings.REDIS_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_TIMEOUT,
+        )
+    except ValueError:
+        return None, None
+    try:
+        return _run_id(client), client.connection_pool.connection_kwargs.get("db", 0)
     finally:
         client.close()
 
@@ -37,35 +37,45 @@ def _run_id(url: str) -> str | None:
 _same_server: dict[tuple[str, str], bool] = {}
 
 
-def same_server(first: str, second: str) -> bool:
-    """Whether two URLs reach one server (localhost and 127.0.0.1 do); asked once per
-    pair, or again while either server cannot be asked."""
-    if (first, second) not in _same_server:
-        ids = _run_id(first), _run_id(second)
-        if None in ids:
+def same_server(instance: str) -> bool:
+    """Whether the instance is the server of the dashboard's own keys (localhost and
+    127.0.0.1 are one); asked once, or again while either cannot be asked."""
+    pair = (settings.DASHBOARD_REDIS_URL, instance)
+    if pair not in _same_server:
+        ours, _ = _dashboard_server()
+        theirs, _ = call_redis(_run_id, instance=instance)
+        if ours is None or theirs is None:
             return False  # the mutation itself will fail on a server it cannot reach
-        _same_server[first, second] = ids[0] == ids[1]
-    return _same_server[first, second]
+        _same_server[pair] = ours == theirs
+    return _same_server[pair]
 
 
-def dashboard_database() -> int | None:
-    """The database number of the dashboard's own keys when it is apart from REDIS_URL's
-    on the same server (a database that holds nothing else); None otherwise."""
-    ours, inspected = _database(settings.DASHBOARD_REDIS_URL), _database(settings.REDIS_URL)
-    if ours is None or inspected is None or ours == inspected:
+def dashboard_database(instance: str) -> int | None:
+    """The database number of the dashboard's own keys when it is apart from the
+    instance's on the instance's server (a database that holds nothing else); None
+    otherwise."""
+    _, ours = _dashboard_server()
+    try:
+        client = connections.redis_client(instance=instance)
+    except connections.ConfigError:
         return None
-    return ours if same_server(settings.DASHBOARD_REDIS_URL, settings.REDIS_URL) else None
+    inspected = client.connection_pool.connection_kwargs.get("db", 0)
+    if ours is None or ours == inspected or not same_server(instance):
+        return None
+    return ours
 
 
-def mutation_refusal(*, key: bytes | None = None, db: int | None = None) -> Problem | None:
-    """Why this key (in this database; None: REDIS_URL's) may not be changed, if so."""
+def mutation_refusal(
+    *, instance: str, key: bytes | None = None, db: int | None = None
+) -> Problem | None:
+    """Why this key (in this database; None: the instance's own) may not be changed."""
     if key is not None and dashboard_keys.is_dashboard_key(key):
         return Problem(
             BAD_REQUEST,
             f"Keys under {dashboard_keys.PREFIX} are the dashboard's own: "
             "they cannot be changed from the dashboard.",
         )
-    if db is not None and db == dashboard_database():
+    if db is not None and db == dashboard_database(instance):
         return Problem(
             BAD_REQUEST,
             f"Database {db} holds the dashboard's own keys (DASHBOARD_REDIS_URL): "

@@ -10,6 +10,6 @@ def call_in_parallel(**calls: Callable[[], Any]) -> dict[str, Any]:
 
     The calls must not touch the database: Django opens a connection per thread.
     """
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
         futures = {name: pool.submit(call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}

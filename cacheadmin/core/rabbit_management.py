@@ -1,5 +1,6 @@
 """A small client for the RabbitMQ management HTTP API, with failures in plain words."""
 
+import ssl
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -31,8 +32,13 @@ class ManagementError(Exception):
         self.status = status
 
 
+def _verification(ca_file: str) -> ssl.SSLContext | bool:
+    """The system's CAs, or those of ca_file (a private CA's)."""
+    return ssl.create_default_context(cafile=ca_file) if ca_file else True
+
+
 class ManagementClient:
-    def __init__(self, base_url: str, user: str, password: str, timeout: float):
+    def __init__(self, base_url: str, user: str, password: str, timeout: float, ca_file: str = ""):
         self.base_url = base_url
         self.user = user
         self._http = httpx.Client(
@@ -40,10 +46,11 @@ class ManagementClient:
             auth=(user, password),
             timeout=timeout,
             headers={"Accept": "application/json"},
+            verify=_verification(ca_file),
         )
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float) -> "ManagementClient":
+    def from_url(cls, url: str, *, timeout: float, ca_file: str = "") -> "ManagementClient":
         """Build from http(s)://user:password@host:port/ ; credentials leave the URL.
 
         Error messages never repeat the URL: it holds a password.
@@ -60,7 +67,7 @@ class ManagementClient:
         user = unquote(parts.username or "guest")
         password = unquote(parts.password or "guest")
         try:
-            return cls(base, user, password, timeout)
+            return cls(base, user, password, timeout, ca_file)
         except (httpx.InvalidURL, ValueError):
             raise _misconfigured("is not a URL httpx can use") from None
 

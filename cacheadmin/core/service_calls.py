@@ -10,6 +10,7 @@ from typing import TypeVar
 import redis
 
 from cacheadmin.core import connections, redis_errors
+from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.problems import BAD_REQUEST, MISCONFIGURED, Problem
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
@@ -17,26 +18,29 @@ T = TypeVar("T")
 Outcome = tuple[T | None, Problem | None]
 
 
-def call_redis(question: Callable[[redis.Redis], T], *, db: int | None = None) -> Outcome:
-    """(answer, None), or (None, problem) when REDIS_URL is bad or Redis fails."""
+def call_redis(
+    question: Callable[[redis.Redis], T], *, db: int | None = None, instance: str = DEFAULT
+) -> Outcome:
+    """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails."""
     try:
-        client = connections.redis_client(db)
+        client = connections.redis_client(db, instance=instance)
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     try:
         return question(client), None
     except redis.RedisError as exc:
         problem = redis_errors.explain(exc, client=client)
-    if problem.kind == BAD_REQUEST and db is None:  # the database REDIS_URL names
-        message = f"{problem.message}. Fix the database number in REDIS_URL."
+    if problem.kind == BAD_REQUEST and db is None:  # the database the URL names
+        where = "REDIS_URL" if instance == DEFAULT else f"the url of the instance {instance}"
+        message = f"{problem.message}. Fix the database number in {where}."
         return None, Problem(MISCONFIGURED, message)
     return None, problem
 
 
-def call_rabbit(question: Callable[[ManagementClient], T]) -> Outcome:
+def call_rabbit(question: Callable[[ManagementClient], T], *, instance: str = DEFAULT) -> Outcome:
     """(answer, None), or (None, problem) when the management API cannot be used."""
     try:
-        return question(connections.rabbit_management()), None
+        return question(connections.rabbit_management(instance=instance)), None
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     except ManagementError as exc:

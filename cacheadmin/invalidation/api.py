@@ -32,7 +32,9 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_form(form, "This invalidation is not valid.")
     dry_run = form.cleaned_data["dry_run"]
-    outcome = invalidation_request(user=request.user, form=form, preview_only=dry_run)
+    outcome = invalidation_request(
+        user=request.user, instance=request.instance, form=form, preview_only=dry_run
+    )
     if outcome.step == Step.REFUSED:
         return problem_response(outcome.problem)
     preview = preview_json(outcome.preview)
@@ -48,7 +50,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
 
 @json_methods("GET")
 def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = InvalidationJob.objects.filter(id=job_id).first()
+    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance).first()
     if job is None:
         return api_error(NOT_FOUND, f"There is no invalidation {job_id}.")
     return JsonResponse(jobs.job_json(job))
@@ -57,7 +59,7 @@ def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
 @json_methods("POST")
 @operator_required
 def api_invalidation_cancel(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = InvalidationJob.objects.filter(id=job_id).first()
+    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance).first()
     if job is None:
         return api_error(NOT_FOUND, f"There is no invalidation {job_id}.")
     job = jobs.job_cancel(job=job, by=request.user)

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from cacheadmin.core import connections
 from cacheadmin.core.amqp import FAILURES
 from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
 from cacheadmin.core.service_calls import call_redis
@@ -59,11 +60,17 @@ def progress_push(job_id: int, state: dict, *, final: bool = False) -> None:
         log.warning("invalidation %s: progress not pushed: %r", job_id, exc)
 
 
-def event_announce(*, job_id: int, target: engine.Target, deleted: int, status: str) -> None:
-    """The end of a job: on Redis and RabbitMQ for application nodes, and to /live/
-    pages, whichever server process serves them. A failure is logged, never raised."""
-    body = json.dumps(engine.event(job_id=job_id, target=target, deleted=deleted, status=status))
-    _, problem = call_redis(lambda client: client.publish(engine.EVENTS_CHANNEL, body))
+def event_announce(
+    *, job_id: int, instance: str, target: engine.Target, deleted: int, status: str
+) -> None:
+    """The end of a job: on the instance's Redis, and on the RabbitMQ of the same name
+    if there is one, for application nodes; and to /live/ pages, whichever server
+    process serves them. A failure is logged, never raised."""
+    event = engine.event(job_id=job_id, target=target, deleted=deleted, status=status)
+    body = json.dumps(event | {"instance": instance})
+    _, problem = call_redis(
+        lambda client: client.publish(engine.EVENTS_CHANNEL, body), instance=instance
+    )
     if problem:
         log.warning("invalidation %s: event not published on Redis: %s", job_id, problem.message)
     try:
@@ -71,8 +78,11 @@ def event_announce(*, job_id: int, target: engine.Target, deleted: int, status: 
         async_to_sync(get_channel_layer().group_send)(LIVE_INVALIDATIONS, message)
     except (redis.RedisError, OSError) as exc:
         log.warning("invalidation %s: event not sent to live pages: %r", job_id, exc)
+    broker = connections.instances().rabbitmq.get(instance)
+    if broker is None:
+        return
     try:
         timeout = settings.RABBITMQ_TIMEOUT
-        messaging.publish_event(settings.RABBITMQ_URL, body.encode(), timeout=timeout)
+        messaging.publish_event(broker, body.encode(), timeout=timeout)
     except FAILURES as exc:
         log.warning("invalidation %s: event not published on RabbitMQ: %r", job_id, exc)

@@ -39,9 +39,15 @@ def runs_at_once(target: engine.Target, estimate: int) -> bool:
 
 
 def job_create(
-    *, user: AbstractBaseUser, target: engine.Target, estimate: int, rate: int | None
+    *,
+    user: AbstractBaseUser,
+    instance: str,
+    target: engine.Target,
+    estimate: int,
+    rate: int | None,
 ) -> InvalidationJob:
     return InvalidationJob.objects.create(
+        instance=instance,
         kind=target.kind,
         target=target.target,
         model=target.model,
@@ -61,7 +67,9 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
         InvalidationJob.objects.filter(id=job.id).update(
             status=Status.RUNNING, started_at=timezone.now()
         )
-        deleted, problem = call_redis(lambda client: engine.run_small(client, target))
+        deleted, problem = call_redis(
+            lambda client: engine.run_small(client, target), instance=job.instance
+        )
         job.deleted = deleted or 0
         job.save(update_fields=["deleted"])
         return job_finish(
@@ -112,7 +120,9 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
     job = InvalidationJob.objects.get(id=job_id)
     # The counter expires after a day: a job resumed later starts it from its checkpoint.
     counter = dashboard_keys.job_counter_key(job.id)
-    call_redis(lambda client: client.set(counter, job.deleted, nx=True, ex=86400))
+    call_redis(
+        lambda client: client.set(counter, job.deleted, nx=True, ex=86400), instance=job.instance
+    )
     return Claim(job)
 
 
@@ -127,7 +137,8 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     target = target_of(job)
     counter = dashboard_keys.job_counter_key(job.id)
     progress, problem = call_redis(
-        lambda client: engine.run_batch(client, target, progress, count=count, counter=counter)
+        lambda client: engine.run_batch(client, target, progress, count=count, counter=counter),
+        instance=job.instance,
     )
     if problem:
         return True, problem
@@ -196,9 +207,16 @@ def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
     requester, or the operator who cancelled)."""
     target = target_of(job)
     events.progress_push(job.id, job_json(job), final=True)
-    events.event_announce(job_id=job.id, target=target, deleted=job.deleted, status=job.status)
+    events.event_announce(
+        job_id=job.id,
+        instance=job.instance,
+        target=target,
+        deleted=job.deleted,
+        status=job.status,
+    )
     audit_record(
         user=by or job.requester,
+        instance=job.instance,
         username="" if by else job.requester_name,
         action=f"invalidate.{job.kind}",
         target=target.label(),

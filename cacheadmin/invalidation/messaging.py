@@ -4,6 +4,7 @@ exchange that tells application nodes what was invalidated."""
 import pika
 
 from cacheadmin.core.amqp import connect
+from cacheadmin.core.instances import RabbitInstance
 
 JOBS_QUEUE = "cacheadmin.invalidation.jobs"
 EVENTS_EXCHANGE = "cacheadmin.invalidations"
@@ -27,11 +28,13 @@ def enqueue_job(url: str, job_id: int, *, timeout: float) -> None:
         connection.close()
 
 
-def publish_event(url: str, body: bytes, *, timeout: float) -> None:
-    connection = connect(url, timeout=timeout)
+def publish_event(broker: RabbitInstance, body: bytes, *, timeout: float) -> None:
+    """The event on the broker's fanout exchange (only that: the job queue lives on the
+    dashboard's own broker, RABBITMQ_URL's)."""
+    connection = connect(broker.amqp_url, timeout=timeout, ca_file=broker.ca_file)
     try:
         channel = connection.channel()
-        declare(channel)
+        channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="fanout", durable=True)
         properties = pika.BasicProperties(content_type="application/json")
         channel.basic_publish(EVENTS_EXCHANGE, "", body, properties=properties)
     finally:

@@ -31,27 +31,31 @@ class RequestOutcome:
 
 
 def invalidation_request(
-    *, user: AbstractBaseUser, form: InvalidationForm, preview_only: bool
+    *, user: AbstractBaseUser, instance: str, form: InvalidationForm, preview_only: bool
 ) -> RequestOutcome:
-    """Preview the form's target; unless only a preview is asked for, start a job when
-    it is confirmed. The form must be valid."""
+    """Preview the form's target on the instance; unless only a preview is asked for,
+    start a job when it is confirmed. The form must be valid."""
     target = form.build_target()
-    preview, problem = target_preview(target=target)
+    preview, problem = target_preview(instance=instance, target=target)
     if problem:
         if not preview_only:
-            _audit_unstarted(user=user, target=target, problem=problem)
+            _audit_unstarted(user=user, instance=instance, target=target, problem=problem)
         return RequestOutcome(Step.REFUSED, problem=problem)
     if preview_only:
         return RequestOutcome(Step.PREVIEWED, preview)
     if not is_confirmed(form=form, preview=preview):
         return RequestOutcome(Step.UNCONFIRMED, preview)
     data = form.cleaned_data
-    job = jobs.job_create(user=user, target=target, estimate=preview.estimate, rate=data["rate"])
+    job = jobs.job_create(
+        user=user, instance=instance, target=target, estimate=preview.estimate, rate=data["rate"]
+    )
     job, problem = jobs.job_start(job=job)
     return RequestOutcome(Step.STARTED, preview, job, problem)
 
 
-def target_preview(*, target: engine.Target) -> tuple[engine.Preview | None, Problem | None]:
+def target_preview(
+    *, instance: str, target: engine.Target
+) -> tuple[engine.Preview | None, Problem | None]:
     """How much the target holds; a target that cannot be invalidated as given is the
     caller's mistake (bad_request)."""
 
@@ -61,17 +65,22 @@ def target_preview(*, target: engine.Target) -> tuple[engine.Preview | None, Pro
         except engine.TargetError as error:
             return None, Problem(BAD_REQUEST, str(error))
 
-    answer, problem = call_redis(ask)
+    answer, problem = call_redis(ask, instance=instance)
     return answer or (None, problem)
 
 
-def _audit_unstarted(*, user: AbstractBaseUser, target: engine.Target, problem: Problem) -> None:
+def _audit_unstarted(
+    *, user: AbstractBaseUser, instance: str, target: engine.Target, problem: Problem
+) -> None:
     """A start asked for and not made: refused (the target), or failed (a service)."""
-    action, label = f"invalidate.{target.kind}", target.label()
-    if problem.kind == BAD_REQUEST:
-        audit_refusal(user=user, action=action, target=label, problem=problem)
-    else:
-        audit_outcome(user=user, action=action, target=label, problem=problem)
+    audit = audit_refusal if problem.kind == BAD_REQUEST else audit_outcome
+    audit(
+        user=user,
+        instance=instance,
+        action=f"invalidate.{target.kind}",
+        target=target.label(),
+        problem=problem,
+    )
 
 
 def is_confirmed(*, form: InvalidationForm, preview: engine.Preview) -> bool:

@@ -17,7 +17,8 @@ from cacheadmin.models import InvalidationJob
 
 @require_GET
 def invalidation_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(InvalidationJob.objects.all(), 50).get_page(request.GET.get("page"))
+    jobs_here = InvalidationJob.objects.filter(instance=request.instance)
+    page = Paginator(jobs_here, 50).get_page(request.GET.get("page"))
     return render(request, "invalidations/list.html", {"page": page})
 
 
@@ -33,7 +34,9 @@ def invalidation_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "invalidations/new.html", context, status=400)
     preview_only = request.method == "GET" or form.cleaned_data["dry_run"]
-    outcome = invalidation_request(user=request.user, form=form, preview_only=preview_only)
+    outcome = invalidation_request(
+        user=request.user, instance=request.instance, form=form, preview_only=preview_only
+    )
     if outcome.step == Step.REFUSED:
         problem = outcome.problem
         context["target_error" if problem.kind == BAD_REQUEST else "problem"] = problem
@@ -49,12 +52,13 @@ def invalidation_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def invalidation_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(InvalidationJob, id=job_id)
+    job = get_object_or_404(InvalidationJob, id=job_id, instance=request.instance)
     return render(request, "invalidations/job.html", {"job": job, "state": jobs.job_json(job)})
 
 
 @operator_required
 @require_POST
 def invalidation_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    jobs.job_cancel(job=get_object_or_404(InvalidationJob, id=job_id), by=request.user)
+    job = get_object_or_404(InvalidationJob, id=job_id, instance=request.instance)
+    jobs.job_cancel(job=job, by=request.user)
     return redirect("invalidation", job_id=job_id)

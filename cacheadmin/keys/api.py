@@ -22,7 +22,9 @@ def api_keys(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_form(form)
     db = form.cleaned_data["db"]
-    page, problem = call_redis(lambda client: browse(client, **form.scan_args()), db=db)
+    page, problem = call_redis(
+        lambda client: browse(client, **form.scan_args()), db=db, instance=request.instance
+    )
     if problem:
         return problem_response(problem)
     return JsonResponse(
@@ -45,7 +47,11 @@ def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
     form = ValueQueryForm(request.GET)
     if not form.is_valid():
         return invalid_form(form)
-    found, problem = call_redis(lambda client: key_summary(client, key), db=form.cleaned_data["db"])
+    found, problem = call_redis(
+        lambda client: key_summary(client, key),
+        db=form.cleaned_data["db"],
+        instance=request.instance,
+    )
     if problem:
         return problem_response(problem)
     info, access = found

@@ -17,14 +17,16 @@ KEEP_FOR = timedelta(days=1)
 
 
 def scan_start(
-    *, user: AbstractBaseUser, db: int | None, prefix: bytes, delimiter: bytes
+    *, user: AbstractBaseUser, instance: str, db: int | None, prefix: bytes, delimiter: bytes
 ) -> NamespaceScan:
     """A new scan; the user's running ones stop (one at a time each), old ones go."""
     NamespaceScan.objects.filter(user=user, status=NamespaceScan.Status.RUNNING).update(
         status=NamespaceScan.Status.STOPPED
     )
     NamespaceScan.objects.filter(updated_at__lt=timezone.now() - KEEP_FOR).delete()
-    return NamespaceScan.objects.create(user=user, db=db, prefix=prefix, delimiter=delimiter)
+    return NamespaceScan.objects.create(
+        user=user, instance=instance, db=db, prefix=prefix, delimiter=delimiter
+    )
 
 
 def scan_advance(scan: NamespaceScan) -> NamespaceScan:
@@ -37,7 +39,9 @@ def scan_advance(scan: NamespaceScan) -> NamespaceScan:
         return scan
     tally = tally_of(scan)
     tally, problem = call_redis(
-        lambda client: scan_step(client, tally, max_seconds=STEP_SECONDS), db=scan.db
+        lambda client: scan_step(client, tally, max_seconds=STEP_SECONDS),
+        db=scan.db,
+        instance=scan.instance,
     )
     if problem:
         changes = {"status": NamespaceScan.Status.FAILED, "error": problem.message}

@@ -23,6 +23,7 @@ def namespace_sample(request: HttpRequest) -> HttpResponse:
             client, prefix=data["prefix"], delimiter=data["delimiter"], size=data["sample"]
         ),
         db=data["db"],
+        instance=request.instance,
     )
     context = {"form": form, "data": data, "problem": problem}
     if result:
@@ -41,26 +42,36 @@ def namespace_scan_start(request: HttpRequest) -> HttpResponse:
         return render(request, "keys/namespaces.html", {"form": form}, status=400)
     data = form.cleaned_data
     scan = scan_start(
-        user=request.user, db=data["db"], prefix=data["prefix"], delimiter=data["delimiter"]
+        user=request.user,
+        instance=request.instance,
+        db=data["db"],
+        prefix=data["prefix"],
+        delimiter=data["delimiter"],
     )
     return redirect("namespace_scan", scan_id=scan.id)
 
 
 @require_GET
 def namespace_scan(request: HttpRequest, scan_id) -> HttpResponse:
-    scan = get_object_or_404(NamespaceScan, id=scan_id, user=request.user)
+    scan = get_object_or_404(
+        NamespaceScan, id=scan_id, user=request.user, instance=request.instance
+    )
     return render(request, "keys/namespace_scan.html", _scan_context(scan))
 
 
 @require_POST
 def namespace_scan_step(request: HttpRequest, scan_id) -> HttpResponse:
-    scan = scan_advance(get_object_or_404(NamespaceScan, id=scan_id, user=request.user))
+    scan = scan_advance(
+        get_object_or_404(NamespaceScan, id=scan_id, user=request.user, instance=request.instance)
+    )
     return render(request, "keys/partials/scan_progress.html", _scan_context(scan))
 
 
 @require_POST
 def namespace_scan_stop(request: HttpRequest, scan_id) -> HttpResponse:
-    scan = scan_stop(get_object_or_404(NamespaceScan, id=scan_id, user=request.user))
+    scan = scan_stop(
+        get_object_or_404(NamespaceScan, id=scan_id, user=request.user, instance=request.instance)
+    )
     if request.htmx:
         return render(request, "keys/partials/scan_progress.html", _scan_context(scan))
     return redirect("namespace_scan", scan_id=scan.id)

@@ -37,7 +37,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, template, {"form": form}, status=200 if continuing else 400)
     data = form.cleaned_data
-    page, problem = call_redis(lambda client: browse(client, **form.scan_args()), db=data["db"])
+    page, problem = call_redis(
+        lambda client: browse(client, **form.scan_args()), db=data["db"], instance=request.instance
+    )
     scanned = (data["scanned"] or 0) + (page.examined if page else 0)
     context = {
         "form": form,
@@ -69,7 +71,9 @@ def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
         context = {"key": key, "form": form}
         return render(request, "keys/detail.html", context, status=400)
     query = form.cleaned_data
-    details, problem = call_redis(lambda client: _read_key(client, key, query), db=query["db"])
+    details, problem = call_redis(
+        lambda client: _read_key(client, key, query), db=query["db"], instance=request.instance
+    )
     context = {"key": key, "form": form, "query": query, "problem": problem, **(details or {})}
     if problem:
         return render(request, "keys/detail.html", context, status=http_status(problem))
@@ -135,17 +139,27 @@ def _key_action(
     target = f"db {db if db is not None else 'default'}: {display_key(key)}"
     if seconds is not None:
         target += f" (TTL {seconds} s)"
-    refusal = mutation_refusal(key=key, db=db)
+    instance = request.instance
+    refusal = mutation_refusal(instance=instance, key=key, db=db)
     if refusal:
         if confirmed:
-            audit_refusal(user=request.user, action=action, target=target, problem=refusal)
+            audit_refusal(
+                user=request.user, instance=instance, action=action, target=target, problem=refusal
+            )
         context |= {"problem": refusal, "refused": True}
         return render(request, "keys/confirm.html", context, status=http_status(refusal))
     if not confirmed:
         return render(request, "keys/confirm.html", context)
-    changed, problem = call_redis(lambda client: run(client, key, seconds), db=db)
+    changed, problem = call_redis(
+        lambda client: run(client, key, seconds), db=db, instance=instance
+    )
     audit_outcome(
-        user=request.user, action=action, target=target, problem=problem, count=int(changed or 0)
+        user=request.user,
+        instance=instance,
+        action=action,
+        target=target,
+        problem=problem,
+        count=int(changed or 0),
     )
     if problem:
         context["problem"] = problem

@@ -1,7 +1,6 @@
 """/live/: feeds of pub/sub traffic over /ws/live/, the server's active channels, and
 the operators' switch for keyspace notifications."""
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -17,11 +16,12 @@ from cacheadmin.live.pubsub import PRESETS, pubsub_overview, set_keyspace_events
 CHANNELS_REFRESH_SECONDS = 5
 
 
-def _context(**extra) -> dict:
+def _context(instance: str, **extra) -> dict:
     overview, problem = call_redis(
         lambda client: connections.redis_answers().get(
-            ("pubsub", settings.REDIS_URL), lambda: pubsub_overview(client)
-        )
+            ("pubsub", instance), lambda: pubsub_overview(client)
+        ),
+        instance=instance,
     )
     current = set((overview or {}).get("keyspace_events") or "")
     return {
@@ -37,7 +37,7 @@ def _context(**extra) -> dict:
 
 @require_GET
 def live_page(request: HttpRequest) -> HttpResponse:
-    context = _context()
+    context = _context(request.instance)
     if request.htmx:  # the channels' refresh: htmx swaps only a 200
         return render(request, "live/partials/channels.html", context)
     return render(request, "live/index.html", context)
@@ -49,15 +49,26 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
     """Set notify-keyspace-events after a confirmation; audited."""
     form = KeyspaceEventsForm(request.POST)
     if not form.is_valid():
-        return render(request, "live/confirm.html", _context(form=form), status=400)
+        return render(
+            request, "live/confirm.html", _context(request.instance, form=form), status=400
+        )
     flags = form.cleaned_data["flags"]
     if request.POST.get("confirmed") != "yes":
-        return render(request, "live/confirm.html", _context(form=form, flags=flags))
-    now, problem = call_redis(lambda client: set_keyspace_events(client, flags))
+        return render(
+            request, "live/confirm.html", _context(request.instance, form=form, flags=flags)
+        )
+    now, problem = call_redis(
+        lambda client: set_keyspace_events(client, flags), instance=request.instance
+    )
     connections.redis_answers().close()  # the page must show the new setting at once
-    target = f"notify-keyspace-events {flags!r}"
-    audit_outcome(user=request.user, action="redis.keyspace_events", target=target, problem=problem)
+    audit_outcome(
+        user=request.user,
+        instance=request.instance,
+        action="redis.keyspace_events",
+        target=f"notify-keyspace-events {flags!r}",
+        problem=problem,
+    )
     if problem:
-        context = _context(form=form, flags=flags, action_problem=problem)
+        context = _context(request.instance, form=form, flags=flags, action_problem=problem)
         return render(request, "live/confirm.html", context, status=http_status(problem))
     return redirect("live")

@@ -9,35 +9,47 @@ from cacheadmin.core.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, metrics, redis_info
 
 
-def redis_card() -> dict:
-    figures, problem = call_redis(redis_info.server_summary)
+def redis_card(instance: str) -> dict:
+    figures, problem = call_redis(redis_info.server_summary, instance=instance)
     return {"figures": figures, "problem": problem}
 
 
-def rabbit_card() -> dict:
-    figures, problem = call_rabbit(broker.overview)
+def rabbit_card(instance: str) -> dict:
+    figures, problem = call_rabbit(broker.overview, instance=instance)
     return {"figures": figures, "problem": problem}
 
 
-def with_history(card: dict) -> dict:
+def with_history(card: dict, instance: str) -> dict:
     """The card with the hit-rate history, after recording this reading (at most one
     per interval). Runs in the request's thread: it uses the database."""
     figures = card["figures"]
     if not figures:
         return card
-    server = server_address(connections.redis_client())
+    server = server_address(connections.redis_client(instance=instance))
     metrics.sample_record(
-        server=server, hits=figures["hits"], misses=figures["misses"], now=timezone.now()
+        server=server,
+        instance=instance,
+        hits=figures["hits"],
+        misses=figures["misses"],
+        now=timezone.now(),
     )
     return card | {"history": metrics.hit_rate_history(server=server)}
 
 
-def all_cards() -> dict:
-    """Both cards, asked in parallel."""
-    cards = call_in_parallel(redis=redis_card, rabbit=rabbit_card)
-    return cards | {"redis": with_history(cards["redis"])}
+def all_cards(instance: str) -> dict:
+    """The cards of the instance's Redis and RabbitMQ (those it has), asked in parallel."""
+    configured = connections.instances()
+    questions = {}
+    if instance in configured.redis:
+        questions["redis"] = lambda: redis_card(instance)
+    if instance in configured.rabbitmq:
+        questions["rabbit"] = lambda: rabbit_card(instance)
+    cards = call_in_parallel(**questions)
+    if "redis" in cards:
+        cards["redis"] = with_history(cards["redis"], instance)
+    return cards
 
 
-def statistics_reset() -> tuple[None, object]:
+def statistics_reset(instance: str) -> tuple[None, object]:
     """CONFIG RESETSTAT: the hit rate and counters start from zero."""
-    return call_redis(redis_info.reset_statistics)
+    return call_redis(redis_info.reset_statistics, instance=instance)

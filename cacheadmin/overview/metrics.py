@@ -9,11 +9,11 @@ SAMPLE_EVERY = timedelta(seconds=10)  # whoever is watching, at most this often
 KEEP = timedelta(hours=1)
 
 
-def sample_record(*, server: str, hits: int, misses: int, now: datetime) -> bool:
+def sample_record(*, server: str, instance: str, hits: int, misses: int, now: datetime) -> bool:
     """Store a reading unless one was stored for this server in the last interval."""
     if MetricSample.objects.filter(server=server, at__gt=now - SAMPLE_EVERY).exists():
         return False
-    MetricSample.objects.create(server=server, at=now, hits=hits, misses=misses)
+    MetricSample.objects.create(server=server, instance=instance, at=now, hits=hits, misses=misses)
     MetricSample.objects.filter(server=server, at__lt=now - KEEP).delete()
     return True
 

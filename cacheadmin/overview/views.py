@@ -20,14 +20,17 @@ from cacheadmin.overview.health import health_report
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    context = {"cards": all_cards(), "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS}
+    context = {
+        "cards": all_cards(request.instance),
+        "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
+    }
     template = "overview/partials/cards.html" if request.htmx else "overview/index.html"
     return render(request, template, context)
 
 
 @json_methods("GET")
 def overview_api(request: HttpRequest) -> JsonResponse:
-    cards = all_cards()
+    cards = all_cards(request.instance)
     return JsonResponse({name: _card_json(card) for name, card in cards.items()})
 
 
@@ -36,13 +39,18 @@ def overview_api(request: HttpRequest) -> JsonResponse:
 def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     """CONFIG RESETSTAT, after a confirmation page: hit rate and counters start from zero."""
     if request.method == "GET":
-        return render(request, "overview/reset_stats.html", {"card": redis_card()})
-    _, problem = statistics_reset()
+        context = {"card": redis_card(request.instance)}
+        return render(request, "overview/reset_stats.html", context)
+    _, problem = statistics_reset(request.instance)
     audit_outcome(
-        user=request.user, action="redis.reset_stats", target="CONFIG RESETSTAT", problem=problem
+        user=request.user,
+        instance=request.instance,
+        action="redis.reset_stats",
+        target="CONFIG RESETSTAT",
+        problem=problem,
     )
     if problem:
-        context = {"card": redis_card(), "error": problem.message}
+        context = {"card": redis_card(request.instance), "error": problem.message}
         return render(request, "overview/reset_stats.html", context, status=http_status(problem))
     return redirect("overview")
 

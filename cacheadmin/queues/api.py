@@ -14,7 +14,7 @@ def api_queues(request: HttpRequest) -> JsonResponse:
         return invalid_form(form)
     query = form.cleaned_data
     read = redis_queues_page if query["kind"] == "redis" else rabbit_queues_page
-    page, problem = read(query=query)
+    page, problem = read(instance=request.instance, query=query)
     if problem:
         return problem_response(problem)
     items = [

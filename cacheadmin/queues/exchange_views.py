@@ -23,7 +23,8 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
             name=data["name"],
             page=data["page"],
             page_size=data["page_size"],
-        )
+        ),
+        instance=request.instance,
     )
     context = {"form": form, "data": data, "page": page, "problem": problem}
     return render(
@@ -38,7 +39,8 @@ def exchange_detail(request: HttpRequest) -> HttpResponse:
         return render(request, "queues/exchange.html", {"form_errors": form}, status=400)
     vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
     bindings, problem = call_rabbit(
-        lambda client: exchange_bindings(client, vhost=vhost, name=name)
+        lambda client: exchange_bindings(client, vhost=vhost, name=name),
+        instance=request.instance,
     )
     context = {"vhost": vhost, "name": name, "bindings": bindings, "problem": problem}
     return render(

@@ -3,15 +3,24 @@
 import pika
 from django.conf import settings
 
+from cacheadmin.core import connections
 from cacheadmin.core.amqp import FAILURES, amqp_problem, connect, url_for_vhost
-from cacheadmin.core.problems import Problem
+from cacheadmin.core.instances import RabbitInstance
+from cacheadmin.core.problems import MISCONFIGURED, Problem
 
 
 def publish_message(
-    url: str, *, vhost: str, routing_key: str, body: bytes, headers: dict, timeout: float
+    broker: RabbitInstance,
+    *,
+    vhost: str,
+    routing_key: str,
+    body: bytes,
+    headers: dict,
+    timeout: float,
 ) -> None:
     """A test message through the default exchange to routing_key, confirmed by the broker."""
-    connection = connect(url_for_vhost(url, vhost), timeout=timeout)
+    url = url_for_vhost(broker.amqp_url, vhost)
+    connection = connect(url, timeout=timeout, ca_file=broker.ca_file)
     try:
         channel = connection.channel()
         channel.confirm_delivery()
@@ -22,19 +31,21 @@ def publish_message(
 
 
 def test_message_publish(
-    *, vhost: str, routing_key: str, body: bytes, headers: dict
+    *, instance: str, vhost: str, routing_key: str, body: bytes, headers: dict
 ) -> Problem | None:
-    """Publish an operator's test message on RABBITMQ_URL's broker; None when it was taken."""
+    """Publish an operator's test message on the instance's broker; None when it was taken."""
     timeout = settings.RABBITMQ_TIMEOUT
     try:
         publish_message(
-            settings.RABBITMQ_URL,
+            connections.rabbit_instance(instance),
             vhost=vhost,
             routing_key=routing_key,
             body=body,
             headers=headers,
             timeout=timeout,
         )
+    except connections.ConfigError as exc:
+        return Problem(MISCONFIGURED, str(exc))
     except FAILURES as exc:
         return amqp_problem(exc, doing="RabbitMQ did not take the message", timeout=timeout)
     return None

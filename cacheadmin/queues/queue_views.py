@@ -32,8 +32,12 @@ def peek_can_lose_messages(queue: dict) -> bool:
     return queue.get("type") == "quorum"
 
 
-def _detail_context(vhost: str, name: str, *, charts: bool = True, **extra) -> tuple[dict, int]:
-    queue, problem = rabbit_queue_describe(vhost=vhost, name=name, charts=charts)
+def _detail_context(
+    request: HttpRequest, vhost: str, name: str, *, charts: bool = True, **extra
+) -> tuple[dict, int]:
+    queue, problem = rabbit_queue_describe(
+        instance=request.instance, vhost=vhost, name=name, charts=charts
+    )
     context = {
         "vhost": vhost,
         "name": name,
@@ -52,7 +56,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     form = QueueForm(request.GET)
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
-    context, status = _detail_context(**form.cleaned_data)
+    context, status = _detail_context(request, **form.cleaned_data)
     if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
         return render(request, "queues/partials/figures.html", context)
     return render(request, "queues/detail.html", context, status=status)
@@ -67,7 +71,9 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     data = form.cleaned_data
-    context, status = _detail_context(data["vhost"], data["name"], peek_count=data["count"])
+    context, status = _detail_context(
+        request, data["vhost"], data["name"], peek_count=data["count"]
+    )
     if context["problem"]:  # one wait for a broker that cannot be asked, not two
         return render(request, "queues/detail.html", context, status=status)
     risky = peek_can_lose_messages(context["queue"])
@@ -79,7 +85,8 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
     peeked, problem = call_rabbit(
         lambda client: peek(
             client, vhost=data["vhost"], name=data["name"], count=data["count"], truncate=TRUNCATE
-        )
+        ),
+        instance=request.instance,
     )
     if risky:
         count = None if problem else len(peeked)
@@ -96,11 +103,13 @@ def queue_purge(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/detail.html", {"form_errors": form}, status=400)
     vhost, name = form.cleaned_data["vhost"], form.cleaned_data["name"]
-    context, status = _detail_context(vhost, name, charts=False, action="purge")
+    context, status = _detail_context(request, vhost, name, charts=False, action="purge")
     if request.POST.get("confirmed") != "yes" or context["problem"]:
         return render(request, "queues/confirm.html", context, status=status)
     depth = context["queue"]["messages_ready"]
-    _, problem = call_rabbit(lambda client: purge(client, vhost=vhost, name=name))
+    _, problem = call_rabbit(
+        lambda client: purge(client, vhost=vhost, name=name), instance=request.instance
+    )
     _audit(request, "queue.purge", vhost, name, depth, problem)
     if problem:
         context["problem"] = problem
@@ -114,11 +123,12 @@ def queue_publish(request: HttpRequest) -> HttpResponse:
     form = PublishForm(request.POST)
     if not form.is_valid():
         vhost, name = request.POST.get("vhost", ""), request.POST.get("name", "")
-        context, _ = _detail_context(vhost, name, publish_form=form)
+        context, _ = _detail_context(request, vhost, name, publish_form=form)
         return render(request, "queues/detail.html", context, status=400)
     data = form.cleaned_data
     routing_key = data["routing_key"] or data["name"]
     context, status = _detail_context(
+        request,
         data["vhost"],
         data["name"],
         charts=False,
@@ -129,6 +139,7 @@ def queue_publish(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirmed") != "yes":
         return render(request, "queues/confirm.html", context, status=status)
     problem = test_message_publish(
+        instance=request.instance,
         vhost=data["vhost"],
         routing_key=routing_key,
         body=data["body"].encode(),
@@ -145,4 +156,11 @@ def queue_publish(request: HttpRequest) -> HttpResponse:
 
 def _audit(request, action: str, vhost: str, name: str, count, problem: Problem | None) -> None:
     target = f"vhost {vhost}: {name}"
-    audit_outcome(user=request.user, action=action, target=target, problem=problem, count=count)
+    audit_outcome(
+        user=request.user,
+        instance=request.instance,
+        action=action,
+        target=target,
+        problem=problem,
+        count=count,
+    )

@@ -32,9 +32,9 @@ def charted(points_by_name: dict[str, list]) -> list[Series]:
     return [Series(name, TONES[name], points) for name, points in points_by_name.items()]
 
 
-def rabbit_queues_page(*, query: dict) -> Outcome:
+def rabbit_queues_page(*, instance: str, query: dict) -> Outcome:
     """The page the query asks for, shared by everyone asking within a statistics interval."""
-    key = (settings.RABBITMQ_MANAGEMENT_URL, *(query[name] for name in PAGE_FIELDS))
+    key = (instance, *(query[name] for name in PAGE_FIELDS))
 
     def fetch(client):
         return connections.rabbit_answers().get(
@@ -50,13 +50,13 @@ def rabbit_queues_page(*, query: dict) -> Outcome:
             ),
         )
 
-    return call_rabbit(fetch)
+    return call_rabbit(fetch, instance=instance)
 
 
 PAGE_FIELDS = ("vhost", "name", "page", "page_size", "sort", "order")
 
 
-def redis_queues_page(*, query: dict, sample: bool = False) -> Outcome:
+def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Outcome:
     """A page of the Redis lists and streams used as queues; sample: record their depths
     for the history charts (someone watches them)."""
     page, problem = call_redis(
@@ -68,27 +68,28 @@ def redis_queues_page(*, query: dict, sample: bool = False) -> Outcome:
             page_size=query["page_size"],
             sort=query["sort"],
             descending=query["order"] == "desc",
-        )
+        ),
+        instance=instance,
     )
     if page and sample:
-        server = server_address(connections.redis_client())
-        samples.record(server=server, rows=page["items"], now=timezone.now())
+        server = server_address(connections.redis_client(instance=instance))
+        samples.record(server=server, instance=instance, rows=page["items"], now=timezone.now())
     return page, problem
 
 
-def rabbit_queue_describe(*, vhost: str, name: str, charts: bool = True) -> Outcome:
+def rabbit_queue_describe(*, instance: str, vhost: str, name: str, charts: bool = True) -> Outcome:
     """A queue's figures with its depth and rate charts, shared for a statistics
     interval; without charts (a confirmation), the figures of now, asked afresh."""
 
     def fetch(client):
         if not charts:
             return broker.queue_detail(client, vhost=vhost, name=name, history=False)
-        key = (settings.RABBITMQ_MANAGEMENT_URL, "queue", vhost, name)
+        key = (instance, "queue", vhost, name)
         return connections.rabbit_answers().get(
             key, lambda: broker.queue_detail(client, vhost=vhost, name=name)
         )
 
-    queue, problem = call_rabbit(fetch)
+    queue, problem = call_rabbit(fetch, instance=instance)
     if queue and charts:
         depths, rates = charted(queue["depth_history"]), charted(queue["rate_history"])
         end = chart_end(depths + rates)
@@ -99,13 +100,15 @@ def rabbit_queue_describe(*, vhost: str, name: str, charts: bool = True) -> Outc
     return queue, problem
 
 
-def redis_queue_describe(*, key: bytes) -> Outcome:
+def redis_queue_describe(*, instance: str, key: bytes) -> Outcome:
     """A Redis queue's ends, processing list or groups, and its depth chart (this visit
     is sampled too); None when the key is not a list or stream."""
-    queue, problem = call_redis(lambda client: redis_queues.queue_detail(client, key))
+    queue, problem = call_redis(
+        lambda client: redis_queues.queue_detail(client, key), instance=instance
+    )
     if queue:
-        server = server_address(connections.redis_client())
-        samples.record(server=server, rows=[queue], now=timezone.now())
+        server = server_address(connections.redis_client(instance=instance))
+        samples.record(server=server, instance=instance, rows=[queue], now=timezone.now())
         history = charted(samples.depth_history(server=server, key=key))
         chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())
         queue = queue | {"depth_chart": chart}

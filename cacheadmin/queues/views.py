@@ -19,8 +19,10 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/list.html", {"form": form}, status=400)
     query = form.cleaned_data
-    page, problem = rabbit_queues_page(query=query)
-    redis_page, redis_problem = redis_queues_page(query=query | {"page": 1}, sample=True)
+    page, problem = rabbit_queues_page(instance=request.instance, query=query)
+    redis_page, redis_problem = redis_queues_page(
+        instance=request.instance, query=query | {"page": 1}, sample=True
+    )
     context = {
         "redis_page": redis_page,
         "redis_problem": redis_problem,
@@ -44,7 +46,7 @@ def redis_queue(request: HttpRequest, encoded: str) -> HttpResponse:
         key = decode_key(encoded)
     except ValueError:
         raise Http404("This is not the address of a key.") from None
-    queue, problem = redis_queue_describe(key=key)
+    queue, problem = redis_queue_describe(instance=request.instance, key=key)
     context = {
         "key": key,
         "queue": queue,

@@ -22,7 +22,7 @@ def test_a_unix_socket_redis_url_is_not_read_as_a_database(settings):
     from cacheadmin.core import connections
 
     settings.REDIS_URL = "unix:///run/redis/redis.sock?db=2"
-    connections._database_in(settings.REDIS_URL)  # no ConfigError: the path is a socket
+    connections._database_in(connections.redis_instance("default"))  # a socket's path
     settings.REDIS_URL = "redis://127.0.0.1:6379/notadb"
-    with pytest.raises(connections.ConfigError):
-        connections._database_in(settings.REDIS_URL)
+    with pytest.raises(connections.ConfigError, match="REDIS_URL names the database"):
+        connections.redis_client()

@@ -163,7 +163,13 @@ def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 5000, "x:")
-    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
+    job = jobs.job_create(
+        user=operator,
+        instance="default",
+        target=Target("pattern", b"x:*"),
+        estimate=5000,
+        rate=None,
+    )
     job = jobs.job_claim(job_id=job.id, worker="w1").job
     more, _ = jobs.job_step(job=job, count=1000)
     assert more and 0 < job.deleted < 5000
@@ -208,7 +214,9 @@ def test_a_cancel_is_audited_as_the_canceller(
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 1500, "x:")
-    job = jobs.job_create(user=viewer, target=Target("pattern", b"x:*"), estimate=1500, rate=None)
+    job = jobs.job_create(
+        user=viewer, instance="default", target=Target("pattern", b"x:*"), estimate=1500, rate=None
+    )
     operator_client.post(f"/api/invalidations/{job.id}/cancel")
     assert AuditEntry.objects.get().username == operator.username
 
@@ -250,7 +258,13 @@ def test_a_worker_whose_lease_was_taken_over_stops_without_writing(operator, red
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 5000, "x:")
-    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=5000, rate=None)
+    job = jobs.job_create(
+        user=operator,
+        instance="default",
+        target=Target("pattern", b"x:*"),
+        estimate=5000,
+        rate=None,
+    )
     job = jobs.job_claim(job_id=job.id, worker="w1").job
     assert jobs.job_claim(job_id=job.id, worker="w2").held_elsewhere  # w1's lease runs
     more, _ = jobs.job_step(job=job, count=1000)
@@ -274,7 +288,9 @@ def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator
     from cacheadmin.invalidation.engine import Target
 
     fill(redis_client, 10, "x:")
-    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=10, rate=None)
+    job = jobs.job_create(
+        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=10, rate=None
+    )
     job = jobs.job_claim(job_id=job.id, worker="w1").job
     jobs.job_cancel(job=InvalidationJob.objects.get(id=job.id), by=operator)
     finished = jobs.job_finish(job=job, status=jobs.Status.DONE)  # the worker's stale view
@@ -286,7 +302,9 @@ def test_a_worker_cannot_fail_a_job_another_worker_holds(operator):
     from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
-    job = jobs.job_create(user=operator, target=Target("pattern", b"x:*"), estimate=10, rate=None)
+    job = jobs.job_create(
+        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=10, rate=None
+    )
     jobs.job_claim(job_id=job.id, worker="w1")
     jobs.job_fail(job_id=job.id, worker="w2", error=RuntimeError("not mine"))
     assert InvalidationJob.objects.get(id=job.id).status == "running"

@@ -27,7 +27,7 @@ async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator
     await sync_to_async(fill)(redis_client, 3000, "x:")
     target = Target("pattern", b"x:*")
     job = await sync_to_async(jobs.job_create)(
-        user=operator, target=target, estimate=3000, rate=None
+        user=operator, instance="default", target=target, estimate=3000, rate=None
     )
     await sync_to_async(InvalidationJob.objects.filter(id=job.id).update)(status="running")
     job.status = "running"

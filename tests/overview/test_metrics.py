@@ -17,18 +17,22 @@ def at(seconds: int):
 
 
 def test_samples_at_most_once_per_interval_and_rates_between_them():
-    assert sample_record(server="s", hits=0, misses=0, now=at(0))
-    assert not sample_record(server="s", hits=5, misses=5, now=at(5))  # too soon
-    sample_record(server="s", hits=30, misses=10, now=at(10))
-    sample_record(server="s", hits=30, misses=10, now=at(20))  # no lookups
-    sample_record(server="s", hits=2, misses=0, now=at(30))  # the counters were reset
+    assert sample_record(server="s", instance="default", hits=0, misses=0, now=at(0))
+    assert not sample_record(
+        server="s", instance="default", hits=5, misses=5, now=at(5)
+    )  # too soon
+    sample_record(server="s", instance="default", hits=30, misses=10, now=at(10))
+    sample_record(server="s", instance="default", hits=30, misses=10, now=at(20))  # no lookups
+    sample_record(
+        server="s", instance="default", hits=2, misses=0, now=at(30)
+    )  # the counters were reset
     assert [point["rate"] for point in hit_rate_history(server="s")] == [0.75, None, None]
     assert hit_rate_history(server="other") == []
 
 
 def test_an_hour_is_kept():
     for minute in range(0, 90, 5):
-        sample_record(server="s", hits=minute, misses=0, now=at(minute * 60))
+        sample_record(server="s", instance="default", hits=minute, misses=0, now=at(minute * 60))
     assert MetricSample.objects.filter(server="s").count() == 13  # 30..90 min, inclusive
 
 

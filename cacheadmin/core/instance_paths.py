@@ -1,0 +1,77 @@
+"""The instance a request is about, carried in its URL: /i/<name>/keys/ is the key
+browser of the instance `name`, /keys/ that of `default`; an /api/ URL may also say
+?instance=name.
+
+The /i/<name>/ prefix is taken off the path before the URLs are resolved and becomes
+the script prefix, as if the dashboard were mounted there: every reverse(), {% url %}
+and redirect on that page then keeps the instance, with nothing to pass around."""
+
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import get_script_prefix, set_script_prefix
+
+from cacheadmin.core import connections
+from cacheadmin.core.instances import DEFAULT
+from cacheadmin.core.json_api import NOT_FOUND, api_error, is_api
+
+PREFIX = re.compile(r"\A/i/([a-z0-9][a-z0-9_-]{0,62})(/.*)\Z", re.DOTALL)
+
+
+def split_instance(path_info: str) -> tuple[str | None, str]:
+    """("name", "/rest") for /i/name/rest, or (None, path_info)."""
+    match = PREFIX.match(path_info)
+    return (match.group(1), match.group(2)) if match else (None, path_info)
+
+
+def instance_path(name: str, path_info: str) -> str:
+    """The same page on another instance, from the path without its prefix."""
+    return path_info if name == DEFAULT else f"/i/{name}{path_info}"
+
+
+def known_instances() -> list[str]:
+    """Every instance name, Redis or RabbitMQ, default first."""
+    configured = connections.instances()
+    names = set(configured.redis) | set(configured.rabbitmq)
+    return sorted(names, key=lambda name: (name != DEFAULT, name))
+
+
+class InstanceMiddleware:
+    """Sets request.instance. An instance that does not exist is a 404, told only
+    after the login (a stranger learns no names): this goes after the access check."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name, rest = split_instance(request.path_info)
+        if name is None and is_api(request):
+            name = request.GET.get("instance") or None
+        request.instance = name or DEFAULT
+        if rest == request.path_info:
+            return self.get_response(request)
+        script_name = request.path[: len(request.path) - len(request.path_info)]
+        request.path_info = rest
+        before = get_script_prefix()
+        set_script_prefix(f"{script_name}/i/{name}/")
+        try:
+            return self.get_response(request)
+        finally:
+            set_script_prefix(before)  # the test client does not set it per request
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.instance in known_instances():
+            return None
+        message = f"There is no instance named {request.instance!r}."
+        if is_api(request):
+            return api_error(NOT_FOUND, message)
+        raise Http404(message)
+
+
+def instance_context(request: HttpRequest) -> dict:
+    """The switcher's choices: this page on each instance."""
+    current = getattr(request, "instance", DEFAULT)
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"instance": current}
+    choices = [(name, instance_path(name, request.path_info)) for name in known_instances()]
+    return {"instance": current, "instance_choices": choices}

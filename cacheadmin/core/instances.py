@@ -1,0 +1,268 @@
+"""Named Redis and RabbitMQ instances: `default` from REDIS_URL, RABBITMQ_URL and
+RABBITMQ_MANAGEMENT_URL, more from the TOML file CACHEADMIN_INSTANCES names.
+
+Secrets are `${NAME}` references to environment variables, resolved here and never
+shown: `shown_url` masks them. An instance with a mistake is kept aside with the
+file, the instance and the field at fault; the others work."""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+DEFAULT = "default"
+NAME = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel")
+AMQP_SCHEMES = ("amqp", "amqps")
+HTTP_SCHEMES = ("http", "https")
+CERT_REQS = ("none", "optional", "required")
+
+REDIS_FIELDS = {
+    "url": "the Redis URL (redis://, rediss://, unix://, redis+sentinel://)",
+    "ca_file": "the CA certificates that sign the server's certificate (rediss://)",
+    "cert_file": "a client certificate (rediss://)",
+    "key_file": "the client certificate's key (rediss://)",
+    "ssl_cert_reqs": "none, optional or required (default: required)",
+    "sentinel_password": "the sentinels' own password (redis+sentinel://)",
+}
+RABBIT_FIELDS = {
+    "amqp_url": "the AMQP URL (amqp:// or amqps://)",
+    "management_url": "the management API's URL (http:// or https://)",
+    "ca_file": "the CA certificates that sign the broker's certificates",
+}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """What is wrong with one instance, said where to find it."""
+
+    file: str
+    instance: str  # "redis.prod-cache"
+    field: str  # "" when about the instance as a whole
+    message: str
+
+    def __str__(self) -> str:
+        where = f"[{self.instance}]" + (f" {self.field}" if self.field else "")
+        return f"{self.file}: {where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SentinelAddress:
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int
+
+
+@dataclass(frozen=True)
+class RedisInstance:
+    name: str
+    url: str  # secrets resolved: never show it, show shown_url(url)
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    ssl_cert_reqs: str = "required"
+    sentinel_password: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "sentinel" if "+sentinel" in urlsplit(self.url).scheme else "standalone"
+
+    @property
+    def sentinel(self) -> SentinelAddress | None:
+        return sentinel_address(self.url) if self.kind == "sentinel" else None
+
+
+@dataclass(frozen=True)
+class RabbitInstance:
+    name: str
+    amqp_url: str
+    management_url: str
+    ca_file: str = ""
+
+
+@dataclass(frozen=True)
+class Instances:
+    redis: dict[str, RedisInstance] = field(default_factory=dict)
+    rabbitmq: dict[str, RabbitInstance] = field(default_factory=dict)
+    mistakes: tuple[Mistake, ...] = ()
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password replaced by ***: what pages and logs may show."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a URL that cannot be read)"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    hosts = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
+
+
+def sentinel_address(url: str) -> SentinelAddress:
+    """redis+sentinel://[user:password@]host:port[,host:port...]/service/db."""
+    parts = urlsplit(url)
+    hosts = parts.netloc.rpartition("@")[2]
+    sentinels = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":")
+        if not name or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{host!r} is not host:port")
+        sentinels.append((name.strip("[]"), int(port)))
+    path = [unquote(part) for part in parts.path.strip("/").split("/")]
+    if not path[0]:
+        raise ValueError("name the master's service: redis+sentinel://host:port/service/0")
+    db = path[1] if len(path) > 1 else "0"
+    if len(path) > 2 or not (db.isascii() and db.isdigit()):
+        raise ValueError("the path is /service/db, with db a number")
+    return SentinelAddress(tuple(sentinels), path[0], int(db))
+
+
+def load_instances(
+    *, path: str | None, environ: Mapping[str, str], defaults: Mapping[str, str]
+) -> Instances:
+    """The instances of defaults (REDIS_URL, RABBITMQ_URL, RABBITMQ_MANAGEMENT_URL)
+    as `default`, and those of the file at path (which may redefine `default`)."""
+    redis = {DEFAULT: RedisInstance(DEFAULT, defaults["REDIS_URL"])}
+    rabbit = {
+        DEFAULT: RabbitInstance(
+            DEFAULT, defaults["RABBITMQ_URL"], defaults["RABBITMQ_MANAGEMENT_URL"]
+        )
+    }
+    if not path:
+        return Instances(redis, rabbit)
+    try:
+        with open(path, "rb") as file:
+            tables = tomllib.load(file)
+    except OSError as exc:
+        return Instances(redis, rabbit, (Mistake(path, "", "", f"cannot be read: {exc}"),))
+    except tomllib.TOMLDecodeError as exc:
+        return Instances(redis, rabbit, (Mistake(path, "", "", f"is not TOML: {exc}"),))
+    reader = _Reader(path, environ)
+    for section in tables:
+        if section not in ("redis", "rabbitmq"):
+            reader.mistake(section, "", "unknown section: use [redis.NAME] or [rabbitmq.NAME]")
+    for name, table in _named_tables(reader, tables, "redis"):
+        if found := reader.redis(name, table):
+            redis[name] = found
+    for name, table in _named_tables(reader, tables, "rabbitmq"):
+        if found := reader.rabbit(name, table):
+            rabbit[name] = found
+    return Instances(redis, rabbit, tuple(reader.mistakes))
+
+
+def _named_tables(reader: "_Reader", tables: dict, section: str):
+    entries = tables.get(section, {})
+    if not isinstance(entries, dict):
+        reader.mistake(section, "", f"use [{section}.NAME] tables")
+        return
+    for name, table in entries.items():
+        if not NAME.match(name):
+            reader.mistake(f"{section}.{name}", "", "a name is lower-case letters, digits, - and _")
+        elif not isinstance(table, dict):
+            reader.mistake(f"{section}.{name}", "", f"use a table: [{section}.{name}]")
+        else:
+            yield name, table
+
+
+class _Reader:
+    """Reads instance tables, collecting mistakes instead of stopping at the first."""
+
+    def __init__(self, path: str, environ: Mapping[str, str]):
+        self.path = path
+        self.environ = environ
+        self.mistakes: list[Mistake] = []
+
+    def mistake(self, instance: str, field_name: str, message: str) -> None:
+        self.mistakes.append(Mistake(self.path, instance, field_name, message))
+
+    def redis(self, name: str, table: dict) -> RedisInstance | None:
+        values = self.fields(f"redis.{name}", table, REDIS_FIELDS, required=("url",))
+        if values is None:
+            return None
+        where = f"redis.{name}"
+        if not self.url_ok(where, "url", values["url"], REDIS_SCHEMES):
+            return None
+        if "+sentinel" in urlsplit(values["url"]).scheme:
+            try:
+                sentinel_address(values["url"])
+            except ValueError as exc:
+                self.mistake(where, "url", str(exc))
+                return None
+        reqs = values.get("ssl_cert_reqs", "required")
+        if reqs not in CERT_REQS:
+            self.mistake(where, "ssl_cert_reqs", f"is one of {', '.join(CERT_REQS)}")
+            return None
+        if not self.files_ok(where, values, ("ca_file", "cert_file", "key_file")):
+            return None
+        return RedisInstance(name, **(values | {"ssl_cert_reqs": reqs}))
+
+    def rabbit(self, name: str, table: dict) -> RabbitInstance | None:
+        where = f"rabbitmq.{name}"
+        required = ("amqp_url", "management_url")
+        values = self.fields(where, table, RABBIT_FIELDS, required=required)
+        if values is None:
+            return None
+        if not (
+            self.url_ok(where, "amqp_url", values["amqp_url"], AMQP_SCHEMES)
+            and self.url_ok(where, "management_url", values["management_url"], HTTP_SCHEMES)
+            and self.files_ok(where, values, ("ca_file",))
+        ):
+            return None
+        return RabbitInstance(name, **values)
+
+    def fields(
+        self, where: str, table: dict, known: dict, *, required: tuple[str, ...]
+    ) -> dict[str, str] | None:
+        """The table's text fields with ${NAME} resolved; None after a mistake."""
+        values = {}
+        for name, value in table.items():
+            if name not in known:
+                self.mistake(where, name, f"unknown field; the fields are {', '.join(known)}")
+                return None
+            if not isinstance(value, str):
+                self.mistake(where, name, "is text, in quotes")
+                return None
+            resolved = self.resolve(where, name, value)
+            if resolved is None:
+                return None
+            values[name] = resolved
+        for name in required:
+            if not values.get(name):
+                self.mistake(where, name, f"is missing: {known[name]}")
+                return None
+        return values
+
+    def resolve(self, where: str, field_name: str, value: str) -> str | None:
+        missing = [ref for ref in REFERENCE.findall(value) if ref not in self.environ]
+        if missing:
+            self.mistake(where, field_name, f"the environment variable {missing[0]} is not set")
+            return None
+        return REFERENCE.sub(lambda match: self.environ[match.group(1)], value)
+
+    def url_ok(self, where: str, field_name: str, url: str, schemes: tuple[str, ...]) -> bool:
+        try:
+            parts = urlsplit(url)
+            if "+sentinel" not in parts.scheme:  # a list of sentinels has no one port
+                parts.port  # noqa: B018 (reading it checks it)
+        except ValueError as exc:
+            self.mistake(where, field_name, f"is not a URL: {exc}")
+            return False
+        if parts.scheme not in schemes:
+            self.mistake(where, field_name, f"starts with one of {', '.join(schemes)}")
+            return False
+        if parts.scheme != "unix" and not parts.hostname:
+            self.mistake(where, field_name, "names no host")
+            return False
+        return True
+
+    def files_ok(self, where: str, values: dict, names: tuple[str, ...]) -> bool:
+        for name in names:
+            if values.get(name) and not os.path.isfile(values[name]):
+                self.mistake(where, name, f"no such file: {values[name]}")
+                return False
+        return True

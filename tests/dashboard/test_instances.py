@@ -1,0 +1,81 @@
+"""Two private redis-servers as two instances: each page and API shows its own
+server's data, a link keeps the instance, and a name nobody configured is a 404."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from cacheadmin.core.keycodec import encode_key
+from cacheadmin.models import AuditEntry
+from tests.servers import RedisServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def second_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("second")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def two_instances(settings, tmp_path, redis_client, second_server):
+    """`default` is the tests' private server; `second` another, from an instances file."""
+    second = second_server.client()
+    second.flushall()
+    redis_client.set("only:on:default", "1")
+    second.set("only:on:second", "2")
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.second]\nurl = "{second_server.url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    yield second
+    second.close()
+
+
+def test_each_instance_shows_its_own_keys(viewer_client, two_instances):
+    default = viewer_client.get("/keys/").content.decode()
+    second = viewer_client.get("/i/second/keys/").content.decode()
+    assert "only:on:default" in default and "only:on:second" not in default
+    assert "only:on:second" in second and "only:on:default" not in second
+    link = f'href="/i/second/keys/k/{encode_key(b"only:on:second")}'
+    assert link in second  # a link keeps the instance
+    assert re.search(r'href="/static/css/app\.css', second)  # static files stay shared
+
+
+def test_the_api_takes_the_instance(viewer_client, two_instances):
+    keys = viewer_client.get("/api/keys", {"instance": "second"}).json()["keys"]
+    assert [key["key"] for key in keys] == ["only:on:second"]
+    assert viewer_client.get("/i/second/api/keys").json()["keys"] == keys
+    missing = viewer_client.get("/api/keys", {"instance": "nope"})
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+
+
+def test_an_unknown_instance_is_a_404_after_the_login(viewer_client, two_instances):
+    assert viewer_client.get("/i/nope/keys/").status_code == 404
+    stranger = Client().get("/i/nope/keys/")
+    assert stranger.status_code == 302 and "/accounts/login/" in stranger["Location"]
+
+
+def test_the_switcher_offers_this_page_on_each_instance(viewer_client, two_instances):
+    page = viewer_client.get("/i/second/keys/namespaces/").content.decode()
+    assert 'href="/keys/namespaces/"' in page and 'href="/i/second/keys/namespaces/"' in page
+    assert "Instance <strong>second</strong>" in page
+
+
+def test_an_instance_with_redis_only_shows_no_rabbitmq_card(viewer_client, two_instances):
+    overview = viewer_client.get("/i/second/api/overview").json()
+    assert list(overview) == ["redis"] and overview["redis"]["ok"]
+    assert set(viewer_client.get("/api/overview").json()) == {"redis", "rabbit"}
+
+
+def test_a_change_is_made_and_audited_on_its_instance(operator_client, two_instances):
+    encoded = encode_key(b"only:on:second")
+    response = operator_client.post(f"/i/second/keys/delete/{encoded}", {"confirmed": "yes"})
+    assert response.status_code == 302 and response["Location"] == "/i/second/keys/"
+    assert not two_instances.exists("only:on:second")
+    entry = AuditEntry.objects.get(action="key.delete")
+    assert (entry.instance, entry.outcome) == ("second", "ok")
+    filtered = operator_client.get("/audit/", {"instance": "second"}).content.decode()
+    assert "only:on:second" in filtered
