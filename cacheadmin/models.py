@@ -26,6 +26,30 @@ class Access(models.Model):
         return "dashboard access"
 
 
+class InstanceRole(models.Model):
+    """A user's role on one instance. A user with any of these has exactly these: the
+    instances named, with these roles, and no other (the viewer and operator groups
+    then no longer apply). Superusers operate everywhere."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "viewer"
+        OPERATOR = "operator", "operator"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instance_roles"
+    )
+    instance = models.CharField(max_length=63)
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "instance"], name="one_role_an_instance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} on {self.instance}"
+
+
 class AuditEntry(models.Model):
     """One mutating action: who, when, what, on what, how many, and how it ended."""
 

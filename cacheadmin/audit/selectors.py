@@ -6,10 +6,17 @@ from cacheadmin.models import AuditEntry
 
 
 def audit_search(
-    *, username: str = "", instance: str = "", action: str = "", outcome: str = "", text: str = ""
+    *,
+    visible: list[str],
+    username: str = "",
+    instance: str = "",
+    action: str = "",
+    outcome: str = "",
+    text: str = "",
 ) -> QuerySet[AuditEntry]:
-    """Entries matching every filter given, newest first."""
-    entries = AuditEntry.objects.all()
+    """Entries on the visible instances (and on the dashboard itself) matching every
+    filter given, newest first."""
+    entries = AuditEntry.objects.filter(instance__in=[*visible, ""])
     if username:
         entries = entries.filter(username=username)
     if instance:
@@ -23,10 +30,10 @@ def audit_search(
     return entries.order_by("-created_at", "-id")
 
 
-def audit_instances() -> list[str]:
-    """The instances the log names, for the filter's choices ("" is the dashboard)."""
-    names = AuditEntry.objects.order_by("instance").values_list("instance", flat=True)
-    return [name for name in names.distinct() if name]
+def audit_instances(visible: list[str]) -> list[str]:
+    """The visible instances the log names, for the filter's choices."""
+    names = AuditEntry.objects.filter(instance__in=visible).order_by("instance")
+    return list(names.values_list("instance", flat=True).distinct())
 
 
 def audit_actions() -> list[str]:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from cacheadmin.audit.forms import AuditFilterForm
 from cacheadmin.audit.selectors import audit_actions, audit_instances, audit_search
+from cacheadmin.core.instance_paths import visible_instances
 
 PAGE_SIZE = 50
 
@@ -14,13 +15,14 @@ PAGE_SIZE = 50
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    choices = {"actions": audit_actions(), "instances": audit_instances()}
+    visible = visible_instances(request.user)
+    choices = {"actions": audit_actions(), "instances": audit_instances(visible)}
     if not form.is_valid():
         context = {"form": form, "page": None, **choices}
         return render(request, "audit/list.html", context, status=400)
     names = ("username", "instance", "action", "outcome", "text")
     filters = {name: form.cleaned_data[name] for name in names}
-    paginator = Paginator(audit_search(**filters), PAGE_SIZE)
+    paginator = Paginator(audit_search(visible=visible, **filters), PAGE_SIZE)
     page = paginator.get_page(form.cleaned_data["page"] or 1)
     query = request.GET.copy()
     query.pop("page", None)

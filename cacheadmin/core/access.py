@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
+from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.json_api import FORBIDDEN, LOGIN_REQUIRED, api_error, is_api
 from cacheadmin.core.roles import can_operate, can_view, role_name
 from cacheadmin.core.tokens import token_user
@@ -78,7 +79,7 @@ def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_operate(request.user):
+        if not can_operate(request.user, request.instance):
             if is_api(request):
                 return api_error(FORBIDDEN, "Only operators may do this.")
             raise PermissionDenied("Only operators may do this.")
@@ -91,4 +92,5 @@ def role_context(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"role": role_name(user), "is_operator": can_operate(user)}
+    instance = getattr(request, "instance", DEFAULT)
+    return {"role": role_name(user, instance), "is_operator": can_operate(user, instance)}

@@ -14,6 +14,7 @@ from django.urls import get_script_prefix, set_script_prefix
 from cacheadmin.core import connections
 from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.json_api import NOT_FOUND, api_error, is_api
+from cacheadmin.core.roles import can_view
 
 PREFIX = re.compile(r"\A/i/([a-z0-9][a-z0-9_-]{0,62})(/.*)\Z", re.DOTALL)
 
@@ -36,6 +37,11 @@ def known_instances() -> list[str]:
     return sorted(names, key=lambda name: (name != DEFAULT, name))
 
 
+def visible_instances(user) -> list[str]:
+    """The instances the user may see: the others are never named to them."""
+    return [name for name in known_instances() if can_view(user, name)]
+
+
 class InstanceMiddleware:
     """Sets request.instance. An instance that does not exist is a 404, told only
     after the login (a stranger learns no names): this goes after the access check."""
@@ -48,6 +54,7 @@ class InstanceMiddleware:
         if name is None and is_api(request):
             name = request.GET.get("instance") or None
         request.instance = name or DEFAULT
+        request.instance_named = name is not None
         if rest == request.path_info:
             return self.get_response(request)
         script_name = request.path[: len(request.path) - len(request.path_info)]
@@ -60,7 +67,14 @@ class InstanceMiddleware:
             set_script_prefix(before)  # the test client does not set it per request
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.instance in known_instances():
+        # The login page and /healthz, logging out and one's password: about no instance.
+        if not getattr(view_func, "login_required", True):
+            return None
+        if not getattr(view_func, "role_required", True):
+            return None
+        if getattr(view_func, "every_instance", False) and not request.instance_named:
+            return None
+        if request.instance in visible_instances(request.user):
             return None
         message = f"There is no instance named {request.instance!r}."
         if is_api(request):
@@ -68,10 +82,20 @@ class InstanceMiddleware:
         raise Http404(message)
 
 
+def every_instance(view):
+    """A view that is about every instance the user may see when its URL names none
+    (the all-instances overview): a user who may not see `default` still reaches it."""
+    view.every_instance = True
+    return view
+
+
 def instance_context(request: HttpRequest) -> dict:
     """The switcher's choices: this page on each instance."""
     current = getattr(request, "instance", DEFAULT)
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"instance": current}
-    choices = [(name, instance_path(name, request.path_info)) for name in known_instances()]
-    return {"instance": current, "instance_choices": choices}
+    names = visible_instances(request.user)
+    choices = [(name, instance_path(name, request.path_info)) for name in names]
+    # The instance's own overview: / is every instance's once there are several.
+    home = f"/i/{current}/" if len(names) > 1 else "/"
+    return {"instance": current, "instance_choices": choices, "instance_home": home}

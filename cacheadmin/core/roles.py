@@ -19,18 +19,48 @@ ROLE_PERMISSIONS = {
 }
 
 
-def can_view(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return user.is_active and user.has_perm(VIEW_PERMISSION)
+def instance_roles(user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+    """The user's roles by instance (InstanceRole), read once per user object."""
+    if not user.is_authenticated:
+        return {}
+    if not hasattr(user, "_instance_roles"):
+        rows = user.instance_roles.values_list("instance", "role")
+        user._instance_roles = dict(rows)
+    return user._instance_roles
 
 
-def can_operate(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return user.is_active and user.has_perm(OPERATE_PERMISSION)
-
-
-def role_name(user: AbstractBaseUser | AnonymousUser) -> str | None:
-    if can_operate(user):
+def instance_role(user: AbstractBaseUser | AnonymousUser, instance: str) -> str | None:
+    """The user's role on an instance: a superuser's is operator; with roles per
+    instance, the one given there (none: the instance is hidden); else the group's."""
+    if not user.is_active:
+        return None
+    if user.is_superuser:
         return OPERATOR
-    if can_view(user):
+    by_instance = instance_roles(user)
+    if by_instance:
+        return by_instance.get(instance)
+    return _group_role(user)
+
+
+def can_view(user: AbstractBaseUser | AnonymousUser, instance: str | None = None) -> bool:
+    """On the instance; with None, on some instance (the dashboard lets them in)."""
+    if instance is None:
+        return user.is_active and (user.has_perm(VIEW_PERMISSION) or bool(instance_roles(user)))
+    return instance_role(user, instance) is not None
+
+
+def can_operate(user: AbstractBaseUser | AnonymousUser, instance: str) -> bool:
+    return instance_role(user, instance) == OPERATOR
+
+
+def role_name(user: AbstractBaseUser | AnonymousUser, instance: str) -> str | None:
+    return instance_role(user, instance)
+
+
+def _group_role(user: AbstractBaseUser) -> str | None:
+    if user.has_perm(OPERATE_PERMISSION):
+        return OPERATOR
+    if user.has_perm(VIEW_PERMISSION):
         return VIEWER
     return None
 

@@ -15,6 +15,32 @@ def overview(client: ManagementClient) -> dict:
     return summarise_overview(client.get_object("api/overview"))
 
 
+def overview_with_alarms(client: ManagementClient) -> dict:
+    """overview() and the nodes' alarms (memory, disk) and partitions, for the
+    all-instances overview."""
+    figures = overview(client)
+    nodes = client.get("api/nodes") or []
+    return figures | {"alarms": node_alarms(nodes if isinstance(nodes, list) else [])}
+
+
+def node_alarms(nodes: list) -> list[str]:
+    """Each alarm in words: "rabbit@a: memory", "rabbit@b: partitioned from rabbit@c"."""
+    alarms = []
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        name = _text(node.get("name")) or "a node"
+        if node.get("running") is False:
+            alarms.append(f"{name}: not running")
+        if node.get("mem_alarm"):
+            alarms.append(f"{name}: memory")
+        if node.get("disk_free_alarm"):
+            alarms.append(f"{name}: disk")
+        for other in node.get("partitions") or []:
+            alarms.append(f"{name}: partitioned from {other}")
+    return alarms
+
+
 def summarise_overview(data: dict) -> dict:
     """The figures of overview() from the API's answer."""
     queues = _section(data, "queue_totals")

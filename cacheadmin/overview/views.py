@@ -12,19 +12,35 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.instance_paths import every_instance, instance_path, visible_instances
 from cacheadmin.core.json_api import json_methods
 from cacheadmin.core.problems import http_status
+from cacheadmin.overview.all_instances import instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
 from cacheadmin.overview.health import health_report
 
 
+@every_instance
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
+    """An instance's overview at /i/<name>/; at /, every instance's the user may see,
+    or the one there is."""
+    names = visible_instances(request.user)
+    if not request.instance_named and names != [request.instance]:
+        if len(names) == 1:
+            return redirect(instance_path(names[0], "/"))
+        return _all_instances(request, names)
     context = {
         "cards": all_cards(request.instance),
         "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
     }
     template = "overview/partials/cards.html" if request.htmx else "overview/index.html"
+    return render(request, template, context)
+
+
+def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
+    context = {"rows": instance_rows(names), "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS}
+    template = "overview/partials/all_rows.html" if request.htmx else "overview/all.html"
     return render(request, template, context)
 
 

@@ -140,8 +140,8 @@ def test_superusers_are_operators(django_user_model):
     from cacheadmin.core.roles import can_operate, role_name
 
     admin = django_user_model.objects.create_superuser("root-admin", password=PASSWORD)
-    assert can_operate(admin)
-    assert role_name(admin) == "operator"
+    assert can_operate(admin, "default")
+    assert role_name(admin, "default") == "operator"
 
 
 @pytest.mark.django_db

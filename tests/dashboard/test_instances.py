@@ -79,3 +79,35 @@ def test_a_change_is_made_and_audited_on_its_instance(operator_client, two_insta
     assert (entry.instance, entry.outcome) == ("second", "ok")
     filtered = operator_client.get("/audit/", {"instance": "second"}).content.decode()
     assert "only:on:second" in filtered
+
+
+@pytest.fixture
+def third_instance(settings, two_instances, second_server, tmp_path):
+    path = tmp_path / "instances.toml"
+    urls = [f'[redis.{name}]\nurl = "{second_server.url}"\n' for name in ("second", "third")]
+    path.write_text("\n".join(urls))
+    settings.CACHEADMIN_INSTANCES = str(path)
+    return two_instances
+
+
+def test_roles_per_instance_replace_the_groups(django_user_model, third_instance):
+    from cacheadmin.models import InstanceRole
+    from tests.users import logged_in, make_user
+
+    user = make_user(django_user_model, "pat-per-instance", "viewer")
+    InstanceRole.objects.create(user=user, instance="default", role="operator")
+    InstanceRole.objects.create(user=user, instance="second", role="viewer")
+    client = logged_in(user)
+    encoded = encode_key(b"only:on:second")
+    refused = client.post(f"/i/second/keys/delete/{encoded}", {"confirmed": "yes"})
+    assert refused.status_code == 403 and third_instance.exists(b"only:on:second")
+    page = client.get("/i/second/keys/").content.decode()
+    assert 'href="/i/third/' not in page and "third" not in page  # never named
+    assert client.get("/i/third/keys/").status_code == 404  # not 403: not confirmed
+    assert client.get("/api/keys", {"instance": "third"}).status_code == 404
+    confirm = client.post(f"/keys/delete/{encode_key(b'only:on:default')}")
+    assert confirm.status_code == 200 and 'name="confirmed"' in confirm.content.decode()
+    AuditEntry.objects.create(username="x", instance="third", action="key.delete", target="t3")
+    AuditEntry.objects.create(username="x", instance="second", action="key.delete", target="t2")
+    log = client.get("/audit/").content.decode()
+    assert "<code>t2</code>" in log and "<code>t3</code>" not in log

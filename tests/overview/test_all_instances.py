@@ -1,0 +1,65 @@
+"""The all-instances overview: every instance the user may see, asked in parallel, so
+a Redis that accepts connections and never answers costs its own timeout only."""
+
+import socket
+import time
+
+import pytest
+
+from cacheadmin.models import InstanceRole
+from tests.servers import free_port
+from tests.users import logged_in, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+@pytest.fixture
+def instances_file(settings, tmp_path, redis_server, silent_port):
+    closed = free_port()
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[redis.cache]\nurl = "{redis_server.url_for(1)}"\n\n'
+        f'[redis.hung]\nurl = "redis://127.0.0.1:{silent_port}/0"\n\n'
+        f'[redis.down]\nurl = "redis://127.0.0.1:{closed}/0"\n\n'
+        '[redis.broken]\nurl = "redis://127.0.0.1:6379/0"\npassword = "x"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    settings.REDIS_TIMEOUT = 1.0
+    return path
+
+
+def test_every_instance_with_its_state_in_one_timeout(viewer_client, instances_file, settings):
+    started = time.monotonic()
+    page = viewer_client.get("/").content.decode()
+    spent = time.monotonic() - started
+    assert spent < settings.REDIS_TIMEOUT * 2, spent  # one timeout, not one per instance
+    for name in ("default", "cache", "hung", "down"):
+        assert f'data-instance="{name}"' in page and f'href="/i/{name}/"' in page
+    assert "timeout" in page and "unreachable" in page
+    assert 'data-figure="rabbitmq-instances"' in page  # the default broker
+    assert f"{instances_file}: [redis.broken] password: unknown field" in page
+
+
+def test_an_instance_overview_is_the_overview_of_before(viewer_client, instances_file):
+    page = viewer_client.get("/i/cache/").content.decode()
+    assert 'id="redis-card"' in page and 'id="rabbit-card"' not in page
+    assert 'href="/i/cache/"' in page  # the Overview link of this instance
+
+
+def test_one_visible_instance_is_shown_at_once(django_user_model, instances_file):
+    user = make_user(django_user_model, "only-cache", None)
+    InstanceRole.objects.create(user=user, instance="cache", role="viewer")
+    client = logged_in(user)
+    home = client.get("/")
+    assert home.status_code == 302 and home["Location"] == "/i/cache/"
+    assert client.get("/i/cache/").status_code == 200
+    assert client.get("/i/default/").status_code == 404
