@@ -1,0 +1,54 @@
+"""One try of each configured instance, for `manage.py check_instances`: what answered,
+and what did not, in the words the pages use."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cacheadmin.core import connections
+from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
+from cacheadmin.core.instances import shown_url
+from cacheadmin.core.parallel import call_in_parallel
+from cacheadmin.core.service_calls import call_rabbit, call_redis
+
+
+@dataclass(frozen=True)
+class Tried:
+    kind: str  # "redis" or "rabbitmq"
+    name: str
+    address: str  # with its password masked
+    ok: bool
+    said: str
+
+
+def try_redis(name: str) -> Tried:
+    config = connections.redis_instance(name)
+    info, problem = call_redis(lambda client: client.info("server"), instance=name)
+    if problem:
+        return Tried("redis", name, shown_url(config.url), False, problem.message)
+    role = call_redis(lambda client: client.info("replication"), instance=name)[0] or {}
+    said = f"Redis {info.get('redis_version')}, {config.kind}, {role.get('role', 'role unknown')}"
+    return Tried("redis", name, shown_url(config.url), True, said)
+
+
+def try_rabbit(name: str) -> Tried:
+    config = connections.rabbit_instance(name)
+    address = f"{shown_url(config.amqp_url)} and {shown_url(config.management_url)}"
+    overview, problem = call_rabbit(lambda client: client.get_object("api/overview"), instance=name)
+    if problem:
+        return Tried("rabbitmq", name, address, False, f"management API: {problem.message}")
+    timeout = settings.RABBITMQ_TIMEOUT
+    try:
+        connect(config.amqp_url, timeout=timeout, ca_file=config.ca_file).close()
+    except FAILURES as exc:
+        problem = amqp_problem(exc, doing="AMQP did not connect", timeout=timeout)
+        return Tried("rabbitmq", name, address, False, f"AMQP: {problem.message}")
+    return Tried("rabbitmq", name, address, True, f"RabbitMQ {overview.get('rabbitmq_version')}")
+
+
+def try_every_instance() -> list[Tried]:
+    """Every instance tried once, all at the same time."""
+    configured = connections.instances()
+    calls = {f"redis:{name}": lambda name=name: try_redis(name) for name in configured.redis}
+    calls |= {f"rabbit:{name}": lambda name=name: try_rabbit(name) for name in configured.rabbitmq}
+    return list(call_in_parallel(**calls).values())

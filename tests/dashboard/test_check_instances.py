@@ -1,0 +1,40 @@
+"""manage.py check_instances says each mistake where it is and tries each instance."""
+
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+
+from tests.servers import free_port
+
+
+def check() -> tuple[str, str | None]:
+    out = StringIO()
+    try:
+        call_command("check_instances", stdout=out, no_color=True)
+    except CommandError as error:
+        return out.getvalue(), str(error)
+    return out.getvalue(), None
+
+
+def test_every_instance_answers(settings, tmp_path, redis_server):
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.cache]\nurl = "{redis_server.url_for(2)}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    out, failed = check()
+    assert failed is None, out
+    assert "ok       redis    cache" in out and "Redis 7" in out and "master" in out
+    assert "ok       rabbitmq default" in out and "RabbitMQ 3" in out
+    assert "All 3 instances answered." in out
+
+
+def test_mistakes_and_failures_are_said_and_fail(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("DOWN_PASSWORD", "hunter2")
+    path = tmp_path / "instances.toml"
+    down = f'[redis.down]\nurl = "redis://:${{DOWN_PASSWORD}}@127.0.0.1:{free_port()}/0"\n'
+    path.write_text(down + '\n[rabbitmq.half]\namqp_url = "amqp://h/"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    out, failed = check()
+    assert failed == "1 mistake(s), 1 instance(s) failed."
+    assert f"mistake  {path}: [rabbitmq.half] management_url: is missing" in out
+    assert "FAILED   redis    down" in out and "not running or not reachable" in out
+    assert "hunter2" not in out and ":***@127.0.0.1" in out
