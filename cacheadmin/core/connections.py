@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
 from cacheadmin.core.instances import (
@@ -197,6 +199,36 @@ def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         connection_class=_no_touch(base),
+        **options,
+    )
+
+
+def live_redis_client(instance: str) -> aioredis.Redis:
+    """A new asyncio client of its own for a live feed (which holds its connection for
+    as long as it reads): for a Sentinel service, its master, followed after a failover."""
+    config = redis_instance(instance)
+    options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
+    # A subscribed connection waits for messages as long as it takes: the feed pings.
+    options["socket_timeout"] = None
+    if config.kind != "sentinel":
+        _database_in(config)
+        try:
+            return aioredis.Redis.from_url(config.url, **options)
+        except ValueError as exc:
+            raise ConfigError(f"{_url_name(config)} is not a valid Redis URL: {exc}") from None
+    address, parts = config.sentinel, urlsplit(config.url)
+    sentinel_options = {
+        "socket_timeout": settings.REDIS_TIMEOUT,
+        "socket_connect_timeout": settings.REDIS_TIMEOUT,
+        "password": config.sentinel_password or None,
+    }
+    sentinel = AsyncSentinel(list(address.sentinels), sentinel_kwargs=sentinel_options)
+    return sentinel.master_for(
+        address.service,
+        db=address.db,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        ssl=parts.scheme.startswith("rediss"),
         **options,
     )
 

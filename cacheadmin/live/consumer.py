@@ -5,8 +5,10 @@ import asyncio
 import logging
 import weakref
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from cacheadmin.core.instance_paths import visible_instances
 from cacheadmin.live.hub import Hub, Watcher
 from cacheadmin.live.protocol import (
     MAX_PER_CONNECTION,
@@ -73,6 +75,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=error_frame("The server could not handle this request."))
 
     async def subscribe(self, feed: Feed) -> None:
+        visible = await database_sync_to_async(visible_instances)(self.scope["user"])
+        if feed.instance not in visible:
+            raise ProtocolError(f"There is no instance named {feed.instance!r}.")
         if feed not in self.feeds:
             if len(self.feeds) >= MAX_PER_CONNECTION:
                 raise ProtocolError(f"At most {MAX_PER_CONNECTION} feeds per connection.")

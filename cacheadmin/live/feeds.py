@@ -4,14 +4,15 @@ the channel layer. Each reconnects by itself and states the gap it could not see
 
 import asyncio
 import contextlib
+import json
 import time
 
 import redis
-import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
-from django.conf import settings
 
+from cacheadmin.core import connections
 from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
+from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.problems import reason_of
 from cacheadmin.live.hub import Upstream
 from cacheadmin.live.pubsub import keyspace_flags
@@ -25,18 +26,17 @@ HEALTH_WAIT = 5.0  # seconds a PING may go unanswered
 
 
 class RedisFeed(Upstream):
-    """SUBSCRIBE to a channel, or PSUBSCRIBE to a pattern, on REDIS_URL's server."""
+    """SUBSCRIBE to a channel, or PSUBSCRIBE to a pattern, on the instance's server."""
 
     async def read(self) -> None:
         retry = Reconnecting()
         self.heard: float | None = None  # when the server last said anything
         while not self.stopped:
-            client = aioredis.Redis.from_url(
-                settings.REDIS_URL,
-                socket_connect_timeout=settings.REDIS_TIMEOUT,
-                socket_keepalive=True,
-                client_name="cacheadmin-live",
-            )
+            try:
+                client = connections.live_redis_client(self.feed.instance)
+            except connections.ConfigError as exc:
+                self.announce("failed", message=str(exc))
+                return
             pubsub = client.pubsub()
             try:
                 await self._subscribe(client, pubsub, retry)
@@ -117,12 +117,23 @@ class InvalidationsFeed(Upstream):
                         except TimeoutError:  # group memberships expire (after a day)
                             await layer.group_add(LIVE_INVALIDATIONS, name)
                             continue
-                        self.receive(EVENTS_CHANNEL.encode(), event.get("event", "").encode())
+                        body = event.get("event", "")
+                        if _instance_of(body) == self.feed.instance:
+                            self.receive(EVENTS_CHANNEL.encode(), body.encode())
                 finally:
                     await _quietly(layer.group_discard(LIVE_INVALIDATIONS, name))
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 self.announce("reconnecting", message=f"Channel layer lost ({reason_of(exc)}).")
                 await asyncio.sleep(retry.lost())
+
+
+def _instance_of(body: str) -> str | None:
+    """The instance an invalidation event is about (events before instances: default)."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    return event.get("instance", DEFAULT) if isinstance(event, dict) else None
 
 
 async def _quietly(awaitable) -> None:

@@ -3,8 +3,9 @@ Redis or RabbitMQ, and the frames the server sends back."""
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from cacheadmin.core.instances import DEFAULT, NAME
 from cacheadmin.core.keycodec import is_glob, is_utf8
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
@@ -14,7 +15,7 @@ MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redi
 MAX_PER_CONNECTION = 10
 MAX_PER_USER = 20
 KEYSPACE = re.compile(r"\A__key(space|event)@([0-9]{1,4}|\*)__:.+\Z", re.DOTALL)
-FEED_FIELDS = ("source", "pattern", "exchange", "binding_key")
+FEED_FIELDS = ("instance", "source", "pattern", "exchange", "binding_key")
 
 
 class ProtocolError(ValueError):
@@ -30,10 +31,13 @@ class Feed:
     exchange: str = ""
     binding_key: str = ""
     glob: bool = False  # PSUBSCRIBE the pattern, rather than SUBSCRIBE a channel
+    instance: str = DEFAULT
 
     @property
     def id(self) -> str:
-        return json.dumps([self.source, self.pattern, self.exchange, self.binding_key, self.glob])
+        fields = [self.source, self.pattern, self.exchange, self.binding_key, self.glob]
+        # default's feeds keep the ids they had before there were instances
+        return json.dumps(fields if self.instance == DEFAULT else [self.instance, *fields])
 
     def as_json(self) -> dict:
         mode = {"mode": "pattern" if self.glob else "channel"} if self.pattern else {}
@@ -55,7 +59,15 @@ def parse_request(text: str) -> dict:
 
 
 def feed_of(request: dict) -> Feed:
-    """The feed a subscribe or unsubscribe request names, or ProtocolError."""
+    """The feed a subscribe or unsubscribe request names, on its instance, or
+    ProtocolError."""
+    instance = request.get("instance", DEFAULT)
+    if not isinstance(instance, str) or not NAME.match(instance):
+        raise ProtocolError("instance is an instance's name, as in /i/<name>/.")
+    return replace(_feed_on_default(request), instance=instance)
+
+
+def _feed_on_default(request: dict) -> Feed:
     source = request.get("source")
     if source not in SOURCES:
         raise ProtocolError(f"source is one of {', '.join(SOURCES)}.")

@@ -16,6 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pika
 from django.conf import settings
 
+from cacheadmin.core import connections
 from cacheadmin.core.amqp import FAILURES, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
@@ -71,7 +72,12 @@ class RabbitTap(Upstream):
 
     def _tap(self, loop, stop: threading.Event, retry: Reconnecting) -> None:
         try:
-            connection = connect(settings.RABBITMQ_URL, timeout=settings.RABBITMQ_TIMEOUT)
+            broker = connections.rabbit_instance(self.feed.instance)
+        except connections.ConfigError as exc:
+            raise TapRefused(str(exc)) from None
+        try:
+            timeout = settings.RABBITMQ_TIMEOUT
+            connection = connect(broker.amqp_url, timeout=timeout, ca_file=broker.ca_file)
         except (
             pika.exceptions.ProbableAuthenticationError,
             pika.exceptions.ProbableAccessDeniedError,

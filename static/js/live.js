@@ -7,6 +7,7 @@
   const form = $("live-subscribe");
   const rows = $("live-rows");
   const feeds = new Map(); // feed id -> {request, element}
+  const instance = root.dataset.instance || "default"; // the page's: /i/<name>/live/
   const counts = { shown: 0, dropped: 0, window: [] };
   let socket = null;
   let backoff = 500;
@@ -80,7 +81,7 @@
 
   // --- feeds ------------------------------------------------------------------------
   function requestFrom(data) {
-    const request = { action: "subscribe", source: data.get("source") };
+    const request = { action: "subscribe", instance, source: data.get("source") };
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
     if (request.source === "rabbitmq") {
       request.exchange = data.get("exchange");
@@ -92,7 +93,7 @@
   function feedFor(frame) {
     let feed = feeds.get(frame.feed);
     if (!feed) {
-      const request = { action: "subscribe", source: frame.source, pattern: frame.pattern,
+      const request = { action: "subscribe", instance: frame.instance, source: frame.source, pattern: frame.pattern,
         exchange: frame.exchange, binding_key: frame.binding_key, mode: frame.mode };
       feed = { request, element: feedElement(frame) };
       feeds.set(frame.feed, feed);
@@ -268,7 +269,7 @@
     form.elements.source.value = "redis";
     form.elements.pattern.value = channel;
     showFields();
-    send({ action: "subscribe", source: "redis", pattern: channel, mode: "channel" });
+    send({ action: "subscribe", instance, source: "redis", pattern: channel, mode: "channel" });
   });
 
   setInterval(() => {
