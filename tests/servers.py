@@ -118,3 +118,111 @@ class Daphne:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+class SentinelSet:
+    """A master, a replica and three sentinels watching them as `service`, on free
+    ports, each a redis-server process in workdir; failovers are fast (a second)."""
+
+    def __init__(self, workdir: Path, service: str = "sessions"):
+        self.workdir = workdir
+        self.service = service
+        self.master = RedisServer(workdir / "master")
+        self.replica = RedisServer(workdir / "replica")
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinels: list[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+        return f"redis+sentinel://{hosts}/{self.service}/0"
+
+    def start(self) -> "SentinelSet":
+        for server in (self.master, self.replica):
+            server.workdir.mkdir(parents=True, exist_ok=True)
+        self.master.start()
+        self.replica.start()
+        self.replica.client().replicaof("127.0.0.1", self.master.port)
+        self._until(lambda: self.replica.client().info("replication")["master_link_status"] == "up")
+        for port in self.sentinel_ports:
+            self.sentinels.append(self._start_sentinel(port))
+        self._until(self._sentinels_agree)
+        return self
+
+    def _start_sentinel(self, port: int) -> subprocess.Popen:
+        config = self.workdir / f"sentinel-{port}.conf"
+        config.write_text(
+            f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} 2\n"
+            f"sentinel down-after-milliseconds {self.service} 1000\n"
+            f"sentinel failover-timeout {self.service} 3000\n"
+            f"sentinel parallel-syncs {self.service} 1\n"
+        )
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        return subprocess.Popen([binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL)
+
+    def sentinel(self, index: int = 0) -> redis.Redis:
+        return redis.Redis(port=self.sentinel_ports[index], decode_responses=True)
+
+    def _sentinels_agree(self) -> bool:
+        """Every sentinel knows the replica and the two other sentinels."""
+        try:
+            for index in range(len(self.sentinel_ports)):
+                master = self.sentinel(index).sentinel_master(self.service)
+                if master["num-slaves"] < 1 or master["num-other-sentinels"] < 2:
+                    return False
+        except redis.RedisError:
+            return False
+        return True
+
+    def master_port(self) -> int:
+        return int(self.sentinel().sentinel_get_master_addr_by_name(self.service)[1])
+
+    def settle(self) -> "SentinelSet":
+        """Until the sentinels see every replica linked to the master (after a failover,
+        the old master comes back as a replica and syncs)."""
+
+        def linked() -> bool:
+            replicas = self.sentinel().sentinel_slaves(self.service)
+            return bool(replicas) and all(r.get("master-link-status") == "ok" for r in replicas)
+
+        self._until(linked)
+        return self
+
+    def master_client(self) -> redis.Redis:
+        return redis.Redis(port=self.master_port())
+
+    def _server_on(self, port: int) -> RedisServer:
+        return self.master if self.master.port == port else self.replica
+
+    def kill_master(self) -> int:
+        """The master's process killed; once the sentinels promoted the replica, the old
+        master comes back as a replica of it. The new master's port."""
+        old = self._server_on(self.master_port())
+        old.process.kill()
+        old.process.wait(timeout=10)
+        self._until(lambda: self.master_port() != old.port, seconds=30)
+        old.start()  # the sentinels make it a replica of the new master
+        return self.master_port()
+
+    def failover(self) -> int:
+        """SENTINEL FAILOVER, until the replica is the master; its port."""
+        before = self.master_port()
+        self.sentinel().sentinel_failover(self.service)
+        self._until(lambda: self.master_port() != before, seconds=30)
+        return self.master_port()
+
+    @staticmethod
+    def _until(check, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while not check():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sentinel set did not settle")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for process in self.sentinels:
+            process.terminate()
+            process.wait(timeout=10)
+        self.replica.stop()
+        self.master.stop()

@@ -56,7 +56,7 @@ class NoTouchMixin:
             type(self).refused = True
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # a client may be built of another (a Sentinel master)
 _clients: dict[str, Any] = {}
 
 
@@ -181,25 +181,41 @@ def _build_redis(config: RedisInstance, db: int | None) -> redis.Redis:
     return redis.Redis(connection_pool=pool)
 
 
+def sentinel_manager(instance: str) -> Sentinel:
+    """The sentinels of a Sentinel instance, one client each (redis-py's Sentinel)."""
+    config = redis_instance(instance)
+    if config.kind != "sentinel":
+        raise ConfigError(f"The instance {instance} is not a Sentinel service.")
+    return _shared(f"sentinel:{instance}", lambda: _build_sentinel(config))
+
+
+def _build_sentinel(config: RedisInstance) -> Sentinel:
+    options = _options(config)
+    sentinel_options = {
+        "socket_timeout": options["socket_timeout"],
+        "socket_connect_timeout": options["socket_connect_timeout"],
+        "password": config.sentinel_password or None,
+        "client_name": "cacheadmin",
+        "decode_responses": True,
+    }
+    if urlsplit(config.url).scheme.startswith("rediss"):
+        sentinel_options |= {name: value for name, value in options.items() if "ssl" in name}
+        sentinel_options["ssl"] = True
+    return Sentinel(list(config.sentinel.sentinels), sentinel_kwargs=sentinel_options)
+
+
 def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis:
     """The master of a Sentinel service, found again by the sentinels after a failover."""
     address, parts = config.sentinel, urlsplit(config.url)
-    options = _options(config)
     tls = parts.scheme.startswith("rediss")
-    timeouts = {name: options[name] for name in ("socket_timeout", "socket_connect_timeout")}
-    sentinel_options = timeouts | {"password": config.sentinel_password or None}
-    if tls:
-        sentinel_options |= {name: value for name, value in options.items() if "ssl" in name}
-        sentinel_options["ssl"] = True
-    sentinel = Sentinel(list(address.sentinels), sentinel_kwargs=sentinel_options)
     base = SentinelManagedSSLConnection if tls else SentinelManagedConnection
-    return sentinel.master_for(
+    return sentinel_manager(config.name).master_for(
         address.service,
         db=address.db if db is None else db,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         connection_class=_no_touch(base),
-        **options,
+        **_options(config),
     )
 
 

@@ -65,6 +65,21 @@ def dashboard_database(instance: str) -> int | None:
     return ours
 
 
+def replica_refusal(instance: str) -> Problem | None:
+    """A replica is read-only here: a change made on it would be lost at the next sync,
+    or refused. None when the instance is a master (or cannot be asked: the change
+    itself will fail then, with its own message)."""
+    info, _ = call_redis(lambda client: client.info("replication"), instance=instance)
+    if not info or info.get("role") != "slave":
+        return None
+    master = f"{info.get('master_host')}:{info.get('master_port')}"
+    return Problem(
+        BAD_REQUEST,
+        f"The instance {instance} is a replica of {master}: the dashboard changes nothing "
+        "on a replica. Make the change on its master.",
+    )
+
+
 def mutation_refusal(
     *, instance: str, key: bytes | None = None, db: int | None = None
 ) -> Problem | None:
@@ -81,4 +96,4 @@ def mutation_refusal(
             f"Database {db} holds the dashboard's own keys (DASHBOARD_REDIS_URL): "
             "nothing in it can be changed from the dashboard.",
         )
-    return None
+    return replica_refusal(instance)

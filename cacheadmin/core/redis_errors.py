@@ -1,6 +1,7 @@
 """Redis failures explained in plain words, without leaking passwords."""
 
 import redis
+from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from cacheadmin.core.problems import (
     BAD_REQUEST,
@@ -14,8 +15,12 @@ from cacheadmin.core.problems import (
 
 
 def server_address(client: redis.Redis) -> str:
-    """host:port/db (or the socket path) of the client, never its password."""
-    kwargs = client.connection_pool.connection_kwargs
+    """host:port/db (or the socket path, or a Sentinel service) of the client, never
+    its password."""
+    pool = client.connection_pool
+    kwargs = pool.connection_kwargs
+    if isinstance(pool, SentinelConnectionPool):
+        return f"{pool.service_name} (Sentinel)/{kwargs.get('db', 0)}"
     if "path" in kwargs:
         return f"{kwargs['path']} (db {kwargs.get('db', 0)})"
     return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
@@ -35,6 +40,10 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
             f"The Redis user of REDIS_URL may not run this command at {where}: {exc}. "
             "Its ACL needs at least +@read +info +scan +client|setname.",
         )
+    if isinstance(client.connection_pool, SentinelConnectionPool) and isinstance(
+        exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
+    ):
+        return _changing_master(exc, client.connection_pool.service_name)
     if isinstance(exc, redis.TimeoutError):
         timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
@@ -45,3 +54,17 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
     if "DB index is out of range" in str(exc):  # the caller asked for a database
         return Problem(BAD_REQUEST, f"Redis at {where} has no such database: {exc}")
     return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")
+
+
+def _changing_master(exc: redis.RedisError, service: str) -> Problem:
+    """A Sentinel service whose master cannot be reached, or has just become a replica:
+    most often a failover under way."""
+    if isinstance(exc, MasterNotFoundError):
+        said = f"The sentinels name no reachable master for {service} right now"
+    else:
+        said = f"The master of {service} is changing or cannot be reached ({reason_of(exc)})"
+    return Problem(
+        UNREACHABLE,
+        f"{said}: a failover may be under way. The dashboard follows the new master by "
+        "itself: try again in a moment.",
+    )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from cacheadmin.core.audit import audit_outcome, audit_refusal
+from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import BAD_REQUEST, Problem
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.invalidation import engine, jobs
@@ -37,6 +38,8 @@ def invalidation_request(
     start a job when it is confirmed. The form must be valid."""
     target = form.build_target()
     preview, problem = target_preview(instance=instance, target=target)
+    if not problem and not preview_only:
+        problem = replica_refusal(instance)
     if problem:
         if not preview_only:
             _audit_unstarted(user=user, instance=instance, target=target, problem=problem)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cacheadmin.core import connections
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
+from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import http_status
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.live.forms import KeyspaceEventsForm
@@ -57,9 +58,11 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
         return render(
             request, "live/confirm.html", _context(request.instance, form=form, flags=flags)
         )
-    now, problem = call_redis(
-        lambda client: set_keyspace_events(client, flags), instance=request.instance
-    )
+    problem = replica_refusal(request.instance)
+    if not problem:
+        _, problem = call_redis(
+            lambda client: set_keyspace_events(client, flags), instance=request.instance
+        )
     connections.redis_answers().close()  # the page must show the new setting at once
     audit_outcome(
         user=request.user,

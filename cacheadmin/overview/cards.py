@@ -1,17 +1,34 @@
 """The figures of the overview page: one card per service, each with figures or a problem."""
 
+import redis
 from django.utils import timezone
 
 from cacheadmin.core import connections
 from cacheadmin.core.parallel import call_in_parallel
+from cacheadmin.core.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
 from cacheadmin.core.redis_errors import server_address
 from cacheadmin.core.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, metrics, redis_info
+from cacheadmin.overview import broker, metrics, redis_info, replication
 
 
 def redis_card(instance: str) -> dict:
     figures, problem = call_redis(redis_info.server_summary, instance=instance)
-    return {"figures": figures, "problem": problem}
+    return {"figures": figures, "problem": problem, "sentinel": sentinel_card(instance)}
+
+
+def sentinel_card(instance: str) -> dict | None:
+    """A Sentinel instance's master, replicas and sentinels; None for another kind."""
+    config = connections.redis_instance(instance)
+    if config.kind != "sentinel":
+        return None
+    try:
+        manager = connections.sentinel_manager(instance)
+        return {"view": replication.sentinel_view(manager, config.sentinel.service)}
+    except connections.ConfigError as exc:
+        return {"problem": Problem(MISCONFIGURED, str(exc))}
+    except redis.RedisError as exc:
+        message = f"No sentinel of {config.sentinel.service} answered: {reason_of(exc)}."
+        return {"problem": Problem(UNREACHABLE, message)}
 
 
 def rabbit_card(instance: str) -> dict:

@@ -18,6 +18,11 @@ def card(figures: dict) -> dict:
             "ok": {"type": "boolean"},
             "figures": nullable(figures),
             "problem": nullable(PROBLEM),
+            "sentinel": {
+                "type": "object",
+                "description": "A Sentinel instance's master, replicas and sentinels, "
+                "or the problem that kept them away.",
+            },
         },
     }
 
@@ -51,6 +56,12 @@ REDIS = {
         "hits": INTEGER,
         "misses": INTEGER,
         "hit_rate": NUMBER_OR_NULL,
+        "replication": {
+            "type": "object",
+            "description": "role master: replicas with lag_bytes and lag_seconds; role "
+            "replica: its master, link and offset.",
+            "properties": {"role": {"type": "string", "enum": ["master", "replica"]}},
+        },
     },
 }
 

@@ -2,6 +2,8 @@
 
 import redis
 
+from cacheadmin.overview.replication import replication
+
 
 def server_summary(client: redis.Redis) -> dict:
     """Version, memory, clients, load, keyspace and hit rate of the server, from INFO."""
@@ -29,6 +31,7 @@ def server_summary(client: redis.Redis) -> dict:
         "hits": hits,
         "misses": misses,
         "hit_rate": hit_rate(hits, misses),
+        "replication": replication(info),
     }
 
 

@@ -14,6 +14,7 @@ from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
 from cacheadmin.core.instance_paths import every_instance, instance_path, visible_instances
 from cacheadmin.core.json_api import json_methods
+from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import http_status
 from cacheadmin.overview.all_instances import instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
@@ -57,7 +58,9 @@ def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         context = {"card": redis_card(request.instance)}
         return render(request, "overview/reset_stats.html", context)
-    _, problem = statistics_reset(request.instance)
+    problem = replica_refusal(request.instance)
+    if not problem:
+        _, problem = statistics_reset(request.instance)
     audit_outcome(
         user=request.user,
         instance=request.instance,
@@ -85,8 +88,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def _card_json(card: dict) -> dict:
     problem = card["problem"]
-    return {
+    answer = {
         "ok": problem is None,
         "figures": card["figures"],
         "problem": dataclasses.asdict(problem) if problem else None,
     }
+    sentinel = card.get("sentinel")
+    if sentinel:
+        trouble = sentinel.get("problem")
+        answer["sentinel"] = sentinel.get("view") or {"problem": dataclasses.asdict(trouble)}
+    return answer
