@@ -263,6 +263,10 @@ class InvalidationJob(models.Model):
     # the worker running it holds it until lease_until, and renews that at every batch
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # a Sentinel instance's master (its run_id) as the job last saw it, and how many
+    # times it changed under the job
+    master_run_id = models.CharField(max_length=40, blank=True)
+    failovers = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True)

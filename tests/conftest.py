@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import cache
 
 from dashboard.channel_layers import channel_layers
-from tests.servers import RedisServer, free_port
+from tests.servers import RedisServer, SentinelSet, free_port
 from tests.users import logged_in, make_user
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -40,6 +40,16 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def sentinel_set(tmp_path_factory):
+    """A master, a replica and three sentinels (8 s to start): shared by the tests that
+    need one; each waits for it to settle, since some fail it over."""
+    refuse_in_pure_run("a Sentinel set")
+    found = SentinelSet(tmp_path_factory.mktemp("sentinel")).start()
+    yield found
+    found.stop()
 
 
 class RabbitAdmin:

@@ -249,6 +249,24 @@ def live_redis_client(instance: str) -> aioredis.Redis:
     )
 
 
+def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
+    """A new asyncio client of one of a Sentinel instance's sentinels (the turn-th, in a
+    round), for a feed of Sentinel's own events."""
+    config = redis_instance(instance)
+    if config.kind != "sentinel":
+        raise ConfigError(
+            f"The instance {instance} is not a Sentinel service: it has no sentinels."
+        )
+    host, port = config.sentinel.sentinels[turn % len(config.sentinel.sentinels)]
+    options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
+    options["socket_timeout"] = None
+    if urlsplit(config.url).scheme.startswith("rediss"):
+        options["ssl"] = True
+    return aioredis.Redis(
+        host=host, port=port, password=config.sentinel_password or None, **options
+    )
+
+
 def _build_rabbit_management(config: RabbitInstance) -> ManagementClient:
     name = (
         "RABBITMQ_MANAGEMENT_URL"

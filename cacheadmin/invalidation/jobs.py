@@ -11,7 +11,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from cacheadmin.core import dashboard_keys
+from cacheadmin.core import connections, dashboard_keys
 from cacheadmin.core.amqp import FAILURES, amqp_problem
 from cacheadmin.core.audit import audit_record
 from cacheadmin.core.keycodec import display_key
@@ -133,6 +133,7 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     if not running.filter(lease_owner=job.lease_owner).exists():
         job.refresh_from_db()  # cancelled, or another worker took it over: not one batch more
         return False, None
+    _follow_master(job)
     progress = engine.Progress(job.phase, int(job.cursor), job.scanned, job.deleted)
     target = target_of(job)
     counter = dashboard_keys.job_counter_key(job.id)
@@ -151,6 +152,7 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
         scanned=progress.scanned,
         deleted=progress.deleted,
         lease_until=lease_end(),  # the checkpoint renews the lease
+        master_run_id=job.master_run_id,
     )
     job.phase, job.cursor = progress.phase, str(progress.cursor)
     job.scanned, job.deleted = progress.scanned, progress.deleted
@@ -166,6 +168,33 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
         job_finish(job=job, status=Status.DONE)
         return False, None
     return True, None
+
+
+def _follow_master(job: InvalidationJob) -> None:
+    """On a Sentinel instance, notice a new master (by its run_id) before the batch. The
+    sentinels are asked first, so that no batch more goes to a master that was just
+    demoted. After a failover the job counts it, and its scan starts again from the
+    beginning: a SCAN cursor means nothing on another server."""
+    try:
+        if connections.redis_instance(job.instance).kind != "sentinel":
+            return
+    except connections.ConfigError:
+        return
+
+    def master_run_id(client) -> str:
+        client.connection_pool.get_master_address()  # drops idle links to a demoted one
+        return client.info("server")["run_id"]
+
+    run_id, _ = call_redis(master_run_id, instance=job.instance)
+    if not run_id or run_id == job.master_run_id:
+        return
+    first_look, job.master_run_id = not job.master_run_id, run_id
+    if first_look:
+        return
+    job.phase, job.cursor, job.failovers = 0, "0", job.failovers + 1
+    InvalidationJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
+        phase=0, cursor="0", master_run_id=run_id, failovers=F("failovers") + 1
+    )
 
 
 def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
@@ -240,6 +269,7 @@ def job_json(job: InvalidationJob) -> dict:
         "deleted": job.deleted,
         "rate": job.rate,
         "error": job.error or None,
+        "failovers": job.failovers,
         "requester": job.requester_name,
         "created": job.created_at.isoformat(),
         "started": job.started_at.isoformat() if job.started_at else None,

@@ -52,6 +52,11 @@ JOB = {
         "deleted": {"type": "integer"},
         "rate": INTEGER_OR_NULL,
         "error": STRING_OR_NULL,
+        "failovers": {
+            "type": "integer",
+            "description": "How many times the master of a Sentinel instance changed "
+            "under the job (it carried on on the new one).",
+        },
         "requester": {"type": "string"},
         "created": {"type": "string", "format": "date-time"},
         "started": TIME_OR_NULL,

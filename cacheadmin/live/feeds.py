@@ -33,7 +33,7 @@ class RedisFeed(Upstream):
         self.heard: float | None = None  # when the server last said anything
         while not self.stopped:
             try:
-                client = connections.live_redis_client(self.feed.instance)
+                client = self.connect()
             except connections.ConfigError as exc:
                 self.announce("failed", message=str(exc))
                 return
@@ -51,6 +51,9 @@ class RedisFeed(Upstream):
             finally:
                 await pubsub.aclose()
                 await client.aclose()
+
+    def connect(self):
+        return connections.live_redis_client(self.feed.instance)
 
     async def _listen(self, pubsub) -> None:
         """Messages as they come; on a quiet connection a PING every HEALTH_EVERY seconds,
@@ -96,6 +99,17 @@ async def keyspace_setting(client) -> dict:
             "an operator can turn it on from the live page."
         )
     return details
+
+
+class SentinelFeed(RedisFeed):
+    """Sentinel's own events (+switch-master, +sdown, +odown, +failover-*, ...) from one
+    of the instance's sentinels: after a loss, from the next one."""
+
+    turn = -1
+
+    def connect(self):
+        self.turn += 1
+        return connections.live_sentinel_client(self.feed.instance, self.turn)
 
 
 class InvalidationsFeed(Upstream):

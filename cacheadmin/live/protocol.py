@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from cacheadmin.core.instances import DEFAULT, NAME
 from cacheadmin.core.keycodec import is_glob, is_utf8
 
-SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations")
+SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations", "sentinel")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
 MAX_REQUEST = 4096  # characters of a client's message
 MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redis 7.0.9
@@ -73,6 +73,8 @@ def _feed_on_default(request: dict) -> Feed:
         raise ProtocolError(f"source is one of {', '.join(SOURCES)}.")
     if source == "invalidations":
         return Feed("invalidations")
+    if source == "sentinel" and not request.get("pattern"):
+        return Feed("sentinel", pattern="*", glob=True)  # every event
     if source == "rabbitmq":
         exchange = _text(request, "exchange", required=True)
         if exchange in ("amq.default", ""):

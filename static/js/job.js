@@ -24,6 +24,10 @@
       field("eta").textContent = "";
     }
     previous = { at: now, deleted: job.deleted };
+    if (job.failovers) {
+      field("failovers").hidden = false;
+      field("failover-count").textContent = job.failovers;
+    }
     if (job.error) {
       field("error").hidden = false;
       field("error").textContent = job.error;

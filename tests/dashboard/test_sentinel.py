@@ -7,16 +7,12 @@ import time
 import pytest
 from django.test import Client
 
-from tests.servers import SentinelSet
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def sentinels(tmp_path_factory):
-    found = SentinelSet(tmp_path_factory.mktemp("sentinel")).start()
-    yield found
-    found.stop()
+@pytest.fixture
+def sentinels(sentinel_set):
+    return sentinel_set
 
 
 @pytest.fixture

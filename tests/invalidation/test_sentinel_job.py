@@ -1,0 +1,55 @@
+"""An invalidation job on a Sentinel instance carries on through a failover, finishes
+on the new master, and its page says that a failover happened."""
+
+import threading
+import time
+
+import pytest
+
+from cacheadmin.invalidation.worker import Worker
+from cacheadmin.models import InvalidationJob
+from tests.invalidation.test_engine import fill
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sessions(settings, tmp_path, sentinel_set):
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    settings.INVALIDATION_BACKOFF = 0.5  # retries span 7.5 s: a killed master is replaced
+    return sentinel_set.settle()
+
+
+def wait_for(check, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["SENTINEL FAILOVER", "the master killed"])
+def test_a_job_carries_on_through_a_failover(operator_client, sessions, broker, how):
+    master = sessions.master_client()
+    fill(master, 30_000, "gone:")
+    assert master.wait(1, 10_000) == 1  # the replica has them too
+    body = {"kind": "pattern", "target": "gone:*", "confirm": "gone:*", "rate": 10_000}
+    started = operator_client.post("/i/sessions/api/invalidations", body, "application/json")
+    assert started.status_code == 201, started.json()
+    job = InvalidationJob.objects.filter(id=started.json()["id"])
+    worker = Worker(say=print, complain=print)
+    runner = threading.Thread(target=worker.run, kwargs={"once": True})
+    runner.start()
+    try:
+        wait_for(lambda: job.get().deleted > 3000)
+        sessions.failover() if how == "SENTINEL FAILOVER" else sessions.kill_master()
+        runner.join(timeout=60)
+    finally:
+        worker.stop()
+        runner.join(timeout=30)
+    finished = job.get()
+    assert (finished.status, finished.failovers) == ("done", 1), finished.error
+    assert not list(sessions.master_client().scan_iter("gone:*"))
+    page = operator_client.get(f"/i/sessions/invalidations/{finished.id}/").content.decode()
+    assert "A failover happened during this job" in page

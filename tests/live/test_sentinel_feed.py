@@ -1,0 +1,50 @@
+"""The `sentinel` source: Sentinel's own events, such as +switch-master in a failover;
+and on an instance that is no Sentinel service, a failed feed that says why."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sessions(settings, tmp_path, sentinel_set):
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    return sentinel_set.settle()
+
+
+async def test_a_failover_is_told_by_the_sentinels(live, sessions):
+    from asgiref.sync import sync_to_async
+
+    socket = await live()
+    status = await socket.subscribe(instance="sessions", source="sentinel")
+    assert (status["source"], status["pattern"], status["mode"]) == ("sentinel", "*", "pattern")
+    new_port = await sync_to_async(sessions.failover)()
+    seen = []
+    while not any(message["channel"] == "+switch-master" for message in seen):
+        received, _ = await socket.messages(1, timeout=20)
+        seen += received
+    switch = next(message for message in seen if message["channel"] == "+switch-master")
+    assert switch["source"] == "sentinel" and switch["data"].endswith(f" {new_port}")
+
+
+async def test_an_instance_without_sentinels_has_no_sentinel_feed(live):
+    socket = await live()
+    await socket.send(action="subscribe", source="sentinel")
+    failed = await socket.until(lambda frame: frame.get("state") == "failed")
+    assert "is not a Sentinel service" in failed["message"]
+
+
+async def test_a_feed_on_a_killed_master_comes_back_with_its_gap(live, sessions):
+    from asgiref.sync import sync_to_async
+
+    socket = await live()
+    await socket.subscribe(instance="sessions", source="redis", pattern="news")
+    await sync_to_async(sessions.kill_master)()
+    await socket.until(lambda frame: frame.get("state") == "reconnecting", timeout=20)
+    back = await socket.until(lambda frame: frame.get("state") == "live", timeout=30)
+    assert back["gap_seconds"] > 0
+    await sync_to_async(lambda: sessions.master_client().publish("news", "after"))()
+    received, _ = await socket.messages(1, timeout=10)
+    assert received[0]["data"] == "after"
