@@ -226,3 +226,72 @@ class SentinelSet:
             process.wait(timeout=10)
         self.replica.stop()
         self.master.stop()
+
+
+def make_certificates(folder: Path, name: str = "ca") -> dict[str, Path]:
+    """A CA of its own, and a server certificate for 127.0.0.1 and a client one signed
+    by it, made with openssl."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {part: folder / f"{name}-{part}" for part in ("ca.crt", "ca.key")}
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+        "-keyout", str(files["ca.key"]), "-out", str(files["ca.crt"]))  # fmt: skip
+    extensions = folder / "san.cnf"
+    extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for who in ("server", "client"):
+        key, request, certificate = (
+            folder / f"{name}-{who}.{ext}" for ext in ("key", "csr", "crt")
+        )
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={who}",
+            "-keyout", str(key), "-out", str(request))  # fmt: skip
+        run("x509", "-req", "-in", str(request), "-CA", str(files["ca.crt"]),
+            "-CAkey", str(files["ca.key"]), "-CAcreateserial", "-days", "2",
+            "-extfile", str(extensions), "-out", str(certificate))  # fmt: skip
+        files[f"{who}.key"], files[f"{who}.crt"] = key, certificate
+    return files
+
+
+class TlsRedisServer(RedisServer):
+    """A redis-server that speaks TLS only, with certificates of its own CA; clients
+    must show a certificate of that CA too."""
+
+    def __init__(self, workdir: Path):
+        super().__init__(workdir)
+        self.files = make_certificates(workdir / "tls")
+
+    @property
+    def url(self) -> str:
+        return f"rediss://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "TlsRedisServer":
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        command = [binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--tls-cert-file", str(self.files["server.crt"])]
+        command += ["--tls-key-file", str(self.files["server.key"])]
+        command += ["--tls-ca-cert-file", str(self.files["ca.crt"]), "--tls-auth-clients", "yes"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        client = self.client()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server (TLS) did not start on {self.port}") from None
+                time.sleep(0.05)
+        client.close()
+        return self
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(
+            port=self.port,
+            ssl=True,
+            ssl_ca_certs=str(self.files["ca.crt"]),
+            ssl_certfile=str(self.files["client.crt"]),
+            ssl_keyfile=str(self.files["client.key"]),
+        )

@@ -1,11 +1,14 @@
 """Redis failures explained in plain words, without leaking passwords."""
 
+import re
+
 import redis
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from cacheadmin.core.problems import (
     BAD_REQUEST,
     ERROR,
+    MISCONFIGURED,
     REFUSED,
     TIMEOUT,
     UNREACHABLE,
@@ -35,11 +38,7 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
             "password in REDIS_URL (redis://user:password@host:port/db).",
         )
     if isinstance(exc, redis.exceptions.NoPermissionError):
-        return Problem(
-            REFUSED,
-            f"The Redis user of REDIS_URL may not run this command at {where}: {exc}. "
-            "Its ACL needs at least +@read +info +scan +client|setname.",
-        )
+        return _not_permitted(exc, client=client, where=where)
     if isinstance(client.connection_pool, SentinelConnectionPool) and isinstance(
         exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
     ):
@@ -47,6 +46,8 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
     if isinstance(exc, redis.TimeoutError):
         timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
+    if isinstance(exc, redis.ConnectionError) and (tls := _tls_trouble(exc, where)):
+        return tls
     if isinstance(exc, redis.ConnectionError):
         return Problem(
             UNREACHABLE, f"Redis is not running or not reachable at {where}: {reason_of(exc)}."
@@ -68,3 +69,50 @@ def _changing_master(exc: redis.RedisError, service: str) -> Problem:
         f"{said}: a failover may be under way. The dashboard follows the new master by "
         "itself: try again in a moment.",
     )
+
+
+NOPERM_COMMAND = re.compile(r"permissions to (?:run|access) the '([^']+)'")
+
+
+def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) -> Problem:
+    """NOPERM: which command the ACL user lacks, and how to grant it."""
+    user = client.connection_pool.connection_kwargs.get("username") or "default"
+    found = NOPERM_COMMAND.search(str(exc))
+    if not found:
+        return Problem(REFUSED, f"The Redis user {user} may not do this at {where}: {exc}.")
+    command = found.group(1)
+    return Problem(
+        REFUSED,
+        f"The Redis user {user} may not run {command.upper()} at {where}, which this needs. "
+        f"Grant it with: ACL SETUSER {user} +{command} (see the README for what a "
+        "monitoring user needs).",
+    )
+
+
+def _tls_trouble(exc: redis.ConnectionError, where: str) -> Problem | None:
+    """A TLS handshake that failed on a certificate: the instance's files, not the
+    network."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return Problem(
+            MISCONFIGURED,
+            f"Redis at {where} showed a TLS certificate that the instance's CA file does not "
+            "vouch for (certificate verify failed): set ca_file to the CA that signed it.",
+        )
+    if "certificate required" in text or "CERTIFICATE_REQUIRED" in text:
+        return Problem(
+            MISCONFIGURED,
+            f"Redis at {where} wants a client certificate: set cert_file and key_file.",
+        )
+    if "EOF occurred in violation of protocol" in text:  # TLS 1.3: refused after the handshake
+        return Problem(
+            MISCONFIGURED,
+            f"Redis at {where} closed the TLS connection at once: it most likely wants a "
+            "client certificate (set cert_file and key_file).",
+        )
+    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
+        return Problem(
+            MISCONFIGURED,
+            f"Redis at {where} does not speak TLS on this port: use redis://, not rediss://.",
+        )
+    return None

@@ -11,7 +11,7 @@ import redis
 
 from cacheadmin.core import connections, redis_errors
 from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.problems import BAD_REQUEST, MISCONFIGURED, Problem
+from cacheadmin.core.problems import BAD_REQUEST, MISCONFIGURED, NOT_FOUND, Problem
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
 T = TypeVar("T")
@@ -24,6 +24,8 @@ def call_redis(
     """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails."""
     try:
         client = connections.redis_client(db, instance=instance)
+    except connections.UnknownInstance as exc:
+        return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     try:
@@ -41,6 +43,8 @@ def call_rabbit(question: Callable[[ManagementClient], T], *, instance: str = DE
     """(answer, None), or (None, problem) when the management API cannot be used."""
     try:
         return question(connections.rabbit_management(instance=instance)), None
+    except connections.UnknownInstance as exc:
+        return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     except ManagementError as exc:

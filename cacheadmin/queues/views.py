@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cacheadmin.core import connections
 from cacheadmin.core.keycodec import decode_key
 from cacheadmin.core.problems import http_status
 from cacheadmin.queues.forms import QueueListForm
@@ -19,11 +20,21 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/list.html", {"form": form}, status=400)
     query = form.cleaned_data
-    page, problem = rabbit_queues_page(instance=request.instance, query=query)
-    redis_page, redis_problem = redis_queues_page(
-        instance=request.instance, query=query | {"page": 1}, sample=True
+    configured = connections.instances()
+    has_rabbit, has_redis = (
+        request.instance in kind for kind in (configured.rabbitmq, configured.redis)
     )
+    page, problem = (None, None)
+    if has_rabbit:
+        page, problem = rabbit_queues_page(instance=request.instance, query=query)
+    redis_page, redis_problem = (None, None)
+    if has_redis:
+        redis_page, redis_problem = redis_queues_page(
+            instance=request.instance, query=query | {"page": 1}, sample=True
+        )
     context = {
+        "has_rabbit": has_rabbit,
+        "has_redis": has_redis,
         "redis_page": redis_page,
         "redis_problem": redis_problem,
         "form": form,
