@@ -16,11 +16,29 @@ def overview(client: ManagementClient) -> dict:
 
 
 def overview_with_alarms(client: ManagementClient) -> dict:
-    """overview() and the nodes' alarms (memory, disk) and partitions, for the
-    all-instances overview."""
+    """overview(), the cluster's nodes (from /api/nodes) and their alarms (memory, disk,
+    a node down) and network partitions."""
     figures = overview(client)
     nodes = client.get("api/nodes") or []
-    return figures | {"alarms": node_alarms(nodes if isinstance(nodes, list) else [])}
+    nodes = [node for node in nodes if isinstance(node, dict)] if isinstance(nodes, list) else []
+    return figures | {"alarms": node_alarms(nodes), "nodes": [node_row(node) for node in nodes]}
+
+
+def node_row(node: dict) -> dict:
+    """One node's health: each resource used beside its limit, its alarms."""
+    return {
+        "name": _text(node.get("name")) or "?",
+        "running": node.get("running") is not False,
+        "memory": (_number(node.get("mem_used")), _number(node.get("mem_limit"))),
+        "memory_alarm": bool(node.get("mem_alarm")),
+        "disk_free": (_number(node.get("disk_free")), _number(node.get("disk_free_limit"))),
+        "disk_alarm": bool(node.get("disk_free_alarm")),
+        "file_descriptors": (_number(node.get("fd_used")), _number(node.get("fd_total"))),
+        "sockets": (_number(node.get("sockets_used")), _number(node.get("sockets_total"))),
+        "processes": (_number(node.get("proc_used")), _number(node.get("proc_total"))),
+        "partitions": [str(other) for other in node.get("partitions") or []],
+        "uptime_seconds": (_number(node.get("uptime")) or 0) // 1000,
+    }
 
 
 def node_alarms(nodes: list) -> list[str]:

@@ -32,7 +32,7 @@ def sentinel_card(instance: str) -> dict | None:
 
 
 def rabbit_card(instance: str) -> dict:
-    figures, problem = call_rabbit(broker.overview, instance=instance)
+    figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
     return {"figures": figures, "problem": problem}
 
 

@@ -86,6 +86,22 @@ RABBIT = {
         "publish_rate": NUMBER_OR_NULL,
         "deliver_rate": NUMBER_OR_NULL,
         "ack_rate": NUMBER_OR_NULL,
+        "alarms": {"type": "array", "items": {"type": "string"}},
+        "nodes": {
+            "type": "array",
+            "description": "The cluster's nodes: used and limit pairs of memory, disk "
+            "free, file descriptors, sockets and Erlang processes; alarms; partitions.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "running": {"type": "boolean"},
+                    "memory_alarm": {"type": "boolean"},
+                    "disk_alarm": {"type": "boolean"},
+                    "partitions": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
     },
 }
 

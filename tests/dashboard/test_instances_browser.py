@@ -1,0 +1,53 @@
+"""Roles per instance, as a person meets them: operator on `staging`, viewer on `prod`,
+and `secret` nowhere to be seen, not in the switcher nor by its URL."""
+
+import pytest
+from playwright.sync_api import expect
+
+from cacheadmin.core.keycodec import encode_key
+from cacheadmin.models import InstanceRole
+from tests.browser_fixtures import log_in
+from tests.users import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def three_instances(settings, tmp_path, redis_server, redis_client):
+    redis_client.set("shared:key", "1")
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        "".join(
+            f'[redis.{name}]\nurl = "{redis_server.url}"\n\n'
+            for name in ("staging", "prod", "secret")
+        )
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+
+
+def test_operator_on_one_viewer_on_another_blind_to_a_third(
+    page, live_server, django_user_model, three_instances
+):
+    user = make_user(django_user_model, "sam-per-instance", None)
+    InstanceRole.objects.create(user=user, instance="staging", role="operator")
+    InstanceRole.objects.create(user=user, instance="prod", role="viewer")
+    log_in(page, live_server, user.username, PASSWORD)
+    key = encode_key(b"shared:key")
+
+    page.goto(f"{live_server.url}/i/staging/keys/k/{key}")
+    expect(page.get_by_role("button", name="Delete…")).to_be_visible()
+    expect(page.locator(".who .badge")).to_have_text("operator")
+    page.locator(".instance-switch summary").click()
+    switcher = page.locator(".instance-switch li a")
+    expect(switcher).to_have_text(["prod", "staging"])  # default and secret: not theirs
+    switcher.filter(has_text="prod").click()
+
+    expect(page).to_have_url(f"{live_server.url}/i/prod/keys/k/{key}")
+    expect(page.locator(".who .badge")).to_have_text("viewer")
+    expect(page.get_by_role("button", name="Delete…")).to_have_count(0)
+    expect(page.get_by_text("shared:key").first).to_be_visible()
+
+    page.goto(live_server.url + "/")
+    expect(page.locator("[data-instance]")).to_have_count(2)
+    response = page.goto(f"{live_server.url}/i/secret/keys/")
+    assert response.status == 404
