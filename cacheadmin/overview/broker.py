@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from cacheadmin.core.rabbit_management import ManagementClient
+from cacheadmin.core.problems import REFUSED
+from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
 
 def overview(client: ManagementClient) -> dict:
@@ -19,7 +20,13 @@ def overview_with_alarms(client: ManagementClient) -> dict:
     """overview(), the cluster's nodes (from /api/nodes) and their alarms (memory, disk,
     a node down) and network partitions."""
     figures = overview(client)
-    nodes = client.get("api/nodes") or []
+    try:
+        nodes = client.get("api/nodes") or []
+    except ManagementError as exc:
+        if exc.problem.kind != REFUSED:
+            raise
+        # A user with the management tag sees its vhosts' figures, not the nodes.
+        return figures | {"alarms": [], "nodes": None, "nodes_refused": exc.problem.message}
     nodes = [node for node in nodes if isinstance(node, dict)] if isinstance(nodes, list) else []
     return figures | {"alarms": node_alarms(nodes), "nodes": [node_row(node) for node in nodes]}
 

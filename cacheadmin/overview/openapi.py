@@ -87,8 +87,9 @@ RABBIT = {
         "deliver_rate": NUMBER_OR_NULL,
         "ack_rate": NUMBER_OR_NULL,
         "alarms": {"type": "array", "items": {"type": "string"}},
+        "nodes_refused": {"type": "string", "description": "Why the nodes are not shown."},
         "nodes": {
-            "type": "array",
+            "type": ["array", "null"],
             "description": "The cluster's nodes: used and limit pairs of memory, disk "
             "free, file descriptors, sockets and Erlang processes; alarms; partitions.",
             "items": {

@@ -130,6 +130,7 @@ def test_rabbitmq_user_without_the_tag_is_told_which_tag(
     if tags == "management":
         # A management user sees the overview of its own vhosts: enough for this page.
         assert 'data-figure="rabbit-version">' in html
+        assert 'data-figure="nodes-refused"' in html  # the nodes need the monitoring tag
     else:
         assert "Not management user" in html
         assert "&#x27;monitoring&#x27; tag" in html
