@@ -33,7 +33,7 @@ def rabbit_row(name: str) -> dict:
 
 def instance_rows(names: list[str]) -> dict:
     """The rows of the named instances (those the user may see), Redis and RabbitMQ,
-    in the order of names; and the configuration's mistakes."""
+    in the order of names."""
     configured = connections.instances()
     calls = {}
     for name in names:
@@ -45,5 +45,4 @@ def instance_rows(names: list[str]) -> dict:
     return {
         "redis": [row for key, row in rows.items() if key.startswith("redis:")],
         "rabbitmq": [row for key, row in rows.items() if key.startswith("rabbit:")],
-        "mistakes": configured.mistakes,
     }

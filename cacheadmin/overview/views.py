@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cacheadmin.core import connections
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
 from cacheadmin.core.instance_paths import every_instance, instance_path, visible_instances
@@ -34,15 +35,26 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "cards": all_cards(request.instance),
         "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
+        "mistakes": _mistakes_for(request),
     }
     template = "overview/partials/cards.html" if request.htmx else "overview/index.html"
     return render(request, template, context)
 
 
 def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
-    context = {"rows": instance_rows(names), "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS}
+    context = {
+        "rows": instance_rows(names),
+        "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
+        "mistakes": _mistakes_for(request),
+    }
     template = "overview/partials/all_rows.html" if request.htmx else "overview/all.html"
     return render(request, template, context)
+
+
+def _mistakes_for(request: HttpRequest) -> tuple:
+    """The instances file's mistakes, for superusers: they name instances (and files)
+    that others may not know of."""
+    return connections.instances().mistakes if request.user.is_superuser else ()
 
 
 @json_methods("GET")

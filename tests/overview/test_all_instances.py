@@ -46,7 +46,17 @@ def test_every_instance_with_its_state_in_one_timeout(viewer_client, instances_f
         assert f'data-instance="{name}"' in page and f'href="/i/{name}/"' in page
     assert "timeout" in page and "unreachable" in page
     assert 'data-figure="rabbitmq-instances"' in page  # the default broker
-    assert f"{instances_file}: [redis.broken] password: unknown field" in page
+    assert "[redis.broken]" not in page  # mistakes name instances: superusers only
+
+
+def test_superusers_see_the_instances_files_mistakes(django_user_model, instances_file, settings):
+    admin = django_user_model.objects.create_superuser("root-sees", password="x")
+    client = logged_in(admin)
+    said = f"{instances_file}: [redis.broken] password: unknown field"
+    assert said in client.get("/").content.decode()
+    settings.CACHEADMIN_INSTANCES = str(instances_file)  # the only one left: default
+    instances_file.write_text('[redis.broken]\nurl = "redis://h/0"\npassword = "x"\n')
+    assert said in client.get("/").content.decode()  # on default's own overview now
 
 
 def test_an_instance_overview_is_the_overview_of_before(viewer_client, instances_file):
