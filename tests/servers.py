@@ -1,10 +1,13 @@
 """Private service instances for the tests: never the user's data."""
 
+import contextlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -295,3 +298,53 @@ class TlsRedisServer(RedisServer):
             ssl_certfile=str(self.files["client.crt"]),
             ssl_keyfile=str(self.files["client.key"]),
         )
+
+
+class TlsProxy:
+    """A TLS front for a local plain TCP port (RabbitMQ's AMQP or management port), with
+    a certificate of the given CA's: what a broker that speaks AMQPS and HTTPS looks like
+    to the dashboard."""
+
+    def __init__(self, target_port: int, files: dict[str, Path]):
+        self.target_port = target_port
+        self.port = free_port()
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(files["server.crt"], files["server.key"])
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self.stopped = threading.Event()
+
+    def start(self) -> "TlsProxy":
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            secure = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()  # a handshake the client gave up (a CA it does not trust)
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        threading.Thread(target=_pump, args=(secure, upstream), daemon=True).start()
+        _pump(upstream, secure)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Bytes from source to sink until either side closes; then both are closed."""
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    for side in (source, sink):
+        with contextlib.suppress(OSError):
+            side.close()

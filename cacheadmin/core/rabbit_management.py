@@ -92,6 +92,12 @@ class ManagementClient:
                 TIMEOUT, f"did not answer within {self._http.timeout.read} s"
             ) from None
         except httpx.TransportError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise self._error(
+                    MISCONFIGURED,
+                    "showed a TLS certificate that the CA file does not vouch for (certificate"
+                    " verify failed): set the instance's ca_file to the CA that signed it",
+                ) from None
             raise self._error(
                 UNREACHABLE,
                 f"is not reachable ({reason_of(exc)}); is the rabbitmq_management plugin "
