@@ -6,6 +6,7 @@ points at closed ports, so the pure tests run with neither, and nothing ever
 touches the Redis or RabbitMQ of the machine."""
 
 import os
+import socket
 import uuid
 from urllib.parse import quote
 
@@ -40,6 +41,15 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -38,12 +38,16 @@ class RedisServer:
     def url_for(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
+    def options(self) -> list[str]:
+        """How it listens: plain TCP on its port."""
+        return ["--port", str(self.port)]
+
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command = [binary, *self.options(), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port)
+        client = self.client()
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -269,26 +273,11 @@ class TlsRedisServer(RedisServer):
     def url(self) -> str:
         return f"rediss://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "TlsRedisServer":
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        command = [binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--tls-cert-file", str(self.files["server.crt"])]
-        command += ["--tls-key-file", str(self.files["server.key"])]
-        command += ["--tls-ca-cert-file", str(self.files["ca.crt"]), "--tls-auth-clients", "yes"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        client = self.client()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server (TLS) did not start on {self.port}") from None
-                time.sleep(0.05)
-        client.close()
-        return self
+    def options(self) -> list[str]:
+        options = ["--port", "0", "--tls-port", str(self.port)]
+        options += ["--tls-cert-file", str(self.files["server.crt"])]
+        options += ["--tls-key-file", str(self.files["server.key"])]
+        return options + ["--tls-ca-cert-file", str(self.files["ca.crt"])]
 
     def client(self) -> redis.Redis:
         return redis.Redis(

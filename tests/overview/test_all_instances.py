@@ -1,7 +1,6 @@
 """The all-instances overview: every instance the user may see, asked in parallel, so
 a Redis that accepts connections and never answers costs its own timeout only."""
 
-import socket
 import time
 
 import pytest
@@ -11,15 +10,6 @@ from tests.servers import free_port
 from tests.users import logged_in, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def silent_port():
-    """A port that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield listener.getsockname()[1]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 only its own, stand in for two brokers), and one whose management port accepts
 connections and never answers."""
 
-import socket
 import time
 import uuid
 from urllib.parse import quote
@@ -32,14 +31,6 @@ def other_broker(rabbit_admin, rabbit_user):
     connection.close()
     yield {"amqp_url": amqp, "management_url": management_url(user, password)}
     rabbit_admin.delete(f"vhosts/{quoted}")
-
-
-@pytest.fixture
-def silent_port():
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield listener.getsockname()[1]
 
 
 @pytest.fixture
