@@ -59,6 +59,9 @@ def _view_of(asked: redis.Redis, service: str) -> dict:
         "quorum": master.get("quorum"),
         # the epoch grows by one with each failover the sentinels agreed on
         "config_epoch": master.get("config-epoch"),
+        # since when this sentinel has seen the master in its role: after a failover,
+        # when it took over (the sentinels keep no other date of it)
+        "master_for_seconds": (master.get("role-reported-time") or 0) // 1000,
         "replicas": [
             {
                 "address": f"{replica['ip']}:{replica['port']}",

@@ -63,3 +63,22 @@ def test_one_visible_instance_is_shown_at_once(django_user_model, instances_file
     assert home.status_code == 302 and home["Location"] == "/i/cache/"
     assert client.get("/i/cache/").status_code == 200
     assert client.get("/i/default/").status_code == 404
+
+
+def test_node_alarms_and_partitions_are_said_node_by_node():
+    from cacheadmin.overview.broker import node_alarms, node_row
+
+    nodes = [
+        {"name": "rabbit@a", "running": True, "mem_alarm": True, "partitions": ["rabbit@c"]},
+        {"name": "rabbit@b", "running": True, "disk_free_alarm": True, "mem_used": 5},
+        {"name": "rabbit@c", "running": False},
+        "not a node",
+    ]
+    assert node_alarms(nodes) == [
+        "rabbit@a: memory",
+        "rabbit@a: partitioned from rabbit@c",
+        "rabbit@b: disk",
+        "rabbit@c: not running",
+    ]
+    row = node_row(nodes[1])
+    assert row["disk_alarm"] and row["memory"] == (5, None) and row["partitions"] == []
