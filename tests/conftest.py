@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import cache
 
 from dashboard.channel_layers import channel_layers
-from tests.servers import RedisServer, SentinelSet, free_port
+from tests.servers import ClusterSet, RedisServer, SentinelSet, free_port
 from tests.users import logged_in, make_user
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -58,6 +58,16 @@ def sentinel_set(tmp_path_factory):
     need one; each waits for it to settle, since some fail it over."""
     refuse_in_pure_run("a Sentinel set")
     found = SentinelSet(tmp_path_factory.mktemp("sentinel")).start()
+    yield found
+    found.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """Three primaries and three replicas (7 s to start), shared by the tests that need
+    one; each empties it first."""
+    refuse_in_pure_run("a Redis Cluster")
+    found = ClusterSet(tmp_path_factory.mktemp("cluster")).start()
     yield found
     found.stop()
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import random
 import shutil
 import socket
 import ssl
@@ -337,3 +338,80 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
     for side in (source, sink):
         with contextlib.suppress(OSError):
             side.close()
+
+
+def cluster_ports(count: int) -> list[int]:
+    """Free ports below 55536 whose cluster bus port (+10000) is free too."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = random.randrange(20000, 45000)
+        if all(_port_free(p) for p in (port, port + 10000)) and port not in ports:
+            ports.append(port)
+    return ports
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class ClusterSet:
+    """A Redis Cluster of three primaries and three replicas on free ports (each also
+    listening on its port + 10000), made by redis-cli --cluster create."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.nodes = [RedisServer(workdir / f"node-{index}") for index in range(6)]
+        for node, port in zip(self.nodes, cluster_ports(6), strict=True):
+            node.port = port
+            node.options = lambda node=node: [
+                "--port", str(node.port), "--cluster-enabled", "yes",
+                "--cluster-config-file", f"nodes-{node.port}.conf",
+                "--cluster-node-timeout", "2000",
+            ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes[:3])
+        return f"redis+cluster://{hosts}"
+
+    def start(self) -> "ClusterSet":
+        for node in self.nodes:
+            node.workdir.mkdir(parents=True, exist_ok=True)
+            node.start()
+        cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        command = [cli, "--cluster", "create", *addresses, "--cluster-replicas", "1"]
+        subprocess.run([*command, "--cluster-yes"], check=True, capture_output=True, timeout=60)
+        self.until_ok()
+        return self
+
+    def until_ok(self, seconds: float = 30) -> None:
+        """Until every node says cluster_state:ok."""
+        deadline = time.monotonic() + seconds
+        while not all(self._ok(node) for node in self.nodes):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the cluster did not come up")
+            time.sleep(0.2)
+
+    @staticmethod
+    def _ok(node: RedisServer) -> bool:
+        """The cluster is ok for this node, and a replica's link to its primary is up."""
+        try:
+            client = node.client()
+            replication = client.info("replication")
+            linked = replication["role"] == "master" or replication["master_link_status"] == "up"
+            return linked and client.cluster("info")["cluster_state"] == "ok"
+        except redis.RedisError:
+            return False
+
+    def client(self) -> redis.RedisCluster:
+        return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

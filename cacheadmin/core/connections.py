@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.cluster import ClusterNode, RedisCluster
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
 from cacheadmin.core.instances import (
@@ -24,6 +25,7 @@ from cacheadmin.core.instances import (
     Instances,
     RabbitInstance,
     RedisInstance,
+    host_list,
     load_instances,
 )
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
@@ -32,6 +34,15 @@ from cacheadmin.core.shared_answers import SharedAnswers
 
 class ConfigError(Exception):
     """A service URL in the settings cannot be used."""
+
+
+class ServerUnasked(redis.ConnectionError):
+    """The server could not be asked what it is (a cluster node or not): .error says why,
+    .client is a plain client of its address, for the message."""
+
+    def __init__(self, error: redis.RedisError, client: redis.Redis):
+        super().__init__(str(error))
+        self.error, self.client = error, client
 
 
 class UnknownInstance(ConfigError):
@@ -92,9 +103,21 @@ def rabbit_instance(name: str) -> RabbitInstance:
 
 
 def redis_client(db: int | None = None, *, instance: str = DEFAULT) -> redis.Redis:
-    """The client for a Redis instance, on a database (default: the one its URL names)."""
-    config = redis_instance(instance)
-    return _shared(f"redis:{instance}:{db}", lambda: _build_redis(config, db))
+    """The client for a Redis instance, on a database (default: the one its URL names):
+    a RedisCluster for a cluster, named so or found so. Built outside the lock, since
+    finding out may wait for a server. While the server cannot be asked whether it is a
+    cluster node, a plain client is handed out and not kept: the caller's own command
+    then fails and says why, and the next call asks again."""
+    config, name = redis_instance(instance), f"redis:{instance}:{db}"
+    with _lock:
+        if name in _clients:
+            return _clients[name]
+    client = _build_redis(config, db)
+    with _lock:
+        kept = _clients.setdefault(name, client)
+    if kept is not client:
+        client.close()
+    return kept
 
 
 def redis_answers() -> SharedAnswers:
@@ -170,6 +193,8 @@ def _no_touch(base: type) -> type:
 def _build_redis(config: RedisInstance, db: int | None) -> redis.Redis:
     if config.kind == "sentinel":
         return _build_sentinel_master(config, db)
+    if config.kind == "cluster":
+        return _build_cluster(config, host_list(config.url))
     _database_in(config)
     try:
         pool = redis.ConnectionPool.from_url(config.url, **_options(config))
@@ -178,7 +203,50 @@ def _build_redis(config: RedisInstance, db: int | None) -> redis.Redis:
     if db is not None:
         pool.connection_kwargs["db"] = db
     pool.connection_class = _no_touch(pool.connection_class)
-    return redis.Redis(connection_pool=pool)
+    client = redis.Redis(connection_pool=pool)
+    if _is_cluster_node(client):  # a redis:// URL of one node of a cluster: that cluster
+        client.close()
+        kwargs = pool.connection_kwargs
+        return _build_cluster(config, ((kwargs["host"], kwargs["port"]),))
+    return client
+
+
+def _is_cluster_node(client: redis.Redis) -> bool:
+    """INFO says cluster_enabled. A user who may not run INFO is taken for a standalone
+    server; a server that cannot be asked is ServerUnasked."""
+    if "path" in client.connection_pool.connection_kwargs:
+        return False  # a unix socket
+    try:
+        return bool(client.info("cluster").get("cluster_enabled"))
+    except redis.ResponseError:
+        return False
+    except redis.RedisError as exc:
+        raise ServerUnasked(exc, client) from None
+
+
+def _build_cluster(config: RedisInstance, nodes: tuple[tuple[str, int], ...]) -> RedisCluster:
+    """A Redis Cluster from some of its nodes; it finds the others. It keeps serving
+    what it can while some slots are down."""
+    parts = urlsplit(config.url)
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        require_full_coverage=False,
+        ssl=parts.scheme.startswith("rediss"),
+        **_options(config),
+    )
+
+
+def cluster_node_client(cluster: RedisCluster, address: str) -> redis.Redis:
+    """A client of one node of a cluster (a replica too), with the cluster's credentials
+    and TLS, kept like the others."""
+    host, _, port = address.rpartition(":")
+    kwargs = dict(cluster.nodes_manager.connection_kwargs)
+    return _shared(
+        f"cluster-node:{id(cluster)}:{address}",
+        lambda: redis.Redis(host=host, port=int(port), **kwargs),
+    )
 
 
 def sentinel_manager(instance: str) -> Sentinel:
@@ -223,6 +291,11 @@ def live_redis_client(instance: str) -> aioredis.Redis:
     """A new asyncio client of its own for a live feed (which holds its connection for
     as long as it reads): for a Sentinel service, its master, followed after a failover."""
     config = redis_instance(instance)
+    if config.kind == "cluster":
+        raise ConfigError(
+            f"Live feeds of the Redis Cluster {instance} are not available yet: name one of "
+            "its nodes with a redis:// URL to hear its channels."
+        )
     options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
     # A subscribed connection waits for messages as long as it takes: the feed pings.
     options["socket_timeout"] = None

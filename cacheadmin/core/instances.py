@@ -15,13 +15,21 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 DEFAULT = "default"
 NAME = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel")
+REDIS_SCHEMES = (
+    "redis",
+    "rediss",
+    "unix",
+    "redis+sentinel",
+    "rediss+sentinel",
+    "redis+cluster",
+    "rediss+cluster",
+)
 AMQP_SCHEMES = ("amqp", "amqps")
 HTTP_SCHEMES = ("http", "https")
 CERT_REQS = ("none", "optional", "required")
 
 REDIS_FIELDS = {
-    "url": "the Redis URL (redis://, rediss://, unix://, redis+sentinel://)",
+    "url": "the Redis URL (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://)",
     "ca_file": "the CA certificates that sign the server's certificate (rediss://)",
     "cert_file": "a client certificate (rediss://)",
     "key_file": "the client certificate's key (rediss://)",
@@ -68,7 +76,10 @@ class RedisInstance:
 
     @property
     def kind(self) -> str:
-        return "sentinel" if "+sentinel" in urlsplit(self.url).scheme else "standalone"
+        scheme = urlsplit(self.url).scheme
+        if "+sentinel" in scheme:
+            return "sentinel"
+        return "cluster" if "+cluster" in scheme else "standalone"
 
     @property
     def sentinel(self) -> SentinelAddress | None:
@@ -103,23 +114,29 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
 
 
-def sentinel_address(url: str) -> SentinelAddress:
-    """redis+sentinel://[user:password@]host:port[,host:port...]/service/db."""
-    parts = urlsplit(url)
-    hosts = parts.netloc.rpartition("@")[2]
-    sentinels = []
+def host_list(url: str) -> tuple[tuple[str, int], ...]:
+    """The host:port,host:port... of a Sentinel or Cluster URL."""
+    hosts = urlsplit(url).netloc.rpartition("@")[2]
+    found = []
     for host in hosts.split(","):
         name, _, port = host.rpartition(":")
         if not name or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"{host!r} is not host:port")
-        sentinels.append((name.strip("[]"), int(port)))
+        found.append((name.strip("[]"), int(port)))
+    return tuple(found)
+
+
+def sentinel_address(url: str) -> SentinelAddress:
+    """redis+sentinel://[user:password@]host:port[,host:port...]/service/db."""
+    parts = urlsplit(url)
+    sentinels = host_list(url)
     path = [unquote(part) for part in parts.path.strip("/").split("/")]
     if not path[0]:
         raise ValueError("name the master's service: redis+sentinel://host:port/service/0")
     db = path[1] if len(path) > 1 else "0"
     if len(path) > 2 or not (db.isascii() and db.isdigit()):
         raise ValueError("the path is /service/db, with db a number")
-    return SentinelAddress(tuple(sentinels), path[0], int(db))
+    return SentinelAddress(sentinels, path[0], int(db))
 
 
 def load_instances(
@@ -187,9 +204,11 @@ class _Reader:
         where = f"redis.{name}"
         if not self.url_ok(where, "url", values["url"], REDIS_SCHEMES):
             return None
-        if "+sentinel" in urlsplit(values["url"]).scheme:
+        scheme = urlsplit(values["url"]).scheme
+        if "+" in scheme:
+            read = sentinel_address if "+sentinel" in scheme else host_list
             try:
-                sentinel_address(values["url"])
+                read(values["url"])
             except ValueError as exc:
                 self.mistake(where, "url", str(exc))
                 return None
@@ -247,7 +266,7 @@ class _Reader:
     def url_ok(self, where: str, field_name: str, url: str, schemes: tuple[str, ...]) -> bool:
         try:
             parts = urlsplit(url)
-            if "+sentinel" not in parts.scheme:  # a list of sentinels has no one port
+            if "+" not in parts.scheme:  # a list of sentinels or nodes has no one port
                 parts.port  # noqa: B018 (reading it checks it)
         except ValueError as exc:
             self.mistake(where, field_name, f"is not a URL: {exc}")

@@ -4,6 +4,7 @@ gives it one of its own on the server the dashboard inspects."""
 
 import redis
 from django.conf import settings
+from redis.cluster import RedisCluster
 
 from cacheadmin.core import connections, dashboard_keys
 from cacheadmin.core.problems import BAD_REQUEST, Problem
@@ -57,8 +58,10 @@ def dashboard_database(instance: str) -> int | None:
     _, ours = _dashboard_server()
     try:
         client = connections.redis_client(instance=instance)
-    except connections.ConfigError:
+    except (connections.ConfigError, redis.RedisError):
         return None
+    if isinstance(client, RedisCluster):
+        return None  # one database only: the dashboard's keys are told by their prefix
     inspected = client.connection_pool.connection_kwargs.get("db", 0)
     if ours is None or ours == inspected or not same_server(instance):
         return None

@@ -3,6 +3,7 @@
 import re
 
 import redis
+from redis.cluster import RedisCluster
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from cacheadmin.core.problems import (
@@ -17,9 +18,19 @@ from cacheadmin.core.problems import (
 )
 
 
-def server_address(client: redis.Redis) -> str:
-    """host:port/db (or the socket path, or a Sentinel service) of the client, never
-    its password."""
+def connection_kwargs(client: redis.Redis | RedisCluster) -> dict:
+    """What the client connects with (a cluster: to each of its nodes)."""
+    if isinstance(client, RedisCluster):
+        return client.nodes_manager.connection_kwargs
+    return client.connection_pool.connection_kwargs
+
+
+def server_address(client: redis.Redis | RedisCluster) -> str:
+    """host:port/db (or the socket path, a Sentinel service, a cluster's first nodes) of
+    the client, never its password."""
+    if isinstance(client, RedisCluster):
+        nodes = sorted(node.name for node in client.nodes_manager.startup_nodes.values())
+        return f"the cluster of {', '.join(nodes[:3])}"
     pool = client.connection_pool
     kwargs = pool.connection_kwargs
     if isinstance(pool, SentinelConnectionPool):
@@ -39,12 +50,13 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
         )
     if isinstance(exc, redis.exceptions.NoPermissionError):
         return _not_permitted(exc, client=client, where=where)
-    if isinstance(client.connection_pool, SentinelConnectionPool) and isinstance(
+    pool = getattr(client, "connection_pool", None)
+    if isinstance(pool, SentinelConnectionPool) and isinstance(
         exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
     ):
         return _changing_master(exc, client.connection_pool.service_name)
     if isinstance(exc, redis.TimeoutError):
-        timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
+        timeout = connection_kwargs(client).get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
     if isinstance(exc, redis.ConnectionError) and (tls := _tls_trouble(exc, where)):
         return tls
@@ -76,7 +88,7 @@ NOPERM_COMMAND = re.compile(r"permissions to (?:run|access) the '([^']+)'")
 
 def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) -> Problem:
     """NOPERM: which command the ACL user lacks, and how to grant it."""
-    user = client.connection_pool.connection_kwargs.get("username") or "default"
+    user = connection_kwargs(client).get("username") or "default"
     found = NOPERM_COMMAND.search(str(exc))
     if not found:
         return Problem(REFUSED, f"The Redis user {user} may not do this at {where}: {exc}.")

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import redis
+from redis.cluster import RedisCluster
 
 from cacheadmin.core import connections, redis_errors
 from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.problems import BAD_REQUEST, MISCONFIGURED, NOT_FOUND, Problem
+from cacheadmin.core.problems import BAD_REQUEST, ERROR, MISCONFIGURED, NOT_FOUND, Problem
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
 T = TypeVar("T")
@@ -19,15 +20,29 @@ Outcome = tuple[T | None, Problem | None]
 
 
 def call_redis(
-    question: Callable[[redis.Redis], T], *, db: int | None = None, instance: str = DEFAULT
+    question: Callable[[redis.Redis], T],
+    *,
+    db: int | None = None,
+    instance: str = DEFAULT,
+    cluster_ready: bool = False,
 ) -> Outcome:
-    """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails."""
+    """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails.
+    cluster_ready: the question handles a RedisCluster client (capabilities learn it one
+    by one; until then, a cluster instance is refused with a message, not misread)."""
     try:
         client = connections.redis_client(db, instance=instance)
     except connections.UnknownInstance as exc:
         return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
+    except connections.ServerUnasked as exc:
+        return None, redis_errors.explain(exc.error, client=exc.client)
+    if isinstance(client, RedisCluster) and not cluster_ready:
+        return None, Problem(
+            ERROR,
+            f"The instance {instance} is a Redis Cluster, which this page does not read yet: "
+            "its overview shows the whole cluster.",
+        )
     try:
         return question(client), None
     except redis.RedisError as exc:

@@ -5,11 +5,11 @@ from cacheadmin.core import connections
 from cacheadmin.core.instances import shown_url
 from cacheadmin.core.parallel import call_in_parallel
 from cacheadmin.core.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, redis_info
+from cacheadmin.overview import broker, cluster_info
 
 
 def redis_row(name: str) -> dict:
-    figures, problem = call_redis(redis_info.server_summary, instance=name)
+    figures, problem = call_redis(cluster_info.summary, instance=name, cluster_ready=True)
     config = connections.redis_instance(name)
     return {
         "name": name,

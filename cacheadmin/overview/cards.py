@@ -8,11 +8,11 @@ from cacheadmin.core.parallel import call_in_parallel
 from cacheadmin.core.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
 from cacheadmin.core.redis_errors import server_address
 from cacheadmin.core.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, metrics, redis_info, replication
+from cacheadmin.overview import broker, cluster_info, metrics, redis_info, replication
 
 
 def redis_card(instance: str) -> dict:
-    figures, problem = call_redis(redis_info.server_summary, instance=instance)
+    figures, problem = call_redis(cluster_info.summary, instance=instance, cluster_ready=True)
     return {"figures": figures, "problem": problem, "sentinel": sentinel_card(instance)}
 
 

@@ -1,0 +1,73 @@
+"""A Redis Cluster as an instance (named redis+cluster://, or found behind a redis://
+URL of one node): its overview shows the cluster's state, every node, and totals over
+the primaries; pages that do not read clusters yet say so, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cluster(settings, tmp_path, redis_cluster):
+    redis_cluster.until_ok()
+    client = redis_cluster.client()
+    client.flushall(target_nodes=client.PRIMARIES)
+    for number in range(300):
+        client.set(f"user:{number}", "x")
+    one_node = redis_cluster.nodes[1]
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[redis.big]\nurl = "{redis_cluster.url}"\n\n'
+        f'[redis.node]\nurl = "redis://127.0.0.1:{one_node.port}/0"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    yield redis_cluster
+    client.close()
+
+
+@pytest.mark.parametrize("name", ["big", "node"])
+def test_the_overview_shows_the_whole_cluster(viewer_client, cluster, name):
+    card = viewer_client.get(f"/i/{name}/api/overview").json()["redis"]
+    figures = card["figures"]
+    assert figures["mode"] == "cluster" and figures["total_keys"] == 300
+    state = figures["cluster"]
+    assert (state["state"], state["slots_ok"]) == ("ok", 16384)
+    roles = sorted(node["role"] for node in state["nodes"])
+    assert roles == ["primary"] * 3 + ["replica"] * 3
+    assert sum(node["slots"] for node in state["nodes"] if node["role"] == "primary") == 16384
+    page = viewer_client.get(f"/i/{name}/").content.decode()
+    assert 'data-figure="cluster-nodes"' in page and "Keys, all primaries" in page
+
+
+def test_a_node_that_is_down_is_shown_down(viewer_client, cluster):
+    replica = next(n for n in cluster.nodes if n.client().info("replication")["role"] == "slave")
+    replica.stop()
+    try:
+        nodes = viewer_client.get("/i/big/api/overview").json()["redis"]["figures"]["cluster"]
+        down = next(node for node in nodes["nodes"] if node["address"].endswith(f":{replica.port}"))
+        assert not down["up"] and down["problem"]
+        assert sum(node["up"] for node in nodes["nodes"]) == 5
+    finally:
+        replica.start()
+        cluster.until_ok()
+
+
+def test_pages_that_do_not_read_clusters_yet_say_so(viewer_client, cluster):
+    page = viewer_client.get("/i/big/keys/")
+    assert page.status_code == 502 and "is a Redis Cluster, which this page does not" in (
+        page.content.decode()
+    )
+    api = viewer_client.get("/api/keys", {"instance": "node"})
+    assert api.status_code == 502 and api.json()["error"] == "error"
+    row = viewer_client.get("/").content.decode()
+    assert 'data-instance="big"' in row and "cluster of 3 primaries" in row
+
+
+def test_a_change_on_a_cluster_is_refused_plainly(operator_client, cluster):
+    from cacheadmin.core.keycodec import encode_key
+
+    deleted = operator_client.post(
+        f"/i/big/keys/delete/{encode_key(b'user:1')}", {"confirmed": "yes"}
+    )
+    assert deleted.status_code == 502 and "Redis Cluster" in deleted.content.decode()
+    assert cluster.client().exists("user:1")
