@@ -187,12 +187,18 @@ class SentinelSet:
         return int(self.sentinel().sentinel_get_master_addr_by_name(self.service)[1])
 
     def settle(self) -> "SentinelSet":
-        """Until the sentinels see every replica linked to the master (after a failover,
-        the old master comes back as a replica and syncs)."""
+        """Until the sentinels see every replica linked to the master, and the master
+        sees their sync done (after a failover, the old master comes back as a replica
+        and syncs)."""
 
         def linked() -> bool:
             replicas = self.sentinel().sentinel_slaves(self.service)
-            return bool(replicas) and all(r.get("master-link-status") == "ok" for r in replicas)
+            if not replicas or any(r.get("master-link-status") != "ok" for r in replicas):
+                return False
+            # and the master sees the sync done (a replica in full sync is wait_bgsave)
+            info = self.master_client().info("replication")
+            states = [info[f"slave{n}"]["state"] for n in range(info["connected_slaves"])]
+            return bool(states) and all(state == "online" for state in states)
 
         self._until(linked)
         return self
