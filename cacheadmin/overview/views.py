@@ -46,6 +46,7 @@ def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
         "rows": instance_rows(names),
         "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
         "mistakes": _mistakes_for(request),
+        "every_instance": True,  # the switcher says so rather than name default
     }
     template = "overview/partials/all_rows.html" if request.htmx else "overview/all.html"
     return render(request, template, context)

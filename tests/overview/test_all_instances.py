@@ -36,6 +36,7 @@ def test_every_instance_with_its_state_in_one_timeout(viewer_client, instances_f
         assert f'data-instance="{name}"' in page and f'href="/i/{name}/"' in page
     assert "timeout" in page and "unreachable" in page
     assert 'data-figure="rabbitmq-instances"' in page  # the default broker
+    assert "<strong>All instances</strong>" in page  # not "Instance default"
     assert "[redis.broken]" not in page  # mistakes name instances: superusers only
 
 
