@@ -2,10 +2,20 @@
 
 from django.urls import include, path, re_path
 
+from cacheadmin.cache import openapi as cache_api
 from cacheadmin.core.json_api import api_not_found
+from cacheadmin.core.openapi import document, document_view
+from cacheadmin.invalidation import openapi as invalidation_api
 from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
+from cacheadmin.keys import openapi as keys_api
 from cacheadmin.live.urls import websocket_urlpatterns as live_sockets
-from cacheadmin.openapi import openapi_json
+from cacheadmin.overview import openapi as overview_api
+from cacheadmin.queues import openapi as queues_api
+
+# The JSON API's OpenAPI document: each capability describes its own endpoints.
+OPENAPI = document(
+    overview_api.PATHS, keys_api.PATHS, cache_api.PATHS, invalidation_api.PATHS, queues_api.PATHS
+)
 
 urlpatterns = [
     path("", include("cacheadmin.overview.urls")),
@@ -16,7 +26,7 @@ urlpatterns = [
     path("", include("cacheadmin.live.urls")),
     path("", include("cacheadmin.audit.urls")),
     path("", include("cacheadmin.accounts.urls")),
-    path("api/openapi.json", openapi_json, name="api_openapi"),
+    path("api/openapi.json", document_view(OPENAPI), name="api_openapi"),
     # Last: any other /api/ path is a JSON 404, not an HTML page.
     re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from cacheadmin.core.tokens import token_create
 from cacheadmin.models import InvalidationJob
-from cacheadmin.openapi import openapi_document
+from cacheadmin.urls import OPENAPI
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -50,7 +50,7 @@ def test_every_operation_answers_as_documented(live_server, token, tmp_path):
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     # Every operation but the document itself, which schemathesis leaves out.
-    operations = sum(len(methods) for methods in openapi_document()["paths"].values()) - 1
+    operations = sum(len(methods) for methods in OPENAPI["paths"].values()) - 1
     assert f"Tested: {operations}\n" in run.stdout, run.stdout
 
 
@@ -58,6 +58,6 @@ def test_the_document_is_served_to_a_token_and_refused_to_nobody(live_server, to
     url = live_server.url + "/api/openapi.json"
     served = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
     assert served.json()["openapi"] == "3.1.0"
-    assert served.json() == openapi_document()
+    assert served.json() == OPENAPI
     refused = httpx.get(url)
     assert (refused.status_code, refused.json()["error"]) == (401, "login_required")

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from cacheadmin.audit.forms import AuditFilterForm
 from cacheadmin.audit.selectors import audit_actions, audit_instances, audit_search
-from cacheadmin.core.instance_paths import visible_instances
+from cacheadmin.core.instance_paths import visible_to
 
 PAGE_SIZE = 50
 
@@ -15,7 +15,7 @@ PAGE_SIZE = 50
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    visible = visible_instances(request.user)
+    visible = visible_to(request)
     choices = {"actions": audit_actions(), "instances": audit_instances(visible)}
     if not form.is_valid():
         context = {"form": form, "page": None, **choices}

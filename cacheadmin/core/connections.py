@@ -67,7 +67,7 @@ class NoTouchMixin:
             type(self).refused = True
 
 
-_lock = threading.RLock()  # a client may be built of another (a Sentinel master)
+_lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
 
@@ -105,9 +105,8 @@ def rabbit_instance(name: str) -> RabbitInstance:
 def redis_client(db: int | None = None, *, instance: str = DEFAULT) -> redis.Redis:
     """The client for a Redis instance, on a database (default: the one its URL names):
     a RedisCluster for a cluster, named so or found so. Built outside the lock, since
-    finding out may wait for a server. While the server cannot be asked whether it is a
-    cluster node, a plain client is handed out and not kept: the caller's own command
-    then fails and says why, and the next call asks again."""
+    finding out may wait for a server; while that server cannot be asked, ServerUnasked,
+    and nothing is kept: the next call asks again."""
     config, name = redis_instance(instance), f"redis:{instance}:{db}"
     with _lock:
         if name in _clients:
@@ -176,7 +175,7 @@ def _options(config: RedisInstance) -> dict:
         "socket_connect_timeout": settings.REDIS_TIMEOUT,
         "client_name": "cacheadmin",
     }
-    if urlsplit(config.url).scheme.startswith("rediss"):
+    if config.tls:
         options |= {
             "ssl_ca_certs": config.ca_file or None,
             "ssl_certfile": config.cert_file or None,
@@ -227,15 +226,35 @@ def _is_cluster_node(client: redis.Redis) -> bool:
 def _build_cluster(config: RedisInstance, nodes: tuple[tuple[str, int], ...]) -> RedisCluster:
     """A Redis Cluster from some of its nodes; it finds the others. It keeps serving
     what it can while some slots are down."""
-    parts = urlsplit(config.url)
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in nodes],
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
         require_full_coverage=False,
-        ssl=parts.scheme.startswith("rediss"),
+        ssl=config.tls,
+        **_credentials(config),
         **_options(config),
     )
+
+
+def _credentials(config: RedisInstance) -> dict:
+    """The data nodes' user and password, from a URL that lists several hosts (which
+    redis-py cannot read itself)."""
+    parts = urlsplit(config.url)
+    return {
+        "username": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+    }
+
+
+def _sentinel_options(config: RedisInstance) -> dict:
+    """How to reach the sentinels themselves: their own password, our timeouts, TLS."""
+    options = _options(config)
+    return {
+        "socket_timeout": settings.REDIS_TIMEOUT,
+        "socket_connect_timeout": settings.REDIS_TIMEOUT,
+        "password": config.sentinel_password or None,
+        **{name: value for name, value in options.items() if name.startswith("ssl")},
+        **({"ssl": True} if config.tls else {}),
+    }
 
 
 def cluster_node_client(cluster: RedisCluster, address: str) -> redis.Redis:
@@ -258,31 +277,19 @@ def sentinel_manager(instance: str) -> Sentinel:
 
 
 def _build_sentinel(config: RedisInstance) -> Sentinel:
-    options = _options(config)
-    sentinel_options = {
-        "socket_timeout": options["socket_timeout"],
-        "socket_connect_timeout": options["socket_connect_timeout"],
-        "password": config.sentinel_password or None,
-        "client_name": "cacheadmin",
-        "decode_responses": True,
-    }
-    if urlsplit(config.url).scheme.startswith("rediss"):
-        sentinel_options |= {name: value for name, value in options.items() if "ssl" in name}
-        sentinel_options["ssl"] = True
-    return Sentinel(list(config.sentinel.sentinels), sentinel_kwargs=sentinel_options)
+    options = _sentinel_options(config) | {"client_name": "cacheadmin", "decode_responses": True}
+    return Sentinel(list(config.sentinel.sentinels), sentinel_kwargs=options)
 
 
 def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis:
     """The master of a Sentinel service, found again by the sentinels after a failover."""
-    address, parts = config.sentinel, urlsplit(config.url)
-    tls = parts.scheme.startswith("rediss")
-    base = SentinelManagedSSLConnection if tls else SentinelManagedConnection
+    address = config.sentinel
+    base = SentinelManagedSSLConnection if config.tls else SentinelManagedConnection
     return sentinel_manager(config.name).master_for(
         address.service,
         db=address.db if db is None else db,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
         connection_class=_no_touch(base),
+        **_credentials(config),
         **_options(config),
     )
 
@@ -305,20 +312,10 @@ def live_redis_client(instance: str) -> aioredis.Redis:
             return aioredis.Redis.from_url(config.url, **options)
         except ValueError as exc:
             raise ConfigError(f"{_url_name(config)} is not a valid Redis URL: {exc}") from None
-    address, parts = config.sentinel, urlsplit(config.url)
-    sentinel_options = {
-        "socket_timeout": settings.REDIS_TIMEOUT,
-        "socket_connect_timeout": settings.REDIS_TIMEOUT,
-        "password": config.sentinel_password or None,
-    }
-    sentinel = AsyncSentinel(list(address.sentinels), sentinel_kwargs=sentinel_options)
-    return sentinel.master_for(
-        address.service,
-        db=address.db,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        ssl=parts.scheme.startswith("rediss"),
-        **options,
+    address = config.sentinel
+    sentinels = AsyncSentinel(list(address.sentinels), sentinel_kwargs=_sentinel_options(config))
+    return sentinels.master_for(
+        address.service, db=address.db, ssl=config.tls, **_credentials(config), **options
     )
 
 
@@ -333,7 +330,7 @@ def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
     host, port = config.sentinel.sentinels[turn % len(config.sentinel.sentinels)]
     options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
     options["socket_timeout"] = None
-    if urlsplit(config.url).scheme.startswith("rediss"):
+    if config.tls:
         options["ssl"] = True
     return aioredis.Redis(
         host=host, port=port, password=config.sentinel_password or None, **options

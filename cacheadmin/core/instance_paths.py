@@ -42,6 +42,14 @@ def visible_instances(user) -> list[str]:
     return [name for name in known_instances() if can_view(user, name)]
 
 
+def visible_to(request: HttpRequest) -> list[str]:
+    """visible_instances of the request's user, worked out once per request (the
+    middleware, the switcher and the view all ask)."""
+    if not hasattr(request, "_visible_instances"):
+        request._visible_instances = visible_instances(request.user)
+    return request._visible_instances
+
+
 class InstanceMiddleware:
     """Sets request.instance. An instance that does not exist is a 404, told only
     after the login (a stranger learns no names): this goes after the access check."""
@@ -74,7 +82,7 @@ class InstanceMiddleware:
             return None
         if getattr(view_func, "every_instance", False) and not request.instance_named:
             return None
-        if request.instance in visible_instances(request.user):
+        if request.instance in visible_to(request):
             return None
         message = f"There is no instance named {request.instance!r}."
         if is_api(request):
@@ -94,7 +102,7 @@ def instance_context(request: HttpRequest) -> dict:
     current = getattr(request, "instance", DEFAULT)
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"instance": current}
-    names = visible_instances(request.user)
+    names = visible_to(request)
     choices = [(name, instance_path(name, request.path_info)) for name in names]
     # The instance's own overview: / is every instance's once there are several.
     home = f"/i/{current}/" if len(names) > 1 else "/"

@@ -82,6 +82,10 @@ class RedisInstance:
         return "cluster" if "+cluster" in scheme else "standalone"
 
     @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme.startswith("rediss")
+
+    @property
     def sentinel(self) -> SentinelAddress | None:
         return sentinel_address(self.url) if self.kind == "sentinel" else None
 

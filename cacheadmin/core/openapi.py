@@ -2,11 +2,14 @@
 answers every endpoint may give, and parameters read off the Django forms the views
 validate with, so the document cannot drift from what the views accept."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.core import validators
+from django.http import HttpRequest, JsonResponse
 
 from cacheadmin.core import problems
-from cacheadmin.core.json_api import STATUSES
+from cacheadmin.core.json_api import STATUSES, json_methods
 
 ERROR_KINDS = sorted({*STATUSES, *problems.STATUSES})
 
@@ -146,11 +149,29 @@ def with_instance(paths: dict) -> dict:
     }
 
 
-def document(*, title: str, version: str, description: str, paths: dict) -> dict:
-    """The whole document around the capabilities' paths."""
+DESCRIPTION = (
+    "The dashboard's JSON API for scripts. Send a personal API token as "
+    "`Authorization: Bearer <token>`. Every answer that is not a success has the shape "
+    '`{"error": kind, "message": sentence}`. Keys travel as URL-safe base64.'
+)
+
+
+def document(*parts: dict) -> dict:
+    """The whole document around the capabilities' paths (each part a PATHS of theirs)
+    and this document's own."""
+    paths = {path: methods for part in parts for path, methods in part.items()}
+    own = answers({200: json_answer("OpenAPI 3.1.", {"type": "object"})})
+    paths["/api/openapi.json"] = {
+        "get": {
+            "summary": "This document",
+            "operationId": "getOpenApiDocument",
+            "tags": ["api"],
+            "responses": own,
+        }
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version, "description": description},
+        "info": {"title": "cacheadmin", "version": "0.1.0", "description": DESCRIPTION},
         "servers": [{"url": "/"}],
         "security": [{"bearerToken": []}, {"sessionCookie": []}],
         "paths": with_instance(paths),
@@ -171,3 +192,13 @@ def document(*, title: str, version: str, description: str, paths: dict) -> dict
             },
         },
     }
+
+
+def document_view(openapi: dict) -> Callable[[HttpRequest], JsonResponse]:
+    """The view that serves a document, at /api/openapi.json."""
+
+    @json_methods("GET")
+    def openapi_json(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(openapi)
+
+    return openapi_json

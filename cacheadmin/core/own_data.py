@@ -35,37 +35,22 @@ def _dashboard_server() -> tuple[str | None, int | None]:
         client.close()
 
 
-_same_server: dict[tuple[str, str], bool] = {}
-
-
-def same_server(instance: str) -> bool:
-    """Whether the instance is the server of the dashboard's own keys (localhost and
-    127.0.0.1 are one); asked once, or again while either cannot be asked."""
-    pair = (settings.DASHBOARD_REDIS_URL, instance)
-    if pair not in _same_server:
-        ours, _ = _dashboard_server()
-        theirs, _ = call_redis(_run_id, instance=instance)
-        if ours is None or theirs is None:
-            return False  # the mutation itself will fail on a server it cannot reach
-        _same_server[pair] = ours == theirs
-    return _same_server[pair]
-
-
 def dashboard_database(instance: str) -> int | None:
     """The database number of the dashboard's own keys when it is apart from the
     instance's on the instance's server (a database that holds nothing else); None
-    otherwise."""
-    _, ours = _dashboard_server()
+    otherwise. One server is known by its run_id, whatever name or socket reaches it
+    (localhost and 127.0.0.1 are one)."""
+    ours, our_db = _dashboard_server()
     try:
         client = connections.redis_client(instance=instance)
     except (connections.ConfigError, redis.RedisError):
         return None
     if isinstance(client, RedisCluster):
         return None  # one database only: the dashboard's keys are told by their prefix
-    inspected = client.connection_pool.connection_kwargs.get("db", 0)
-    if ours is None or ours == inspected or not same_server(instance):
+    if ours is None or our_db == client.connection_pool.connection_kwargs.get("db", 0):
         return None
-    return ours
+    theirs, _ = call_redis(_run_id, instance=instance)
+    return our_db if ours == theirs else None
 
 
 def replica_refusal(instance: str) -> Problem | None:

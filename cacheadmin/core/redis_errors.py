@@ -54,7 +54,7 @@ def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
     if isinstance(pool, SentinelConnectionPool) and isinstance(
         exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
     ):
-        return _changing_master(exc, client.connection_pool.service_name)
+        return _changing_master(exc, pool.service_name)
     if isinstance(exc, redis.TimeoutError):
         timeout = connection_kwargs(client).get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")

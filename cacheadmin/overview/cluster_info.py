@@ -9,8 +9,6 @@ from cacheadmin.core.problems import reason_of
 from cacheadmin.overview.redis_info import hit_rate, keyspace, server_summary
 from cacheadmin.overview.replication import replication
 
-SLOTS = 16384
-
 
 def cluster_summary(client: RedisCluster) -> dict:
     """The overview's figures of a cluster: the card's usual ones are the primaries'

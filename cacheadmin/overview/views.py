@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cacheadmin.core import connections
 from cacheadmin.core.access import operator_required
 from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.instance_paths import every_instance, instance_path, visible_instances
+from cacheadmin.core.instance_paths import every_instance, instance_path, visible_to
 from cacheadmin.core.json_api import json_methods
 from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import http_status
@@ -27,7 +27,7 @@ from cacheadmin.overview.health import health_report
 def overview(request: HttpRequest) -> HttpResponse:
     """An instance's overview at /i/<name>/; at /, every instance's the user may see,
     or the one there is."""
-    names = visible_instances(request.user)
+    names = visible_to(request)
     if not request.instance_named and names != [request.instance]:
         if len(names) == 1:
             return redirect(instance_path(names[0], "/"))

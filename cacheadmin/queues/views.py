@@ -21,9 +21,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         return render(request, "queues/list.html", {"form": form}, status=400)
     query = form.cleaned_data
     configured = connections.instances()
-    has_rabbit, has_redis = (
-        request.instance in kind for kind in (configured.rabbitmq, configured.redis)
-    )
+    has_rabbit = request.instance in configured.rabbitmq
+    has_redis = request.instance in configured.redis
     page, problem = (None, None)
     if has_rabbit:
         page, problem = rabbit_queues_page(instance=request.instance, query=query)
