@@ -102,7 +102,8 @@ class NamespaceScan(models.Model):
     db = models.PositiveIntegerField(null=True, blank=True)
     prefix = models.BinaryField(default=b"")
     delimiter = models.BinaryField(default=b":")
-    cursor = models.CharField(max_length=20, default="0")  # SCAN cursors reach 2**64
+    # a SCAN cursor (up to 2**64), or a cluster's: one per primary (core.cluster_scan)
+    cursor = models.TextField(default="0")
     examined = models.BigIntegerField(default=0)
     keys = models.BigIntegerField(default=0)
     groups = models.JSONField(default=dict)  # base64 group -> [keys, memory bytes]
@@ -254,9 +255,10 @@ class InvalidationJob(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     estimate = models.BigIntegerField(null=True)
     rate = models.PositiveIntegerField(null=True, blank=True)  # keys per second at most
-    # the checkpoint: which pattern, which SCAN cursor (up to 2**64), counts so far
+    # the checkpoint: which pattern, which SCAN cursor (up to 2**64; a cluster's: one per
+    # primary, core.cluster_scan), counts so far
     phase = models.PositiveSmallIntegerField(default=0)
-    cursor = models.CharField(max_length=20, default="0")
+    cursor = models.TextField(default="0")
     scanned = models.BigIntegerField(default=0)
     deleted = models.BigIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)

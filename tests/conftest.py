@@ -178,6 +178,24 @@ def redis_client(redis_server):
     client.close()
 
 
+@pytest.fixture(params=["server", "cluster"])
+def keyspace(request, settings, services):
+    """The instance `default` as a single server, then as a Redis Cluster: a test that
+    takes this runs on both, with a client of it (a RedisCluster), emptied first.
+    (The dashboard's own data stays on the single server.)"""
+    if request.param == "server":
+        yield request.getfixturevalue("redis_client")
+        return
+    cluster = request.getfixturevalue("redis_cluster")
+    cluster.until_ok()
+    settings.REDIS_URL = cluster.url
+    client = cluster.client()
+    client.flushall(target_nodes=client.PRIMARIES)
+    client.config_resetstat(target_nodes=client.PRIMARIES)
+    yield client
+    client.close()
+
+
 @pytest.fixture
 def viewer(db, django_user_model):
     return make_user(django_user_model, "vera-viewer", "viewer")

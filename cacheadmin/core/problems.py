@@ -41,3 +41,12 @@ def http_status(problem: Problem) -> int:
     """400 for the caller's mistakes, 502 for a service's error answer, 503 when it
     cannot be reached or is misconfigured, 504 on a timeout."""
     return STATUSES.get(problem.kind, 502)
+
+
+class Refusal(Exception):
+    """A question to a service refuses what was asked, with the problem to tell
+    (raised inside a call, where only the service's answer shows it)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem

@@ -4,6 +4,7 @@ import re
 
 import redis
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
 from cacheadmin.core.problems import (
@@ -40,8 +41,10 @@ def server_address(client: redis.Redis | RedisCluster) -> str:
     return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
 
 
-def explain(exc: redis.RedisError, *, client: redis.Redis) -> Problem:
+def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redis) -> Problem:
     where = server_address(client)
+    if isinstance(exc, RedisClusterException):  # slots no node serves, nodes all down
+        return Problem(UNREACHABLE, f"Part of {where} cannot be reached: {exc}")
     if isinstance(exc, redis.AuthenticationError) or "NOAUTH" in str(exc):
         return Problem(
             REFUSED,

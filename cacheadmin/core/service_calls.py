@@ -9,10 +9,18 @@ from typing import TypeVar
 
 import redis
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 
 from cacheadmin.core import connections, redis_errors
 from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.problems import BAD_REQUEST, ERROR, MISCONFIGURED, NOT_FOUND, Problem
+from cacheadmin.core.problems import (
+    BAD_REQUEST,
+    ERROR,
+    MISCONFIGURED,
+    NOT_FOUND,
+    Problem,
+    Refusal,
+)
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
 
 T = TypeVar("T")
@@ -43,9 +51,13 @@ def call_redis(
             f"The instance {instance} is a Redis Cluster, which this page does not read yet: "
             "its overview shows the whole cluster.",
         )
+    if isinstance(client, RedisCluster) and db:
+        return None, Problem(BAD_REQUEST, "A Redis Cluster has one database only: database 0.")
     try:
         return question(client), None
-    except redis.RedisError as exc:
+    except Refusal as exc:
+        return None, exc.problem
+    except (redis.RedisError, RedisClusterException) as exc:
         problem = redis_errors.explain(exc, client=client)
     if problem.kind == BAD_REQUEST and db is None:  # the database the URL names
         where = "REDIS_URL" if instance == DEFAULT else f"the url of the instance {instance}"

@@ -13,7 +13,8 @@ from cacheadmin.core.json_api import (
 from cacheadmin.core.keycodec import decode_key, display_key, encode_key
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
-from cacheadmin.keys.keyspace import KeyInfo, browse, key_summary
+from cacheadmin.keys.keyspace import KeyInfo, browse
+from cacheadmin.keys.one_key import key_summary
 
 
 @json_methods("GET")
@@ -23,13 +24,17 @@ def api_keys(request: HttpRequest) -> JsonResponse:
         return invalid_form(form)
     db = form.cleaned_data["db"]
     page, problem = call_redis(
-        lambda client: browse(client, **form.scan_args()), db=db, instance=request.instance
+        lambda client: browse(client, **form.scan_args()),
+        db=db,
+        instance=request.instance,
+        cluster_ready=True,
     )
     if problem:
         return problem_response(problem)
     return JsonResponse(
         {
-            "cursor": page.cursor,
+            # A single server's SCAN cursor (a number); a cluster's, as text.
+            "cursor": page.cursor_text if page.cluster else page.cursor,
             "done": page.done,
             "scanned": page.examined,
             "dbsize": page.dbsize,
@@ -51,6 +56,7 @@ def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
         lambda client: key_summary(client, key),
         db=form.cleaned_data["db"],
         instance=request.instance,
+        cluster_ready=True,
     )
     if problem:
         return problem_response(problem)
@@ -71,7 +77,7 @@ def key_json(info: KeyInfo) -> dict:
         "memory": info.memory,
         "encoding": info.encoding,
         "gone": info.gone,
-    }
+    } | ({"node": info.node} if info.node else {})
 
 
 def _seconds(ttl_ms: int) -> int:

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.core.forms import CURSOR, MAX_CURSOR, TextForm, glob_pattern, scan_cursor
 from cacheadmin.core.keycodec import parse_typed
 from cacheadmin.keys.keyspace import TYPES
@@ -20,7 +21,11 @@ class KeyBrowseForm(TextForm):
     )
     db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
     cursor = forms.RegexField(
-        required=False, regex=CURSOR, error_messages={"invalid": "A cursor is a number."}
+        required=False,
+        regex=f"{CURSOR}|{cluster_scan.TEXT}",
+        error_messages={
+            "invalid": "A cursor is a number, or the text a cluster's previous page gave."
+        },
     )
     count = forms.IntegerField(required=False, min_value=1, max_value=1000, label="Page size")
     scanned = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -28,8 +33,14 @@ class KeyBrowseForm(TextForm):
     def clean_match(self) -> bytes:
         return glob_pattern(self.cleaned_data["match"])
 
-    def clean_cursor(self) -> int:
-        return scan_cursor(self.cleaned_data["cursor"])
+    def clean_cursor(self) -> int | cluster_scan.ClusterCursor:
+        text = self.cleaned_data["cursor"]
+        if "-" not in text:
+            return scan_cursor(text)
+        try:
+            return cluster_scan.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"This is not a cluster's cursor: {exc}.") from None
 
     def clean_count(self) -> int:
         return self.cleaned_data["count"] or DEFAULT_PAGE_SIZE

@@ -1,5 +1,6 @@
 """Pages of keys: SCAN until a page is full or a budget is spent, then one round trip
-describes the whole page (type, TTL, size, memory, encoding).
+describes the whole page (type, TTL, size, memory, encoding). On a cluster: SCAN on
+each primary in turn, then one round trip per primary, all at once.
 
 Never KEYS, never a round trip per key.
 """
@@ -7,18 +8,26 @@ Never KEYS, never a round trip per key.
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import redis
+from redis.cluster import RedisCluster
 
+from cacheadmin.core import cluster_scan
+from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import is_glob
+from cacheadmin.core.parallel import call_in_parallel
 
 # One round trip for a whole page: a read-only script asks each key's metadata.
 # Size comes from the command that fits the type; module types have no size (-1).
-DESCRIBE_SCRIPT = """#!lua flags=no-writes,allow-stale
+# The keys come as KEYS; on a cluster node, as ARGV: a node's keys are in many slots,
+# which a script may read only undeclared (and allowed to cross slots).
+DESCRIBE_SCRIPT = """#!lua flags=no-writes,allow-stale,allow-cross-slot-keys
 local sizers = {string='STRLEN', hash='HLEN', list='LLEN', set='SCARD', zset='ZCARD', stream='XLEN'}
 local rows = {}
-for i, key in ipairs(KEYS) do
+local names = #KEYS > 0 and KEYS or ARGV
+for i, key in ipairs(names) do
   local kind = redis.call('TYPE', key)['ok']
   if kind == 'none' then
     rows[i] = {'none', -2, -1, -1, ''}
@@ -46,6 +55,7 @@ class KeyInfo:
     size: int | None  # STRLEN, HLEN, LLEN, SCARD, ZCARD or XLEN; None when unknown
     memory: int | None  # MEMORY USAGE in bytes
     encoding: str
+    node: str = ""  # on a cluster: host:port of the primary that holds the key
 
     @property
     def gone(self) -> bool:
@@ -55,7 +65,7 @@ class KeyInfo:
 @dataclass(frozen=True)
 class ScanPage:
     keys: list[bytes]
-    cursor: int  # where the next page starts; 0 when the keyspace is done
+    cursor: int | ClusterCursor  # where the next page starts; 0 when the keyspace is done
     calls: int  # SCAN calls made
     examined: int  # about how many keys those calls looked at (the sum of COUNT hints)
     out_of_budget: bool  # stopped by the time or call budget before the page was full
@@ -65,16 +75,22 @@ class ScanPage:
 @dataclass(frozen=True)
 class KeyPage:
     rows: list[KeyInfo]
-    cursor: int
+    cursor: int | ClusterCursor
     calls: int
     examined: int
     out_of_budget: bool
-    dbsize: int
+    dbsize: int  # a cluster's: summed over its primaries
     exact: bool = False
+    cluster: bool = False
 
     @property
     def done(self) -> bool:
         return self.cursor == 0
+
+    @property
+    def cursor_text(self) -> str:
+        """The cursor as the API and the next page's address give it."""
+        return cluster_scan.as_text(self.cursor) if self.cluster else str(self.cursor)
 
 
 def scan_page(
@@ -82,7 +98,7 @@ def scan_page(
     *,
     match: bytes,
     type_: str | None,
-    cursor: int,
+    cursor: int | ClusterCursor,
     count: int,
     max_calls: int = 200,
     max_seconds: float = 0.2,
@@ -94,9 +110,10 @@ def scan_page(
     if not is_glob(match):
         return ScanPage([UNESCAPE.sub(rb"\1", match)], 0, 0, 0, False, exact=True)
 
-    def scan(at: int, hint: int) -> tuple[int, list]:
-        return client.scan(cursor=at, match=match, count=hint, _type=type_)
+    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+        return node.scan(cursor=at, match=match, count=hint, _type=type_)
 
+    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, cursor)
     found = scan_until(
         scan, cursor=cursor, count=count, max_calls=max_calls, max_seconds=max_seconds
     )
@@ -134,12 +151,16 @@ def scan_until(
             hint = min(hint * 2, MAX_SCAN_HINT)
 
 
-def describe_keys(client: redis.Redis, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
-    """Metadata of every key, and the size of the database, in one round trip."""
+def describe_keys(
+    client: redis.Redis, keys: list[bytes], *, declared: bool = True
+) -> tuple[list[KeyInfo], int]:
+    """Metadata of every key, and the size of the database, in one round trip.
+    declared=False passes the keys as arguments (a cluster node's, in many slots)."""
     if not keys:
         return [], client.dbsize()
+    describe = client.register_script(DESCRIBE_SCRIPT)
     try:
-        dbsize, rows = client.register_script(DESCRIBE_SCRIPT)(keys=keys)
+        dbsize, rows = describe(keys=keys) if declared else describe(args=keys)
     except redis.exceptions.NoPermissionError:  # a monitoring user may not run scripts
         dbsize, rows = _describe_without_scripts(client, keys)
     return [_key_info(key, row) for key, row in zip(keys, rows, strict=True)], dbsize
@@ -180,17 +201,55 @@ def _number(value, unknown: int) -> int:
     return value if isinstance(value, int) else unknown
 
 
+def describe_on_nodes(cluster: RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
+    """Metadata of keys on a cluster, each saying its node, and the cluster's size: one
+    round trip to every primary (the script where it holds keys, else DBSIZE), all at once."""
+    held: dict[str, list[int]] = {}  # node -> where its keys are in `keys`
+    for index, key in enumerate(keys):
+        held.setdefault(cluster_scan.key_owner(cluster, key).name, []).append(index)
+
+    def describe(slot: int, indexes: list[int]) -> tuple[list[KeyInfo], int]:
+        node_keys = [keys[index] for index in indexes]
+        return cluster_scan.on_owner(
+            cluster, slot, lambda node: describe_keys(node, node_keys, declared=False)
+        )
+
+    answers = call_in_parallel(
+        **{
+            node.name: partial(describe, slot, held.get(node.name, []))
+            for slot, node in cluster_scan.primaries(cluster)
+        }
+    )
+    rows: list[KeyInfo | None] = [None] * len(keys)
+    for name, (infos, _) in answers.items():
+        for index, info in zip(held.get(name, []), infos, strict=True):
+            rows[index] = replace(info, node=name)
+    return rows, sum(dbsize for _, dbsize in answers.values())
+
+
+def describe(client: redis.Redis | RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
+    """Metadata of keys and the keyspace's size, from a server or a cluster."""
+    if isinstance(client, RedisCluster):
+        return describe_on_nodes(client, keys)
+    return describe_keys(client, keys)
+
+
 def browse(
-    client: redis.Redis, *, match: bytes, type_: str | None, cursor: int, count: int
+    client: redis.Redis | RedisCluster,
+    *,
+    match: bytes,
+    type_: str | None,
+    cursor: int | ClusterCursor,
+    count: int,
 ) -> KeyPage:
-    """One page of the key browser: SCAN calls, then one round trip for the metadata."""
+    """One page of the key browser: SCAN calls, then one round trip for the metadata
+    (on a cluster: one per primary, at once)."""
     page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count)
-    rows, dbsize = describe_keys(client, page.keys)
+    rows, dbsize = describe(client, page.keys)
     if page.exact:  # a direct look-up shows the key only if it is there, of that type
         rows = [row for row in rows if not row.gone and type_ in (None, row.type)]
-    return KeyPage(
-        rows, page.cursor, page.calls, page.examined, page.out_of_budget, dbsize, page.exact
-    )
+    found = (page.cursor, page.calls, page.examined, page.out_of_budget)
+    return KeyPage(rows, *found, dbsize, page.exact, isinstance(client, RedisCluster))
 
 
 def _key_info(key: bytes, row: list) -> KeyInfo:
@@ -207,38 +266,3 @@ def _key_info(key: bytes, row: list) -> KeyInfo:
 
 def _text(value: bytes | str) -> str:
     return value.decode("ascii", errors="replace") if isinstance(value, bytes) else value
-
-
-def access_figures(client: redis.Redis, key: bytes) -> dict:
-    """Seconds since last access, or the LFU frequency under an LFU eviction policy."""
-    try:
-        return {"idle_seconds": client.object("idletime", key)}
-    except redis.ResponseError:  # an LFU policy: IDLETIME is refused, FREQ is kept
-        pass
-    try:
-        return {"lfu_frequency": client.object("freq", key)}
-    except redis.ResponseError:
-        return {}
-
-
-def unlink_key(client: redis.Redis, key: bytes) -> bool:
-    """UNLINK: the memory is freed in the background. False when the key was gone."""
-    return bool(client.unlink(key))
-
-
-def set_ttl(client: redis.Redis, key: bytes, seconds: int) -> bool:
-    """EXPIRE. False when the key was gone."""
-    return bool(client.expire(key, seconds))
-
-
-def remove_ttl(client: redis.Redis, key: bytes) -> bool:
-    """PERSIST. False when the key was gone or had no TTL."""
-    return bool(client.persist(key))
-
-
-def key_summary(client: redis.Redis, key: bytes) -> tuple[KeyInfo, dict]:
-    """One key's metadata and its idle time or LFU frequency, read first, since
-    describing a key counts as an access."""
-    access = access_figures(client, key)
-    (info,), _ = describe_keys(client, [key])
-    return info, access

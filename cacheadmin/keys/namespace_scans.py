@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.core.keycodec import decode_key, encode_key
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.keys.namespaces import Tally, scan_step
@@ -42,12 +43,13 @@ def scan_advance(scan: NamespaceScan) -> NamespaceScan:
         lambda client: scan_step(client, tally, max_seconds=STEP_SECONDS),
         db=scan.db,
         instance=scan.instance,
+        cluster_ready=True,
     )
     if problem:
         changes = {"status": NamespaceScan.Status.FAILED, "error": problem.message}
     else:
         changes = {
-            "cursor": str(tally.cursor),
+            "cursor": cluster_scan.as_text(tally.cursor),
             "examined": tally.examined,
             "keys": tally.keys,
             "groups": {encode_key(group): counts for group, counts in tally.groups.items()},
@@ -71,7 +73,7 @@ def tally_of(scan: NamespaceScan) -> Tally:
     return Tally(
         prefix=bytes(scan.prefix),
         delimiter=bytes(scan.delimiter),
-        cursor=int(scan.cursor),
+        cursor=cluster_scan.cursor_from_text(scan.cursor),
         examined=scan.examined,
         keys=scan.keys,
         groups={decode_key(group): list(counts) for group, counts in scan.groups.items()},

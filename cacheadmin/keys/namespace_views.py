@@ -24,6 +24,7 @@ def namespace_sample(request: HttpRequest) -> HttpResponse:
         ),
         db=data["db"],
         instance=request.instance,
+        cluster_ready=True,
     )
     context = {"form": form, "data": data, "problem": problem}
     if result:

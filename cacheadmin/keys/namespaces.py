@@ -8,7 +8,10 @@ import time
 from dataclasses import dataclass, field
 
 import redis
+from redis.cluster import RedisCluster
 
+from cacheadmin.core import cluster_scan
+from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import glob_escape
 
 MAX_GROUPS = 500  # past this many distinct prefixes, the rest are counted as "other"
@@ -22,7 +25,7 @@ class Tally:
 
     prefix: bytes
     delimiter: bytes
-    cursor: int = 0
+    cursor: int | ClusterCursor = 0
     examined: int = 0
     keys: int = 0
     groups: dict[bytes, list[int]] = field(default_factory=dict)  # group -> [keys, memory]
@@ -61,27 +64,42 @@ class Tally:
 
 
 def scan_step(
-    client: redis.Redis, tally: Tally, *, max_seconds: float, max_keys: int | None = None
+    client: redis.Redis | RedisCluster,
+    tally: Tally,
+    *,
+    max_seconds: float,
+    max_keys: int | None = None,
 ) -> Tally:
     """Advance the tally by SCAN calls and one memory pipeline per call, for up to
-    max_seconds or until it has counted max_keys keys."""
+    max_seconds or until it has counted max_keys keys. On a cluster, over every primary
+    in turn, each asked for the memory of the keys it holds."""
     match = glob_escape(tally.prefix) + b"*"
+
+    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+        at, keys = node.scan(cursor=at, match=match, count=hint)
+        return at, list(zip(keys, _memories(node, keys), strict=True))
+
+    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor)
     started = time.monotonic()
     while not tally.done and time.monotonic() - started < max_seconds:
         if max_keys is not None and tally.keys >= max_keys:
             break
-        tally.cursor, keys = client.scan(cursor=tally.cursor, match=match, count=SCAN_HINT)
+        cursor, found = scan(cursor, SCAN_HINT)
+        tally.cursor, tally.done = cursor, cursor == 0
         tally.examined += SCAN_HINT
-        tally.done = tally.cursor == 0
-        if keys:
-            with client.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.memory_usage(key)
-                memories = pipe.execute()
-            for key, memory in zip(keys, memories, strict=True):
-                if memory is not None:  # None: gone since the scan
-                    tally.add(key, memory)
+        for key, memory in found:
+            if memory is not None:  # None: gone since the scan
+                tally.add(key, memory)
     return tally
+
+
+def _memories(node: redis.Redis, keys: list[bytes]) -> list[int | None]:
+    if not keys:
+        return []
+    with node.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.memory_usage(key)
+        return pipe.execute()
 
 
 def sample(
@@ -90,4 +108,4 @@ def sample(
     """A tally of about `size` keys, and the database size to scale it by."""
     tally = Tally(prefix=prefix, delimiter=delimiter)
     scan_step(client, tally, max_seconds=max_seconds, max_keys=size)
-    return tally, client.dbsize()
+    return tally, cluster_scan.keyspace_size(client)

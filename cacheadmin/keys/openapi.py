@@ -19,6 +19,10 @@ KEY = {
         "gone": {"type": "boolean"},
         "idle_seconds": {"type": "integer"},
         "lfu_frequency": {"type": "integer"},
+        "node": {
+            "type": "string",
+            "description": "On a Redis Cluster: host:port of the primary holding the key.",
+        },
     },
 }
 
@@ -26,7 +30,11 @@ KEY_PAGE = {
     "type": "object",
     "required": ["cursor", "done", "scanned", "dbsize", "keys"],
     "properties": {
-        "cursor": {"type": "integer", "description": "Pass back as cursor for the next page."},
+        "cursor": {
+            "type": ["integer", "string"],
+            "description": "Pass back as cursor for the next page: a single server's SCAN "
+            "cursor, or a Redis Cluster's opaque text (a cursor per primary).",
+        },
         "done": {"type": "boolean", "description": "The scan went round the whole keyspace."},
         "scanned": {"type": "integer"},
         "dbsize": {"type": "integer"},

@@ -16,14 +16,8 @@ from cacheadmin.core.own_data import mutation_refusal
 from cacheadmin.core.problems import http_status
 from cacheadmin.core.service_calls import call_redis
 from cacheadmin.keys.forms import KeyBrowseForm, TtlForm, ValueQueryForm
-from cacheadmin.keys.keyspace import (
-    KeyPage,
-    browse,
-    key_summary,
-    remove_ttl,
-    set_ttl,
-    unlink_key,
-)
+from cacheadmin.keys.keyspace import KeyPage, browse
+from cacheadmin.keys.one_key import key_summary, remove_ttl, set_ttl, unlink_key
 from cacheadmin.keys.values import read_value, stream_groups
 
 
@@ -38,7 +32,10 @@ def key_list(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form}, status=200 if continuing else 400)
     data = form.cleaned_data
     page, problem = call_redis(
-        lambda client: browse(client, **form.scan_args()), db=data["db"], instance=request.instance
+        lambda client: browse(client, **form.scan_args()),
+        db=data["db"],
+        instance=request.instance,
+        cluster_ready=True,
     )
     scanned = (data["scanned"] or 0) + (page.examined if page else 0)
     context = {
@@ -58,7 +55,7 @@ def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str
     if page is None or page.done:
         return ""
     query = request.GET.copy()
-    query["cursor"] = str(page.cursor)
+    query["cursor"] = page.cursor_text
     query["scanned"] = str(scanned)
     return query.urlencode()
 
@@ -72,7 +69,10 @@ def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
         return render(request, "keys/detail.html", context, status=400)
     query = form.cleaned_data
     details, problem = call_redis(
-        lambda client: _read_key(client, key, query), db=query["db"], instance=request.instance
+        lambda client: _read_key(client, key, query),
+        db=query["db"],
+        instance=request.instance,
+        cluster_ready=True,
     )
     context = {"key": key, "form": form, "query": query, "problem": problem, **(details or {})}
     if problem:
@@ -151,7 +151,7 @@ def _key_action(
     if not confirmed:
         return render(request, "keys/confirm.html", context)
     changed, problem = call_redis(
-        lambda client: run(client, key, seconds), db=db, instance=instance
+        lambda client: run(client, key, seconds), db=db, instance=instance, cluster_ready=True
     )
     audit_outcome(
         user=request.user,

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import redis
 from django.test import Client
 
 from cacheadmin.core.keycodec import encode_key
@@ -18,12 +19,17 @@ def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def test_a_page_of_keys(viewer_client, redis_client):
-    redis_client.set(b"\xff<key>", "hello", ex=100)
-    redis_client.hset("h", "f", "v")
+def test_a_page_of_keys(viewer_client, keyspace):
+    keyspace.set(b"\xff<key>", "hello", ex=100)
+    keyspace.hset("h", "f", "v")
     data = viewer_client.get("/api/keys?count=10").json()
-    assert data["cursor"] == 0 and data["done"] is True and data["dbsize"] == 2
+    assert data["done"] is True and data["dbsize"] == 2
+    assert data["cursor"] == (0 if isinstance(keyspace, redis.Redis) else "0")
     keys = {item["key_b64"]: item for item in data["keys"]}
+    if isinstance(keyspace, redis.RedisCluster):  # the page says where each key lives
+        assert {item["node"] for item in keys.values()} == {
+            keyspace.get_node_from_key(key).name for key in (b"\xff<key>", b"h")
+        }
     binary = keys[encode_key(b"\xff<key>")]
     assert binary["key"] == "\\xff<key>"
     assert (binary["type"], binary["size"], binary["encoding"]) == ("string", 5, "embstr")
@@ -31,8 +37,8 @@ def test_a_page_of_keys(viewer_client, redis_client):
     assert keys[encode_key(b"h")]["ttl"] == -1
 
 
-def test_paging_through_every_key_with_the_cursor(viewer_client, redis_client):
-    fill(redis_client, 450)
+def test_paging_through_every_key_with_the_cursor(viewer_client, keyspace):
+    fill(keyspace, 450)
     seen, cursor = set(), 0
     while True:
         data = viewer_client.get(f"/api/keys?match=k:*&count=100&cursor={cursor}").json()
@@ -43,8 +49,8 @@ def test_paging_through_every_key_with_the_cursor(viewer_client, redis_client):
     assert seen == {f"k:{n}" for n in range(450)}
 
 
-def test_one_key(viewer_client, redis_client):
-    redis_client.rpush("q", 1, 2, 3)
+def test_one_key(viewer_client, keyspace):
+    keyspace.rpush("q", 1, 2, 3)
     data = viewer_client.get(f"/api/keys/{encode_key(b'q')}").json()
     assert (data["key"], data["type"], data["size"], data["ttl"]) == ("q", "list", 3, -1)
     assert "idle_seconds" in data
@@ -123,3 +129,45 @@ def test_unknown_endpoints_and_wrong_methods_answer_json(viewer_client, client):
         "error": "method_not_allowed",
         "message": "Use GET.",
     }
+
+
+WRITERS = {
+    "string": lambda pipe, key: pipe.set(key, b"\xff<v>"),
+    "hash": lambda pipe, key: pipe.hset(key, b"<f>", b"\x00"),
+    "list": lambda pipe, key: pipe.rpush(key, b"a", b"b"),
+    "set": lambda pipe, key: pipe.sadd(key, b"\n"),
+    "zset": lambda pipe, key: pipe.zadd(key, {b'"': 1}),
+    "stream": lambda pipe, key: pipe.xadd(key, {b"f": b"v"}),
+}
+
+
+def test_keys_of_every_type_and_hostile_names_page_through_once(viewer_client, keyspace):
+    from tests.keys.test_keys_pages import HOSTILE
+
+    written = {}
+    with keyspace.pipeline(transaction=False) as pipe:
+        for number in range(1200):
+            key = HOSTILE[number % len(HOSTILE)] + b":" + str(number).encode()
+            kind = list(WRITERS)[number % len(WRITERS)]
+            WRITERS[kind](pipe, key)
+            written[encode_key(key)] = kind
+        pipe.execute()
+    seen, nodes, cursor = [], set(), 0
+    while True:
+        data = viewer_client.get("/api/keys", {"count": 150, "cursor": cursor}).json()
+        seen += [(item["key_b64"], item["type"]) for item in data["keys"]]
+        nodes |= {item.get("node") for item in data["keys"]}
+        cursor = data["cursor"]
+        if data["done"]:
+            break
+    assert sorted(seen) == sorted(written.items())
+    assert len(nodes) == (3 if isinstance(keyspace, redis.RedisCluster) else 1)
+
+
+def test_a_cursor_of_the_other_kind_is_refused(viewer_client, keyspace):
+    cluster = isinstance(keyspace, redis.RedisCluster)
+    other = "17" if cluster else "0-17.5461-0"
+    answer = viewer_client.get("/api/keys", {"cursor": other})
+    assert answer.status_code == 400 and "Start again from cursor 0" in answer.json()["message"]
+    database = viewer_client.get("/api/keys", {"db": 3})
+    assert database.status_code == (400 if cluster else 200)

@@ -14,9 +14,9 @@ SCRIPT = b"<script>window.__pwned=2</script>"
 BINARY = b"\xff\xfe\x00 new\nline?#%"
 
 
-def test_hostile_keys_are_text_and_can_be_deleted(page, live_server, operator, redis_client):
+def test_hostile_keys_are_text_and_can_be_deleted(page, live_server, operator, keyspace):
     for key in (IMG, SCRIPT, BINARY):
-        redis_client.set(key, b'<img src=y onerror="window.__pwned=3">')
+        keyspace.set(key, b'<img src=y onerror="window.__pwned=3">')
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, live_server, operator.username, PASSWORD)
@@ -34,7 +34,7 @@ def test_hostile_keys_are_text_and_can_be_deleted(page, live_server, operator, r
     page.get_by_role("button", name="Delete", exact=True).click()
     expect(page.locator(".message")).to_contain_text("Deleted")
     expect(page.locator("td.key a")).to_have_count(2)
-    assert redis_client.exists(IMG) == 0
+    assert keyspace.exists(IMG) == 0
 
     page.get_by_text("\\xff\\xfe\\u0000 new\\nline?#%", exact=True).click()
     expect(page.locator("[data-figure=size]")).to_have_text("38")
@@ -42,8 +42,8 @@ def test_hostile_keys_are_text_and_can_be_deleted(page, live_server, operator, r
     assert dialogs == []
 
 
-def test_continue_appends_the_next_page(page, live_server, viewer, redis_client):
-    fill(redis_client, 120)
+def test_continue_appends_the_next_page(page, live_server, viewer, keyspace):
+    fill(keyspace, 120)
     log_in(page, live_server, viewer.username, PASSWORD)
     page.goto(live_server.url + "/keys/?count=50")
     rows = page.locator("tr.key-row")
@@ -58,9 +58,9 @@ def test_continue_appends_the_next_page(page, live_server, viewer, redis_client)
     assert page.url.endswith("/keys/?count=50")  # rows were appended in place
 
 
-def test_full_namespace_scan_advances_in_the_page(page, live_server, viewer, redis_client):
-    fill(redis_client, 3000, "user")
-    fill(redis_client, 20, "cart")
+def test_full_namespace_scan_advances_in_the_page(page, live_server, viewer, keyspace):
+    fill(keyspace, 3000, "user")
+    fill(keyspace, 20, "cart")
     log_in(page, live_server, viewer.username, PASSWORD)
     page.goto(live_server.url + "/keys/namespaces/?sample=100")
     expect(page.locator("[data-figure=sample]")).to_contain_text("Estimated from a sample")

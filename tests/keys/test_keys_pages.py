@@ -28,10 +28,10 @@ def detail_url(key: bytes, **query) -> str:
 
 
 def test_hostile_keys_round_trip_from_list_to_detail_to_delete(
-    viewer_client, operator_client, redis_client
+    viewer_client, operator_client, keyspace
 ):
     for key in HOSTILE:
-        redis_client.set(key, b"<b>value</b>")
+        keyspace.set(key, b"<b>value</b>")
     listing = viewer_client.get("/keys/").content.decode()
     assert "<script>alert" not in listing and "<img src" not in listing
     links = re.findall(r'href="/keys/k/([A-Za-z0-9_-]*)"', listing)
@@ -44,7 +44,7 @@ def test_hostile_keys_round_trip_from_list_to_detail_to_delete(
         assert "<script>alert" not in html and "<img src" not in html
         response = operator_client.post(f"/keys/delete/{encode_key(key)}", {"confirmed": "yes"})
         assert response.status_code == 302
-        assert redis_client.exists(key) == 0
+        assert keyspace.exists(key) == 0
     assert AuditEntry.objects.filter(action="key.delete", outcome="ok", count=1).count() == 5
 
 
@@ -91,18 +91,18 @@ def test_a_million_field_hash_opens_with_a_page(viewer_client, redis_client):
         (lambda r: r.sadd("l", "only"), "", ["only"]),
     ],
 )
-def test_collection_viewers(viewer_client, redis_client, setup, query, expected):
-    setup(redis_client)
+def test_collection_viewers(viewer_client, keyspace, setup, query, expected):
+    setup(keyspace)
     html = viewer_client.get(f"{detail_url(b'l')}?{query}").content.decode()
     cells = re.findall(r'<td class="value-cell">([^<]*)</td>', html)
     assert cells == expected
 
 
-def test_stream_viewer_shows_groups_and_pending(viewer_client, redis_client):
+def test_stream_viewer_shows_groups_and_pending(viewer_client, keyspace):
     for number in range(5):
-        redis_client.xadd("s", {"n": number})
-    redis_client.xgroup_create("s", "workers", id="0")
-    redis_client.xreadgroup("workers", "alice", {"s": ">"}, count=2)
+        keyspace.xadd("s", {"n": number})
+    keyspace.xgroup_create("s", "workers", id="0")
+    keyspace.xreadgroup("workers", "alice", {"s": ">"}, count=2)
     html = viewer_client.get(detail_url(b"s", count=2)).content.decode()
     assert html.count("<dt>n</dt>") == 2
     assert "alice: 2 pending" in html
@@ -138,9 +138,9 @@ def test_missing_key_is_a_404(viewer_client):
     assert "No such key" in response.content.decode()
 
 
-def test_sparse_pattern_shows_a_partial_page_and_continues(viewer_client, redis_client):
-    fill(redis_client, 5000, "noise")
-    redis_client.set("needle", "1")
+def test_sparse_pattern_shows_a_partial_page_and_continues(viewer_client, keyspace):
+    fill(keyspace, 5000, "noise")
+    keyspace.set("needle", "1")
     html = viewer_client.get("/keys/?match=needl*&count=10").content.decode()
     assert "Scanned about" in html and "of about 5,001 keys" in html
     found = "needle" in html
@@ -171,29 +171,29 @@ def test_one_evalsha_per_page(viewer_client, redis_client):
     assert 1 <= calls("scan") <= 3
 
 
-def test_keys_that_vanish_mid_page_show_as_gone(viewer_client, redis_client):
-    from cacheadmin.keys.keyspace import describe_keys
+def test_keys_that_vanish_mid_page_show_as_gone(viewer_client, keyspace):
+    from cacheadmin.keys.keyspace import describe
 
-    redis_client.set("short", "1", px=1)
-    redis_client.set("stays", "1")
+    keyspace.set("short", "1", px=1)
+    keyspace.set("stays", "1")
     import time
 
     time.sleep(0.01)
-    rows, _ = describe_keys(redis_client, [b"short", b"stays"])
+    rows, _ = describe(keyspace, [b"short", b"stays"])
     assert [row.gone for row in rows] == [True, False]
 
 
-def test_operator_sets_and_removes_a_ttl_after_confirming(operator_client, redis_client):
-    redis_client.set("k", "v")
+def test_operator_sets_and_removes_a_ttl_after_confirming(operator_client, keyspace):
+    keyspace.set("k", "v")
     url = f"/keys/ttl/{encode_key(b'k')}"
     confirm = operator_client.post(url, {"seconds": 600})
     assert confirm.status_code == 200 and "EXPIRE" in confirm.content.decode()
-    assert redis_client.ttl("k") == -1
+    assert keyspace.ttl("k") == -1
     assert operator_client.post(url, {"seconds": 600, "confirmed": "yes"}).status_code == 302
-    assert 590 < redis_client.ttl("k") <= 600
+    assert 590 < keyspace.ttl("k") <= 600
     persist = f"/keys/persist/{encode_key(b'k')}"
     assert operator_client.post(persist, {"confirmed": "yes"}).status_code == 302
-    assert redis_client.ttl("k") == -1
+    assert keyspace.ttl("k") == -1
     actions = list(AuditEntry.objects.order_by("id").values_list("action", "outcome", "target"))
     assert actions == [
         ("key.set_ttl", "ok", "db default: k (TTL 600 s)"),
@@ -279,13 +279,13 @@ def test_the_database_is_carried_from_list_to_delete(operator_client, redis_serv
     db0.close()
 
 
-def test_hostile_elements_in_every_viewer_are_escaped(viewer_client, redis_client):
+def test_hostile_elements_in_every_viewer_are_escaped(viewer_client, keyspace):
     evil = b'"><img src=x onerror=alert(1)><script>alert(2)</script>\xff'
-    redis_client.hset("h", evil, evil)
-    redis_client.rpush("l", evil)
-    redis_client.sadd("s", evil)
-    redis_client.zadd("z", {evil: 1})
-    redis_client.xadd("x", {evil: evil})
+    keyspace.hset("h", evil, evil)
+    keyspace.rpush("l", evil)
+    keyspace.sadd("s", evil)
+    keyspace.zadd("z", {evil: 1})
+    keyspace.xadd("x", {evil: evil})
     for key in (b"h", b"l", b"s", b"z", b"x"):
         html = viewer_client.get(detail_url(key)).content.decode()
         assert "<img src=x" not in html and "<script>alert" not in html, key

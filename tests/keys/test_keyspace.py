@@ -3,7 +3,7 @@
 import pytest
 import redis
 
-from cacheadmin.keys.keyspace import browse, describe_keys, is_glob, scan_page
+from cacheadmin.keys.keyspace import browse, describe, is_glob, scan_page
 
 
 class CountingConnection(redis.Connection):
@@ -52,15 +52,15 @@ def test_a_page_costs_its_scans_plus_one_round_trip(counting):
     assert page.dbsize == 500, (strangers, [counting.type(key) for key in strangers])
 
 
-def test_mixed_types_are_described(redis_client):
-    redis_client.set("s", "hello")
-    redis_client.hset("h", mapping={"a": "1", "b": "2"})
-    redis_client.rpush("l", 1, 2, 3)
-    redis_client.sadd("set", "a")
-    redis_client.zadd("z", {"a": 1, "b": 2})
-    redis_client.xadd("x", {"f": "v"})
-    redis_client.expire("s", 100)
-    rows, dbsize = describe_keys(redis_client, [b"s", b"h", b"l", b"set", b"z", b"x"])
+def test_mixed_types_are_described(keyspace):
+    keyspace.set("s", "hello")
+    keyspace.hset("h", mapping={"a": "1", "b": "2"})
+    keyspace.rpush("l", 1, 2, 3)
+    keyspace.sadd("set", "a")
+    keyspace.zadd("z", {"a": 1, "b": 2})
+    keyspace.xadd("x", {"f": "v"})
+    keyspace.expire("s", 100)
+    rows, dbsize = describe(keyspace, [b"s", b"h", b"l", b"set", b"z", b"x"])
     assert dbsize == 6
     summary = {row.key: (row.type, row.size) for row in rows}
     assert summary == {
@@ -77,26 +77,26 @@ def test_mixed_types_are_described(redis_client):
     assert rows[1].encoding == "listpack"
 
 
-def test_a_key_that_vanished_is_gone_not_an_error(redis_client):
-    redis_client.set("here", "1")
-    rows, _ = describe_keys(redis_client, [b"here", b"vanished"])
+def test_a_key_that_vanished_is_gone_not_an_error(keyspace):
+    keyspace.set("here", "1")
+    rows, _ = describe(keyspace, [b"here", b"vanished"])
     assert not rows[0].gone
     assert rows[1].gone and rows[1].ttl_ms == -2 and rows[1].size is None
 
 
-def test_a_sparse_pattern_stops_at_its_budget(redis_client):
-    fill(redis_client, 20_000, "noise")
-    redis_client.set("needle:1", "x")
-    page = scan_page(redis_client, match=b"needle:*", type_=None, cursor=0, count=100, max_calls=3)
+def test_a_sparse_pattern_stops_at_its_budget(keyspace):
+    fill(keyspace, 20_000, "noise")
+    keyspace.set("needle:1", "x")
+    page = scan_page(keyspace, match=b"needle:*", type_=None, cursor=0, count=100, max_calls=3)
     assert page.out_of_budget and page.calls == 3 and page.cursor != 0
     assert page.examined == 100 + 200 + 400  # the hint doubles when matches are rare
 
 
-def test_paging_visits_every_key_once(redis_client):
-    fill(redis_client, 1000)
+def test_paging_visits_every_key_once(keyspace):
+    fill(keyspace, 1000)
     seen, cursor = [], 0
     while True:
-        page = scan_page(redis_client, match=b"k:*", type_=None, cursor=cursor, count=90)
+        page = scan_page(keyspace, match=b"k:*", type_=None, cursor=cursor, count=90)
         seen.extend(page.keys)
         cursor = page.cursor
         if cursor == 0:
@@ -104,20 +104,20 @@ def test_paging_visits_every_key_once(redis_client):
     assert sorted(seen) == sorted(f"k:{n}".encode() for n in range(1000))
 
 
-def test_type_filter(redis_client):
-    fill(redis_client, 50)
-    redis_client.hset("only-hash", "f", "v")
-    page = browse(redis_client, match=b"*", type_="hash", cursor=0, count=100)
+def test_type_filter(keyspace):
+    fill(keyspace, 50)
+    keyspace.hset("only-hash", "f", "v")
+    page = browse(keyspace, match=b"*", type_="hash", cursor=0, count=100)
     assert [row.key for row in page.rows] == [b"only-hash"]
 
 
-def test_a_pattern_without_glob_looks_the_key_up(redis_client):
-    redis_client.set(b"exact\xff*key", "1")
+def test_a_pattern_without_glob_looks_the_key_up(keyspace):
+    keyspace.set(b"exact\xff*key", "1")
     assert not is_glob(b"exact\xff\\*key")
-    page = browse(redis_client, match=b"exact\xff\\*key", type_=None, cursor=0, count=10)
+    page = browse(keyspace, match=b"exact\xff\\*key", type_=None, cursor=0, count=10)
     assert [row.key for row in page.rows] == [b"exact\xff*key"]
     assert page.calls == 0
-    missing = browse(redis_client, match=b"nothing-here", type_=None, cursor=0, count=10)
+    missing = browse(keyspace, match=b"nothing-here", type_=None, cursor=0, count=10)
     assert missing.rows == []
 
 
@@ -138,3 +138,22 @@ def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings)
     time.sleep(1.1)
     browse(client, match=b"*", type_=None, cursor=0, count=10)
     assert plain.object("idletime", "cold") >= 1
+
+
+def test_a_cluster_page_costs_its_scans_plus_one_round_trip_per_primary(redis_cluster, monkeypatch):
+    redis_cluster.until_ok()
+    keyspace = redis_cluster.client()
+    keyspace.flushall(target_nodes=keyspace.PRIMARIES)
+    fill(keyspace, 600)
+    browse(keyspace, match=b"*", type_=None, cursor=0, count=10)  # loads the script
+    sends = []  # from every thread: the primaries are asked at once
+    real_send = redis.Connection.send_packed_command
+    monkeypatch.setattr(
+        redis.Connection,
+        "send_packed_command",
+        lambda self, *args, **kwargs: sends.append(self.port) or real_send(self, *args, **kwargs),
+    )
+    page = browse(keyspace, match=b"*", type_=None, cursor=0, count=100)
+    assert len(page.rows) >= 100 and page.dbsize == 600
+    assert len(sends) == page.calls + 3  # the script where a primary holds keys, else DBSIZE
+    assert all(keyspace.get_node_from_key(row.key).name == row.node for row in page.rows)

@@ -17,35 +17,35 @@ def group_counts(html: str) -> dict[str, str]:
     return dict(rows)
 
 
-def test_small_keyspace_is_counted_exactly(viewer_client, redis_client):
-    fill(redis_client, 30, "user")
-    fill(redis_client, 5, "session")
-    redis_client.set("loose", "1")
+def test_small_keyspace_is_counted_exactly(viewer_client, keyspace):
+    fill(keyspace, 30, "user")
+    fill(keyspace, 5, "session")
+    keyspace.set("loose", "1")
     html = viewer_client.get("/keys/namespaces/").content.decode()
     assert "Exact: every one of the 36 keys was counted." in html
     assert group_counts(html) == {"user:": "30", "session:": "5", "loose": "1"}
     assert 'href="/keys/?match=user%3A%2A"' in html  # browse the prefix
 
 
-def test_large_keyspace_is_sampled_and_says_so(viewer_client, redis_client):
-    fill(redis_client, 30_000, "user")
-    fill(redis_client, 10_000, "cart")
+def test_large_keyspace_is_sampled_and_says_so(viewer_client, keyspace):
+    fill(keyspace, 30_000, "user")
+    fill(keyspace, 10_000, "cart")
     html = viewer_client.get("/keys/namespaces/?sample=2000").content.decode()
     assert "Estimated from a sample of" in html
     counts = {name: int(value.replace(",", "")) for name, value in group_counts(html).items()}
     assert 20_000 < counts["user:"] < 40_000 and 5_000 < counts["cart:"] < 15_000
 
 
-def test_drilling_into_a_prefix(viewer_client, redis_client):
-    redis_client.set("app:user:1", "1")
-    redis_client.set("app:user:2", "1")
-    redis_client.set("app:cart:1", "1")
+def test_drilling_into_a_prefix(viewer_client, keyspace):
+    keyspace.set("app:user:1", "1")
+    keyspace.set("app:user:2", "1")
+    keyspace.set("app:cart:1", "1")
     html = viewer_client.get("/keys/namespaces/?prefix=app:").content.decode()
     assert group_counts(html) == {"app:user:": "2", "app:cart:": "1"}
 
 
-def test_full_scan_runs_step_by_step_and_stops(viewer_client, viewer, redis_client):
-    fill(redis_client, 3000, "a")
+def test_full_scan_runs_step_by_step_and_stops(viewer_client, viewer, keyspace):
+    fill(keyspace, 3000, "a")
     start = viewer_client.post("/keys/namespaces/scans/", {"delimiter": ":"})
     scan = NamespaceScan.objects.get()
     assert start["Location"] == f"/keys/namespaces/scans/{scan.id}/"

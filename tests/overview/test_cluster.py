@@ -53,21 +53,23 @@ def test_a_node_that_is_down_is_shown_down(viewer_client, cluster):
 
 
 def test_pages_that_do_not_read_clusters_yet_say_so(viewer_client, cluster):
-    page = viewer_client.get("/i/big/keys/")
+    page = viewer_client.get("/i/big/cache/")
     assert page.status_code == 502 and "is a Redis Cluster, which this page does not" in (
         page.content.decode()
     )
-    api = viewer_client.get("/api/keys", {"instance": "node"})
+    api = viewer_client.get("/api/cache/models", {"instance": "node"})
     assert api.status_code == 502 and api.json()["error"] == "error"
     row = viewer_client.get("/").content.decode()
     assert 'data-instance="big"' in row and "cluster of 3 primaries" in row
 
 
-def test_a_change_on_a_cluster_is_refused_plainly(operator_client, cluster):
-    from cacheadmin.core.keycodec import encode_key
-
-    deleted = operator_client.post(
-        f"/i/big/keys/delete/{encode_key(b'user:1')}", {"confirmed": "yes"}
-    )
-    assert deleted.status_code == 502 and "Redis Cluster" in deleted.content.decode()
-    assert cluster.client().exists("user:1")
+def test_a_redis_url_of_one_node_browses_the_whole_cluster(viewer_client, cluster):
+    seen, cursor = set(), 0
+    while True:
+        data = viewer_client.get("/api/keys", {"instance": "node", "cursor": cursor}).json()
+        seen |= {(item["key"], item["node"]) for item in data["keys"]}
+        cursor = data["cursor"]
+        if data["done"]:
+            break
+    assert {key for key, _ in seen} == {f"user:{number}" for number in range(300)}
+    assert len({node for _, node in seen}) == 3

@@ -1,0 +1,146 @@
+"""SCAN over every primary of a Redis Cluster as over one keyspace, and the node that
+holds a key.
+
+A cluster's cursor is the SCAN cursor of each primary still to be scanned, each
+primary named by the first slot it serves: after a failover the replica that took
+over serves the same slots, so the scan goes on there. Primaries are scanned one
+after the other, in the order of their first slot. As text (the API's opaque
+cursor) it reads "slot-cursor.slot-cursor"; a scan that has not begun or is over
+reads "0".
+"""
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+import redis
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException, SlotNotCoveredError
+
+from cacheadmin.core.problems import BAD_REQUEST, Problem, Refusal
+
+ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
+NodeScan = Callable[[redis.Redis, int, int], tuple[int, list]]  # (client, cursor, hint)
+
+TEXT = r"\A[0-9]{1,5}-[0-9]{1,20}(\.[0-9]{1,5}-[0-9]{1,20}){0,199}\Z"
+SLOTS = 16384
+T = TypeVar("T")
+
+
+def parse(text: str) -> ClusterCursor:
+    """A cluster cursor from its text (checked against TEXT by the form)."""
+    if not re.fullmatch(TEXT, text):
+        raise ValueError(f"{text!r} is not a cluster cursor")
+    pairs = tuple(tuple(int(part) for part in pair.split("-")) for pair in text.split("."))
+    if any(slot >= SLOTS or cursor >= 2**64 for slot, cursor in pairs):
+        raise ValueError("a slot is below 16384 and a SCAN cursor below 2**64")
+    return pairs
+
+
+def as_text(cursor: ClusterCursor | int) -> str:
+    if not cursor:
+        return "0"
+    return ".".join(f"{slot}-{at}" for slot, at in cursor)
+
+
+def beginning(cluster: RedisCluster, cursor: ClusterCursor | int) -> ClusterCursor:
+    """Where a scan goes on from: a cluster cursor as it is, 0 for every primary from
+    its start. Another server's cursor (a number) cannot go on here."""
+    if isinstance(cursor, tuple):
+        return cursor
+    if cursor:
+        raise Refusal(
+            Problem(
+                BAD_REQUEST,
+                "This cursor is a single server's: a cluster's cursor is the text "
+                "its previous page gave. Start again from cursor 0.",
+            )
+        )
+    return tuple((slot, 0) for slot, _ in primaries(cluster))
+
+
+def server_cursor(cursor: ClusterCursor | int) -> int:
+    """A single server's cursor; a cluster's cannot go on there."""
+    if isinstance(cursor, tuple):
+        raise Refusal(
+            Problem(
+                BAD_REQUEST,
+                "This cursor is a Redis Cluster's, and this instance is a single server. "
+                "Start again from cursor 0.",
+            )
+        )
+    return cursor
+
+
+def primaries(cluster: RedisCluster) -> list[tuple[int, ClusterNode]]:
+    """Each primary serving slots, with its first slot, in slot order."""
+    first: dict[str, tuple[int, ClusterNode]] = {}
+    for slot, nodes in sorted(cluster.nodes_manager.slots_cache.items()):
+        if nodes and nodes[0].name not in first:
+            first[nodes[0].name] = (slot, nodes[0])
+    return sorted(first.values(), key=lambda pair: pair[0])
+
+
+def owner(cluster: RedisCluster, slot: int) -> ClusterNode:
+    """The primary serving a slot, as the client last learned it."""
+    return cluster.nodes_manager.get_node_from_slot(slot)
+
+
+def key_owner(cluster: RedisCluster, key: bytes) -> ClusterNode:
+    return owner(cluster, cluster.keyslot(key))
+
+
+def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T]) -> T:
+    """call(client of the slot's primary); when that node cannot be reached or no longer
+    serves the slot (a failover), learn the slots again and ask the new owner once."""
+    try:
+        return call(cluster.get_redis_connection(owner(cluster, slot)))
+    except (redis.RedisError, RedisClusterException) as exc:
+        if not _moved_on(exc):
+            raise
+    cluster.nodes_manager.initialize()
+    return call(cluster.get_redis_connection(owner(cluster, slot)))
+
+
+def _moved_on(exc: Exception) -> bool:
+    """The slot's primary is down or is one no more: a script on a node that lost its
+    slots says it touched a key that is not local."""
+    if isinstance(exc, redis.ConnectionError | SlotNotCoveredError):
+        return True
+    return isinstance(exc, redis.ResponseError) and "non local key" in str(exc)
+
+
+def scanner(cluster: RedisCluster, scan_node: NodeScan) -> Callable:
+    """A scan(cursor, hint) over the whole cluster, one primary's SCAN call at a time:
+    it returns the cursor left (0 when every primary is done) and the batch found."""
+
+    def scan(cursor: ClusterCursor, hint: int) -> tuple[ClusterCursor | int, list]:
+        (slot, at), *rest = cursor
+        at, batch = on_owner(cluster, slot, lambda client: scan_node(client, at, hint))
+        left = ((slot, at), *rest) if at else tuple(rest)
+        return left or 0, batch
+
+    return scan
+
+
+def keyspace_scan(
+    client: redis.Redis | RedisCluster, scan_node: NodeScan, cursor: ClusterCursor | int
+) -> tuple[Callable, ClusterCursor | int]:
+    """A scan(cursor, hint) over a server or a whole cluster, and the cursor it goes on
+    from; each call returns the cursor left (0 at the end) and what scan_node found."""
+    if isinstance(client, RedisCluster):
+        return scanner(client, scan_node), beginning(client, cursor)
+    return partial(scan_node, client), server_cursor(cursor)
+
+
+def cursor_from_text(text: str) -> ClusterCursor | int:
+    """A cursor as kept in the database or given back by a page: a number or a cluster's."""
+    return parse(text) if "-" in text else int(text or 0)
+
+
+def keyspace_size(client: redis.Redis | RedisCluster) -> int:
+    """DBSIZE of a server, or summed over a cluster's primaries (redis-py asks one node)."""
+    if isinstance(client, RedisCluster):
+        return client.dbsize(target_nodes=RedisCluster.PRIMARIES)
+    return client.dbsize()
