@@ -269,6 +269,8 @@ class InvalidationJob(models.Model):
     # times it changed under the job
     master_run_id = models.CharField(max_length=40, blank=True)
     failovers = models.PositiveSmallIntegerField(default=0)
+    # on a Redis Cluster: each primary (by its first slot) -> its node and count so far
+    nodes = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True)

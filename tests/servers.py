@@ -396,13 +396,52 @@ class ClusterSet:
         self.until_ok()
         return self
 
-    def until_ok(self, seconds: float = 30) -> None:
-        """Until every node says cluster_state:ok."""
+    def until_ok(self, seconds: float = 30, nodes: list[RedisServer] | None = None) -> None:
+        """Until every node (or those given) says cluster_state:ok, replicas linked."""
         deadline = time.monotonic() + seconds
-        while not all(self._ok(node) for node in self.nodes):
+        while not all(self._ok(node) for node in nodes or self.nodes):
             if time.monotonic() > deadline:
                 raise RuntimeError("the cluster did not come up")
             time.sleep(0.2)
+
+    def node_at(self, address: str) -> RedisServer:
+        port = int(address.rpartition(":")[2])
+        return next(node for node in self.nodes if node.port == port)
+
+    def replica_of(self, primary: RedisServer) -> RedisServer:
+        return next(
+            node
+            for node in self.nodes
+            if node.client().info("replication").get("master_port") == primary.port
+        )
+
+    def failover(self, primary: RedisServer) -> RedisServer:
+        """CLUSTER FAILOVER on the primary's replica; returns it, now the primary."""
+        replica = self.replica_of(primary)
+        replica.client().execute_command("CLUSTER FAILOVER")
+        self._until_primary(replica)
+        return replica
+
+    def kill(self, primary: RedisServer) -> RedisServer:
+        """Stop a primary until its replica is promoted; returns the new primary. The
+        killed one is restarted afterwards by revive()."""
+        replica = self.replica_of(primary)
+        primary.stop()
+        self._until_primary(replica, others=[node for node in self.nodes if node is not primary])
+        return replica
+
+    def revive(self, node: RedisServer) -> None:
+        """Start a killed node again: it rejoins as a replica."""
+        node.start()
+        self.until_ok(seconds=60)
+
+    def _until_primary(self, node: RedisServer, others: list | None = None) -> None:
+        deadline = time.monotonic() + 30
+        while node.client().info("replication")["role"] != "master":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the replica was not promoted")
+            time.sleep(0.1)
+        self.until_ok(nodes=others)
 
     @staticmethod
     def _ok(node: RedisServer) -> bool:

@@ -9,13 +9,15 @@ cursor) it reads "slot-cursor.slot-cursor"; a scan that has not begun or is over
 reads "0".
 """
 
+import itertools
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import TypeVar
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.crc import key_slot
 from redis.exceptions import RedisClusterException, SlotNotCoveredError
 
 from cacheadmin.core.problems import BAD_REQUEST, Problem, Refusal
@@ -39,6 +41,9 @@ def parse(text: str) -> ClusterCursor:
 
 
 def as_text(cursor: ClusterCursor | int) -> str:
+    """A server's cursor as its number, a cluster's as "slot-cursor.slot-cursor"."""
+    if isinstance(cursor, int):
+        return str(cursor)
     if not cursor:
         return "0"
     return ".".join(f"{slot}-{at}" for slot, at in cursor)
@@ -144,3 +149,13 @@ def keyspace_size(client: redis.Redis | RedisCluster) -> int:
     if isinstance(client, RedisCluster):
         return client.dbsize(target_nodes=RedisCluster.PRIMARIES)
     return client.dbsize()
+
+
+@cache
+def slot_tag(slot: int) -> str:
+    """A short text whose hash slot is `slot`: as a hash tag ({text}) it puts a key in
+    that slot, so on the primary that serves it."""
+    for number in itertools.count():
+        if key_slot(str(number).encode()) == slot:
+            return str(number)
+    raise AssertionError("unreachable")

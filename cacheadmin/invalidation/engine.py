@@ -4,11 +4,14 @@ for large ones, each batch leaving a checkpoint to resume from."""
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import redis
+from redis.cluster import RedisCluster
 
-from cacheadmin.core import dashboard_keys
+from cacheadmin.core import cluster_scan, dashboard_keys
+from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import display_key
 from cacheadmin.objectcache import ObjectCache, layout
 from cacheadmin.objectcache.cache import Model
@@ -43,13 +46,16 @@ class Target:
 
 @dataclass
 class Progress:
-    """Where a batch job is: which pattern, which cursor, how many seen and gone."""
+    """Where a batch job is: which pattern, which cursor, how many seen and gone. On a
+    cluster: a cursor per primary, and each primary's node and count (cluster_batches)."""
 
     phase: int = 0
-    cursor: int = 0
+    cursor: int | ClusterCursor = 0
     scanned: int = 0
     deleted: int = 0
     done: bool = False
+    nodes: dict = field(default_factory=dict)  # first slot -> {"node", "deleted"}
+    failovers: int = 0  # primaries that changed under a cluster job
 
 
 @dataclass
@@ -111,8 +117,13 @@ def refuse_own_keys(target: Target) -> None:
         )
 
 
-def preview(client: redis.Redis, target: Target) -> Preview:
+def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
     refuse_own_keys(target)
+    if isinstance(client, RedisCluster) and target.kind not in ("key", "pattern", "model"):
+        raise TargetError(
+            f"a {target.kind} of the object cache cannot be invalidated on a Redis Cluster "
+            "yet: drop the whole model, or its keys by pattern"
+        )
     if target.kind == "key":
         found = client.exists(target.target)
         return Preview(
@@ -141,15 +152,19 @@ def preview(client: redis.Redis, target: Target) -> Preview:
     return Preview(count, False, sorted(sample), None, count)
 
 
-def _scan_preview(client: redis.Redis, target: Target, *, budget: int = 20_000) -> Preview:
-    """Matches in a bounded SCAN of each pattern, scaled to the keyspace when cut short."""
+def _scan_preview(
+    client: redis.Redis | RedisCluster, target: Target, *, budget: int = 20_000
+) -> Preview:
+    """Matches in a bounded SCAN of each pattern (on a cluster, primary after primary),
+    scaled to the keyspace when cut short."""
     patterns = patterns_for(target)
-    dbsize = client.dbsize() or 1
+    dbsize = cluster_scan.keyspace_size(client) or 1
     found, examined, complete, sample = 0, 0, True, []
     for pattern in patterns:
-        cursor, scanned_here = 0, 0
+        scan, cursor = cluster_scan.keyspace_scan(client, partial(_scan_node, pattern), 0)
+        scanned_here = 0
         while True:
-            cursor, keys = client.scan(cursor=cursor, match=pattern, count=1000)
+            cursor, keys = scan(cursor, 1000)
             keys = deletable(target, keys)
             examined += 1000
             scanned_here += 1000
@@ -165,6 +180,10 @@ def _scan_preview(client: redis.Redis, target: Target, *, budget: int = 20_000) 
     if memory is not None and sample:
         memory = round(memory * max(estimate, len(sample)) / len(sample))
     return Preview(estimate, not complete, sample, memory)
+
+
+def _scan_node(pattern: bytes, node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+    return node.scan(cursor=at, match=pattern, count=hint)
 
 
 def _entries(model: Model, stored: bytes) -> list[str]:
@@ -242,7 +261,7 @@ def scan_batch(
     """One SCAN and a counted UNLINK of what it found that may go, in one script."""
     patterns = patterns_for(target)
     if progress.done or progress.phase >= len(patterns):
-        return Progress(progress.phase, 0, progress.scanned, progress.deleted, True)
+        return replace(progress, cursor=0, done=True)
     model = target.model if target.kind == "model" else ""
     buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
     args = [progress.cursor, patterns[progress.phase], count, dashboard_keys.PREFIX]
@@ -254,7 +273,10 @@ def scan_batch(
     done = cursor == 0 and phase >= len(patterns)
     if done and target.kind == "model":
         client.unlink(layout.directory_key(target.model))
-    return Progress(phase, cursor, progress.scanned + count, int(deleted), done)
+    scanned = progress.scanned + count
+    return replace(
+        progress, phase=phase, cursor=cursor, scanned=scanned, deleted=int(deleted), done=done
+    )
 
 
 def attribute_batch(
@@ -266,12 +288,14 @@ def attribute_batch(
     key = layout.inverted_key(model.name, _attribute(model, target), _text(target))
     members = client.srandmember(key, count)
     if not members:
-        return Progress(0, 0, progress.scanned, progress.deleted, True)
+        return replace(progress, phase=0, cursor=0, done=True)
     ids = [member.decode() for member in members]
     dropped = model.drop(ids, counter=counter)
     client.srem(key, *ids)  # entries whose object was not cached
     deleted = int(client.get(counter) or 0) if counter else progress.deleted + len(dropped)
-    return Progress(0, 0, progress.scanned + len(ids), deleted, False)
+    return replace(
+        progress, phase=0, cursor=0, scanned=progress.scanned + len(ids), deleted=deleted
+    )
 
 
 def run_batch(

@@ -10,14 +10,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
+from redis.cluster import RedisCluster
 
-from cacheadmin.core import connections, dashboard_keys
+from cacheadmin.core import cluster_scan, connections, dashboard_keys
 from cacheadmin.core.amqp import FAILURES, amqp_problem
 from cacheadmin.core.audit import audit_record
 from cacheadmin.core.keycodec import display_key
 from cacheadmin.core.problems import ERROR, Problem
 from cacheadmin.core.service_calls import call_redis
-from cacheadmin.invalidation import engine, events, messaging
+from cacheadmin.invalidation import cluster_batches, engine, events, messaging
 from cacheadmin.models import AuditEntry, InvalidationJob
 
 Status = InvalidationJob.Status
@@ -68,7 +69,9 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
             status=Status.RUNNING, started_at=timezone.now()
         )
         deleted, problem = call_redis(
-            lambda client: engine.run_small(client, target), instance=job.instance
+            lambda client: engine.run_small(client, target),
+            instance=job.instance,
+            cluster_ready=True,
         )
         job.deleted = deleted or 0
         job.save(update_fields=["deleted"])
@@ -121,9 +124,18 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
     # The counter expires after a day: a job resumed later starts it from its checkpoint.
     counter = dashboard_keys.job_counter_key(job.id)
     call_redis(
-        lambda client: client.set(counter, job.deleted, nx=True, ex=86400), instance=job.instance
+        lambda client: _claim_counter(client, job, counter),
+        instance=job.instance,
+        cluster_ready=True,
     )
     return Claim(job)
+
+
+def _claim_counter(client, job: InvalidationJob, counter: str) -> None:
+    if isinstance(client, RedisCluster):
+        cluster_batches.claim_counters(client, counter, job.nodes)
+    else:
+        client.set(counter, job.deleted, nx=True, ex=86400)
 
 
 def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
@@ -134,12 +146,16 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
         job.refresh_from_db()  # cancelled, or another worker took it over: not one batch more
         return False, None
     _follow_master(job)
-    progress = engine.Progress(job.phase, int(job.cursor), job.scanned, job.deleted)
+    cursor = cluster_scan.cursor_from_text(job.cursor)
+    progress = engine.Progress(
+        job.phase, cursor, job.scanned, job.deleted, nodes=job.nodes, failovers=job.failovers
+    )
     target = target_of(job)
     counter = dashboard_keys.job_counter_key(job.id)
     progress, problem = call_redis(
-        lambda client: engine.run_batch(client, target, progress, count=count, counter=counter),
+        lambda client: batch_for(client)(client, target, progress, count=count, counter=counter),
         instance=job.instance,
+        cluster_ready=True,
     )
     if problem:
         return True, problem
@@ -148,14 +164,17 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     )
     saved = ours.update(
         phase=progress.phase,
-        cursor=str(progress.cursor),
+        cursor=cluster_scan.as_text(progress.cursor),
         scanned=progress.scanned,
         deleted=progress.deleted,
+        nodes=progress.nodes,
+        failovers=progress.failovers,
         lease_until=lease_end(),  # the checkpoint renews the lease
         master_run_id=job.master_run_id,
     )
-    job.phase, job.cursor = progress.phase, str(progress.cursor)
+    job.phase, job.cursor = progress.phase, cluster_scan.as_text(progress.cursor)
     job.scanned, job.deleted = progress.scanned, progress.deleted
+    job.nodes, job.failovers = progress.nodes, progress.failovers
     if saved and not progress.done:
         events.progress_push(job.id, job_json(job))
     if not saved:  # cancelled meanwhile (keep what this batch did), or no longer ours
@@ -168,6 +187,13 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
         job_finish(job=job, status=Status.DONE)
         return False, None
     return True, None
+
+
+def batch_for(client):
+    """A cluster's batches, or a server's."""
+    if isinstance(client, RedisCluster):
+        return cluster_batches.scan_batch
+    return engine.run_batch
 
 
 def _follow_master(job: InvalidationJob) -> None:
@@ -270,6 +296,10 @@ def job_json(job: InvalidationJob) -> dict:
         "rate": job.rate,
         "error": job.error or None,
         "failovers": job.failovers,
+        "nodes": [
+            {"node": seen["node"], "deleted": seen["deleted"]}
+            for _, seen in sorted(job.nodes.items(), key=lambda pair: int(pair[0]))
+        ],
         "requester": job.requester_name,
         "created": job.created_at.isoformat(),
         "started": job.started_at.isoformat() if job.started_at else None,

@@ -54,8 +54,17 @@ JOB = {
         "error": STRING_OR_NULL,
         "failovers": {
             "type": "integer",
-            "description": "How many times the master of a Sentinel instance changed "
-            "under the job (it carried on on the new one).",
+            "description": "How many times the master of a Sentinel instance, or a "
+            "primary of a Redis Cluster, changed under the job (it carried on on the new one).",
+        },
+        "nodes": {
+            "type": "array",
+            "description": "On a Redis Cluster: each primary's node and what it deleted.",
+            "items": {
+                "type": "object",
+                "required": ["node", "deleted"],
+                "properties": {"node": {"type": "string"}, "deleted": {"type": "integer"}},
+            },
         },
         "requester": {"type": "string"},
         "created": {"type": "string", "format": "date-time"},

@@ -68,7 +68,7 @@ def target_preview(
         except engine.TargetError as error:
             return None, Problem(BAD_REQUEST, str(error))
 
-    answer, problem = call_redis(ask, instance=instance)
+    answer, problem = call_redis(ask, instance=instance, cluster_ready=True)
     return answer or (None, problem)
 
 

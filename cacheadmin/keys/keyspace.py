@@ -90,7 +90,7 @@ class KeyPage:
     @property
     def cursor_text(self) -> str:
         """The cursor as the API and the next page's address give it."""
-        return cluster_scan.as_text(self.cursor) if self.cluster else str(self.cursor)
+        return cluster_scan.as_text(self.cursor)
 
 
 def scan_page(

@@ -1,9 +1,13 @@
 """The invalidation engine on a real Redis: previews, batches, checkpoints."""
 
 import pytest
+import redis
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.invalidation import engine
+from cacheadmin.invalidation.cluster_batches import counter_on
 from cacheadmin.invalidation.engine import Progress, Target
+from cacheadmin.invalidation.jobs import batch_for
 from cacheadmin.objectcache import Div, ObjectCache
 
 
@@ -17,49 +21,67 @@ def fill(client, count: int, prefix: str) -> None:
 COUNTER = "cacheadmin:dashboard:jobs:test:deleted"
 
 
+def run_batch(client, target, progress, count=500) -> Progress:
+    """A server's batch, or a cluster's, as the worker runs them."""
+    return batch_for(client)(client, target, progress, count=count, counter=COUNTER)
+
+
 def run_to_end(client, target, progress=None, count=500) -> Progress:
     progress = progress or Progress()
     while not progress.done:
-        progress = engine.run_batch(client, target, progress, count=count, counter=COUNTER)
+        progress = run_batch(client, target, progress, count=count)
     return progress
 
 
-def test_a_pattern_deletes_exactly_its_keys_glob_characters_included(redis_client):
-    fill(redis_client, 20_000, "cache:page:")
-    fill(redis_client, 5_000, "cache:pages:")  # a near miss
-    fill(redis_client, 100, "cache:page*literal:")  # a literal * in the names
+def counter_keys(client, counter: str = COUNTER) -> list[str]:
+    """A job's counter: one per primary on a cluster."""
+    if isinstance(client, redis.RedisCluster):
+        return [counter_on(counter, slot) for slot, _ in cluster_scan.primaries(client)]
+    return [counter]
+
+
+def counted(client) -> int:
+    """What the job's counters hold together."""
+    return sum(int(client.get(key) or 0) for key in counter_keys(client))
+
+
+def test_a_pattern_deletes_exactly_its_keys_glob_characters_included(keyspace):
+    fill(keyspace, 20_000, "cache:page:")
+    fill(keyspace, 5_000, "cache:pages:")  # a near miss
+    fill(keyspace, 100, "cache:page*literal:")  # a literal * in the names
     target = Target("pattern", b"cache:page:*")
-    progress = run_to_end(redis_client, target)
+    progress = run_to_end(keyspace, target)
     assert progress.deleted == 20_000
-    assert redis_client.dbsize() == 5_100 + 1  # and the job's counter
-    redis_client.delete(COUNTER)
+    assert cluster_scan.keyspace_size(keyspace) == 5_100 + len(counter_keys(keyspace))
+    for key in counter_keys(keyspace):
+        keyspace.delete(key)  # a new job
     literal = Target("pattern", b"cache:page\\*literal:*")
-    assert run_to_end(redis_client, literal).deleted == 100
-    assert redis_client.dbsize() == 5_000 + 1
+    assert run_to_end(keyspace, literal).deleted == 100
+    assert cluster_scan.keyspace_size(keyspace) == 5_000 + len(counter_keys(keyspace))
 
 
-def test_a_resumed_job_counts_right(redis_client):
-    fill(redis_client, 10_000, "gone:")
+def test_a_resumed_job_counts_right(keyspace):
+    fill(keyspace, 10_000, "gone:")
     target = Target("pattern", b"gone:*")
     progress = Progress()
     for _ in range(3):
-        progress = engine.run_batch(redis_client, target, progress, count=1000, counter=COUNTER)
+        progress = run_batch(keyspace, target, progress, count=1000)
     checkpoint = progress
     # the worker dies after the next batch but before saving: the batch is replayed
-    engine.run_batch(redis_client, target, checkpoint, count=1000, counter=COUNTER)
-    assert run_to_end(redis_client, target, checkpoint, count=1000).deleted == 10_000
-    assert redis_client.dbsize() == 1  # the counter, with the job's total
-    assert redis_client.get(COUNTER) == b"10000"
+    run_batch(keyspace, target, checkpoint, count=1000)
+    assert run_to_end(keyspace, target, checkpoint, count=1000).deleted == 10_000
+    assert cluster_scan.keyspace_size(keyspace) == len(counter_keys(keyspace))
+    assert counted(keyspace) == 10_000
 
 
-def test_preview_of_a_pattern_is_an_estimate_past_the_budget(redis_client):
-    fill(redis_client, 60_000, "a:")
-    fill(redis_client, 60_000, "b:")
-    preview = engine.preview(redis_client, Target("pattern", b"a:*"))
+def test_preview_of_a_pattern_is_an_estimate_past_the_budget(keyspace):
+    fill(keyspace, 60_000, "a:")
+    fill(keyspace, 60_000, "b:")
+    preview = engine.preview(keyspace, Target("pattern", b"a:*"))
     assert preview.estimated and 40_000 < preview.estimate < 80_000
     assert len(preview.sample) == 20 and all(key.startswith(b"a:") for key in preview.sample)
     assert preview.memory > 0
-    small = engine.preview(redis_client, Target("pattern", b"nothing:*"))
+    small = engine.preview(keyspace, Target("pattern", b"nothing:*"))
     assert small.estimate == 0 and small.sample == []
 
 

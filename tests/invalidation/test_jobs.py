@@ -5,13 +5,15 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from cacheadmin.core.cluster_scan import keyspace_size
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
-from tests.invalidation.test_engine import fill
+from tests.invalidation.test_engine import counter_keys, fill
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +68,10 @@ def test_a_key_goes_at_once_and_is_announced_and_audited(
 
 
 def test_large_patterns_need_a_confirmation_then_run_on_the_worker(
-    operator_client, redis_client, broker
+    operator_client, keyspace, broker
 ):
-    fill(redis_client, 3000, "cache:page:")
-    fill(redis_client, 500, "keep:")
+    fill(keyspace, 3000, "cache:page:")
+    fill(keyspace, 500, "keep:")
     refused = post(operator_client, kind="pattern", target="cache:page:*")
     assert refused.status_code == 400
     assert refused.json()["preview"]["estimate"] == 3000
@@ -77,12 +79,16 @@ def test_large_patterns_need_a_confirmation_then_run_on_the_worker(
     accepted = post(operator_client, kind="pattern", target="cache:page:*", confirm="3000")
     assert accepted.status_code == 201 and accepted.json()["status"] == "queued"
     job_id = accepted.json()["id"]
-    assert redis_client.dbsize() == 3500  # nothing yet: the worker does it
+    assert keyspace_size(keyspace) == 3500  # nothing yet: the worker does it
     run_worker()
     status = operator_client.get(f"/api/invalidations/{job_id}").json()
     assert (status["status"], status["deleted"], status["error"]) == ("done", 3000, None)
-    assert {key.decode()[:5] for key in redis_client.scan_iter("*")} == {"keep:", "cache"}
-    assert redis_client.exists(f"cacheadmin:dashboard:jobs:{job_id}:deleted")
+    assert {key.decode()[:5] for key in keyspace.scan_iter("*")} == {"keep:", "cache"}
+    counter = f"cacheadmin:dashboard:jobs:{job_id}:deleted"
+    assert sum(int(keyspace.get(key)) for key in counter_keys(keyspace, counter)) == 3000
+    if isinstance(keyspace, redis.RedisCluster):  # and the page counts each primary
+        nodes = status["nodes"]
+        assert len(nodes) == 3 and sum(node["deleted"] for node in nodes) == 3000
 
 
 def test_the_pattern_itself_also_confirms(operator_client, redis_client, broker):

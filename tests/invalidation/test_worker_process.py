@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from cacheadmin.core.cluster_scan import keyspace_size
 from cacheadmin.models import InvalidationJob
+from tests.invalidation.test_engine import counter_keys
 from tests.invalidation.test_jobs import post
 from tests.servers import dashboard_env
 
@@ -39,8 +41,8 @@ def wait_for(check, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, redis_client, broker):
-    with redis_client.pipeline(transaction=False) as pipe:
+def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, keyspace, broker):
+    with keyspace.pipeline(transaction=False) as pipe:
         for number in range(200_000):
             pipe.set(f"doomed:{number}", "x")
         for number in range(1000):
@@ -73,5 +75,8 @@ def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, red
         second.communicate(timeout=30)
     job = InvalidationJob.objects.get(id=job_id)
     assert (job.status, job.deleted, job.attempts) == ("done", 200_000, 2)
-    assert redis_client.dbsize() == 1000 + 1  # the kept keys and the job's counter
+    counter = f"cacheadmin:dashboard:jobs:{job_id}:deleted"
+    counters = counter_keys(keyspace, counter)  # one per primary on a cluster
+    assert keyspace_size(keyspace) == 1000 + len(counters)  # the kept keys and counters
+    assert sum(int(keyspace.get(key)) for key in counters) == 200_000
     assert job.error == ""

@@ -1,0 +1,107 @@
+"""Invalidation batches on a Redis Cluster: the one-script batch of a single server
+(SCAN, UNLINK what may go, count it), run on one primary after another, with a SCAN
+cursor, a counter and a checkpointed count per primary. Each primary is named by its
+first slot (as core.cluster_scan does), so a failover carries on at the replica that
+took over: from its own beginning, since a SCAN cursor means nothing on another server."""
+
+import time
+from dataclasses import replace
+
+import redis
+from redis.cluster import ClusterNode, RedisCluster
+
+from cacheadmin.core import cluster_scan, dashboard_keys
+from cacheadmin.invalidation.engine import SCAN_UNLINK, Progress, Target, patterns_for
+from cacheadmin.objectcache import layout
+
+# The primary's answer when it is one no more, or cannot be reached.
+MOVED_ON = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError, redis.ResponseError)
+
+
+def counter_on(counter: str, slot: int) -> str:
+    """The job's counter on the primary serving slot: a hash tag puts it in that slot,
+    so the batch script adds to it on the node where it deletes, in the same step."""
+    return f"{counter}:{{{cluster_scan.slot_tag(slot)}}}"
+
+
+def claim_counters(cluster: RedisCluster, counter: str, nodes: dict) -> None:
+    """Each primary's counter from the checkpoint, unless it is there (it expires after a
+    day: a job resumed later starts again from what its checkpoint counted)."""
+    for slot, seen in nodes.items():
+        cluster.set(counter_on(counter, int(slot)), seen["deleted"], nx=True, ex=86400)
+
+
+def scan_batch(
+    cluster: RedisCluster, target: Target, progress: Progress, *, count: int, counter: str
+) -> Progress:
+    """One batch on the first primary still to be scanned for the current pattern."""
+    patterns = patterns_for(target)
+    if progress.done or progress.phase >= len(patterns):
+        return replace(progress, cursor=0, done=True)
+    _learn_slots(cluster)
+    nodes, moved = _nodes_now(cluster, progress.nodes)
+    pending = tuple(
+        (slot, 0 if str(slot) in moved else at)
+        for slot, at in cluster_scan.beginning(cluster, progress.cursor)
+    )
+    progress = replace(
+        progress, cursor=pending, nodes=nodes, failovers=progress.failovers + len(moved)
+    )
+    (slot, at), *rest = pending
+    node = cluster_scan.owner(cluster, slot)
+    model = target.model if target.kind == "model" else ""
+    buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
+    args = [at, patterns[progress.phase], count, dashboard_keys.PREFIX, buckets, inverted]
+    try:
+        at, total = _run(cluster, node, counter_on(counter, slot), args)
+    except MOVED_ON as exc:
+        if isinstance(exc, redis.ResponseError) and not _moved(exc):
+            raise
+        cluster.nodes_manager.initialize()  # a failover, or a node down for now
+        if cluster_scan.owner(cluster, slot).name == node.name:
+            raise  # no other primary yet: the worker tries again in a while
+        return progress  # the next batch finds the new primary, and counts the failover
+    nodes[str(slot)] = {"node": node.name, "deleted": int(total)}
+    left = ((slot, int(at)), *rest) if int(at) else tuple(rest)
+    phase = progress.phase + (not left)
+    done = not left and phase >= len(patterns)
+    if done and target.kind == "model":
+        cluster.unlink(layout.directory_key(target.model))
+    deleted = sum(seen["deleted"] for seen in nodes.values())
+    scanned = progress.scanned + count
+    return Progress(phase, left or 0, scanned, deleted, done, nodes, progress.failovers)
+
+
+def _nodes_now(cluster: RedisCluster, seen: dict) -> tuple[dict, set[str]]:
+    """Which node serves each primary's slots now, and the primaries (by first slot)
+    whose node changed since the last batch: a failover each."""
+    nodes = {slot: dict(node) for slot, node in seen.items()}
+    for slot, node in cluster_scan.primaries(cluster):
+        nodes.setdefault(str(slot), {"node": node.name, "deleted": 0})
+    moved = set()
+    for slot, node in nodes.items():
+        now = cluster_scan.owner(cluster, int(slot)).name
+        if now != node["node"]:
+            moved.add(slot)
+            node["node"] = now
+    return nodes, moved
+
+
+_learned: dict[int, float] = {}  # id of a cluster client -> when its slots were last asked
+
+
+def _learn_slots(cluster: RedisCluster, every: float = 1.0) -> None:
+    """Ask the cluster which node serves which slots, at most once a second: a primary
+    that died since is noticed even if the job has finished with its keys."""
+    if time.monotonic() - _learned.get(id(cluster), 0) >= every:
+        cluster.nodes_manager.initialize()
+        _learned[id(cluster)] = time.monotonic()
+
+
+def _moved(exc: redis.ResponseError) -> bool:
+    return str(exc).startswith(("MOVED", "ASK", "CLUSTERDOWN"))
+
+
+def _run(cluster: RedisCluster, node: ClusterNode, counter: str, args: list) -> list:
+    client = cluster.get_redis_connection(node)
+    return client.register_script(SCAN_UNLINK)(keys=[counter], args=args)

@@ -1,0 +1,74 @@
+"""An invalidation job on a Redis Cluster carries on through a failover of the primary
+it is deleting on (CLUSTER FAILOVER, or the primary killed), counts exactly, and its
+page says that a primary changed."""
+
+import threading
+
+import pytest
+
+from cacheadmin.core import cluster_scan
+from cacheadmin.invalidation.worker import Worker
+from cacheadmin.models import InvalidationJob
+from tests.invalidation.test_engine import fill
+from tests.invalidation.test_sentinel_job import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def big(settings, tmp_path, redis_cluster):
+    redis_cluster.until_ok()
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.big]\nurl = "{redis_cluster.url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    settings.INVALIDATION_BACKOFF = 0.5  # retries span 7.5 s: a killed primary is replaced
+    client = redis_cluster.client()
+    client.flushall(target_nodes=client.PRIMARIES)
+    yield redis_cluster
+    client.close()
+
+
+def being_scanned(cluster, job: InvalidationJob):
+    """The node of the primary the job is deleting on now."""
+    slot = cluster_scan.parse(job.cursor)[0][0]
+    client = cluster.client()
+    return cluster.node_at(cluster_scan.owner(client, slot).name)
+
+
+@pytest.mark.parametrize("how", ["CLUSTER FAILOVER", "the primary killed"])
+def test_a_cluster_job_carries_on_through_a_failover(operator_client, big, broker, how):
+    client = big.client()
+    fill(client, 30_000, "gone:")
+    fill(client, 3_000, "keep:")
+    for node in client.get_primaries():  # the replicas have them too
+        assert client.get_redis_connection(node).wait(1, 10_000) == 1
+    body = {"kind": "pattern", "target": "gone:*", "confirm": "gone:*", "rate": 10_000}
+    started = operator_client.post("/i/big/api/invalidations", body, "application/json")
+    assert started.status_code == 201, started.json()
+    job = InvalidationJob.objects.filter(id=started.json()["id"])
+    worker = Worker(say=print, complain=print)
+    runner = threading.Thread(target=worker.run, kwargs={"once": True})
+    runner.start()
+    killed = None
+    try:
+        wait_for(lambda: job.get().deleted > 2000 and "-" in job.get().cursor)
+        primary = being_scanned(big, job.get())
+        if how == "CLUSTER FAILOVER":
+            big.failover(primary)
+        else:
+            killed = primary
+            big.kill(primary)
+        runner.join(timeout=60)
+    finally:
+        worker.stop()
+        runner.join(timeout=30)
+        if killed:
+            big.revive(killed)
+    finished = job.get()
+    assert (finished.status, finished.failovers) == ("done", 1), finished.error
+    assert finished.deleted == 30_000 and len(finished.nodes) == 3
+    client = big.client()
+    assert not list(client.scan_iter("gone:*", target_nodes=client.PRIMARIES))
+    assert len(list(client.scan_iter("keep:*", target_nodes=client.PRIMARIES))) == 3_000
+    page = operator_client.get(f"/i/big/invalidations/{finished.id}/").content.decode()
+    assert "A failover happened during this job" in page and "a primary of the cluster" in page
