@@ -20,6 +20,7 @@ from redis.cluster import ClusterNode, RedisCluster
 from redis.crc import key_slot
 from redis.exceptions import RedisClusterException, SlotNotCoveredError
 
+from cacheadmin.core.connections import cluster_node_client
 from cacheadmin.core.problems import BAD_REQUEST, Problem, Refusal
 
 ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
@@ -159,3 +160,13 @@ def slot_tag(slot: int) -> str:
         if key_slot(str(number).encode()) == slot:
             return str(number)
     raise AssertionError("unreachable")
+
+
+def every_node(cluster: RedisCluster) -> list[redis.Redis]:
+    """A client of every node the cluster lists and does not count as failed, replicas
+    too (redis-py knows only the primaries)."""
+    return [
+        cluster_node_client(cluster, address)
+        for address, node in sorted(cluster.cluster_nodes().items())
+        if "fail" not in node.get("flags", "") and "noaddr" not in node.get("flags", "")
+    ]

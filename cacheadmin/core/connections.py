@@ -299,13 +299,9 @@ def live_redis_client(instance: str) -> aioredis.Redis:
     as long as it reads): for a Sentinel service, its master, followed after a failover."""
     config = redis_instance(instance)
     if config.kind == "cluster":
-        raise ConfigError(
-            f"Live feeds of the Redis Cluster {instance} are not available yet: name one of "
-            "its nodes with a redis:// URL to hear its channels."
-        )
-    options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
-    # A subscribed connection waits for messages as long as it takes: the feed pings.
-    options["socket_timeout"] = None
+        host, port = host_list(config.url)[0]
+        return live_node_client(instance, f"{host}:{port}")
+    options = _live_options(config)
     if config.kind != "sentinel":
         _database_in(config)
         try:
@@ -319,6 +315,22 @@ def live_redis_client(instance: str) -> aioredis.Redis:
     )
 
 
+def live_node_client(instance: str, address: str) -> aioredis.Redis:
+    """A new asyncio client of its own of one node of a cluster instance (a feed that
+    listens on every primary, or at a sharded channel's primary)."""
+    config = redis_instance(instance)
+    host, _, port = address.rpartition(":")
+    options = _live_options(config) | ({"ssl": True} if config.tls else {})
+    return aioredis.Redis(host=host, port=int(port), **_credentials(config), **options)
+
+
+def _live_options(config: RedisInstance) -> dict:
+    options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
+    # A subscribed connection waits for messages as long as it takes: the feed pings.
+    options["socket_timeout"] = None
+    return options
+
+
 def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
     """A new asyncio client of one of a Sentinel instance's sentinels (the turn-th, in a
     round), for a feed of Sentinel's own events."""
@@ -328,8 +340,7 @@ def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
             f"The instance {instance} is not a Sentinel service: it has no sentinels."
         )
     host, port = config.sentinel.sentinels[turn % len(config.sentinel.sentinels)]
-    options = _options(config) | {"client_name": "cacheadmin-live", "socket_keepalive": True}
-    options["socket_timeout"] = None
+    options = _live_options(config)
     if config.tls:
         options["ssl"] = True
     return aioredis.Redis(

@@ -9,8 +9,10 @@ import time
 
 import redis
 from channels.layers import get_channel_layer
+from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 
-from cacheadmin.core import connections
+from cacheadmin.core import cluster_scan, connections
 from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
 from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.problems import reason_of
@@ -25,64 +27,166 @@ HEALTH_EVERY = 5.0  # seconds of silence before a PING
 HEALTH_WAIT = 5.0  # seconds a PING may go unanswered
 
 
+LOST = (redis.ConnectionError, redis.TimeoutError, OSError)
+TOPOLOGY_EVERY = 2.0  # seconds between looks at which nodes a cluster feed should hear
+
+
 class RedisFeed(Upstream):
-    """SUBSCRIBE to a channel, or PSUBSCRIBE to a pattern, on the instance's server."""
+    """SUBSCRIBE to a channel, PSUBSCRIBE to a pattern, or SSUBSCRIBE to a sharded
+    channel, on the instance's server. On a cluster: a channel or pattern on any one
+    node (a PUBLISH reaches every node); keyspace notifications on every primary (each
+    node sends its own keys'); a sharded channel at its slot's primary. A failover is
+    a reconnection, with the gap stated."""
+
+    turn = -1
 
     async def read(self) -> None:
         retry = Reconnecting()
         self.heard: float | None = None  # when the server last said anything
         while not self.stopped:
             try:
-                client = self.connect()
+                targets = await self.targets()
             except connections.ConfigError as exc:
                 self.announce("failed", message=str(exc))
                 return
-            pubsub = client.pubsub()
+            except LOST as exc:
+                await self._lost(retry, exc)
+                continue
+            pubsubs = [(node, client.pubsub()) for node, client in targets]
             try:
-                await self._subscribe(client, pubsub, retry)
-                await self._listen(pubsub)
-            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                self.announce(
-                    "reconnecting",
-                    message=f"Redis connection lost ({reason_of(exc)}); reconnecting.",
-                )
-                # The gap began when the server was last heard, not when we noticed.
-                await asyncio.sleep(retry.lost(since=self.heard))
+                for _, pubsub in pubsubs:
+                    await self._subscribe(pubsub)
+                details = retry.back() | await self._details(targets)
+                self.announce("live", **details)
+                await self._listen_all(pubsubs, {node for node, _ in targets})
+            except LOST as exc:
+                await self._lost(retry, exc)
             finally:
-                await pubsub.aclose()
-                await client.aclose()
+                for (_, pubsub), (_, client) in zip(pubsubs, targets, strict=True):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+    async def _lost(self, retry: Reconnecting, exc: Exception) -> None:
+        self.announce(
+            "reconnecting", message=f"Redis connection lost ({reason_of(exc)}); reconnecting."
+        )
+        # The gap began when the server was last heard, not when we noticed.
+        await asyncio.sleep(retry.lost(since=self.heard))
+
+    async def targets(self) -> list[tuple[str, object]]:
+        """(node, client) to subscribe with; node is "" where it does not matter."""
+        cluster = await self._cluster()
+        if cluster is None:
+            return [("", self.connect())]
+        if self.feed.source == "keyspace":
+            nodes = [node.name for _, node in cluster_scan.primaries(cluster)]
+        elif self.feed.shard:
+            nodes = [cluster_scan.key_owner(cluster, self.feed.pattern.encode()).name]
+        else:  # after a loss, the next node
+            self.turn += 1
+            every = cluster.get_nodes()
+            return [
+                (
+                    "",
+                    connections.live_node_client(
+                        self.feed.instance, every[self.turn % len(every)].name
+                    ),
+                )
+            ]
+        return [(node, connections.live_node_client(self.feed.instance, node)) for node in nodes]
 
     def connect(self):
         return connections.live_redis_client(self.feed.instance)
 
-    async def _listen(self, pubsub) -> None:
+    async def _cluster(self) -> RedisCluster | None:
+        """The instance's cluster client with the slots asked anew, or None for a server."""
+
+        def ask() -> RedisCluster | None:
+            client = connections.redis_client(instance=self.feed.instance)
+            if not isinstance(client, RedisCluster):
+                return None
+            client.nodes_manager.initialize()
+            return client
+
+        try:
+            return await asyncio.to_thread(ask)
+        except RedisClusterException as exc:
+            raise redis.ConnectionError(str(exc)) from None
+
+    async def _details(self, targets: list) -> dict:
+        nodes = [node for node, _ in targets if node]
+        details = {"nodes": nodes} if nodes else {}
+        if self.feed.source == "keyspace":
+            settings = [(node, await keyspace_setting(client)) for node, client in targets]
+            details |= settings[0][1]
+            off = [node for node, setting in settings if "warning" in setting]
+            if nodes and off:
+                details["warning"] = (
+                    f"notify-keyspace-events is off on {', '.join(off)}, so no notification "
+                    "of its keys will come: an operator can turn it on from the live page."
+                )
+        return details
+
+    async def _listen_all(self, pubsubs: list, nodes: set[str]) -> None:
+        """Listen on every connection; on a cluster that listens per node, also watch
+        which nodes it should hear: a change (a failover) is a reconnection."""
+        if not any(nodes):
+            return await self._listen(*pubsubs[0])
+        try:
+            async with asyncio.TaskGroup() as group:
+                for node, pubsub in pubsubs:
+                    group.create_task(self._listen(node, pubsub))
+                group.create_task(self._watch_nodes(nodes))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+
+    async def _watch_nodes(self, nodes: set[str]) -> None:
+        while not self.stopped:
+            await asyncio.sleep(TOPOLOGY_EVERY)
+            cluster = await self._cluster()
+            now = {node.name for node in _heard_nodes(cluster, self.feed)}
+            if now != nodes:
+                raise redis.ConnectionError(
+                    f"the cluster's primaries changed ({', '.join(sorted(now))})"
+                )
+
+    async def _listen(self, node: str, pubsub) -> None:
         """Messages as they come; on a quiet connection a PING every HEALTH_EVERY seconds,
         and no answer within HEALTH_WAIT is a lost connection: a frozen server (SIGSTOP, a
         dead host behind a live TCP peer) once left the feed "live" and silent for good."""
-        self.heard, pinged = time.time(), None
+        heard, pinged = time.time(), None
+        self.heard = heard
         while not self.stopped:
             message = await pubsub.get_message(timeout=POLL_SECONDS)
             now = time.time()
             if message is not None:
-                self.heard, pinged = now, None
-                if message["type"] in ("message", "pmessage"):
-                    self.receive(message["channel"], message["data"])
-            elif pinged is None and now - self.heard >= HEALTH_EVERY:
+                heard = self.heard = now
+                pinged = None
+                if message["type"] in ("message", "pmessage", "smessage"):
+                    self.receive(message["channel"], message["data"], node=node)
+                elif message["type"] == "sunsubscribe":  # its slot moved to another node
+                    raise redis.ConnectionError("the sharded channel's slot moved")
+            elif pinged is None and now - heard >= HEALTH_EVERY:
                 await pubsub.ping()
                 pinged = now
             elif pinged is not None and now - pinged >= HEALTH_WAIT:
                 raise redis.TimeoutError(f"no answer to PING within {HEALTH_WAIT:g} s")
 
-    async def _subscribe(self, client, pubsub, retry: Reconnecting) -> None:
+    async def _subscribe(self, pubsub) -> None:
         pattern = self.feed.pattern.encode()
-        if self.feed.glob:
+        if self.feed.shard:
+            await pubsub.ssubscribe(pattern)
+        elif self.feed.glob:
             await pubsub.psubscribe(pattern)
         else:
             await pubsub.subscribe(pattern)
-        details = retry.back()
-        if self.feed.source == "keyspace":
-            details |= await keyspace_setting(client)
-        self.announce("live", **details)
+
+
+def _heard_nodes(cluster: RedisCluster, feed) -> list:
+    """The nodes a cluster feed listens on per node."""
+    if feed.shard:
+        return [cluster_scan.key_owner(cluster, feed.pattern.encode())]
+    return [node for _, node in cluster_scan.primaries(cluster)]
 
 
 async def keyspace_setting(client) -> dict:
@@ -105,11 +209,9 @@ class SentinelFeed(RedisFeed):
     """Sentinel's own events (+switch-master, +sdown, +odown, +failover-*, ...) from one
     of the instance's sentinels: after a loss, from the next one."""
 
-    turn = -1
-
-    def connect(self):
+    async def targets(self) -> list[tuple[str, object]]:
         self.turn += 1
-        return connections.live_sentinel_client(self.feed.instance, self.turn)
+        return [("", connections.live_sentinel_client(self.feed.instance, self.turn))]
 
 
 class InvalidationsFeed(Upstream):

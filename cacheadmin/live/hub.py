@@ -95,7 +95,8 @@ class Upstream:
     def __init__(self, feed: Feed):
         self.feed = feed
         self.watchers: set[Watcher] = set()
-        self.kept: deque[tuple[bytes, bytes, float, int]] = deque(maxlen=PER_TICK)
+        # (channel, data, when, length, node: which cluster node said it, or "")
+        self.kept: deque[tuple[bytes, bytes, float, int, str]] = deque(maxlen=PER_TICK)
         self.received = 0  # this tick
         self.total = 0
         self.state = {"type": "status", "state": "connecting", **feed.as_json()}
@@ -106,9 +107,13 @@ class Upstream:
         # get_message returned "no message" and a stopped feed went on reading).
         self.stopped = False
 
-    def receive(self, channel: bytes, data: bytes, length: int | None = None) -> None:
-        """The hot path: no encoding, no waiting. length: of a payload cut before."""
-        self.kept.append((channel, data, time.time(), len(data) if length is None else length))
+    def receive(
+        self, channel: bytes, data: bytes, length: int | None = None, node: str = ""
+    ) -> None:
+        """The hot path: no encoding, no waiting. length: of a payload cut before; node:
+        the cluster node that sent it, where that matters (keyspace notifications)."""
+        length = len(data) if length is None else length
+        self.kept.append((channel, data, time.time(), length, node))
         self.received += 1
 
     def announce(self, state: str, **details) -> None:
@@ -168,8 +173,10 @@ class Upstream:
         for watcher in self.watchers:
             watcher.offer(self.feed.id, fragment, len(encoded), lost)
 
-    def message(self, channel: bytes, data: bytes, at: float, length: int) -> dict:
+    def message(self, channel: bytes, data: bytes, at: float, length: int, node: str) -> dict:
         message = {"source": self.feed.source, "channel": display_key(channel), "ts": at}
+        if node:
+            message["node"] = node
         shown = data[:PAYLOAD_BYTES]
         try:
             message["data"] = shown.decode("utf-8")

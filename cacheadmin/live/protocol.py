@@ -32,16 +32,22 @@ class Feed:
     binding_key: str = ""
     glob: bool = False  # PSUBSCRIBE the pattern, rather than SUBSCRIBE a channel
     instance: str = DEFAULT
+    shard: bool = False  # SSUBSCRIBE a sharded channel (on a cluster, at its slot's primary)
 
     @property
     def id(self) -> str:
         fields = [self.source, self.pattern, self.exchange, self.binding_key, self.glob]
+        fields += ["shard"] if self.shard else []
         # default's feeds keep the ids they had before there were instances
         return json.dumps(fields if self.instance == DEFAULT else [self.instance, *fields])
 
     def as_json(self) -> dict:
-        mode = {"mode": "pattern" if self.glob else "channel"} if self.pattern else {}
+        mode = {"mode": self.mode} if self.pattern else {}
         return {name: getattr(self, name) for name in FEED_FIELDS} | mode | {"feed": self.id}
+
+    @property
+    def mode(self) -> str:
+        return "shard" if self.shard else "pattern" if self.glob else "channel"
 
 
 def parse_request(text: str) -> dict:
@@ -85,9 +91,14 @@ def _feed_on_default(request: dict) -> Feed:
         return Feed("rabbitmq", exchange=exchange, binding_key=_text(request, "binding_key") or "#")
     pattern = _text(request, "pattern", required=True)
     mode = request.get("mode", "auto")
-    if mode not in ("auto", "channel", "pattern"):
+    if mode not in ("auto", "channel", "pattern", "shard"):
         raise ProtocolError(
-            'mode is "channel", "pattern" or "auto" (a pattern when it has * ? or [).'
+            'mode is "channel", "pattern", "shard" (a sharded channel: SSUBSCRIBE) or "auto" '
+            "(a pattern when it has * ? or [)."
+        )
+    if mode == "shard" and source != "redis":
+        raise ProtocolError(
+            'Only a Redis channel is sharded: mode "shard" goes with source "redis".'
         )
     if pattern.count("*") > MAX_STARS:
         raise ProtocolError(f"Use at most {MAX_STARS} * in a pattern.")
@@ -96,6 +107,8 @@ def _feed_on_default(request: dict) -> Feed:
             "A keyspace pattern names notification channels: __keyevent@0__:expired, "
             "__keyspace@0__:user:*, __keyevent@*__:*."
         )
+    if mode == "shard":
+        return Feed(source, pattern=pattern, shard=True)
     if source == "keyspace" or mode == "pattern" or (mode == "auto" and is_glob(pattern.encode())):
         return Feed(source, pattern=pattern, glob=True)
     return Feed(source, pattern=pattern)

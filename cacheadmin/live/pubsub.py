@@ -1,11 +1,15 @@
-"""What is being published on a Redis server: active channels with their subscriber
-counts, pattern subscriptions, and whether keyspace notifications are on."""
+"""What is being published on a Redis server or cluster: active channels (and sharded
+channels) with their subscriber counts, pattern subscriptions, and whether keyspace
+notifications are on."""
 
 import re
 
 import redis
+from redis.cluster import RedisCluster
 
+from cacheadmin.core.cluster_scan import every_node
 from cacheadmin.core.keycodec import display_key
+from cacheadmin.core.parallel import call_in_parallel
 
 MAX_CHANNELS = 200  # PUBSUB CHANNELS has no COUNT: we show the first ones
 # K keyspace, E keyevent; g generic, $ string, l list, s set, h hash, z sorted set,
@@ -19,24 +23,82 @@ PRESETS = (
 )
 
 
-def pubsub_overview(client: redis.Redis) -> dict:
-    """Channels with subscribers (the first MAX_CHANNELS), their counts, and NUMPAT;
-    two round trips."""
-    channels = sorted(client.pubsub_channels())
-    shown = channels[:MAX_CHANNELS]
+def pubsub_overview(client: redis.Redis | RedisCluster) -> dict:
+    """Channels and sharded channels with subscribers (the first MAX_CHANNELS of each),
+    their counts, and NUMPAT: two round trips. On a cluster, every node is asked at
+    once (a subscriber may be connected to any node) and the counts are summed."""
+    if isinstance(client, RedisCluster):
+        nodes = every_node(client)
+        answers = call_in_parallel(
+            **{str(index): lambda node=node: _node_pubsub(node) for index, node in enumerate(nodes)}
+        )
+        primaries = [client.get_redis_connection(node) for node in client.get_primaries()]
+        flags = {keyspace_flags(node.config_get("notify-keyspace-events")) for node in primaries}
+        return _merged(list(answers.values()), flags)
+    found = _node_pubsub(client)
+    return _merged([found], {keyspace_flags(found.pop("config"))})
+
+
+def _node_pubsub(client: redis.Redis) -> dict:
+    """One server's channels, sharded channels (Redis 7) and their counts, NUMPAT."""
     with client.pipeline(transaction=False) as pipe:
+        pipe.pubsub_channels()
+        pipe.execute_command("PUBSUB SHARDCHANNELS")
         pipe.pubsub_numpat()
         pipe.config_get("notify-keyspace-events")
-        if shown:
-            pipe.pubsub_numsub(*shown)
-        numpat, config, *numsub = pipe.execute(raise_on_error=False)
-    counts = numsub[0] if numsub and isinstance(numsub[0], list) else []
+        channels, shard_channels, numpat, config = pipe.execute(raise_on_error=False)
+    channels = sorted(channels)
+    shard_channels = sorted(shard_channels) if isinstance(shard_channels, list) else []
+    with client.pipeline(transaction=False) as pipe:
+        pipe.pubsub_numsub(*channels[:MAX_CHANNELS]) if channels else pipe.ping()
+        if shard_channels:
+            pipe.execute_command("PUBSUB SHARDNUMSUB", *shard_channels[:MAX_CHANNELS])
+        counts, *shard_counts = pipe.execute(raise_on_error=False)
     return {
-        "channels": [{"name": display_key(name), "subscribers": count} for name, count in counts],
-        "total": len(channels),
-        "patterns": numpat if isinstance(numpat, int) else None,
-        "keyspace_events": keyspace_flags(config),
+        "channels": _counts(channels, counts),
+        "shard_channels": _counts(shard_channels, shard_counts[0] if shard_counts else []),
+        "numpat": numpat if isinstance(numpat, int) else None,
+        "config": config,
     }
+
+
+def _counts(names: list[bytes], counts) -> dict[bytes, int]:
+    """Subscribers by channel (0 for those past MAX_CHANNELS, which were not asked)."""
+    found = dict(_pairs(counts)) if isinstance(counts, list) else {}
+    return {name: found.get(name, 0) for name in names}
+
+
+def _pairs(counts: list) -> list:
+    """NUMSUB answers pairs; SHARDNUMSUB a flat list."""
+    if counts and not isinstance(counts[0], list | tuple):
+        counts = list(zip(counts[::2], counts[1::2], strict=True))
+    return [(name, int(count)) for name, count in counts]
+
+
+def _merged(found: list[dict], flags: set) -> dict:
+    channels: dict[bytes, int] = {}
+    shard_channels: dict[bytes, int] = {}
+    for answer in found:
+        for name, count in answer["channels"].items():
+            channels[name] = channels.get(name, 0) + count
+        for name, count in answer["shard_channels"].items():
+            shard_channels[name] = shard_channels.get(name, 0) + count
+    numpats = [answer["numpat"] for answer in found]
+    return {
+        "channels": _rows(channels),
+        "total": len(channels),
+        "shard_channels": _rows(shard_channels),
+        "shard_total": len(shard_channels),
+        "patterns": None if None in numpats else sum(numpats),
+        "keyspace_events": flags.pop() if len(flags) == 1 else None,
+        "keyspace_events_differ": len(flags) > 1,
+        "nodes": len(found),
+    }
+
+
+def _rows(counts: dict[bytes, int]) -> list[dict]:
+    names = sorted(counts)[:MAX_CHANNELS]
+    return [{"name": display_key(name), "subscribers": counts[name]} for name in names]
 
 
 def keyspace_flags(config) -> str | None:
@@ -47,7 +109,11 @@ def keyspace_flags(config) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def set_keyspace_events(client: redis.Redis, flags: str) -> str:
-    """CONFIG SET notify-keyspace-events; the setting as Redis now reports it."""
-    client.config_set("notify-keyspace-events", flags)
-    return keyspace_flags(client.config_get("notify-keyspace-events")) or ""
+def set_keyspace_events(client: redis.Redis | RedisCluster, flags: str) -> str:
+    """CONFIG SET notify-keyspace-events (on a cluster, on every node: notifications are
+    sent by the node holding the key, and a replica promoted keeps its own setting); the
+    setting as Redis now reports it."""
+    nodes = every_node(client) if isinstance(client, RedisCluster) else [client]
+    for node in nodes:  # on a cluster, replicas too: a promoted one keeps its own
+        node.config_set("notify-keyspace-events", flags)
+    return keyspace_flags(nodes[0].config_get("notify-keyspace-events")) or ""

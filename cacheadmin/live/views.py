@@ -23,6 +23,7 @@ def _context(instance: str, **extra) -> dict:
             ("pubsub", instance), lambda: pubsub_overview(client)
         ),
         instance=instance,
+        cluster_ready=True,
     )
     current = set((overview or {}).get("keyspace_events") or "")
     return {
@@ -61,7 +62,9 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
     problem = replica_refusal(request.instance)
     if not problem:
         _, problem = call_redis(
-            lambda client: set_keyspace_events(client, flags), instance=request.instance
+            lambda client: set_keyspace_events(client, flags),
+            instance=request.instance,
+            cluster_ready=True,
         )
     connections.redis_answers().close()  # the page must show the new setting at once
     audit_outcome(

@@ -1,6 +1,7 @@
 """Server figures from one INFO call."""
 
 import redis
+from redis.cluster import RedisCluster
 
 from cacheadmin.overview.replication import replication
 
@@ -57,6 +58,10 @@ def keyspace(info: dict) -> list[dict]:
     return sorted(rows, key=lambda row: row["db"])
 
 
-def reset_statistics(client: redis.Redis) -> None:
-    """CONFIG RESETSTAT: zero the hit/miss, command and error counters of INFO."""
-    client.config_resetstat()
+def reset_statistics(client: redis.Redis | RedisCluster) -> None:
+    """CONFIG RESETSTAT: zero the hit/miss, command and error counters of INFO (on a
+    cluster, of every primary)."""
+    if isinstance(client, RedisCluster):
+        client.config_resetstat(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        client.config_resetstat()

@@ -82,6 +82,7 @@
   // --- feeds ------------------------------------------------------------------------
   function requestFrom(data) {
     const request = { action: "subscribe", instance, source: data.get("source") };
+    if (request.source === "shard") Object.assign(request, { source: "redis", mode: "shard" });
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
     if (request.source === "rabbitmq") {
       request.exchange = data.get("exchange");
@@ -107,7 +108,8 @@
     const label = document.createElement("span");
     label.className = "feed-label";
     const what = frame.source === "rabbitmq" ? `${frame.exchange} ${frame.binding_key}`
-      : frame.source === "invalidations" ? "dashboard" : frame.pattern;
+      : frame.source === "invalidations" ? "dashboard"
+      : frame.mode === "shard" ? `${frame.pattern} (sharded)` : frame.pattern;
     label.textContent = `${frame.source}: ${visible(what)}`;
     const state = document.createElement("span");
     state.className = "feed-state";
@@ -163,7 +165,8 @@
     const row = document.createElement("tr");
     row.message = message;
     const text = payloadText(message);
-    const cells = [clock(message.ts), message.source, message.channel, text.slice(0, 300)];
+    const where = message.node ? `${message.channel} @ ${message.node}` : message.channel;
+    const cells = [clock(message.ts), message.source, where, text.slice(0, 300)];
     for (const value of cells) {
       const cell = document.createElement("td");
       cell.textContent = value;
@@ -193,7 +196,8 @@
   function showDetail(message) {
     $("live-detail").hidden = false;
     const cut = message.bytes ? ` · cut to the first 2,048 of ${message.bytes.toLocaleString("en-US")} bytes` : "";
-    $("live-detail-meta").textContent = `${message.source} · ${message.channel} · ${clock(message.ts)}${cut}`;
+    const node = message.node ? ` · node ${message.node}` : "";
+    $("live-detail-meta").textContent = `${message.source} · ${message.channel}${node} · ${clock(message.ts)}${cut}`;
     $("live-detail-body").textContent = detailText(message);
   }
 
@@ -266,10 +270,11 @@
   document.addEventListener("click", (event) => {
     const channel = event.target.dataset && event.target.dataset.watch;
     if (channel === undefined) return;
-    form.elements.source.value = "redis";
+    const mode = event.target.dataset.mode || "channel";
+    form.elements.source.value = mode === "shard" ? "shard" : "redis";
     form.elements.pattern.value = channel;
     showFields();
-    send({ action: "subscribe", instance, source: "redis", pattern: channel, mode: "channel" });
+    send({ action: "subscribe", instance, source: "redis", pattern: channel, mode });
   });
 
   setInterval(() => {

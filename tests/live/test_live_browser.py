@@ -2,12 +2,14 @@
 the test live server is WSGI)."""
 
 import json
+import os
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser_fixtures import log_in
+from tests.live.test_redis_feeds import set_events
 from tests.servers import Daphne, dashboard_env
 from tests.users import PASSWORD
 
@@ -97,3 +99,36 @@ def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
     page.click("#live-pause")
     paused = "1 message arrived while paused and was not kept"
     expect(page.locator("#live-error")).to_contain_text(paused)
+
+
+def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
+    page, settings, viewer, redis_cluster, services
+):
+    redis_cluster.until_ok()
+    settings.REDIS_URL = redis_cluster.url
+    client = redis_cluster.client()
+    set_events(client, "E$")
+    server = Daphne(dashboard_env(settings)).start()
+    try:
+        log_in(page, server, viewer.username, PASSWORD)
+        page.goto(server.url + "/live/")
+        page.select_option("select[name=source]", "shard")
+        page.fill("input[name=pattern]", "orders")
+        page.click("#live-subscribe button[type=submit]")
+        expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+        expect(page.locator(".feed-label")).to_have_text("redis: orders (sharded)")
+        client.spublish("orders", "first order")
+        expect(page.locator("#live-rows tr")).to_have_count(1)
+        page.select_option("select[name=source]", "keyspace")
+        page.fill("input[name=pattern]", "__keyevent@0__:set")
+        page.click("#live-subscribe button[type=submit]")
+        expect(page.locator(".feed[data-state=live]")).to_have_count(2)
+        client.set("user:1", "x")
+        node = client.get_node_from_key("user:1").name
+        expect(page.locator("#live-rows tr", has_text=f"@ {node}")).to_have_count(1)
+        if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+            page.screenshot(path=f"{path}/live-cluster.png", full_page=True)
+    finally:
+        server.stop()
+        set_events(client, "")
+        client.close()

@@ -1,15 +1,26 @@
 """/live/: active channels on the server, and the operators' keyspace switch."""
 
 import pytest
+import redis
 
+from cacheadmin.core.cluster_scan import every_node
 from cacheadmin.models import AuditEntry
+from tests.live.test_redis_feeds import set_events
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_page_lists_active_channels_escaped(viewer_client, redis_client):
-    listener = redis_client.pubsub()
+def events_everywhere(client) -> set[str]:
+    """notify-keyspace-events as each node reads it back, its flags in a set order."""
+    nodes = every_node(client) if isinstance(client, redis.RedisCluster) else [client]
+    assert len(nodes) == (6 if isinstance(client, redis.RedisCluster) else 1)
+    read = [node.config_get("notify-keyspace-events")["notify-keyspace-events"] for node in nodes]
+    return {"".join(sorted(flags, key="Exe".find)) for flags in read}
+
+
+def test_the_page_lists_active_channels_escaped(viewer_client, keyspace):
+    listener = keyspace.pubsub()
     listener.subscribe("orders", "<b>chan</b>")
     listener.psubscribe("x.*")
     try:
@@ -24,9 +35,9 @@ def test_the_page_lists_active_channels_escaped(viewer_client, redis_client):
 
 
 def test_operators_turn_keyspace_notifications_on_after_confirming(
-    viewer_client, operator_client, redis_client
+    viewer_client, operator_client, keyspace
 ):
-    redis_client.config_set("notify-keyspace-events", "")
+    set_events(keyspace, "")
     assert 'notify-keyspace-events ""' in viewer_client.get("/live/").content.decode()
     assert viewer_client.post("/live/keyspace-events", {"flags": "Exe"}).status_code == 403
     confirm = operator_client.post("/live/keyspace-events", {"flags": "Exe"})
@@ -34,17 +45,17 @@ def test_operators_turn_keyspace_notifications_on_after_confirming(
         confirm.status_code == 200
         and "CONFIG SET notify-keyspace-events" in confirm.content.decode()
     )
-    assert redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""
+    cluster = isinstance(keyspace, redis.RedisCluster)
+    assert ("On every node of the cluster" in confirm.content.decode()) == cluster
+    assert events_everywhere(keyspace) == {""}
     done = operator_client.post("/live/keyspace-events", {"flags": "Exe", "confirmed": "yes"})
     assert done.status_code == 302
-    assert set(redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"]) == set(
-        "Exe"
-    )
+    assert events_everywhere(keyspace) == {"Exe"}  # on every node of a cluster
     page = operator_client.get("/live/").content.decode()
     assert '<option value="Exe" selected>' in page  # though Redis reads it back as "xeE"
     entry = AuditEntry.objects.get(action="redis.keyspace_events")
     assert entry.outcome == "ok" and "Exe" in entry.target
-    redis_client.config_set("notify-keyspace-events", "")
+    set_events(keyspace, "")
 
 
 @pytest.mark.parametrize("flags", ["x", "KE", "Q", "E; FLUSHALL", "E" * 30])

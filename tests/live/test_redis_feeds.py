@@ -6,8 +6,10 @@ import json
 import signal
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 
+from cacheadmin.core.cluster_scan import every_node
 from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
 from cacheadmin.live.consumer import current_hub
@@ -17,17 +19,19 @@ from tests.users import session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_publish_and_receive_text_binary_and_big_payloads(live, redis_client):
+async def test_publish_and_receive_text_binary_and_big_payloads(live, keyspace):
     socket = await live()
     status = await socket.subscribe(source="redis", pattern="orders.*")
     assert status["source"] == "redis" and status["pattern"] == "orders.*"
-    redis_client.publish("orders.new", '{"id": 1}')
-    redis_client.publish("orders.\xff".encode("latin-1"), b"\xff\x00binary")
-    redis_client.publish("orders.big", b"x" * 5000)
-    redis_client.publish("other", "not for us")
+    keyspace.publish("orders.new", '{"id": 1}')
+    keyspace.publish("orders.\xff".encode("latin-1"), b"\xff\x00binary")
+    keyspace.publish("orders.big", b"x" * 5000)
+    keyspace.publish("other", "not for us")
     received, dropped = await socket.messages(3)
     assert dropped == 0 and len(received) == 3
-    first, binary, big = received
+    # A cluster publishes each channel from the node of its slot: no order across channels.
+    by_channel = {message["channel"]: message for message in received}
+    first, binary, big = (by_channel[name] for name in ("orders.new", "orders.\\xff", "orders.big"))
     assert (first["source"], first["channel"], first["data"]) == (
         "redis",
         "orders.new",
@@ -154,22 +158,32 @@ async def test_a_frozen_redis_is_noticed_and_the_gap_stated(live, redis_server, 
     assert back["gap_seconds"] > 1
 
 
-async def test_keyspace_notifications_and_the_setting_that_sends_them(live, redis_client):
+def set_events(client, flags: str) -> None:
+    """notify-keyspace-events on the server, or on every node of a cluster (a replica's
+    setting is the one that counts once it is promoted)."""
+    nodes = every_node(client) if isinstance(client, redis.RedisCluster) else [client]
+    for node in nodes:
+        node.config_set("notify-keyspace-events", flags)
+
+
+async def test_keyspace_notifications_and_the_setting_that_sends_them(live, keyspace):
     socket = await live()
-    redis_client.config_set("notify-keyspace-events", "")
+    set_events(keyspace, "")
     off = await socket.subscribe(source="keyspace", pattern="__keyevent@0__:expired")
     assert off["notify_keyspace_events"] == "" and "off" in off["warning"]
-    redis_client.config_set("notify-keyspace-events", "Ex")
-    redis_client.set("session:1", "x", px=1)
+    set_events(keyspace, "Ex")
+    keyspace.set("session:1", "x", px=1)
     await asyncio.sleep(0.05)
-    redis_client.get("session:1")  # expired on access, if not already
+    keyspace.get("session:1")  # expired on access, if not already
     received, _ = await socket.messages(1)
     assert received[0] == received[0] | {
         "source": "keyspace",
         "channel": "__keyevent@0__:expired",
         "data": "session:1",
     }
-    redis_client.config_set("notify-keyspace-events", "")
+    if isinstance(keyspace, redis.RedisCluster):  # each node sends its own keys' events
+        assert received[0]["node"] == keyspace.get_node_from_key("session:1").name
+    set_events(keyspace, "")
 
 
 async def test_hostile_input_gets_an_error_and_the_socket_goes_on(live, redis_client):
