@@ -24,6 +24,7 @@ QUEUE = {
         "deliver_rate": NUMBER_OR_NULL,
         "ack_rate": NUMBER_OR_NULL,
         "dead_letter": STRING_OR_NULL,
+        "node": {"type": "string", "description": "A Redis Cluster's primary holding the key."},
     },
 }
 

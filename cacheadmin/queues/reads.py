@@ -70,6 +70,7 @@ def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Ou
             descending=query["order"] == "desc",
         ),
         instance=instance,
+        cluster_ready=True,
     )
     if page and sample:
         server = server_address(connections.redis_client(instance=instance))
@@ -104,7 +105,9 @@ def redis_queue_describe(*, instance: str, key: bytes) -> Outcome:
     """A Redis queue's ends, processing list or groups, and its depth chart (this visit
     is sampled too); None when the key is not a list or stream."""
     queue, problem = call_redis(
-        lambda client: redis_queues.queue_detail(client, key), instance=instance
+        lambda client: redis_queues.queue_detail(client, key),
+        instance=instance,
+        cluster_ready=True,
     )
     if queue:
         server = server_address(connections.redis_client(instance=instance))

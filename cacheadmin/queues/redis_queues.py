@@ -2,9 +2,12 @@
 round trip per page."""
 
 import time
+from functools import partial
 
 import redis
+from redis.cluster import RedisCluster
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.core.keycodec import display_key
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
 
@@ -21,17 +24,19 @@ SORT_FIELDS = {
 
 
 def find_queues(
-    client: redis.Redis, patterns: tuple[str, ...], *, max_seconds: float = 0.3
+    client: redis.Redis | RedisCluster, patterns: tuple[str, ...], *, max_seconds: float = 0.3
 ) -> tuple[list[tuple[bytes, str]], bool]:
-    """(key, type) of lists and streams matching the patterns, and whether the search
-    finished within its budget. Processing lists are found with their queue instead."""
+    """(key, type) of lists and streams matching the patterns (on a cluster, on every
+    primary), and whether the search finished within its budget. Processing lists are
+    found with their queue instead."""
     found: dict[bytes, str] = {}
     started, complete = time.monotonic(), True
     for pattern in patterns:
         for kind in ("list", "stream"):
-            cursor = 0
+            scan_node = partial(_scan_node, pattern, kind)
+            scan, cursor = cluster_scan.keyspace_scan(client, scan_node, 0)
             while True:
-                cursor, keys = client.scan(cursor=cursor, match=pattern, count=1000, _type=kind)
+                cursor, keys = scan(cursor, 1000)
                 found.update((key, kind) for key in keys if not key.endswith(PROCESSING_SUFFIXES))
                 if cursor == 0:
                     break
@@ -39,6 +44,10 @@ def find_queues(
                     complete = False
                     break
     return sorted(found.items()), complete
+
+
+def _scan_node(pattern: str, kind: str, node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+    return node.scan(cursor=at, match=pattern, count=hint, _type=kind)
 
 
 def describe_queues(client: redis.Redis, queues: list[tuple[bytes, str]]) -> list[dict]:
@@ -78,8 +87,16 @@ def describe_queues(client: redis.Redis, queues: list[tuple[bytes, str]]) -> lis
                 "messages": ready + unacked,
                 "consumers": consumers,
             }
+            | _node_of(client, key)
         )
     return rows
+
+
+def _node_of(client: redis.Redis | RedisCluster, key: bytes) -> dict:
+    """On a cluster, the primary that holds the queue."""
+    if isinstance(client, RedisCluster):
+        return {"node": cluster_scan.key_owner(client, key).name}
+    return {}
 
 
 def queue_page(

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pika
 import pytest
+import redis
 
 from cacheadmin.core import connections
 from cacheadmin.core.rabbit_management import ManagementError
@@ -95,16 +96,16 @@ def test_broker_errors_are_json(viewer_client, settings):
     assert viewer_client.get("/api/queues?page=0&sort=size").status_code == 400
 
 
-def test_redis_queues_with_processing_lists_and_streams(viewer_client, redis_client):
-    redis_client.rpush("queue:emails", *range(5))
-    redis_client.rpush("queue:emails:processing", 1, 2)
-    redis_client.rpush("rq:queue:default", 1)
-    redis_client.rpush(b"queue:<script>\xff", 1)
-    redis_client.xadd("orders:queue", {"n": 1})
-    redis_client.xadd("orders:queue", {"n": 2})
-    redis_client.xgroup_create("orders:queue", "billing", id="0")
-    redis_client.xreadgroup("billing", "w1", {"orders:queue": ">"}, count=1)
-    redis_client.set("queue:not-a-list", "x")
+def test_redis_queues_with_processing_lists_and_streams(viewer_client, keyspace):
+    keyspace.rpush("queue:emails", *range(5))
+    keyspace.rpush("queue:emails:processing", 1, 2)
+    keyspace.rpush("rq:queue:default", 1)
+    keyspace.rpush(b"queue:<script>\xff", 1)
+    keyspace.xadd("orders:queue", {"n": 1})
+    keyspace.xadd("orders:queue", {"n": 2})
+    keyspace.xgroup_create("orders:queue", "billing", id="0")
+    keyspace.xreadgroup("billing", "w1", {"orders:queue": ">"}, count=1)
+    keyspace.set("queue:not-a-list", "x")
     data = viewer_client.get("/api/queues?kind=redis&sort=messages&order=desc").json()
     rows = {item["name"]: item for item in data["items"]}
     assert set(rows) == {"queue:emails", "rq:queue:default", "queue:<script>\\xff", "orders:queue"}
@@ -123,6 +124,10 @@ def test_redis_queues_with_processing_lists_and_streams(viewer_client, redis_cli
     )
     assert stream["consumers"] == 1
     assert data["items"][0]["name"] == "queue:emails" and data["total"] == 4
+    if isinstance(keyspace, redis.RedisCluster):  # found on every primary, each named
+        for name, row in rows.items():
+            key = name.encode() if name.isascii() else b"queue:<script>\xff"
+            assert row["node"] == keyspace.get_node_from_key(key).name
     html = viewer_client.get("/queues/").content.decode()
     assert "queue:&lt;script&gt;\\xff" in html and "<script>\\xff" not in html
 

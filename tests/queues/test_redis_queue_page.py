@@ -18,10 +18,10 @@ def page(client, key: bytes, **headers):
     return client.get(f"/queues/redis/{encode_key(key)}", headers=headers)
 
 
-def test_a_list_shows_both_ends_and_its_processing_list(viewer_client, redis_client):
-    redis_client.rpush("queue:emails", "first", *[f"m{n}" for n in range(10)], "last")
-    redis_client.rpush("queue:emails:processing", "working <b>on</b> it")
-    redis_client.rpush("queue:emails", b"x" * 5000)  # cut on the server
+def test_a_list_shows_both_ends_and_its_processing_list(viewer_client, keyspace):
+    keyspace.rpush("queue:emails", "first", *[f"m{n}" for n in range(10)], "last")
+    keyspace.rpush("queue:emails:processing", "working <b>on</b> it")
+    keyspace.rpush("queue:emails", b"x" * 5000)  # cut on the server
     html = page(viewer_client, b"queue:emails").content.decode()
     assert 'data-figure="ready">13<' in html and 'data-figure="unacked">1<' in html
     assert ">first<" in html and ">last<" in html and "5,000 bytes" in html
@@ -30,30 +30,30 @@ def test_a_list_shows_both_ends_and_its_processing_list(viewer_client, redis_cli
     assert "m5" not in html  # only three from each end
 
 
-def test_a_stream_shows_its_entries_groups_lag_and_idle_consumers(viewer_client, redis_client):
+def test_a_stream_shows_its_entries_groups_lag_and_idle_consumers(viewer_client, keyspace):
     for n in range(6):
-        redis_client.xadd("orders:queue", {"n": n})
-    redis_client.xgroup_create("orders:queue", "billing", id="0")
-    redis_client.xreadgroup("billing", "worker-1", {"orders:queue": ">"}, count=2)
+        keyspace.xadd("orders:queue", {"n": n})
+    keyspace.xgroup_create("orders:queue", "billing", id="0")
+    keyspace.xreadgroup("billing", "worker-1", {"orders:queue": ">"}, count=2)
     html = page(viewer_client, b"orders:queue").content.decode()
     assert 'data-figure="ready">6<' in html and 'data-figure="unacked">2<' in html
     assert "billing" in html and "worker-1: 2 pending, idle " in html
     assert html.count('data-figure="field"') == 6  # three oldest, three newest
-    lag = redis_client.xinfo_groups("orders:queue")[0].get("lag")
+    lag = keyspace.xinfo_groups("orders:queue")[0].get("lag")
     if lag is not None:  # Redis 7 reports it
         assert f'<td class="num">{lag}</td>' in html
-    redis_client.xadd("orders:queue", {f"f{n}": n for n in range(500)})
+    keyspace.xadd("orders:queue", {f"f{n}": n for n in range(500)})
     wide = page(viewer_client, b"orders:queue").content.decode()
     assert "480 more fields" in wide and wide.count('data-figure="field"') < 60
 
 
-def test_hostile_names_are_escaped_and_other_keys_are_not_queues(viewer_client, redis_client):
+def test_hostile_names_are_escaped_and_other_keys_are_not_queues(viewer_client, keyspace):
     key = b'queue:<img src=x onerror="alert(1)">\xff'
-    redis_client.rpush(key, "<script>alert(1)</script>")
+    keyspace.rpush(key, "<script>alert(1)</script>")
     html = page(viewer_client, key).content.decode()
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    redis_client.set("queue:plain", "x")
+    keyspace.set("queue:plain", "x")
     assert page(viewer_client, b"queue:plain").status_code == 404
     assert page(viewer_client, b"queue:gone").status_code == 404
     assert viewer_client.get("/queues/redis/not*base64").status_code == 404
