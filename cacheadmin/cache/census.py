@@ -8,7 +8,8 @@ from collections import Counter
 import redis
 
 from cacheadmin.cache.rates import model_rates
-from cacheadmin.keys.keyspace import describe_keys, scan_page
+from cacheadmin.core import cluster_scan
+from cacheadmin.keys.keyspace import describe, scan_page
 from cacheadmin.objectcache import layout
 
 CENSUS_LIMIT = 20_000  # buckets described at most; past it, figures are scaled from them
@@ -49,18 +50,23 @@ def bucket_keys(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) ->
 def scanned_bucket_keys(
     client: redis.Redis, name: str, *, limit: int, max_seconds: float = 0.5
 ) -> tuple[list, int]:
-    """Bucket keys found by SCAN (MATCH {name}:[0-9]*, TYPE hash), within a budget;
-    the total is estimated from the share of the keyspace scanned."""
+    """Bucket keys found by SCAN (MATCH {name}:[0-9]*, TYPE hash; on a cluster, on every
+    primary), within a budget; the total is estimated from the share scanned."""
     match = layout.bucket_glob(name)
-    keys, cursor, examined, started = [], 0, 0, time.monotonic()
+
+    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+        return node.scan(cursor=at, match=match, count=hint, _type="hash")
+
+    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, 0)
+    keys, examined, started = [], 0, time.monotonic()
     while True:
-        cursor, batch = client.scan(cursor=cursor, match=match, count=CHUNK, _type="hash")
+        cursor, batch = scan(cursor, CHUNK)
         keys += batch
         examined += CHUNK
         if cursor == 0:
             return keys, len(keys)
         if len(keys) >= limit or time.monotonic() - started > max_seconds:
-            return keys, round(len(keys) * client.dbsize() / examined)
+            return keys, round(len(keys) * cluster_scan.keyspace_size(client) / examined)
 
 
 def census(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> dict:
@@ -68,7 +74,7 @@ def census(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> dict
     keys, listed = bucket_keys(client, name, limit=limit)
     rows = []
     for start in range(0, len(keys), CHUNK):
-        described, _ = describe_keys(client, keys[start : start + CHUNK])
+        described, _ = describe(client, keys[start : start + CHUNK])
         rows += [row for row in described if not row.gone]
     scale = listed / len(keys) if keys and listed > len(keys) else 1.0
     ttls = [row.ttl_ms for row in rows if row.ttl_ms >= 0]
@@ -140,17 +146,22 @@ def model_schema(client: redis.Redis, name: str, declared: list[dict] = ()) -> d
     return next((schema for schema in declared if schema["name"] == name), None)
 
 
-def bucket_page(client: redis.Redis, name: str, *, cursor: int, count: int) -> tuple[list, int]:
-    """A page of a model's buckets, described in one round trip, and the next cursor."""
+def bucket_page(
+    client: redis.Redis, name: str, *, cursor: int | cluster_scan.ClusterCursor, count: int
+) -> tuple[list, str]:
+    """A page of a model's buckets, described in one round trip (on a cluster, one per
+    primary), and the next cursor as text ("" after the last page)."""
     directory = layout.directory_key(name)
     if client.exists(directory):
-        cursor, keys = client.sscan(directory, cursor=cursor, count=count)
+        cursor, keys = client.sscan(
+            directory, cursor=cluster_scan.server_cursor(cursor), count=count
+        )
     else:
         match = layout.bucket_glob(name)
         page = scan_page(client, match=match, type_="hash", cursor=cursor, count=count)
         keys, cursor = page.keys, page.cursor
-    rows, _ = describe_keys(client, sorted(keys))
-    return rows, cursor
+    rows, _ = describe(client, sorted(keys))
+    return rows, cluster_scan.as_text(cursor) if cursor else ""
 
 
 def attribute_values(

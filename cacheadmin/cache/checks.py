@@ -7,6 +7,7 @@ import redis
 
 from cacheadmin.cache.census import bucket_page
 from cacheadmin.cache.lookups import bucket_of, index_values_or_none, json_or_raw
+from cacheadmin.core import cluster_scan
 from cacheadmin.objectcache import layout
 
 MAX_EXAMPLES = 20
@@ -39,7 +40,9 @@ def check_step(client: redis.Redis, schema: dict, state: dict, *, max_seconds: f
 
 
 def _check_objects(client: redis.Redis, schema: dict, state: dict) -> None:
-    rows, state["cursor"] = bucket_page(client, schema["name"], cursor=state["cursor"], count=20)
+    cursor = cluster_scan.cursor_from_text(str(state["cursor"]))
+    rows, following = bucket_page(client, schema["name"], cursor=cursor, count=20)
+    state["cursor"] = following or 0  # text, kept in JSON: a cluster's cursor is one
     for row in rows:
         if row.gone:
             continue
@@ -68,7 +71,14 @@ def _check_objects(client: redis.Redis, schema: dict, state: dict) -> None:
 def _check_entries(client: redis.Redis, schema: dict, state: dict) -> None:
     name = schema["name"]
     match = layout.inverted_glob(name)
-    state["cursor"], keys = client.scan(cursor=state["cursor"], match=match, count=500)
+
+    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+        return node.scan(cursor=at, match=match, count=hint)
+
+    at = cluster_scan.cursor_from_text(str(state["cursor"]))
+    scan, at = cluster_scan.keyspace_scan(client, scan_node, at)
+    at, keys = scan(at, 500)
+    state["cursor"] = cluster_scan.as_text(at) if at else 0
     rule = layout.rule_from(schema["bucket"])
     for key in keys:
         ids = [member.decode(errors="replace") for member in client.sscan_iter(key, count=1000)]

@@ -37,7 +37,7 @@ def check_advance(check: ConsistencyCheck, declared: list[dict]) -> ConsistencyC
             return None
         return check_step(client, schema, check.state, max_seconds=STEP_SECONDS)
 
-    state, problem = call_redis(step, instance=check.instance)
+    state, problem = call_redis(step, instance=check.instance, cluster_ready=True)
     if problem or state is None:
         error = problem.message if problem else f"No model {check.model} is registered any more."
         changes = {"status": ConsistencyCheck.Status.FAILED, "error": error}

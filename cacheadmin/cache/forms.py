@@ -1,6 +1,6 @@
 from django import forms
 
-from cacheadmin.core.forms import CURSOR, TextForm, scan_cursor
+from cacheadmin.core.forms import ANY_CURSOR, TextForm, any_cursor
 
 
 class LookupForm(TextForm):
@@ -9,7 +9,9 @@ class LookupForm(TextForm):
     id = forms.CharField(required=False, max_length=256, label="Object id")
     attribute = forms.CharField(required=False, max_length=100)
     value = forms.CharField(required=False, max_length=256, strip=False)
-    cursor = forms.RegexField(required=False, regex=CURSOR)
+    # SSCAN's of an attribute value's ids, or the model's buckets' (a cluster's, when
+    # a model without a directory is scanned for)
+    cursor = forms.RegexField(required=False, regex=ANY_CURSOR)
 
-    def clean_cursor(self) -> int:
-        return scan_cursor(self.cleaned_data["cursor"])
+    def clean_cursor(self):
+        return any_cursor(self.cleaned_data["cursor"])

@@ -5,6 +5,7 @@ import json
 
 import redis
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.objectcache import layout
 
 
@@ -39,7 +40,7 @@ def attribute_lookup(
     """A page of the ids under attribute = value, with their objects (or None when the
     index points at an object that is not cached: a dangling entry)."""
     key = layout.inverted_key(schema["name"], attribute, value)
-    cursor, members = client.sscan(key, cursor=cursor, count=count)
+    cursor, members = client.sscan(key, cursor=cluster_scan.server_cursor(cursor), count=count)
     ids = sorted(member.decode(errors="replace") for member in members)
     rule = layout.rule_from(schema["bucket"])
     with client.pipeline(transaction=False) as pipe:

@@ -22,10 +22,10 @@ def models_summarise(*, instance: str, with_limits: bool = False) -> Outcome:
         summaries = census.model_summaries(client, declared)
         return (summaries, census.compact_limits(client)) if with_limits else summaries
 
-    return call_redis(read, instance=instance)
+    return call_redis(read, instance=instance, cluster_ready=True)
 
 
-def model_describe(*, instance: str, name: str, cursor: int) -> Outcome:
+def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
     """A model's page: schema, census, rates, attributes and a page of its buckets;
     None when no model has that name."""
     declared = declared_schemas(instance)
@@ -48,7 +48,7 @@ def model_describe(*, instance: str, name: str, cursor: int) -> Outcome:
             "next_cursor": next_cursor,
         }
 
-    return call_redis(read, instance=instance)
+    return call_redis(read, instance=instance, cluster_ready=True)
 
 
 def model_lookup(
@@ -74,4 +74,4 @@ def model_lookup(
                 )
         return result
 
-    return call_redis(read, instance=instance)
+    return call_redis(read, instance=instance, cluster_ready=True)

@@ -4,6 +4,7 @@ and SCAN cursors as typed."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.core.keycodec import is_utf8, parse_typed_glob
 
 MAX_CURSOR = 2**64 - 1
@@ -12,6 +13,7 @@ MAX_CURSOR = 2**64 - 1
 MAX_STARS = 16
 # [0-9] and \Z, not \d and $: those also take other scripts' digits and a final newline.
 CURSOR = r"\A[0-9]{1,20}\Z"
+ANY_CURSOR = f"{CURSOR}|{cluster_scan.TEXT}"  # a server's, or a Redis Cluster's
 
 
 def glob_pattern(text: str) -> bytes:
@@ -20,6 +22,16 @@ def glob_pattern(text: str) -> bytes:
     if pattern.count(b"*") > MAX_STARS:
         raise forms.ValidationError(f"Use at most {MAX_STARS} * in a pattern.")
     return pattern
+
+
+def any_cursor(text: str) -> "int | cluster_scan.ClusterCursor":
+    """A single server's SCAN cursor, or a cluster's as its previous page gave it."""
+    if "-" not in (text or ""):
+        return scan_cursor(text)
+    try:
+        return cluster_scan.parse(text)
+    except ValueError as exc:
+        raise forms.ValidationError(f"This is not a cluster's cursor: {exc}.") from None
 
 
 def scan_cursor(text: str) -> int:

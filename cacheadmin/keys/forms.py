@@ -3,7 +3,15 @@
 from django import forms
 
 from cacheadmin.core import cluster_scan
-from cacheadmin.core.forms import CURSOR, MAX_CURSOR, TextForm, glob_pattern, scan_cursor
+from cacheadmin.core.forms import (
+    ANY_CURSOR,
+    CURSOR,
+    MAX_CURSOR,
+    TextForm,
+    any_cursor,
+    glob_pattern,
+    scan_cursor,
+)
 from cacheadmin.core.keycodec import parse_typed
 from cacheadmin.keys.keyspace import TYPES
 from cacheadmin.keys.values import MAX_PREVIEW_BYTES
@@ -22,7 +30,7 @@ class KeyBrowseForm(TextForm):
     db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
     cursor = forms.RegexField(
         required=False,
-        regex=f"{CURSOR}|{cluster_scan.TEXT}",
+        regex=ANY_CURSOR,
         error_messages={
             "invalid": "A cursor is a number, or the text a cluster's previous page gave."
         },
@@ -34,13 +42,7 @@ class KeyBrowseForm(TextForm):
         return glob_pattern(self.cleaned_data["match"])
 
     def clean_cursor(self) -> int | cluster_scan.ClusterCursor:
-        text = self.cleaned_data["cursor"]
-        if "-" not in text:
-            return scan_cursor(text)
-        try:
-            return cluster_scan.parse(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"This is not a cluster's cursor: {exc}.") from None
+        return any_cursor(self.cleaned_data["cursor"])
 
     def clean_count(self) -> int:
         return self.cleaned_data["count"] or DEFAULT_PAGE_SIZE

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 import redis
+from redis.cluster import RedisCluster
 
 from cacheadmin.objectcache import layout
 from cacheadmin.objectcache.counters import HitCounter
@@ -48,11 +49,28 @@ class ObjectCache:
         version: int = 1,
         register: bool = True,
     ) -> "Model":
-        """A model; registered in Redis so the dashboard finds its layout."""
+        """A model; registered in Redis so the dashboard finds its layout. On a Redis
+        Cluster its name carries a hash tag ({user}): the scripts that keep a bucket and
+        its inverted keys in step touch them together, which a cluster allows in one
+        slot only."""
+        if isinstance(self.client, RedisCluster) and not layout.hash_tag(name):
+            raise ValueError(
+                f"On a Redis Cluster, name the model with a hash tag, {{{name}}}: its "
+                "buckets, inverted keys and directory then share one slot, as the scripts "
+                "that keep them in step need."
+            )
         model = Model(self, name, bucket=bucket, ttl=ttl, inverted=list(inverted), version=version)
         if register:
             self.client.hset(layout.REGISTRY_KEY, name, json.dumps(model.schema()))
         return model
+
+    def pipeline_at(self, key: str) -> redis.client.Pipeline:
+        """A pipeline that can run the scripts: on a cluster, on the node serving key
+        (a model's keys share its slot), since a cluster pipeline refuses scripts."""
+        if isinstance(self.client, RedisCluster):
+            node = self.client.get_redis_connection(self.client.get_node_from_key(key))
+            return node.pipeline(transaction=False)
+        return self.client.pipeline(transaction=False)
 
     def flush(self) -> None:
         """Send the counts not yet sent (at shutdown, say)."""
@@ -173,7 +191,7 @@ class Model:
             key, args = calls[0]
             self.cache._write(keys=[key], args=args)
             return
-        with self.cache.client.pipeline(transaction=False) as pipe:
+        with self.cache.pipeline_at(calls[0][0]) as pipe:
             for key, args in calls:
                 self.cache._write(keys=[key], args=args, client=pipe)
             pipe.execute()

@@ -57,6 +57,15 @@ def rule_from(description: dict) -> BucketRule:
     raise ValueError(f"unknown bucket rule: {description!r}")
 
 
+def hash_tag(name: str) -> str | None:
+    """The hash tag of a name as Redis Cluster reads it: between the first { and the
+    next }, if not empty. Every key of a model named {user} carries it first (its
+    directory too), so on a cluster they share one slot."""
+    start = name.find("{")
+    end = name.find("}", start + 1) if start >= 0 else -1
+    return name[start + 1 : end] if end > start + 1 else None
+
+
 def bucket_key(model: str, bucket: int) -> str:
     return f"{model}:{bucket}"
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import CommandError, call_command
 
+from cacheadmin.cache.checks import check_state, check_step
 from cacheadmin.demo.traffic import Traffic, redis_queue_tick
 from cacheadmin.objectcache import ObjectCache
 
@@ -160,14 +161,12 @@ def test_lookups_refuse_bad_input(viewer_client, demo):
     assert viewer_client.get("/cache/m/user/lookup?id=not-a-number").status_code == 200
 
 
-def test_a_cache_written_without_the_library_can_be_declared(viewer_client, redis_client):
+def test_a_cache_written_without_the_library_can_be_declared(viewer_client, keyspace):
     from cacheadmin.models import DeclaredModel
 
     for bucket in range(3):
-        redis_client.hset(
-            f"legacy:{bucket}", mapping={f"{bucket}{n}": '{"c": "x"}' for n in range(5)}
-        )
-    redis_client.sadd("legacy:inv:c:x", "00", "01")
+        keyspace.hset(f"legacy:{bucket}", mapping={f"{bucket}{n}": '{"c": "x"}' for n in range(5)})
+    keyspace.sadd("legacy:inv:c:x", "00", "01")
     DeclaredModel.objects.create(name="legacy", rule="div", rule_size=10, inverted="c")
     model = next(
         m for m in viewer_client.get("/api/cache/models").json()["models"] if m["name"] == "legacy"
@@ -215,3 +214,32 @@ def test_someone_elses_check_is_not_found(viewer_client, operator_client, demo):
     check = ConsistencyCheck.objects.get()
     assert operator_client.post(f"/cache/checks/{check.id}/step").status_code == 404
     assert operator_client.get(f"/cache/checks/{check.id}/").status_code == 404
+
+
+def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(
+    viewer_client, redis_cluster, settings
+):
+    """On a cluster the library keeps a model in one slot ({user}); the pages count it,
+    page its buckets and look it up by id and by value like on one server."""
+    redis_cluster.until_ok()
+    settings.REDIS_URL = redis_cluster.url
+    client = redis_cluster.client()
+    client.flushall(target_nodes=client.PRIMARIES)
+    users = ObjectCache(client).model("{user}", inverted=["country"])
+    users.set_many({n: {"id": n, "country": "FR" if n % 2 else "DE"} for n in range(500)})
+    data = viewer_client.get("/api/cache/models").json()
+    (model,) = data["models"]
+    assert (model["name"], model["buckets"], model["objects"]) == ("{user}", 5, 500)
+    page = viewer_client.get("/cache/m/{user}/").content.decode()
+    assert "{user}:4" in page
+    by_id = viewer_client.get("/cache/m/{user}/lookup?id=42").content.decode()
+    assert "{user}:inv:country:DE" in by_id and by_id.count("badge-ok") == 1
+    by_value = viewer_client.get("/cache/m/{user}/lookup?attribute=country&value=FR")
+    assert re.search(r"holds 250 ids", by_value.content.decode())
+    client.sadd("{user}:inv:country:FR", "9999")  # a dangling entry, found by the check
+    schema = json.loads(client.hget("objectcache:models", "{user}"))
+    state = check_state()
+    while state["phase"] != "done":
+        state = check_step(client, schema, state, max_seconds=1)
+    assert (state["objects"], state["missing"], state["dangling"]) == (500, 0, 1)
+    client.close()

@@ -4,6 +4,7 @@ import json
 import threading
 
 import pytest
+import redis
 
 from cacheadmin.objectcache import Crc32, Div, HitCounter, ObjectCache
 from cacheadmin.objectcache.counters import hit_rates
@@ -18,32 +19,41 @@ class Clock:
 
 
 @pytest.fixture
-def cache(redis_client):
-    return ObjectCache(redis_client)
+def cache(keyspace):
+    return ObjectCache(keyspace)
 
 
 @pytest.fixture
-def users(cache):
-    return cache.model("user", bucket=Div(100), ttl=600, inverted=["country", "tags"])
+def name(keyspace) -> str:
+    """The users' model: on a cluster, named with a hash tag (one slot for its keys)."""
+    return "{user}" if isinstance(keyspace, redis.RedisCluster) else "user"
+
+
+@pytest.fixture
+def users(cache, name):
+    return cache.model(name, bucket=Div(100), ttl=600, inverted=["country", "tags"])
 
 
 def user(number: int, country: str = "FR", tags=("a",)) -> dict:
     return {"id": number, "name": f"user {number}", "country": country, "tags": list(tags)}
 
 
-def test_objects_live_in_bucket_hashes_with_a_ttl(users, redis_client):
+def test_objects_live_in_bucket_hashes_with_a_ttl(users, keyspace, name):
     users.set(42, user(42))
     users.set(142, user(142))
-    assert redis_client.hkeys("user:0") == [b"42"]
-    assert redis_client.hkeys("user:1") == [b"142"]
-    assert json.loads(redis_client.hget("user:0", "42")) == user(42)
-    assert 590 < redis_client.ttl("user:0") <= 600
-    assert redis_client.object("encoding", "user:0") == b"listpack"
-    assert redis_client.smembers("objectcache:buckets:user") == {b"user:0", b"user:1"}
+    assert keyspace.hkeys(f"{name}:0") == [b"42"]
+    assert keyspace.hkeys(f"{name}:1") == [b"142"]
+    assert json.loads(keyspace.hget(f"{name}:0", "42")) == user(42)
+    assert 590 < keyspace.ttl(f"{name}:0") <= 600
+    assert keyspace.object("encoding", f"{name}:0") == b"listpack"
+    assert keyspace.smembers(f"objectcache:buckets:{name}") == {
+        f"{name}:0".encode(),
+        f"{name}:1".encode(),
+    }
 
 
-def test_crc32_buckets_spread_string_ids(cache, redis_client):
-    sessions = cache.model("session", bucket=Crc32(16), ttl=0)
+def test_crc32_buckets_spread_string_ids(redis_client):
+    sessions = ObjectCache(redis_client).model("session", bucket=Crc32(16), ttl=0)
     for number in range(200):
         sessions.set(f"s-{number}", {"n": number})
     buckets = [key for key in redis_client.scan_iter("session:*")]
@@ -79,48 +89,49 @@ def test_get_many_loads_only_the_missing(users):
     assert users.get(250) == user(250)
 
 
-def test_index_follows_updates_and_deletes(users, redis_client):
+def test_index_follows_updates_and_deletes(users, keyspace, name):
     users.set(1, user(1, "FR", ["a", "b"]))
     users.set(2, user(2, "FR", ["b"]))
-    assert redis_client.smembers("user:inv:country:FR") == {b"1", b"2"}
-    assert redis_client.smembers("user:inv:tags:b") == {b"1", b"2"}
+    assert keyspace.smembers(f"{name}:inv:country:FR") == {b"1", b"2"}
+    assert keyspace.smembers(f"{name}:inv:tags:b") == {b"1", b"2"}
     users.set(1, user(1, "DE", ["c"]))
-    assert redis_client.smembers("user:inv:country:FR") == {b"2"}
-    assert redis_client.smembers("user:inv:country:DE") == {b"1"}
-    assert redis_client.smembers("user:inv:tags:b") == {b"2"}
-    assert not redis_client.exists("user:inv:tags:a")
+    assert keyspace.smembers(f"{name}:inv:country:FR") == {b"2"}
+    assert keyspace.smembers(f"{name}:inv:country:DE") == {b"1"}
+    assert keyspace.smembers(f"{name}:inv:tags:b") == {b"2"}
+    assert not keyspace.exists(f"{name}:inv:tags:a")
     assert users.delete(2)
-    assert not redis_client.exists("user:inv:country:FR")
-    assert not redis_client.exists("user:inv:tags:b")
+    assert not keyspace.exists(f"{name}:inv:country:FR")
+    assert not keyspace.exists(f"{name}:inv:tags:b")
     assert not users.delete(2)
 
 
-def test_invalidating_an_attribute_value_drops_exactly_its_objects(users, redis_client):
+def test_invalidating_an_attribute_value_drops_exactly_its_objects(users, keyspace, name):
     for number in range(1200):
         users.set(number, user(number, "FR" if number % 3 == 0 else "DE", [f"t{number % 5}"]))
     dropped = users.invalidate_attribute("country", "FR")
     assert dropped == 400
     survivors = users.get_many(range(1200))
     assert set(survivors) == {str(n) for n in range(1200) if n % 3}
-    assert not redis_client.exists("user:inv:country:FR")
-    assert redis_client.scard("user:inv:country:DE") == 800
+    assert not keyspace.exists(f"{name}:inv:country:FR")
+    assert keyspace.scard(f"{name}:inv:country:DE") == 800
     # the dropped objects left the other indexes too
-    tagged = {int(member) for member in redis_client.smembers("user:inv:tags:t0")}
+    tagged = {int(member) for member in keyspace.smembers(f"{name}:inv:tags:t0")}
     assert tagged == {n for n in range(0, 1200, 5) if n % 3}
 
 
-def test_invalidating_a_bucket_and_a_model(users, redis_client):
+def test_invalidating_a_bucket_and_a_model(users, keyspace, name):
     for number in range(250):
         users.set(number, user(number))
     assert users.invalidate_bucket(1) == 100
-    assert not redis_client.exists("user:1")
-    assert redis_client.scard("user:inv:country:FR") == 150
+    assert not keyspace.exists(f"{name}:1")
+    assert keyspace.scard(f"{name}:inv:country:FR") == 150
     assert users.invalidate_model() > 0
-    assert list(redis_client.scan_iter("user:*")) == []
+    assert list(keyspace.scan_iter(f"{name}:*")) == []
 
 
-def test_dropping_a_model_takes_only_its_own_keys(cache, redis_client):
+def test_dropping_a_model_takes_only_its_own_keys(redis_client):
     """The model's name is a literal in the globs, and an app's {model}:42:profile stays."""
+    cache = ObjectCache(redis_client)
     starred = cache.model("u*", bucket=Div(100), ttl=600, inverted=["country"])
     plain = cache.model("us", bucket=Div(100), ttl=600, inverted=["country"])
     starred.set(1, user(1))
@@ -131,8 +142,8 @@ def test_dropping_a_model_takes_only_its_own_keys(cache, redis_client):
     assert not redis_client.exists("u*:0", "u*:inv:country:FR")
 
 
-def test_every_invalidation_is_announced(users, redis_client):
-    pubsub = redis_client.pubsub()
+def test_every_invalidation_is_announced(users, keyspace, name):
+    pubsub = keyspace.pubsub()
     pubsub.subscribe("cacheadmin:invalidations")
     pubsub.get_message(timeout=1)
     users.set(1, user(1))
@@ -145,13 +156,13 @@ def test_every_invalidation_is_announced(users, redis_client):
         ("object", "1", ["1"], 1),
         ("attribute", "country=DE", ["2"], 1),
     ]
-    assert all(event["model"] == "user" and event["finished"] for event in events)
+    assert all(event["model"] == name and event["finished"] for event in events)
 
 
-def test_the_schema_is_registered(users, redis_client):
-    schema = json.loads(redis_client.hget("objectcache:models", "user"))
+def test_the_schema_is_registered(users, keyspace, name):
+    schema = json.loads(keyspace.hget("objectcache:models", name))
     assert schema == {
-        "name": "user",
+        "name": name,
         "bucket": {"rule": "div", "size": 100},
         "inverted": ["country", "tags"],
         "ttl": 600,
@@ -202,7 +213,24 @@ def test_concurrent_writers_leave_no_dangling_index_entries(redis_server):
     assert indexed == [f"race:inv:color:{stored}"]
 
 
-def test_values_that_cannot_be_indexed_are_refused(users, redis_client):
+def test_values_that_cannot_be_indexed_are_refused(users, keyspace, name):
     with pytest.raises(TypeError, match="cannot index a float"):
         users.set(1, {"country": 1.5})
-    assert not redis_client.exists("user:0")
+    assert not keyspace.exists(f"{name}:0")
+
+
+def test_on_a_cluster_a_model_needs_a_hash_tag_and_keeps_to_one_slot(redis_cluster):
+    redis_cluster.until_ok()
+    client = redis_cluster.client()
+    client.flushall(target_nodes=client.PRIMARIES)
+    cache = ObjectCache(client)
+    with pytest.raises(ValueError, match=r"name the model with a hash tag, \{user\}"):
+        cache.model("user")
+    users = cache.model("{user}", bucket=Div(10), inverted=["country"])
+    users.set_many({number: user(number, "FR" if number % 2 else "DE") for number in range(100)})
+    keys = list(client.scan_iter("{user}*", target_nodes=client.PRIMARIES))
+    assert len(keys) == 10 + 2  # its buckets and inverted keys
+    keys.append(b"objectcache:buckets:{user}")  # and its directory
+    assert client.exists(keys[-1])
+    assert {client.keyslot(key) for key in keys} == {client.keyslot("{user}")}
+    client.close()

@@ -52,15 +52,22 @@ def test_a_node_that_is_down_is_shown_down(viewer_client, cluster):
         cluster.until_ok()
 
 
-def test_pages_that_do_not_read_clusters_yet_say_so(viewer_client, cluster):
-    page = viewer_client.get("/i/big/cache/")
-    assert page.status_code == 502 and "is a Redis Cluster, which this page does not" in (
-        page.content.decode()
-    )
-    api = viewer_client.get("/api/cache/models", {"instance": "node"})
-    assert api.status_code == 502 and api.json()["error"] == "error"
+def test_a_question_not_ready_for_a_cluster_is_refused_plainly(cluster):
+    from cacheadmin.core.service_calls import call_redis
+
+    answer, problem = call_redis(lambda client: client.dbsize(), instance="big")
+    assert answer is None and "which this page does not read yet" in problem.message
+    answer, problem = call_redis(lambda client: client.ping(), instance="big", cluster_ready=True)
+    assert answer is True and problem is None
+
+
+def test_the_health_check_and_the_all_instances_row_read_a_cluster(
+    client, viewer_client, settings, cluster
+):
     row = viewer_client.get("/").content.decode()
     assert 'data-instance="big"' in row and "cluster of 3 primaries" in row
+    settings.REDIS_URL = cluster.url  # the default instance is the cluster
+    assert client.get("/healthz").json()["checks"]["redis"] == {"ok": True}
 
 
 def test_a_redis_url_of_one_node_browses_the_whole_cluster(viewer_client, cluster):
