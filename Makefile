@@ -12,13 +12,14 @@ PORT ?= 8000
 run: services $(VENV)/.runtime
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
+# Two workers (pytest-xdist), each with its own servers, vhost and test database.
 test: services-test $(VENV)/.dev lint test-pure
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The whole suite again on PostgreSQL (a throwaway database made by the test run).
 POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
 test-postgres: services-postgres $(VENV)/.dev
-	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2
 
 # The pure tests need neither Redis nor RabbitMQ: prove it with neither in reach.
 test-pure: $(VENV)/.dev

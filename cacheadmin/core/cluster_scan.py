@@ -11,6 +11,7 @@ reads "0".
 
 import itertools
 import re
+import time
 from collections.abc import Callable
 from functools import cache, partial
 from typing import TypeVar
@@ -79,13 +80,26 @@ def server_cursor(cursor: ClusterCursor | int) -> int:
     return cursor
 
 
+_primaries: dict[int, tuple[int, float, list]] = {}  # cluster -> (slot map, until, found)
+PRIMARIES_SECONDS = 1.0
+
+
 def primaries(cluster: RedisCluster) -> list[tuple[int, ClusterNode]]:
-    """Each primary serving slots, with its first slot, in slot order."""
+    """Each primary serving slots, with its first slot, in slot order. Walking the 16,384
+    slots takes milliseconds: the answer is kept for a second, or until the client
+    learns a new slot map."""
+    slots = cluster.nodes_manager.slots_cache
+    kept = _primaries.get(id(cluster))
+    if kept and kept[0] == id(slots) and time.monotonic() < kept[1]:
+        return kept[2]
     first: dict[str, tuple[int, ClusterNode]] = {}
-    for slot, nodes in sorted(cluster.nodes_manager.slots_cache.items()):
+    for slot in range(SLOTS):
+        nodes = slots.get(slot)
         if nodes and nodes[0].name not in first:
             first[nodes[0].name] = (slot, nodes[0])
-    return sorted(first.values(), key=lambda pair: pair[0])
+    found = sorted(first.values(), key=lambda pair: pair[0])
+    _primaries[id(cluster)] = (id(slots), time.monotonic() + PRIMARIES_SECONDS, found)
+    return found
 
 
 def owner(cluster: RedisCluster, slot: int) -> ClusterNode:
@@ -94,7 +108,10 @@ def owner(cluster: RedisCluster, slot: int) -> ClusterNode:
 
 
 def key_owner(cluster: RedisCluster, key: bytes) -> ClusterNode:
-    return owner(cluster, cluster.keyslot(key))
+    """The primary of a key's slot, as the client last learned it (read straight off its
+    slot map: redis-py's lookups cost more than the round trips of a page)."""
+    nodes = cluster.nodes_manager.slots_cache.get(key_slot(key))
+    return nodes[0] if nodes else owner(cluster, key_slot(key))
 
 
 def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T]) -> T:
@@ -170,3 +187,30 @@ def every_node(cluster: RedisCluster) -> list[redis.Redis]:
         for address, node in sorted(cluster.cluster_nodes().items())
         if "fail" not in node.get("flags", "") and "noaddr" not in node.get("flags", "")
     ]
+
+
+def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
+    """Send each command on a connection of its node's client, then read every reply:
+    the nodes answer in the time of one round trip, without threads. A reply that is
+    an error comes back as its exception; a failed connection fails the whole call."""
+    taken, read = [], False
+    try:
+        for client, command in commands:
+            connection = client.connection_pool.get_connection()
+            taken.append((client, connection))
+            connection.send_command(*command)
+        replies = [_reply(connection) for _, connection in taken]
+        read = True
+        return replies
+    finally:
+        for client, connection in taken:
+            if not read:  # replies may be left unread on it
+                connection.disconnect()
+            client.connection_pool.release(connection)
+
+
+def _reply(connection) -> object:
+    try:
+        return connection.read_response()
+    except redis.ResponseError as exc:
+        return exc

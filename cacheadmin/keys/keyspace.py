@@ -5,11 +5,11 @@ each primary in turn, then one round trip per primary, all at once.
 Never KEYS, never a round trip per key.
 """
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass
 
 import redis
 from redis.cluster import RedisCluster
@@ -17,7 +17,6 @@ from redis.cluster import RedisCluster
 from cacheadmin.core import cluster_scan
 from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import is_glob
-from cacheadmin.core.parallel import call_in_parallel
 
 # One round trip for a whole page: a read-only script asks each key's metadata.
 # Size comes from the command that fits the type; module types have no size (-1).
@@ -42,6 +41,7 @@ end
 return {redis.call('DBSIZE'), rows}
 """
 
+DESCRIBE_SHA = hashlib.sha1(DESCRIBE_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's name)
 TYPES = ("string", "hash", "list", "set", "zset", "stream")
 UNESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 MAX_SCAN_HINT = 5000
@@ -152,10 +152,11 @@ def scan_until(
 
 
 def describe_keys(
-    client: redis.Redis, keys: list[bytes], *, declared: bool = True
+    client: redis.Redis, keys: list[bytes], *, declared: bool = True, node: str = ""
 ) -> tuple[list[KeyInfo], int]:
     """Metadata of every key, and the size of the database, in one round trip.
-    declared=False passes the keys as arguments (a cluster node's, in many slots)."""
+    declared=False passes the keys as arguments (a cluster node's, in many slots), and
+    node says which node that is."""
     if not keys:
         return [], client.dbsize()
     describe = client.register_script(DESCRIBE_SCRIPT)
@@ -163,7 +164,7 @@ def describe_keys(
         dbsize, rows = describe(keys=keys) if declared else describe(args=keys)
     except redis.exceptions.NoPermissionError:  # a monitoring user may not run scripts
         dbsize, rows = _describe_without_scripts(client, keys)
-    return [_key_info(key, row) for key, row in zip(keys, rows, strict=True)], dbsize
+    return [_key_info(key, row, node) for key, row in zip(keys, rows, strict=True)], dbsize
 
 
 SIZERS = {"string": "STRLEN", "hash": "HLEN", "list": "LLEN", "set": "SCARD", "zset": "ZCARD"}
@@ -203,28 +204,49 @@ def _number(value, unknown: int) -> int:
 
 def describe_on_nodes(cluster: RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
     """Metadata of keys on a cluster, each saying its node, and the cluster's size: one
-    round trip to every primary (the script where it holds keys, else DBSIZE), all at once."""
+    round trip to every primary (the script where it holds keys, else DBSIZE), all at
+    once. A node that fails that (no script loaded yet, a failover) is asked again on
+    its own, the long way."""
     held: dict[str, list[int]] = {}  # node -> where its keys are in `keys`
     for index, key in enumerate(keys):
         held.setdefault(cluster_scan.key_owner(cluster, key).name, []).append(index)
-
-    def describe(slot: int, indexes: list[int]) -> tuple[list[KeyInfo], int]:
-        node_keys = [keys[index] for index in indexes]
-        return cluster_scan.on_owner(
-            cluster, slot, lambda node: describe_keys(node, node_keys, declared=False)
-        )
-
-    answers = call_in_parallel(
-        **{
-            node.name: partial(describe, slot, held.get(node.name, []))
-            for slot, node in cluster_scan.primaries(cluster)
-        }
-    )
+    nodes = cluster_scan.primaries(cluster)
+    commands = []
+    for _, node in nodes:
+        mine = [keys[index] for index in held.get(node.name, [])]
+        command = ("EVALSHA", DESCRIBE_SHA, 0, *mine) if mine else ("DBSIZE",)
+        commands.append((cluster.get_redis_connection(node), command))
+    try:
+        replies = cluster_scan.at_once(commands)
+    except (redis.ConnectionError, redis.TimeoutError):
+        replies = [None] * len(nodes)
     rows: list[KeyInfo | None] = [None] * len(keys)
-    for name, (infos, _) in answers.items():
-        for index, info in zip(held.get(name, []), infos, strict=True):
-            rows[index] = replace(info, node=name)
-    return rows, sum(dbsize for _, dbsize in answers.values())
+    total = 0
+    for (slot, node), reply in zip(nodes, replies, strict=True):
+        indexes = held.get(node.name, [])
+        if reply is None or isinstance(reply, Exception):
+            infos, dbsize = _describe_node(cluster, slot, node.name, [keys[i] for i in indexes])
+        elif indexes:
+            dbsize, raw = reply
+            infos = [
+                _key_info(keys[i], row, node.name) for i, row in zip(indexes, raw, strict=True)
+            ]
+        else:
+            infos, dbsize = [], reply
+        total += dbsize
+        for index, info in zip(indexes, infos, strict=True):
+            rows[index] = info
+    return rows, total
+
+
+def _describe_node(
+    cluster: RedisCluster, slot: int, name: str, keys: list[bytes]
+) -> tuple[list[KeyInfo], int]:
+    """One primary's keys the long way: the script loaded if need be, two pipelines
+    for a user who may not run scripts, the slot's new primary after a failover."""
+    return cluster_scan.on_owner(
+        cluster, slot, lambda node: describe_keys(node, keys, declared=False, node=name)
+    )
 
 
 def describe(client: redis.Redis | RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
@@ -252,9 +274,10 @@ def browse(
     return KeyPage(rows, *found, dbsize, page.exact, isinstance(client, RedisCluster))
 
 
-def _key_info(key: bytes, row: list) -> KeyInfo:
+def _key_info(key: bytes, row: list, node: str = "") -> KeyInfo:
     kind, ttl_ms, size, memory, encoding = row
     return KeyInfo(
+        node=node,
         key=key,
         type=_text(kind),
         ttl_ms=int(ttl_ms),
