@@ -11,7 +11,14 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 
 from cacheadmin.core import cluster_scan, dashboard_keys
-from cacheadmin.invalidation.engine import SCAN_UNLINK, Progress, Target, patterns_for
+from cacheadmin.invalidation.engine import (
+    SCAN_UNLINK,
+    Progress,
+    Target,
+    attribute_batch,
+    patterns_for,
+    refuse_untagged,
+)
 from cacheadmin.objectcache import layout
 
 # The primary's answer when it is one no more, or cannot be reached.
@@ -22,6 +29,24 @@ def counter_on(counter: str, slot: int) -> str:
     """The job's counter on the primary serving slot: a hash tag puts it in that slot,
     so the batch script adds to it on the node where it deletes, in the same step."""
     return f"{counter}:{{{cluster_scan.slot_tag(slot)}}}"
+
+
+def model_counter(counter: str, model: str) -> str:
+    """The job's counter beside a tagged model's keys: the library's drop script adds to
+    it in the same step as it drops, which a cluster allows within one slot."""
+    return f"{counter}:{{{layout.hash_tag(model)}}}"
+
+
+def run_batch(
+    cluster: RedisCluster, target: Target, progress: Progress, *, count: int, counter: str
+) -> Progress:
+    """One batch of a job on a cluster: by attribute value at the model's slot, or by
+    scanning primary after primary."""
+    if target.kind == "attribute":
+        refuse_untagged(target)
+        counter = model_counter(counter, target.model)
+        return attribute_batch(cluster, target, progress, count=count, counter=counter)
+    return scan_batch(cluster, target, progress, count=count, counter=counter)
 
 
 def claim_counters(cluster: RedisCluster, counter: str, nodes: dict) -> None:

@@ -117,13 +117,21 @@ def refuse_own_keys(target: Target) -> None:
         )
 
 
+def refuse_untagged(target: Target) -> None:
+    """On a cluster, dropping objects runs the library's scripts, which need the model's
+    keys in one slot: a model named without a hash tag has them spread."""
+    if not layout.hash_tag(target.model):
+        raise TargetError(
+            f"the model {target.model} has no hash tag ({{{target.model}}}), so on a Redis "
+            "Cluster its keys are spread over slots and its objects cannot be dropped "
+            "with their index entries in one step: drop the whole model, or a pattern"
+        )
+
+
 def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
     refuse_own_keys(target)
-    if isinstance(client, RedisCluster) and target.kind not in ("key", "pattern", "model"):
-        raise TargetError(
-            f"a {target.kind} of the object cache cannot be invalidated on a Redis Cluster "
-            "yet: drop the whole model, or its keys by pattern"
-        )
+    if isinstance(client, RedisCluster) and target.kind in ("bucket", "object", "attribute"):
+        refuse_untagged(target)
     if target.kind == "key":
         found = client.exists(target.target)
         return Preview(

@@ -132,7 +132,10 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
 
 
 def _claim_counter(client, job: InvalidationJob, counter: str) -> None:
-    if isinstance(client, RedisCluster):
+    if isinstance(client, RedisCluster) and job.kind == "attribute":
+        counter = cluster_batches.model_counter(counter, job.model)
+        client.set(counter, job.deleted, nx=True, ex=86400)
+    elif isinstance(client, RedisCluster):
         cluster_batches.claim_counters(client, counter, job.nodes)
     else:
         client.set(counter, job.deleted, nx=True, ex=86400)
@@ -192,7 +195,7 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
 def batch_for(client):
     """A cluster's batches, or a server's."""
     if isinstance(client, RedisCluster):
-        return cluster_batches.scan_batch
+        return cluster_batches.run_batch
     return engine.run_batch
 
 

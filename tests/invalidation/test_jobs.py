@@ -13,6 +13,7 @@ from django.utils import timezone
 from cacheadmin.core.cluster_scan import keyspace_size
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
+from cacheadmin.objectcache import Div, ObjectCache
 from tests.invalidation.test_engine import counter_keys, fill
 from tests.servers import free_port
 
@@ -377,3 +378,35 @@ def test_a_model_under_the_dashboards_prefix_is_no_target(operator_client, redis
     assert sorted(redis_client.keys(f"{name}:*")) == keys and keys
     refused = AuditEntry.objects.get()
     assert (refused.action, refused.outcome) == (f"invalidate.{body['kind']}", "refused")
+
+
+def test_object_cache_targets_on_a_server_and_on_a_cluster(operator_client, keyspace, broker):
+    """On a cluster the library's models carry a hash tag: a bucket and an object go at
+    once, and a large attribute value runs as a job that counts at the model's slot."""
+    cluster = isinstance(keyspace, redis.RedisCluster)
+    name = "{user}" if cluster else "user"
+    users = ObjectCache(keyspace).model(name, bucket=Div(100), inverted=["country"])
+    users.set_many({n: {"country": "DE" if n % 3 == 0 else "FR"} for n in range(3000)})
+
+    def deleted(response) -> tuple[str, int]:
+        job = operator_client.get(f"/api/invalidations/{response.json()['id']}").json()
+        return job["status"], job["deleted"]
+
+    assert deleted(post(operator_client, kind="object", model=name, target="1")) == ("done", 1)
+    bucket = post(operator_client, kind="bucket", model=name, target="29")
+    assert deleted(bucket) == ("done", 100)
+    by_value = dict(kind="attribute", model=name, attribute="country", target="FR")
+    estimate = post(operator_client, **by_value).json()["preview"]["estimate"]
+    job_id = post(operator_client, **by_value, confirm=str(estimate)).json()["id"]
+    run_worker()
+    status = operator_client.get(f"/api/invalidations/{job_id}").json()
+    assert (status["status"], status["deleted"]) == ("done", estimate)
+    assert estimate == 2000 - 1 - 67  # the FR objects left: not 1, nor bucket 29's
+    assert set(users.get_many(range(3000))) == {
+        str(n) for n in range(3000) if n % 3 == 0 and n // 100 != 29
+    }
+    if cluster:  # a model without a tag is refused, saying why
+        schema = {"name": "plain", "bucket": {"rule": "div", "size": 100}, "inverted": []}
+        keyspace.hset("objectcache:models", "plain", json.dumps(schema | {"ttl": 0}))
+        refused = post(operator_client, kind="object", model="plain", target="1")
+        assert refused.status_code == 400 and "has no hash tag" in refused.json()["message"]
