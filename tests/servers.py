@@ -272,9 +272,9 @@ class TlsRedisServer(RedisServer):
     """A redis-server that speaks TLS only, with certificates of its own CA; clients
     must show a certificate of that CA too."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, files: dict[str, Path] | None = None):
         super().__init__(workdir)
-        self.files = make_certificates(workdir / "tls")
+        self.files = files or make_certificates(workdir / "tls")
 
     @property
     def url(self) -> str:
@@ -391,10 +391,14 @@ class ClusterSet:
             node.start()
         cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
         addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
-        command = [cli, "--cluster", "create", *addresses, "--cluster-replicas", "1"]
+        command = [cli, *self.cli_options(), "--cluster", "create", *addresses]
+        command += ["--cluster-replicas", "1"]
         subprocess.run([*command, "--cluster-yes"], check=True, capture_output=True, timeout=60)
         self.until_ok()
         return self
+
+    def cli_options(self) -> list[str]:
+        return []
 
     def until_ok(self, seconds: float = 30, nodes: list[RedisServer] | None = None) -> None:
         """Until every node (or those given) says cluster_state:ok, replicas linked."""
@@ -456,6 +460,48 @@ class ClusterSet:
 
     def client(self) -> redis.RedisCluster:
         return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)
+
+
+class TlsClusterSet(ClusterSet):
+    """A cluster that speaks TLS only, clients and cluster bus alike, with certificates
+    of its own CA (clients show one too)."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.files = make_certificates(workdir / "tls")
+        self.nodes = [
+            TlsRedisServer(workdir / f"node-{index}", files=self.files) for index in range(6)
+        ]
+        for node, port in zip(self.nodes, cluster_ports(6), strict=True):
+            node.port = port
+            node.options = lambda node=node: [
+                *TlsRedisServer.options(node), "--tls-cluster", "yes",
+                "--tls-replication", "yes", "--cluster-enabled", "yes",
+                "--cluster-config-file", f"nodes-{node.port}.conf",
+                "--cluster-node-timeout", "2000",
+            ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes[:3])
+        return f"rediss+cluster://{hosts}"
+
+    def cli_options(self) -> list[str]:
+        files = self.files
+        return ["--tls", "--cacert", str(files["ca.crt"]), "--cert", str(files["client.crt"])] + [
+            "--key",
+            str(files["client.key"]),
+        ]
+
+    def client(self) -> redis.RedisCluster:
+        return redis.RedisCluster(
+            host="127.0.0.1",
+            port=self.nodes[0].port,
+            ssl=True,
+            ssl_ca_certs=str(self.files["ca.crt"]),
+            ssl_certfile=str(self.files["client.crt"]),
+            ssl_keyfile=str(self.files["client.key"]),
+        )
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -80,3 +80,42 @@ def test_a_redis_url_of_one_node_browses_the_whole_cluster(viewer_client, cluste
             break
     assert {key for key, _ in seen} == {f"user:{number}" for number in range(300)}
     assert len({node for _, node in seen}) == 3
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(tmp_path_factory):
+    """Three primaries and three replicas that speak TLS only, bus included."""
+    from tests.conftest import refuse_in_pure_run
+    from tests.servers import TlsClusterSet
+
+    refuse_in_pure_run("a TLS Redis Cluster")
+    found = TlsClusterSet(tmp_path_factory.mktemp("tls-cluster")).start()
+    yield found
+    found.stop()
+
+
+def test_a_tls_cluster_is_read_with_the_instance_certificates(
+    viewer_client, settings, tmp_path, tls_cluster
+):
+    client = tls_cluster.client()
+    for number in range(200):
+        client.set(f"secret:{number}", "x")
+    files = tls_cluster.files
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[redis.secure]\nurl = "{tls_cluster.url}"\nca_file = "{files["ca.crt"]}"\n'
+        f'cert_file = "{files["client.crt"]}"\nkey_file = "{files["client.key"]}"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    figures = viewer_client.get("/i/secure/api/overview").json()["redis"]["figures"]
+    assert figures["cluster"]["state"] == "ok" and len(figures["cluster"]["nodes"]) == 6
+    assert all(node["up"] for node in figures["cluster"]["nodes"])
+    seen, cursor = set(), 0
+    while True:
+        data = viewer_client.get("/api/keys", {"instance": "secure", "cursor": cursor}).json()
+        seen |= {(item["key"], item["node"]) for item in data["keys"]}
+        cursor = data["cursor"]
+        if data["done"]:
+            break
+    assert len(seen) == 200 and len({node for _, node in seen}) == 3
+    client.close()
