@@ -371,14 +371,20 @@ class ClusterSet:
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
-        self.nodes = [RedisServer(workdir / f"node-{index}") for index in range(6)]
+        self.nodes = [self.new_node(workdir / f"node-{index}") for index in range(6)]
         for node, port in zip(self.nodes, cluster_ports(6), strict=True):
             node.port = port
             node.options = lambda node=node: [
-                "--port", str(node.port), "--cluster-enabled", "yes",
+                *self.server_options(node), "--cluster-enabled", "yes",
                 "--cluster-config-file", f"nodes-{node.port}.conf",
                 "--cluster-node-timeout", "2000",
             ]  # fmt: skip
+
+    def new_node(self, workdir: Path) -> RedisServer:
+        return RedisServer(workdir)
+
+    def server_options(self, node: RedisServer) -> list[str]:
+        return ["--port", str(node.port)]
 
     @property
     def url(self) -> str:
@@ -461,25 +467,25 @@ class ClusterSet:
     def client(self) -> redis.RedisCluster:
         return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)
 
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
 
 class TlsClusterSet(ClusterSet):
     """A cluster that speaks TLS only, clients and cluster bus alike, with certificates
     of its own CA (clients show one too)."""
 
     def __init__(self, workdir: Path):
-        self.workdir = workdir
         self.files = make_certificates(workdir / "tls")
-        self.nodes = [
-            TlsRedisServer(workdir / f"node-{index}", files=self.files) for index in range(6)
-        ]
-        for node, port in zip(self.nodes, cluster_ports(6), strict=True):
-            node.port = port
-            node.options = lambda node=node: [
-                *TlsRedisServer.options(node), "--tls-cluster", "yes",
-                "--tls-replication", "yes", "--cluster-enabled", "yes",
-                "--cluster-config-file", f"nodes-{node.port}.conf",
-                "--cluster-node-timeout", "2000",
-            ]  # fmt: skip
+        super().__init__(workdir)
+
+    def new_node(self, workdir: Path) -> RedisServer:
+        return TlsRedisServer(workdir, files=self.files)
+
+    def server_options(self, node: RedisServer) -> list[str]:
+        tls = TlsRedisServer.options(node)
+        return [*tls, "--tls-cluster", "yes", "--tls-replication", "yes"]
 
     @property
     def url(self) -> str:
@@ -502,7 +508,3 @@ class TlsClusterSet(ClusterSet):
             ssl_certfile=str(self.files["client.crt"]),
             ssl_keyfile=str(self.files["client.key"]),
         )
-
-    def stop(self) -> None:
-        for node in self.nodes:
-            node.stop()
