@@ -186,10 +186,15 @@ def keyspace(request, settings, services):
     if request.param == "server":
         yield request.getfixturevalue("redis_client")
         return
-    cluster = request.getfixturevalue("redis_cluster")
-    cluster.until_ok()
-    settings.REDIS_URL = cluster.url
-    client = cluster.client()
+    yield request.getfixturevalue("cluster_keyspace")
+
+
+@pytest.fixture
+def cluster_keyspace(settings, services, redis_cluster):
+    """The instance `default` as the shared Redis Cluster, emptied: a client of it."""
+    redis_cluster.until_ok()
+    settings.REDIS_URL = redis_cluster.url
+    client = redis_cluster.client()
     client.flushall(target_nodes=client.PRIMARIES)
     client.config_resetstat(target_nodes=client.PRIMARIES)
     yield client

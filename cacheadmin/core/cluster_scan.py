@@ -19,7 +19,12 @@ from typing import TypeVar
 import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.crc import key_slot
-from redis.exceptions import RedisClusterException, SlotNotCoveredError
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    RedisClusterException,
+    SlotNotCoveredError,
+)
 
 from cacheadmin.core.connections import cluster_node_client
 from cacheadmin.core.problems import BAD_REQUEST, Problem, Refusal
@@ -120,17 +125,20 @@ def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T])
     try:
         return call(cluster.get_redis_connection(owner(cluster, slot)))
     except (redis.RedisError, RedisClusterException) as exc:
-        if not _moved_on(exc):
+        if not moved_on(exc):
             raise
     cluster.nodes_manager.initialize()
     return call(cluster.get_redis_connection(owner(cluster, slot)))
 
 
-def _moved_on(exc: Exception) -> bool:
-    """The slot's primary is down or is one no more: a script on a node that lost its
-    slots says it touched a key that is not local."""
+def moved_on(exc: Exception) -> bool:
+    """The node asked does not serve the slot any more, or cannot be reached: a
+    failover, or a node down. It redirects (MOVED, ASK), says the cluster is down, or,
+    from inside a script, says a key is not local."""
     if isinstance(exc, redis.ConnectionError | SlotNotCoveredError):
         return True
+    if isinstance(exc, AskError | ClusterDownError | redis.ReadOnlyError):
+        return True  # MovedError is an AskError; its text is only "slot host:port"
     return isinstance(exc, redis.ResponseError) and "non local key" in str(exc)
 
 

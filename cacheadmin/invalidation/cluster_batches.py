@@ -21,9 +21,6 @@ from cacheadmin.invalidation.engine import (
 )
 from cacheadmin.objectcache import layout
 
-# The primary's answer when it is one no more, or cannot be reached.
-MOVED_ON = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError, redis.ResponseError)
-
 
 def counter_on(counter: str, slot: int) -> str:
     """The job's counter on the primary serving slot: a hash tag puts it in that slot,
@@ -79,8 +76,8 @@ def scan_batch(
     args = [at, patterns[progress.phase], count, dashboard_keys.PREFIX, buckets, inverted]
     try:
         at, total = _run(cluster, node, counter_on(counter, slot), args)
-    except MOVED_ON as exc:
-        if isinstance(exc, redis.ResponseError) and not _moved(exc):
+    except redis.RedisError as exc:
+        if not (isinstance(exc, redis.TimeoutError) or cluster_scan.moved_on(exc)):
             raise
         cluster.nodes_manager.initialize()  # a failover, or a node down for now
         if cluster_scan.owner(cluster, slot).name == node.name:
@@ -121,10 +118,6 @@ def _learn_slots(cluster: RedisCluster, every: float = 1.0) -> None:
     if time.monotonic() - _learned.get(id(cluster), 0) >= every:
         cluster.nodes_manager.initialize()
         _learned[id(cluster)] = time.monotonic()
-
-
-def _moved(exc: redis.ResponseError) -> bool:
-    return str(exc).startswith(("MOVED", "ASK", "CLUSTERDOWN"))
 
 
 def _run(cluster: RedisCluster, node: ClusterNode, counter: str, args: list) -> list:

@@ -78,22 +78,15 @@ class RedisFeed(Upstream):
         cluster = await self._cluster()
         if cluster is None:
             return [("", self.connect())]
-        if self.feed.source == "keyspace":
-            nodes = [node.name for _, node in cluster_scan.primaries(cluster)]
-        elif self.feed.shard:
-            nodes = [cluster_scan.key_owner(cluster, self.feed.pattern.encode()).name]
-        else:  # after a loss, the next node
+        if not _per_node(self.feed):  # any node hears every PUBLISH: after a loss, the next
             self.turn += 1
             every = cluster.get_nodes()
-            return [
-                (
-                    "",
-                    connections.live_node_client(
-                        self.feed.instance, every[self.turn % len(every)].name
-                    ),
-                )
-            ]
-        return [(node, connections.live_node_client(self.feed.instance, node)) for node in nodes]
+            address = every[self.turn % len(every)].name
+            return [("", connections.live_node_client(self.feed.instance, address))]
+        return [
+            (node.name, connections.live_node_client(self.feed.instance, node.name))
+            for node in _heard_nodes(cluster, self.feed)
+        ]
 
     def connect(self):
         return connections.live_redis_client(self.feed.instance)
@@ -180,6 +173,12 @@ class RedisFeed(Upstream):
             await pubsub.psubscribe(pattern)
         else:
             await pubsub.subscribe(pattern)
+
+
+def _per_node(feed) -> bool:
+    """Keyspace notifications come from the node holding the key, a sharded channel's
+    messages from its slot's primary: such feeds listen at given nodes."""
+    return feed.source == "keyspace" or feed.shard
 
 
 def _heard_nodes(cluster: RedisCluster, feed) -> list:

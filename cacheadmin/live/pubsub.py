@@ -27,16 +27,25 @@ def pubsub_overview(client: redis.Redis | RedisCluster) -> dict:
     """Channels and sharded channels with subscribers (the first MAX_CHANNELS of each),
     their counts, and NUMPAT: two round trips. On a cluster, every node is asked at
     once (a subscriber may be connected to any node) and the counts are summed."""
-    if isinstance(client, RedisCluster):
-        nodes = every_node(client)
-        answers = call_in_parallel(
-            **{str(index): lambda node=node: _node_pubsub(node) for index, node in enumerate(nodes)}
-        )
-        primaries = [client.get_redis_connection(node) for node in client.get_primaries()]
-        flags = {keyspace_flags(node.config_get("notify-keyspace-events")) for node in primaries}
-        return _merged(list(answers.values()), flags)
-    found = _node_pubsub(client)
-    return _merged([found], {keyspace_flags(found.pop("config"))})
+    if not isinstance(client, RedisCluster):
+        found = _node_pubsub(client)
+        return _merged([found], {keyspace_flags(found["config"])})
+    nodes = {_address(node): node for node in every_node(client)}
+    answers = call_in_parallel(
+        **{address: lambda node=node: _node_pubsub(node) for address, node in nodes.items()}
+    )
+    primaries = {node.name for node in client.get_primaries()}
+    flags = {
+        keyspace_flags(answer["config"])
+        for address, answer in answers.items()
+        if address in primaries
+    }
+    return _merged(list(answers.values()), flags)
+
+
+def _address(client: redis.Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    return f"{kwargs['host']}:{kwargs['port']}"
 
 
 def _node_pubsub(client: redis.Redis) -> dict:

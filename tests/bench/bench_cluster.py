@@ -14,6 +14,7 @@ In the same run, on private servers filled alike:
 Times are medians; ratios are what to compare between runs (the machine is noisy).
 """
 
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import django
@@ -183,31 +185,40 @@ def our_invalidation(client, port: int) -> tuple[float, int, list, list]:
     return seconds, progress.deleted, before, stop()
 
 
+@contextlib.contextmanager
+def server_and_cluster() -> Iterator[tuple[redis.Redis, redis.RedisCluster]]:
+    """A private redis-server and a private cluster (three primaries, three replicas),
+    side by side: a client of each, both stopped afterwards."""
+    with tempfile.TemporaryDirectory() as workdir:
+        (Path(workdir) / "single").mkdir()
+        single = RedisServer(Path(workdir) / "single").start()
+        try:
+            cluster = ClusterSet(Path(workdir) / "cluster").start()
+            try:
+                yield single.client(), cluster.client()
+            finally:
+                cluster.stop()
+        finally:
+            single.stop()
+
+
 def main() -> None:
     django.setup()
     from cacheadmin.core import cluster_scan
 
-    with tempfile.TemporaryDirectory() as workdir:
-        (Path(workdir) / "single").mkdir()
-        single = RedisServer(Path(workdir) / "single").start()
-        cluster = ClusterSet(Path(workdir) / "cluster").start()
-        try:
-            server_client, cluster_client = single.client(), cluster.client()
-            started = time.monotonic()
-            write(server_client, range(KEYS), mixed)
-            write(cluster_client, range(KEYS), mixed)
-            print(f"filled {KEYS:,} keys twice in {time.monotonic() - started:.0f} s")
-            figures = pages_and_namespaces(server_client, cluster_client)
-            cluster_client.flushall(target_nodes=cluster_client.PRIMARIES)
-            write(cluster_client, range(2 * KEYS), halves)
-            recipes = recipe_on_primaries(cluster_client)
-            sampled = RECIPE_SAMPLE * 3
-            hot = cluster_client.get_node_from_key("hot").name.rpartition(":")[2]
-            seconds, deleted, before, during = our_invalidation(cluster_client, int(hot))
-            left = cluster_scan.keyspace_size(cluster_client)
-        finally:
-            cluster.stop()
-            single.stop()
+    with server_and_cluster() as (server_client, cluster_client):
+        started = time.monotonic()
+        write(server_client, range(KEYS), mixed)
+        write(cluster_client, range(KEYS), mixed)
+        print(f"filled {KEYS:,} keys twice in {time.monotonic() - started:.0f} s")
+        figures = pages_and_namespaces(server_client, cluster_client)
+        cluster_client.flushall(target_nodes=cluster_client.PRIMARIES)
+        write(cluster_client, range(2 * KEYS), halves)
+        recipes = recipe_on_primaries(cluster_client)
+        sampled = RECIPE_SAMPLE * 3
+        hot = cluster_client.get_node_from_key("hot").name.rpartition(":")[2]
+        seconds, deleted, before, during = our_invalidation(cluster_client, int(hot))
+        left = cluster_scan.keyspace_size(cluster_client)
 
     server, ours = figures["server"], figures["cluster"]
     print(f"\nRedis Cluster (3 primaries) beside one server, {KEYS:,} keys (median of {RUNS})")

@@ -10,7 +10,6 @@ per primary, beside it.
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 from cacheadmin.objectcache import Div, ObjectCache  # noqa: E402
+from tests.bench.bench_cluster import server_and_cluster  # noqa: E402
 from tests.bench.bench_objectcache import make  # noqa: E402
-from tests.servers import ClusterSet, RedisServer  # noqa: E402
 
 OBJECTS = int(os.environ.get("BENCH_OBJECTS", "1000000"))
 OPS = int(os.environ.get("BENCH_GETS", "20000"))
@@ -73,23 +72,15 @@ def main() -> None:
     import django
 
     django.setup()
-    with tempfile.TemporaryDirectory() as workdir:
-        (Path(workdir) / "single").mkdir()
-        single = RedisServer(Path(workdir) / "single").start()
-        cluster = ClusterSet(Path(workdir) / "cluster").start()
-        try:
-            server_client, cluster_client = single.client(), cluster.client()
-            server = measure(server_client, ["user"])
-            server_memory = server_client.info("memory")["used_memory"]
-            one = measure(cluster_client, ["{user}"])
-            one_nodes = per_node(cluster_client)
-            cluster_client.flushall(target_nodes=cluster_client.PRIMARIES)
-            tags = tags_one_per_primary(cluster_client)
-            three = measure(cluster_client, [f"{{{tag}}}user" for tag in tags])
-            three_nodes = per_node(cluster_client)
-        finally:
-            cluster.stop()
-            single.stop()
+    with server_and_cluster() as (server_client, cluster_client):
+        server = measure(server_client, ["user"])
+        server_memory = server_client.info("memory")["used_memory"]
+        one = measure(cluster_client, ["{user}"])
+        one_nodes = per_node(cluster_client)
+        cluster_client.flushall(target_nodes=cluster_client.PRIMARIES)
+        tags = tags_one_per_primary(cluster_client)
+        three = measure(cluster_client, [f"{{{tag}}}user" for tag in tags])
+        three_nodes = per_node(cluster_client)
 
     print(f"\nobject cache, {OBJECTS:,} objects in buckets of 100 ({OPS:,} gets and sets)")
     print(f"  one server: {server_memory / 2**20:7.1f} MB used")

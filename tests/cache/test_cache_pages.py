@@ -216,15 +216,10 @@ def test_someone_elses_check_is_not_found(viewer_client, operator_client, demo):
     assert operator_client.get(f"/cache/checks/{check.id}/").status_code == 404
 
 
-def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(
-    viewer_client, redis_cluster, settings
-):
+def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(viewer_client, cluster_keyspace):
     """On a cluster the library keeps a model in one slot ({user}); the pages count it,
     page its buckets and look it up by id and by value like on one server."""
-    redis_cluster.until_ok()
-    settings.REDIS_URL = redis_cluster.url
-    client = redis_cluster.client()
-    client.flushall(target_nodes=client.PRIMARIES)
+    client = cluster_keyspace
     users = ObjectCache(client).model("{user}", inverted=["country"])
     users.set_many({n: {"id": n, "country": "FR" if n % 2 else "DE"} for n in range(500)})
     data = viewer_client.get("/api/cache/models").json()
@@ -242,4 +237,3 @@ def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(
     while state["phase"] != "done":
         state = check_step(client, schema, state, max_seconds=1)
     assert (state["objects"], state["missing"], state["dangling"]) == (500, 0, 1)
-    client.close()

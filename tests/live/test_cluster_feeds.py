@@ -11,15 +11,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def cluster(settings, services, redis_cluster):
+def cluster(cluster_keyspace, redis_cluster):
     """The instance `default` is the cluster, emptied."""
-    redis_cluster.until_ok()
-    settings.REDIS_URL = redis_cluster.url
-    client = redis_cluster.client()
-    client.flushall(target_nodes=client.PRIMARIES)
     yield redis_cluster
-    set_events(client, "")
-    client.close()
+    set_events(cluster_keyspace, "")
 
 
 async def test_a_sharded_channel_is_heard_and_listed(live, viewer_client, keyspace):

@@ -102,11 +102,9 @@ def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
 
 
 def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
-    page, settings, viewer, redis_cluster, services
+    page, settings, viewer, cluster_keyspace
 ):
-    redis_cluster.until_ok()
-    settings.REDIS_URL = redis_cluster.url
-    client = redis_cluster.client()
+    client = cluster_keyspace
     set_events(client, "E$")
     server = Daphne(dashboard_env(settings)).start()
     try:
@@ -131,4 +129,3 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
     finally:
         server.stop()
         set_events(client, "")
-        client.close()
