@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,6 +24,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def answers(client: redis.Redis, process: subprocess.Popen, seconds: float = 10) -> bool:
+    """Whether a freshly started process answers PING before it exits or time runs
+    out (it exits at once when something else took its port meanwhile, and that
+    something may hold the connection without a word: keep the client's timeout short)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(redis.RedisError):
+                return client.ping()
+            time.sleep(0.05)
+        return False
+    finally:
+        client.close()
 
 
 class RedisServer:
@@ -48,17 +65,8 @@ class RedisServer:
         command = [binary, *self.options(), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        client = self.client()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.05)
-        client.close()
+        if not answers(self.client(), self.process):
+            raise RuntimeError(f"redis-server did not start on port {self.port}")
         return self
 
     def stop(self) -> None:
@@ -152,15 +160,31 @@ class SentinelSet:
         self.replica.start()
         self.replica.client().replicaof("127.0.0.1", self.master.port)
         self._until(lambda: self.replica.client().info("replication")["master_link_status"] == "up")
-        for port in self.sentinel_ports:
-            self.sentinels.append(self._start_sentinel(port))
+        for index in range(len(self.sentinel_ports)):
+            self.sentinels.append(self._start_sentinel(index))
         self._until(self._sentinels_agree)
         return self
 
-    def _start_sentinel(self, port: int) -> subprocess.Popen:
+    def _start_sentinel(self, index: int) -> subprocess.Popen:
+        """The index-th sentinel, on its port or, if another process (the other test
+        worker's servers, an outgoing connection) took that port since it was picked,
+        on a port picked afresh."""
+        for _ in range(5):
+            port = self.sentinel_ports[index]
+            process = self._sentinel_process(port)
+            probe = redis.Redis(port=port, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
+            if answers(probe, process):
+                return process
+            process.kill()
+            process.wait(timeout=10)
+            self.sentinel_ports[index] = free_port()
+        raise RuntimeError(f"no sentinel would start:\n{self._logs()}")
+
+    def _sentinel_process(self, port: int) -> subprocess.Popen:
         config = self.workdir / f"sentinel-{port}.conf"
         config.write_text(
             f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+            f"logfile {self.workdir / f'sentinel-{port}.log'}\n"
             f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} 2\n"
             f"sentinel down-after-milliseconds {self.service} 1000\n"
             f"sentinel failover-timeout {self.service} 3000\n"
@@ -168,6 +192,14 @@ class SentinelSet:
         )
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         return subprocess.Popen([binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL)
+
+    def _logs(self, lines: int = 15) -> str:
+        """The last lines of every sentinel's log, to say why a set did not settle."""
+        tails = []
+        for log in sorted(self.workdir.glob("sentinel-*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"--- {log.name}\n" + "\n".join(tail))
+        return "\n".join(tails)
 
     def sentinel(self, index: int = 0) -> redis.Redis:
         return redis.Redis(port=self.sentinel_ports[index], decode_responses=True)
@@ -226,12 +258,11 @@ class SentinelSet:
         self._until(lambda: self.master_port() != before, seconds=30)
         return self.master_port()
 
-    @staticmethod
-    def _until(check, seconds: float = 30) -> None:
+    def _until(self, check, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while not check():
             if time.monotonic() > deadline:
-                raise RuntimeError("the sentinel set did not settle")
+                raise RuntimeError(f"the sentinel set did not settle:\n{self._logs()}")
             time.sleep(0.1)
 
     def stop(self) -> None:
