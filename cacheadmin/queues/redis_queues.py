@@ -128,6 +128,7 @@ def queue_page(
         "page_size": page_size,
         "total": total,
         "complete": complete,
+        "cluster": isinstance(client, RedisCluster),
     }
 
 

@@ -124,12 +124,16 @@ def test_redis_queues_with_processing_lists_and_streams(viewer_client, keyspace)
     )
     assert stream["consumers"] == 1
     assert data["items"][0]["name"] == "queue:emails" and data["total"] == 4
-    if isinstance(keyspace, redis.RedisCluster):  # found on every primary, each named
-        for name, row in rows.items():
-            key = name.encode() if name.isascii() else b"queue:<script>\xff"
-            assert row["node"] == keyspace.get_node_from_key(key).name
     html = viewer_client.get("/queues/").content.decode()
     assert "queue:&lt;script&gt;\\xff" in html and "<script>\\xff" not in html
+    if isinstance(keyspace, redis.RedisCluster):  # found on every primary, each named
+        assert html.count('data-figure="node"') == 4  # the Node column
+        for name, row in rows.items():
+            key = b"queue:<script>\xff" if "script" in name else name.encode()
+            assert row["node"] == keyspace.get_node_from_key(key).name
+            assert f'data-figure="node">{row["node"]}<' in html
+    else:
+        assert 'data-figure="node"' not in html
 
 
 def detail(client, vhost, name):
