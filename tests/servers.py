@@ -495,6 +495,37 @@ class ClusterSet:
         except redis.RedisError:
             return False
 
+    def primaries(self) -> list[RedisServer]:
+        return [
+            node for node in self.nodes if node.client().info("replication")["role"] == "master"
+        ]
+
+    def start_moving(
+        self, slot: int, source: RedisServer, target: RedisServer, keys: list[bytes]
+    ) -> None:
+        """Resharding half done: the slot migrating from source to target, these keys of
+        it moved already (asked for them, source answers ASK; the rest it still serves)."""
+        source_id, target_id = (node.client().cluster("myid") for node in (source, target))
+        target.client().cluster("setslot", slot, "importing", source_id)
+        source.client().cluster("setslot", slot, "migrating", target_id)
+        for key in keys:
+            source.client().migrate("127.0.0.1", target.port, key, 0, 5000)
+
+    def finish_moving(self, slot: int, target: RedisServer) -> None:
+        """The slot's move done: target first, then every other primary, told that target
+        serves it (asked there, the others answer MOVED)."""
+        target_id = target.client().cluster("myid")
+        others = [node for node in self.primaries() if node is not target]
+        for node in [target, *others]:
+            node.client().cluster("setslot", slot, "node", target_id)
+        self.until_ok()
+
+    def move_slot(self, slot: int, source: RedisServer, target: RedisServer) -> None:
+        """The whole slot, every key of it, moved from source to target."""
+        keys = source.client().cluster("getkeysinslot", slot, 100_000)
+        self.start_moving(slot, source, target, keys)
+        self.finish_moving(slot, target)
+
     def client(self) -> redis.RedisCluster:
         return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)
 

@@ -119,6 +119,17 @@ def key_owner(cluster: RedisCluster, key: bytes) -> ClusterNode:
     return nodes[0] if nodes else owner(cluster, key_slot(key))
 
 
+def holder(cluster: RedisCluster, key: bytes) -> str:
+    """The primary holding a key: its slot's, or while that slot moves to another node
+    and the key has gone already, the node the slot's primary sends readers to (ASK)."""
+    owner = key_owner(cluster, key)
+    try:
+        cluster.get_redis_connection(owner).exists(key)
+    except AskError as exc:  # MOVED too (a subclass): the slot map went stale meanwhile
+        return f"{exc.host}:{exc.port}"
+    return owner.name
+
+
 def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T]) -> T:
     """call(client of the slot's primary); when that node cannot be reached or no longer
     serves the slot (a failover), learn the slots again and ask the new owner once."""
@@ -198,15 +209,16 @@ def every_node(cluster: RedisCluster) -> list[redis.Redis]:
 
 
 def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
-    """Send each command on a connection of its node's client, then read every reply:
-    the nodes answer in the time of one round trip, without threads. A reply that is
-    an error comes back as its exception; a failed connection fails the whole call."""
+    """Send each command on a connection of its node's client, after ASKING (see
+    asking), then read every reply: the nodes answer in the time of one round trip,
+    without threads. A reply that is an error comes back as its exception; a failed
+    connection fails the whole call."""
     taken, read = [], False
     try:
         for client, command in commands:
             connection = client.connection_pool.get_connection()
             taken.append((client, connection))
-            connection.send_command(*command)
+            connection.send_packed_command(connection.pack_commands([ASKING, command]))
         replies = [_reply(connection) for _, connection in taken]
         read = True
         return replies
@@ -218,7 +230,25 @@ def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
 
 
 def _reply(connection) -> object:
+    connection.read_response()  # ASKING's OK
     try:
         return connection.read_response()
     except redis.ResponseError as exc:
         return exc
+
+
+ASKING = ("ASKING",)
+
+
+def asking(pipe: redis.client.Pipeline) -> None:
+    """Queue ASKING before the next command of a pipeline on a cluster node. While a slot
+    moves to this node (resharding), the keys that have arrived are read only by a
+    client that says ASKING first, a script's calls included; a key elsewhere is
+    still refused, so it changes nothing for the node's own slots."""
+    pipe.execute_command(*ASKING)
+
+
+def node_name(node: redis.Redis) -> str:
+    """host:port of a cluster node's client, as redis-py names the node."""
+    options = node.connection_pool.connection_kwargs
+    return f"{options['host']}:{options['port']}"

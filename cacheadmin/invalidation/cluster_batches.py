@@ -121,5 +121,10 @@ def _learn_slots(cluster: RedisCluster, every: float = 1.0) -> None:
 
 
 def _run(cluster: RedisCluster, node: ClusterNode, counter: str, args: list) -> list:
+    """The batch script on a primary, after ASKING: while a slot moves to it, the keys
+    that have arrived are its to delete too."""
     client = cluster.get_redis_connection(node)
-    return client.register_script(SCAN_UNLINK)(keys=[counter], args=args)
+    with client.pipeline(transaction=False) as pipe:
+        cluster_scan.asking(pipe)
+        client.register_script(SCAN_UNLINK)(keys=[counter], args=args, client=pipe)
+        return pipe.execute()[1]

@@ -9,7 +9,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import redis
 from redis.cluster import RedisCluster
@@ -70,6 +70,7 @@ class ScanPage:
     examined: int  # about how many keys those calls looked at (the sum of COUNT hints)
     out_of_budget: bool  # stopped by the time or call budget before the page was full
     exact: bool = False  # the pattern named one key, which was looked up directly
+    found_on: dict[bytes, str] = field(default_factory=dict)  # a cluster's: key -> node
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,19 @@ def scan_page(
     if not is_glob(match):
         return ScanPage([UNESCAPE.sub(rb"\1", match)], 0, 0, 0, False, exact=True)
 
+    found_on: dict[bytes, str] = {}
+
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
-        return node.scan(cursor=at, match=match, count=hint, _type=type_)
+        at, keys = node.scan(cursor=at, match=match, count=hint, _type=type_)
+        if node is not client:  # a cluster's node
+            found_on.update(dict.fromkeys(keys, cluster_scan.node_name(node)))
+        return at, keys
 
     scan, cursor = cluster_scan.keyspace_scan(client, scan_node, cursor)
     found = scan_until(
         scan, cursor=cursor, count=count, max_calls=max_calls, max_seconds=max_seconds
     )
-    return ScanPage(*found)
+    return ScanPage(*found, found_on=found_on)
 
 
 def scan_until(
@@ -161,10 +167,19 @@ def describe_keys(
         return [], client.dbsize()
     describe = client.register_script(DESCRIBE_SCRIPT)
     try:
-        dbsize, rows = describe(keys=keys) if declared else describe(args=keys)
+        dbsize, rows = describe(keys=keys) if declared else _describe_asking(describe, keys)
     except redis.exceptions.NoPermissionError:  # a monitoring user may not run scripts
         dbsize, rows = _describe_without_scripts(client, keys)
     return [_key_info(key, row, node) for key, row in zip(keys, rows, strict=True)], dbsize
+
+
+def _describe_asking(describe: redis.commands.core.Script, keys: list[bytes]) -> list:
+    """The script on a cluster node, its keys as arguments, after ASKING (keys of a slot
+    on its way to this node); a pipeline loads the script first if need be."""
+    with describe.registered_client.pipeline(transaction=False) as pipe:
+        cluster_scan.asking(pipe)
+        describe(args=keys, client=pipe)
+        return pipe.execute()[1]
 
 
 SIZERS = {"string": "STRLEN", "hash": "HLEN", "list": "LLEN", "set": "SCARD", "zset": "ZCARD"}
@@ -202,15 +217,21 @@ def _number(value, unknown: int) -> int:
     return value if isinstance(value, int) else unknown
 
 
-def describe_on_nodes(cluster: RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
+def describe_on_nodes(
+    cluster: RedisCluster, keys: list[bytes], found_on: dict[bytes, str] | None = None
+) -> tuple[list[KeyInfo], int]:
     """Metadata of keys on a cluster, each saying its node, and the cluster's size: one
     round trip to every primary (the script where it holds keys, else DBSIZE), all at
-    once. A node that fails that (no script loaded yet, a failover) is asked again on
-    its own, the long way."""
+    once. Each key is asked where SCAN found it (found_on), else at its slot's primary:
+    while a slot moves, its keys are on two nodes. A node that fails that (no script
+    loaded yet, a failover) is asked again on its own, the long way."""
+    nodes = cluster_scan.primaries(cluster)
+    names = {node.name for _, node in nodes}
     held: dict[str, list[int]] = {}  # node -> where its keys are in `keys`
     for index, key in enumerate(keys):
-        held.setdefault(cluster_scan.key_owner(cluster, key).name, []).append(index)
-    nodes = cluster_scan.primaries(cluster)
+        name = (found_on or {}).get(key)
+        name = name if name in names else cluster_scan.key_owner(cluster, key).name
+        held.setdefault(name, []).append(index)
     commands = []
     for _, node in nodes:
         mine = [keys[index] for index in held.get(node.name, [])]
@@ -243,16 +264,29 @@ def _describe_node(
     cluster: RedisCluster, slot: int, name: str, keys: list[bytes]
 ) -> tuple[list[KeyInfo], int]:
     """One primary's keys the long way: the script loaded if need be, two pipelines
-    for a user who may not run scripts, the slot's new primary after a failover."""
-    return cluster_scan.on_owner(
-        cluster, slot, lambda node: describe_keys(node, keys, declared=False, node=name)
-    )
+    for a user who may not run scripts, the slot's new primary after a failover; and
+    while slots move, key by key, each asked where the cluster sends it."""
+    try:
+        return cluster_scan.on_owner(
+            cluster, slot, lambda node: describe_keys(node, keys, declared=False, node=name)
+        )
+    except redis.ResponseError as exc:
+        if not cluster_scan.moved_on(exc):
+            raise
+    infos = []
+    for key in keys:  # a key gone on to another node, with its slot (resharding)
+        (info,), _ = describe_keys(cluster, [key])  # redis-py follows ASK and MOVED
+        infos.append(replace(info, node=cluster_scan.holder(cluster, key)))
+    return infos, cluster_scan.on_owner(cluster, slot, lambda node: node.dbsize())
 
 
-def describe(client: redis.Redis | RedisCluster, keys: list[bytes]) -> tuple[list[KeyInfo], int]:
-    """Metadata of keys and the keyspace's size, from a server or a cluster."""
+def describe(
+    client: redis.Redis | RedisCluster, keys: list[bytes], found_on: dict | None = None
+) -> tuple[list[KeyInfo], int]:
+    """Metadata of keys and the keyspace's size, from a server or a cluster (where
+    found_on may say which node's SCAN found each key)."""
     if isinstance(client, RedisCluster):
-        return describe_on_nodes(client, keys)
+        return describe_on_nodes(client, keys, found_on)
     return describe_keys(client, keys)
 
 
@@ -267,7 +301,7 @@ def browse(
     """One page of the key browser: SCAN calls, then one round trip for the metadata
     (on a cluster: one per primary, at once)."""
     page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count)
-    rows, dbsize = describe(client, page.keys)
+    rows, dbsize = describe(client, page.keys, page.found_on)
     if page.exact:  # a direct look-up shows the key only if it is there, of that type
         rows = [row for row in rows if not row.gone and type_ in (None, row.type)]
     found = (page.cursor, page.calls, page.examined, page.out_of_budget)

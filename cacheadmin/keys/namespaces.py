@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import redis
 from redis.cluster import RedisCluster
+from redis.exceptions import AskError
 
 from cacheadmin.core import cluster_scan
 from cacheadmin.core.cluster_scan import ClusterCursor
@@ -77,7 +78,8 @@ def scan_step(
 
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
         at, keys = node.scan(cursor=at, match=match, count=hint)
-        return at, list(zip(keys, _memories(node, keys), strict=True))
+        memories = _memories(node, keys, on_cluster=node is not client)
+        return at, list(zip(keys, memories, strict=True))
 
     scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor)
     started = time.monotonic()
@@ -93,13 +95,29 @@ def scan_step(
     return tally
 
 
-def _memories(node: redis.Redis, keys: list[bytes]) -> list[int | None]:
+def _memories(node: redis.Redis, keys: list[bytes], *, on_cluster: bool) -> list[int | None]:
+    """MEMORY USAGE of each key. A cluster node refuses the keys of a slot on its way to
+    it (resharding) unless each is asked after ASKING, which holds for one command:
+    then the keys are asked again that way."""
+    replies = _memory_usage(node, keys, asking=False)
+    if on_cluster and any(isinstance(reply, AskError) for reply in replies):  # MOVED too
+        replies = _memory_usage(node, keys, asking=True)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+def _memory_usage(node: redis.Redis, keys: list[bytes], *, asking: bool) -> list:
     if not keys:
         return []
     with node.pipeline(transaction=False) as pipe:
         for key in keys:
+            if asking:
+                cluster_scan.asking(pipe)
             pipe.memory_usage(key)
-        return pipe.execute()
+        replies = pipe.execute(raise_on_error=False)
+    return replies[1::2] if asking else replies
 
 
 def sample(

@@ -6,7 +6,7 @@ from dataclasses import replace
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core.cluster_scan import key_owner
+from cacheadmin.core.cluster_scan import holder
 from cacheadmin.keys.keyspace import KeyInfo, describe_keys
 
 
@@ -42,6 +42,6 @@ def key_summary(client: redis.Redis, key: bytes) -> tuple[KeyInfo, dict]:
     describing a key counts as an access."""
     access = access_figures(client, key)
     (info,), _ = describe_keys(client, [key])
-    if isinstance(client, RedisCluster):  # asked now: a MOVED on the way updated the slots
-        info = replace(info, node=key_owner(client, key).name)
+    if isinstance(client, RedisCluster):
+        info = replace(info, node=holder(client, key))
     return info, access

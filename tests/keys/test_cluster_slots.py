@@ -1,0 +1,75 @@
+"""A key's page on a cluster whose slots move (resharding): routed by the key's slot, it
+follows ASK while the slot migrates and MOVED once it has, with the slot map the
+dashboard learned before."""
+
+import re
+
+import pytest
+from redis.crc import key_slot
+
+from cacheadmin.invalidation.engine import Target
+from tests.invalidation.test_engine import run_to_end
+from tests.keys.test_keys_pages import detail_url
+
+pytestmark = pytest.mark.django_db
+
+MOVING = b"moving:<b>one</b>"
+
+
+def held_by(html: str) -> str:
+    return re.search(r'data-figure="node">([^<]*)<', html).group(1)
+
+
+@pytest.fixture
+def moving_slot(cluster_keyspace, redis_cluster):
+    """MOVING's slot, its primary and another: the slot given back at the end."""
+    slot = key_slot(MOVING)
+    source = redis_cluster.node_at(cluster_keyspace.get_node_from_key(MOVING).name)
+    target = next(node for node in redis_cluster.primaries() if node is not source)
+    yield slot, source, target
+    for node in redis_cluster.primaries():  # a half-done move undone, then the slot back
+        node.client().cluster("setslot", slot, "stable")
+    now = redis_cluster.node_at(redis_cluster.client().get_node_from_key(MOVING).name)
+    if now is not source:
+        redis_cluster.move_slot(slot, now, source)
+    redis_cluster.until_ok()
+
+
+def test_pages_and_jobs_follow_a_slot_as_it_moves(
+    viewer_client, cluster_keyspace, redis_cluster, moving_slot
+):
+    slot, source, target = moving_slot
+    at_source, at_target = (f"127.0.0.1:{node.port}" for node in (source, target))
+    staying = next(  # a key of the same slot, left on source for now
+        key for n in range(100_000) if key_slot(key := b"moving:stays:%d" % n) == slot
+    )
+    cluster_keyspace.set(MOVING, b"travels")
+    cluster_keyspace.set(staying, b"stays")
+    first = viewer_client.get(detail_url(MOVING)).content.decode()
+    assert held_by(first) == at_source  # and the dashboard has learned the slots
+
+    redis_cluster.start_moving(slot, source, target, [MOVING])
+    page = viewer_client.get(detail_url(MOVING))
+    html = page.content.decode()
+    assert page.status_code == 200 and "travels" in html  # source said ASK
+    assert held_by(html) == at_target
+    assert "stays" in viewer_client.get(detail_url(staying)).content.decode()
+    listing = viewer_client.get("/api/keys?match=moving:*").json()
+    nodes = {item["key"]: item["node"] for item in listing["keys"]}
+    assert nodes == {MOVING.decode(): at_target, staying.decode(): at_source}
+    exact = viewer_client.get("/api/keys", {"match": MOVING.decode()}).json()
+    assert [(item["type"], item["node"]) for item in exact["keys"]] == [("string", at_target)]
+    html = viewer_client.get("/keys/namespaces/").content.decode()
+    assert "Exact: every one of the 2 keys was counted." in html
+
+    redis_cluster.start_moving(slot, source, target, [staying])
+    redis_cluster.finish_moving(slot, target)
+    page = viewer_client.get(detail_url(MOVING))
+    html = page.content.decode()
+    assert page.status_code == 200 and "travels" in html  # source said MOVED
+    assert held_by(html) == at_target
+
+    redis_cluster.start_moving(slot, target, source, [MOVING])  # and back, half way
+    progress = run_to_end(cluster_keyspace, Target("pattern", b"moving:*"))
+    assert progress.deleted == 2
+    assert [node.client().cluster("countkeysinslot", slot) for node in (source, target)] == [0, 0]
