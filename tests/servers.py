@@ -27,14 +27,15 @@ def free_port() -> int:
 
 
 def answers(client: redis.Redis, process: subprocess.Popen, seconds: float = 10) -> bool:
-    """Whether a freshly started process answers PING before it exits or time runs
-    out (it exits at once when something else took its port meanwhile, and that
-    something may hold the connection without a word: keep the client's timeout short)."""
+    """Whether a freshly started process answers, itself, before it exits or time runs
+    out. It exits at once when something else took its port meanwhile; that something
+    may answer in its place (another test worker's server), or hold the connection
+    without a word (keep the client's timeout short)."""
     deadline = time.monotonic() + seconds
     try:
         while process.poll() is None and time.monotonic() < deadline:
             with contextlib.suppress(redis.RedisError):
-                return client.ping()
+                return client.info("server")["process_id"] == process.pid
             time.sleep(0.05)
         return False
     finally:
@@ -525,6 +526,17 @@ class ClusterSet:
         keys = source.client().cluster("getkeysinslot", slot, 100_000)
         self.start_moving(slot, source, target, keys)
         self.finish_moving(slot, target)
+
+    def give_back(self, slot: int, owner: RedisServer) -> None:
+        """A slot moved, or half moved, given back to owner with its keys."""
+        for node in self.primaries():  # a half-done move called off
+            node.client().cluster("setslot", slot, "stable")
+        client = self.client()
+        now = self.node_at(client.nodes_manager.get_node_from_slot(slot).name)
+        client.close()
+        if now is not owner:
+            self.move_slot(slot, now, owner)
+        self.until_ok()
 
     def client(self) -> redis.RedisCluster:
         return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)

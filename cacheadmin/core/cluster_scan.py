@@ -9,6 +9,7 @@ cursor) it reads "slot-cursor.slot-cursor"; a scan that has not begun or is over
 reads "0".
 """
 
+import contextlib
 import itertools
 import re
 import time
@@ -127,6 +128,8 @@ def holder(cluster: RedisCluster, key: bytes) -> str:
         cluster.get_redis_connection(owner).exists(key)
     except AskError as exc:  # MOVED too (a subclass): the slot map went stale meanwhile
         return f"{exc.host}:{exc.port}"
+    except redis.RedisError:  # refused, or busy (TRYAGAIN): the slot's primary it is
+        pass
     return owner.name
 
 
@@ -211,8 +214,9 @@ def every_node(cluster: RedisCluster) -> list[redis.Redis]:
 def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
     """Send each command on a connection of its node's client, after ASKING (see
     asking), then read every reply: the nodes answer in the time of one round trip,
-    without threads. A reply that is an error comes back as its exception; a failed
-    connection fails the whole call."""
+    without threads. A command's reply that is an error comes back as its exception
+    (ASKING's is dropped: a user refused it still reads the node's own slots); a
+    failed connection fails the whole call."""
     taken, read = [], False
     try:
         for client, command in commands:
@@ -230,7 +234,8 @@ def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
 
 
 def _reply(connection) -> object:
-    connection.read_response()  # ASKING's OK
+    with contextlib.suppress(redis.ResponseError):
+        connection.read_response()  # ASKING's
     try:
         return connection.read_response()
     except redis.ResponseError as exc:
@@ -244,7 +249,8 @@ def asking(pipe: redis.client.Pipeline) -> None:
     """Queue ASKING before the next command of a pipeline on a cluster node. While a slot
     moves to this node (resharding), the keys that have arrived are read only by a
     client that says ASKING first, a script's calls included; a key elsewhere is
-    still refused, so it changes nothing for the node's own slots."""
+    still refused, so it changes nothing for the node's own slots. Run the pipeline
+    with raise_on_error=False and drop ASKING's reply: a user may be refused it."""
     pipe.execute_command(*ASKING)
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import NoScriptError
 
 from cacheadmin.core import cluster_scan, dashboard_keys
 from cacheadmin.invalidation.engine import (
@@ -61,15 +62,22 @@ def scan_batch(
     if progress.done or progress.phase >= len(patterns):
         return replace(progress, cursor=0, done=True)
     _learn_slots(cluster)
-    nodes, moved = _nodes_now(cluster, progress.nodes)
-    pending = tuple(
-        (slot, 0 if str(slot) in moved else at)
+    nodes, moved, new = _nodes_now(cluster, progress.nodes)
+    pending = {
+        slot: 0 if str(slot) in moved else at
         for slot, at in cluster_scan.beginning(cluster, progress.cursor)
-    )
+    }
+    if isinstance(progress.cursor, tuple):  # a primary named anew joins the pass under way
+        pending.update((int(slot), 0) for slot in new)
+    primaries = {node.name for _, node in cluster_scan.primaries(cluster)}
+    failovers = sum(progress.nodes[slot]["node"] not in primaries for slot in moved)
     progress = replace(
-        progress, cursor=pending, nodes=nodes, failovers=progress.failovers + len(moved)
+        progress,
+        cursor=tuple(sorted(pending.items())),
+        nodes=nodes,
+        failovers=progress.failovers + failovers,
     )
-    (slot, at), *rest = pending
+    (slot, at), *rest = progress.cursor
     node = cluster_scan.owner(cluster, slot)
     model = target.model if target.kind == "model" else ""
     buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
@@ -94,19 +102,24 @@ def scan_batch(
     return Progress(phase, left or 0, scanned, deleted, done, nodes, progress.failovers)
 
 
-def _nodes_now(cluster: RedisCluster, seen: dict) -> tuple[dict, set[str]]:
-    """Which node serves each primary's slots now, and the primaries (by first slot)
-    whose node changed since the last batch: a failover each."""
+def _nodes_now(cluster: RedisCluster, seen: dict) -> tuple[dict, set[str], set[str]]:
+    """Which node serves each primary's slots now; the primaries (by first slot) whose
+    node changed since the last batch, to scan again from their beginning: a failover
+    (the old node is a primary no more) or a move of that slot (resharding); and the
+    primaries named anew mid-job (resharding moved a node's first slot away)."""
     nodes = {slot: dict(node) for slot, node in seen.items()}
+    new = set()
     for slot, node in cluster_scan.primaries(cluster):
-        nodes.setdefault(str(slot), {"node": node.name, "deleted": 0})
+        if str(slot) not in nodes:
+            nodes[str(slot)] = {"node": node.name, "deleted": 0}
+            new.add(str(slot))
     moved = set()
     for slot, node in nodes.items():
         now = cluster_scan.owner(cluster, int(slot)).name
         if now != node["node"]:
             moved.add(slot)
             node["node"] = now
-    return nodes, moved
+    return nodes, moved, new
 
 
 _learned: dict[int, float] = {}  # id of a cluster client -> when its slots were last asked
@@ -121,10 +134,14 @@ def _learn_slots(cluster: RedisCluster, every: float = 1.0) -> None:
 
 
 def _run(cluster: RedisCluster, node: ClusterNode, counter: str, args: list) -> list:
-    """The batch script on a primary, after ASKING: while a slot moves to it, the keys
-    that have arrived are its to delete too."""
+    """The batch script on a primary, after ASKING (at_once): while a slot moves to it,
+    the keys that have arrived are its to delete too. Loaded first if need be."""
     client = cluster.get_redis_connection(node)
-    with client.pipeline(transaction=False) as pipe:
-        cluster_scan.asking(pipe)
-        client.register_script(SCAN_UNLINK)(keys=[counter], args=args, client=pipe)
-        return pipe.execute()[1]
+    command = ("EVALSHA", client.register_script(SCAN_UNLINK).sha, 1, counter, *args)
+    (reply,) = cluster_scan.at_once([(client, command)])
+    if isinstance(reply, NoScriptError):
+        client.script_load(SCAN_UNLINK)
+        (reply,) = cluster_scan.at_once([(client, command)])
+    if isinstance(reply, Exception):
+        raise reply
+    return reply

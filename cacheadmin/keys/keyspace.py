@@ -179,7 +179,10 @@ def _describe_asking(describe: redis.commands.core.Script, keys: list[bytes]) ->
     with describe.registered_client.pipeline(transaction=False) as pipe:
         cluster_scan.asking(pipe)
         describe(args=keys, client=pipe)
-        return pipe.execute()[1]
+        _, reply = pipe.execute(raise_on_error=False)
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
 
 
 SIZERS = {"string": "STRLEN", "hash": "HLEN", "list": "LLEN", "set": "SCARD", "zset": "ZCARD"}
