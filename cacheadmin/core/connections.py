@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
 from cacheadmin.core.instances import (
@@ -37,8 +38,9 @@ class ConfigError(Exception):
 
 
 class ServerUnasked(redis.ConnectionError):
-    """The server could not be asked what it is (a cluster node or not): .error says why,
-    .client is a plain client of its address, for the message."""
+    """The server could not be asked what it is (a cluster node or not), or a cluster
+    for its slots: .error says why, .client is a plain client of its (first) address,
+    for the message."""
 
     def __init__(self, error: redis.RedisError, client: redis.Redis):
         super().__init__(str(error))
@@ -225,14 +227,18 @@ def _is_cluster_node(client: redis.Redis) -> bool:
 
 def _build_cluster(config: RedisInstance, nodes: tuple[tuple[str, int], ...]) -> RedisCluster:
     """A Redis Cluster from some of its nodes; it finds the others. It keeps serving
-    what it can while some slots are down."""
-    return RedisCluster(
-        startup_nodes=[ClusterNode(host, port) for host, port in nodes],
-        require_full_coverage=False,
-        ssl=config.tls,
-        **_credentials(config),
-        **_options(config),
-    )
+    what it can while some slots are down. Its nodes all down, or its user refused
+    what redis-py asks first (CLUSTER SLOTS, COMMAND): ServerUnasked."""
+    options = {"ssl": config.tls, **_credentials(config), **_options(config)}
+    try:
+        return RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+            require_full_coverage=False,
+            **options,
+        )
+    except (redis.RedisError, RedisClusterException) as exc:
+        (host, port), *_ = nodes
+        raise ServerUnasked(exc, redis.Redis(host=host, port=port, **options)) from None
 
 
 def _credentials(config: RedisInstance) -> dict:

@@ -193,12 +193,14 @@ def _describe_without_scripts(client: redis.Redis, keys: list[bytes]) -> tuple[i
     """The script's rows from two pipelined round trips: type, TTL, memory and encoding;
     then each size by the command that fits the type. A command the user may not run
     leaves its figure unknown."""
+    cluster = isinstance(client, RedisCluster)
     with client.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.type(key).pttl(key).memory_usage(key).object("encoding", key)
-        pipe.dbsize()
+        if not cluster:  # a cluster's pipeline refuses DBSIZE: it is asked of every primary
+            pipe.dbsize()
         answers = pipe.execute(raise_on_error=False)
-    *figures, dbsize = answers
+    *figures, dbsize = [*answers, cluster_scan.keyspace_size(client)] if cluster else answers
     kinds = [_text(kind) if not isinstance(kind, Exception) else "none" for kind in figures[::4]]
     with client.pipeline(transaction=False) as pipe:
         for key, kind in zip(keys, kinds, strict=True):

@@ -11,6 +11,7 @@ from cacheadmin.invalidation.engine import Target
 from cacheadmin.keys import keyspace
 from tests.invalidation.test_engine import run_to_end
 from tests.keys.test_keys_pages import detail_url
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,57 @@ def test_pages_and_jobs_follow_a_slot_as_it_moves(
     progress = run_to_end(cluster_keyspace, Target("pattern", b"moving:*"))
     assert progress.deleted == 2
     assert [node.client().cluster("countkeysinslot", slot) for node in (source, target)] == [0, 0]
+
+
+README_ACL = (  # the README's monitoring user, with what it says a cluster needs too
+    "on >watch-only ~* &* +@read +info +scan +ping +client|setname +config|get +slowlog "
+    "+memory|usage +object +select +type +ttl +pttl +pubsub|channels +pubsub|numsub "
+    "+pubsub|numpat +subscribe +psubscribe +pubsub|shardchannels +pubsub|shardnumsub "
+    "+ssubscribe +asking +command +cluster|slots +cluster|info +cluster|nodes"
+)
+
+
+@pytest.fixture
+def monitor(cluster_keyspace, redis_cluster, settings):
+    """The instance as the README's monitoring user, set on every node (with the rules
+    given, on top); gone after."""
+
+    def as_monitor(*rules: str) -> None:
+        for node in redis_cluster.nodes:
+            client = node.client()
+            client.execute_command("ACL", "SETUSER", "monitor", *README_ACL.split(), *rules)
+        settings.REDIS_URL = redis_cluster.url.replace("://", "://monitor:watch-only@")
+
+    yield as_monitor
+    for node in redis_cluster.nodes:
+        node.client().execute_command("ACL", "DELUSER", "monitor")
+
+
+def test_the_readmes_monitoring_user_reads_a_cluster(viewer_client, cluster_keyspace, monitor):
+    cluster_keyspace.set(MOVING, b"travels")
+    cluster_keyspace.hset("user:1", "name", "x")
+    monitor()
+    listing = viewer_client.get("/api/keys")
+    assert listing.status_code == 200, listing.content
+    assert sorted(item["key"] for item in listing.json()["keys"]) == [MOVING.decode(), "user:1"]
+    pages = ["/", "/keys/", detail_url(MOVING), "/keys/namespaces/", "/cache/", "/live/"]
+    for path in [*pages, "/queues/?kind=redis"]:
+        page = viewer_client.get(path)
+        assert page.status_code == 200, (path, page.content.decode()[-600:])
+
+
+def test_a_user_refused_what_a_cluster_client_asks_first_is_told_what_to_grant(
+    viewer_client, cluster_keyspace, monitor
+):
+    monitor("-command")
+    page = viewer_client.get("/keys/")
+    assert page.status_code == 503
+    assert "ACL SETUSER monitor +command" in page.content.decode()
+
+
+def test_a_cluster_whose_nodes_are_all_down_is_said_so(viewer_client, settings):
+    settings.REDIS_URL = f"redis+cluster://127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
+    for path in ("/keys/", "/api/keys", "/"):
+        page = viewer_client.get(path)
+        assert page.status_code in (200, 502, 503), path  # the overview shows it in a card
+        assert "cannot be reached" in page.content.decode(), path
