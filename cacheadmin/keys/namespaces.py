@@ -74,13 +74,7 @@ def scan_step(
     """Advance the tally by SCAN calls and one memory pipeline per call, for up to
     max_seconds or until it has counted max_keys keys. On a cluster, over every primary
     in turn, each asked for the memory of the keys it holds."""
-    match = glob_escape(tally.prefix) + b"*"
-
-    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
-        at, keys = node.scan(cursor=at, match=match, count=hint)
-        memories = _memories(node, keys, on_cluster=node is not client)
-        return at, list(zip(keys, memories, strict=True))
-
+    scan_node = _node_scan(tally, on_cluster=isinstance(client, RedisCluster))
     scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor)
     started = time.monotonic()
     while not tally.done and time.monotonic() - started < max_seconds:
@@ -88,11 +82,27 @@ def scan_step(
             break
         cursor, found = scan(cursor, SCAN_HINT)
         tally.cursor, tally.done = cursor, cursor == 0
-        tally.examined += SCAN_HINT
-        for key, memory in found:
-            if memory is not None:  # None: gone since the scan
-                tally.add(key, memory)
+        _count(tally, found, SCAN_HINT)
     return tally
+
+
+def _node_scan(tally: Tally, *, on_cluster: bool) -> cluster_scan.NodeScan:
+    """scan(node, cursor, hint): one SCAN for the tally's prefix, then the memory of each
+    key found, as (key, memory) pairs."""
+    match = glob_escape(tally.prefix) + b"*"
+
+    def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
+        at, keys = node.scan(cursor=at, match=match, count=hint)
+        return at, list(zip(keys, _memories(node, keys, on_cluster=on_cluster), strict=True))
+
+    return scan_node
+
+
+def _count(tally: Tally, found: list, examined: int) -> None:
+    tally.examined += examined
+    for key, memory in found:
+        if memory is not None:  # None: gone since the scan
+            tally.add(key, memory)
 
 
 def _memories(node: redis.Redis, keys: list[bytes], *, on_cluster: bool) -> list[int | None]:
@@ -125,5 +135,36 @@ def sample(
 ) -> tuple[Tally, int]:
     """A tally of about `size` keys, and the database size to scale it by."""
     tally = Tally(prefix=prefix, delimiter=delimiter)
+    if isinstance(client, RedisCluster):
+        return tally, _sample_primaries(client, tally, size=size, max_seconds=max_seconds)
     scan_step(client, tally, max_seconds=max_seconds, max_keys=size)
-    return tally, cluster_scan.keyspace_size(client)
+    return tally, client.dbsize()
+
+
+def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_seconds: float) -> int:
+    """Sample every primary at once, each in proportion to its keys: rounds of one SCAN
+    per primary, its COUNT its share of SCAN_HINT, so that one scale fits every node.
+    (Primary after primary, a sample would see the first ones only, and miss a model
+    whose hash tag puts it on the last.) Returns the cluster's number of keys."""
+    sizes = {slot: _node_size(cluster, slot) for slot, _ in cluster_scan.primaries(cluster)}
+    total = sum(sizes.values())
+    left = {slot: 0 for slot, keys in sizes.items() if keys}  # first slot -> SCAN cursor
+    scan_node = _node_scan(tally, on_cluster=True)
+    started = time.monotonic()
+    while left and tally.keys < size and time.monotonic() - started < max_seconds:
+        for slot, at in list(left.items()):
+            hint = max(10, round(SCAN_HINT * sizes[slot] / total))
+            at, found = cluster_scan.on_owner(
+                cluster, slot, lambda node, at=at, hint=hint: scan_node(node, at, hint)
+            )
+            _count(tally, found, hint)
+            left[slot] = at
+            if not at:
+                del left[slot]
+    tally.done = not left
+    return total
+
+
+def _node_size(cluster: RedisCluster, slot: int) -> int:
+    """DBSIZE of the primary serving slot."""
+    return cluster_scan.on_owner(cluster, slot, lambda node: node.dbsize())

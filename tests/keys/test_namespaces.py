@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from cacheadmin.core import cluster_scan
 from cacheadmin.models import NamespaceScan
 from tests.keys.test_keyspace import fill
 
@@ -34,6 +35,18 @@ def test_large_keyspace_is_sampled_and_says_so(viewer_client, keyspace):
     assert "Estimated from a sample of" in html
     counts = {name: int(value.replace(",", "")) for name, value in group_counts(html).items()}
     assert 20_000 < counts["user:"] < 40_000 and 5_000 < counts["cart:"] < 15_000
+
+
+def test_a_sample_sees_every_primary(viewer_client, keyspace):
+    """Keys that a hash tag puts on the cluster's last primary are sampled too, in
+    proportion: a sample takes its share of every primary at once."""
+    tagged = f"{{{cluster_scan.slot_tag(16_000)}}}"
+    fill(keyspace, 9_000, "page")
+    fill(keyspace, 3_000, tagged)
+    html = viewer_client.get("/keys/namespaces/?sample=1000").content.decode()
+    assert "Estimated from a sample of" in html
+    counts = {name: int(value.replace(",", "")) for name, value in group_counts(html).items()}
+    assert 4_500 < counts["page:"] < 18_000 and 1_500 < counts[f"{tagged}:"] < 6_000, counts
 
 
 def test_drilling_into_a_prefix(viewer_client, keyspace):
