@@ -3,6 +3,8 @@
 Models `user`, `product` and `session` (with inverted indexes), plain string keys
 with mixed TTLs, a few big keys, list queues with processing lists, a stream with
 a consumer group and pending entries, and RabbitMQ queues with a dead-letter queue.
+On a Redis Cluster the models are `{user}`, `{product}` and `{session}`: the library
+needs a model's keys in one slot there.
 """
 
 import random
@@ -10,6 +12,7 @@ from collections.abc import Callable
 
 import pika
 import redis
+from redis.cluster import RedisCluster
 
 from cacheadmin.objectcache import Crc32, Div, ObjectCache
 
@@ -19,6 +22,9 @@ PREFIXES = (
     b"user:",
     b"product:",
     b"session:",
+    b"{user}:",
+    b"{product}:",
+    b"{session}:",
     b"page:",
     b"big:",
     b"queue:",
@@ -40,10 +46,18 @@ class ForeignKeys(Exception):
 
 
 def demo_models(cache: ObjectCache) -> dict:
+    """The three models, by their plain names; on a cluster, named with a hash tag."""
+    tagged = isinstance(cache.client, RedisCluster)
+
+    def name(model: str) -> str:
+        return f"{{{model}}}" if tagged else model
+
     return {
-        "user": cache.model("user", bucket=Div(100), ttl=3600, inverted=["country", "plan"]),
-        "product": cache.model("product", bucket=Div(100), ttl=1800, inverted=["category", "tags"]),
-        "session": cache.model("session", bucket=Crc32(512), ttl=900, inverted=["user"]),
+        "user": cache.model(name("user"), bucket=Div(100), ttl=3600, inverted=["country", "plan"]),
+        "product": cache.model(
+            name("product"), bucket=Div(100), ttl=1800, inverted=["category", "tags"]
+        ),
+        "session": cache.model(name("session"), bucket=Crc32(512), ttl=900, inverted=["user"]),
     }
 
 

@@ -1,6 +1,7 @@
 """/cache/ pages and /api/cache/models on the demo data (a small seed)."""
 
 import json
+import random
 import re
 import time
 from io import StringIO
@@ -237,3 +238,18 @@ def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(viewer_client, clu
     while state["phase"] != "done":
         state = check_step(client, schema, state, max_seconds=1)
     assert (state["objects"], state["missing"], state["dangling"]) == (500, 0, 1)
+
+
+def test_the_demo_runs_on_a_cluster(viewer_client, cluster_keyspace):
+    """`seed_demo` and the demo traffic on a cluster: the models carry hash tags."""
+    call_command("seed_demo", objects=300, no_rabbitmq=True, stdout=StringIO())
+    models = {name.decode() for name in cluster_keyspace.hkeys("objectcache:models")}
+    assert models == {"{user}", "{product}", "{session}"}
+    traffic = Traffic(cluster_keyspace, objects=300)
+    did = {traffic.step() for _ in range(200)}
+    redis_queue_tick(cluster_keyspace, random.Random(1))
+    traffic.cache.flush()
+    assert {"read", "write"} <= did
+    html = viewer_client.get("/cache/").content.decode()
+    counted = re.search(r'data-figure="objects-\{user\}">(\d+)<', html)
+    assert counted and int(counted.group(1)) >= 150  # the seeded ones, and what reads loaded
