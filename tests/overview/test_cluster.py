@@ -37,6 +37,7 @@ def test_the_overview_shows_the_whole_cluster(viewer_client, cluster, name):
     assert sum(node["slots"] for node in state["nodes"] if node["role"] == "primary") == 16384
     page = viewer_client.get(f"/i/{name}/").content.decode()
     assert 'data-figure="cluster-nodes"' in page and "Keys, all primaries" in page
+    assert 'class="card card-wide" id="redis-card"' in page  # the nodes take the width
 
 
 def test_a_node_that_is_down_is_shown_down(viewer_client, cluster):
