@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import ClusterNode
 from redis.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,14 +62,29 @@ class RedisServer:
         """How it listens: plain TCP on its port."""
         return ["--port", str(self.port)]
 
+    fixed_port = False  # a cluster node's port is known to the others: it stays
+
     def start(self) -> "RedisServer":
+        """Start it, until it answers; on a port picked afresh if another process (the
+        other test worker's) took its port since it was picked, unless it is fixed."""
+        for _ in range(5):
+            self.process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL)
+            if answers(self.client(), self.process):
+                return self
+            self.process.kill()
+            self.process.wait(timeout=10)
+            if self.fixed_port:
+                break
+            self.port = free_port()
+        log = self.workdir / "redis.log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-10:]) if log.exists() else ""
+        raise RuntimeError(f"redis-server did not start on port {self.port}:\n{tail}")
+
+    def _command(self) -> list[str]:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        command = [binary, *self.options(), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        if not answers(self.client(), self.process):
-            raise RuntimeError(f"redis-server did not start on port {self.port}")
-        return self
+        command = [binary, *self.options(), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.workdir)]
+        return command + ["--logfile", str(self.workdir / "redis.log")]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -138,15 +154,16 @@ class Daphne:
 
 
 class SentinelSet:
-    """A master, a replica and three sentinels watching them as `service`, on free
-    ports, each a redis-server process in workdir; failovers are fast (a second)."""
+    """A master, a replica and three sentinels (or as many as asked) watching them as
+    `service`, on free ports, each a redis-server process in workdir; failovers are fast
+    (a second)."""
 
-    def __init__(self, workdir: Path, service: str = "sessions"):
+    def __init__(self, workdir: Path, service: str = "sessions", sentinels: int = 3):
         self.workdir = workdir
         self.service = service
         self.master = RedisServer(workdir / "master")
         self.replica = RedisServer(workdir / "replica")
-        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinel_ports = [free_port() for _ in range(sentinels)]
         self.sentinels: list[subprocess.Popen] = []
 
     @property
@@ -186,7 +203,7 @@ class SentinelSet:
         config.write_text(
             f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
             f"logfile {self.workdir / f'sentinel-{port}.log'}\n"
-            f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} 2\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} {self._quorum}\n"
             f"sentinel down-after-milliseconds {self.service} 1000\n"
             f"sentinel failover-timeout {self.service} 3000\n"
             f"sentinel parallel-syncs {self.service} 1\n"
@@ -205,12 +222,17 @@ class SentinelSet:
     def sentinel(self, index: int = 0) -> redis.Redis:
         return redis.Redis(port=self.sentinel_ports[index], decode_responses=True)
 
+    @property
+    def _quorum(self) -> int:
+        return min(2, len(self.sentinel_ports))
+
     def _sentinels_agree(self) -> bool:
-        """Every sentinel knows the replica and the two other sentinels."""
+        """Every sentinel knows the replica and the other sentinels."""
+        others = len(self.sentinel_ports) - 1
         try:
             for index in range(len(self.sentinel_ports)):
                 master = self.sentinel(index).sentinel_master(self.service)
-                if master["num-slaves"] < 1 or master["num-other-sentinels"] < 2:
+                if master["num-slaves"] < 1 or master["num-other-sentinels"] < others:
                     return False
         except redis.RedisError:
             return False
@@ -405,7 +427,7 @@ class ClusterSet:
         self.workdir = workdir
         self.nodes = [self.new_node(workdir / f"node-{index}") for index in range(6)]
         for node, port in zip(self.nodes, cluster_ports(6), strict=True):
-            node.port = port
+            node.port, node.fixed_port = port, True
             node.options = lambda node=node: [
                 *self.server_options(node), "--cluster-enabled", "yes",
                 "--cluster-config-file", f"nodes-{node.port}.conf",
@@ -539,7 +561,11 @@ class ClusterSet:
         self.until_ok()
 
     def client(self) -> redis.RedisCluster:
-        return redis.RedisCluster(host="127.0.0.1", port=self.nodes[0].port)
+        """A client that starts from every node still running (a killed one would leave
+        a client that knows only it nothing to ask)."""
+        running = [node for node in self.nodes if node.process and node.process.poll() is None]
+        nodes = [ClusterNode("127.0.0.1", node.port) for node in running]
+        return redis.RedisCluster(startup_nodes=nodes)
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -16,7 +16,6 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
@@ -30,6 +29,7 @@ from cacheadmin.core.instances import (
     load_instances,
 )
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.core.sentinels import NewestAsyncSentinel, NewestSentinel
 from cacheadmin.core.shared_answers import SharedAnswers
 
 
@@ -284,7 +284,7 @@ def sentinel_manager(instance: str) -> Sentinel:
 
 def _build_sentinel(config: RedisInstance) -> Sentinel:
     options = _sentinel_options(config) | {"client_name": "cacheadmin", "decode_responses": True}
-    return Sentinel(list(config.sentinel.sentinels), sentinel_kwargs=options)
+    return NewestSentinel(list(config.sentinel.sentinels), sentinel_kwargs=options)
 
 
 def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis:
@@ -315,7 +315,8 @@ def live_redis_client(instance: str) -> aioredis.Redis:
         except ValueError as exc:
             raise ConfigError(f"{_url_name(config)} is not a valid Redis URL: {exc}") from None
     address = config.sentinel
-    sentinels = AsyncSentinel(list(address.sentinels), sentinel_kwargs=_sentinel_options(config))
+    watchers = _sentinel_options(config)
+    sentinels = NewestAsyncSentinel(list(address.sentinels), sentinel_kwargs=watchers)
     return sentinels.master_for(
         address.service, db=address.db, ssl=config.tls, **_credentials(config), **options
     )
