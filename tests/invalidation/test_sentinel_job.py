@@ -22,6 +22,15 @@ def sessions(settings, tmp_path, sentinel_set):
     return sentinel_set.settle()
 
 
+def newest_epoch(sessions) -> int:
+    """The service's config epoch as the sentinel that knows best says: one more with
+    each failover."""
+    return max(
+        sessions.sentinel(index).sentinel_master(sessions.service)["config-epoch"]
+        for index in range(len(sessions.sentinel_ports))
+    )
+
+
 def wait_for(check, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -43,13 +52,16 @@ def test_a_job_carries_on_through_a_failover(operator_client, sessions, broker, 
     runner.start()
     try:
         wait_for(lambda: job.get().deleted > 3000)
+        before = newest_epoch(sessions)
         sessions.failover() if how == "SENTINEL FAILOVER" else sessions.kill_master()
         runner.join(timeout=60)
     finally:
         worker.stop()
         runner.join(timeout=30)
     finished = job.get()
-    assert (finished.status, finished.failovers) == ("done", 1), finished.error
+    assert finished.status == "done", finished.error
+    # one failover, or more: on a busy machine the sentinels may fail over once again
+    assert 1 <= finished.failovers <= newest_epoch(sessions.settle()) - before
     assert not list(sessions.master_client().scan_iter("gone:*"))
     page = operator_client.get(f"/i/sessions/invalidations/{finished.id}/").content.decode()
     assert "A failover happened during this job" in page
