@@ -224,6 +224,10 @@ def _follow_master(job: InvalidationJob) -> None:
     InvalidationJob.objects.filter(id=job.id, lease_owner=job.lease_owner).update(
         phase=0, cursor="0", master_run_id=run_id, failovers=F("failovers") + 1
     )
+    # a new master without the job's counter (one restarted empty, then promoted) goes
+    # on from the checkpoint's count, not from 0
+    counter = dashboard_keys.job_counter_key(job.id)
+    call_redis(lambda client: _claim_counter(client, job, counter), instance=job.instance)
 
 
 def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
