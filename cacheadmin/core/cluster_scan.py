@@ -191,6 +191,11 @@ def keyspace_size(client: redis.Redis | RedisCluster) -> int:
     return client.dbsize()
 
 
+def primary_size(cluster: RedisCluster, slot: int) -> int:
+    """DBSIZE of the primary serving slot."""
+    return on_owner(cluster, slot, lambda node: node.dbsize())
+
+
 @cache
 def slot_tag(slot: int) -> str:
     """A short text whose hash slot is `slot`: as a hash tag ({text}) it puts a key in

@@ -282,7 +282,7 @@ def _describe_node(
     for key in keys:  # a key gone on to another node, with its slot (resharding)
         (info,), _ = describe_keys(cluster, [key])  # redis-py follows ASK and MOVED
         infos.append(replace(info, node=cluster_scan.holder(cluster, key)))
-    return infos, cluster_scan.on_owner(cluster, slot, lambda node: node.dbsize())
+    return infos, cluster_scan.primary_size(cluster, slot)
 
 
 def describe(

@@ -146,7 +146,8 @@ def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_sec
     per primary, its COUNT its share of SCAN_HINT, so that one scale fits every node.
     (Primary after primary, a sample would see the first ones only, and miss a model
     whose hash tag puts it on the last.) Returns the cluster's number of keys."""
-    sizes = {slot: _node_size(cluster, slot) for slot, _ in cluster_scan.primaries(cluster)}
+    slots = [slot for slot, _ in cluster_scan.primaries(cluster)]
+    sizes = {slot: cluster_scan.primary_size(cluster, slot) for slot in slots}
     total = sum(sizes.values())
     left = {slot: 0 for slot, keys in sizes.items() if keys}  # first slot -> SCAN cursor
     scan_node = _node_scan(tally, on_cluster=True)
@@ -163,8 +164,3 @@ def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_sec
                 del left[slot]
     tally.done = not left
     return total
-
-
-def _node_size(cluster: RedisCluster, slot: int) -> int:
-    """DBSIZE of the primary serving slot."""
-    return cluster_scan.on_owner(cluster, slot, lambda node: node.dbsize())
