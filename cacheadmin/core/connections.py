@@ -300,6 +300,29 @@ def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis
     )
 
 
+def sentinel_master_at(instance: str, db: int | None, address: tuple[str, int]) -> redis.Redis:
+    """A client of the server at address, which the sentinels of a Sentinel instance
+    name as its master: for writes, which must not go through a pooled link to a master
+    that a failover has replaced. One per address (a set has few servers)."""
+    config = redis_instance(instance)
+    host, port = address
+    database = config.sentinel.db if db is None else db
+
+    def build() -> redis.Redis:
+        base = redis.SSLConnection if config.tls else redis.Connection
+        pool = redis.ConnectionPool(
+            connection_class=_no_touch(base),
+            host=host,
+            port=port,
+            db=database,
+            **_credentials(config),
+            **_options(config),
+        )
+        return redis.Redis(connection_pool=pool)
+
+    return _shared(f"sentinel-master:{instance}:{database}:{host}:{port}", build)
+
+
 def live_redis_client(instance: str) -> aioredis.Redis:
     """A new asyncio client of its own for a live feed (which holds its connection for
     as long as it reads): for a Sentinel service, its master, followed after a failover."""

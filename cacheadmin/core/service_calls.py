@@ -11,7 +11,7 @@ import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
-from cacheadmin.core import connections, redis_errors
+from cacheadmin.core import connections, master_writes, redis_errors
 from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.problems import (
     BAD_REQUEST,
@@ -33,10 +33,13 @@ def call_redis(
     db: int | None = None,
     instance: str = DEFAULT,
     cluster_ready: bool = False,
+    write: bool = False,
 ) -> Outcome:
     """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails.
     cluster_ready: the question handles a RedisCluster client (capabilities learn it one
-    by one; until then, a cluster instance is refused with a message, not misread)."""
+    by one; until then, a cluster instance is refused with a message, not misread).
+    write: the question changes data, so on a Sentinel instance it must reach the
+    master the sentinels name now, confirmed, or fail (master_writes)."""
     try:
         client = connections.redis_client(db, instance=instance)
     except connections.UnknownInstance as exc:
@@ -53,6 +56,8 @@ def call_redis(
         )
     if isinstance(client, RedisCluster) and db:
         return None, Problem(BAD_REQUEST, "A Redis Cluster has one database only: database 0.")
+    if write and master_writes.is_sentinel(instance):
+        question = master_writes.on_current_master(question, instance=instance, db=db)
     try:
         return question(client), None
     except Refusal as exc:

@@ -151,7 +151,11 @@ def _key_action(
     if not confirmed:
         return render(request, "keys/confirm.html", context)
     changed, problem = call_redis(
-        lambda client: run(client, key, seconds), db=db, instance=instance, cluster_ready=True
+        lambda client: run(client, key, seconds),
+        db=db,
+        instance=instance,
+        cluster_ready=True,
+        write=True,
     )
     audit_outcome(
         user=request.user,

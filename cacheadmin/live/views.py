@@ -65,6 +65,7 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
             lambda client: set_keyspace_events(client, flags),
             instance=request.instance,
             cluster_ready=True,
+            write=True,
         )
     connections.redis_answers().close()  # the page must show the new setting at once
     audit_outcome(

@@ -69,4 +69,6 @@ def all_cards(instance: str) -> dict:
 
 def statistics_reset(instance: str) -> tuple[None, object]:
     """CONFIG RESETSTAT: the hit rate and counters start from zero."""
-    return call_redis(redis_info.reset_statistics, instance=instance, cluster_ready=True)
+    return call_redis(
+        redis_info.reset_statistics, instance=instance, cluster_ready=True, write=True
+    )
