@@ -191,6 +191,24 @@ def keyspace_size(client: redis.Redis | RedisCluster) -> int:
     return client.dbsize()
 
 
+NodeScanner = Callable[[int, int], tuple[int, list]]  # (cursor, hint) -> (cursor, keys)
+
+
+def sized_scanners(client: redis.Redis | RedisCluster) -> list[tuple[NodeScanner, int]]:
+    """An unfiltered SCAN of each server holding keys (a cluster's every primary, a
+    server itself) with its DBSIZE: what a sample in proportion to sizes needs."""
+    if not isinstance(client, RedisCluster):
+        return [(lambda at, hint: client.scan(cursor=at, count=hint), client.dbsize())]
+    return [
+        (partial(_scan_on_owner, client, slot), primary_size(client, slot))
+        for slot, _ in primaries(client)
+    ]
+
+
+def _scan_on_owner(cluster: RedisCluster, slot: int, at: int, hint: int) -> tuple[int, list]:
+    return on_owner(cluster, slot, lambda node: node.scan(cursor=at, count=hint))
+
+
 def primary_size(cluster: RedisCluster, slot: int) -> int:
     """DBSIZE of the primary serving slot."""
     return on_owner(cluster, slot, lambda node: node.dbsize())

@@ -5,12 +5,11 @@ for large ones, each batch leaving a checkpoint to resume from."""
 import json
 import time
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan, dashboard_keys
+from cacheadmin.core import cluster_scan, dashboard_keys, globs
 from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import display_key
 from cacheadmin.objectcache import ObjectCache, layout
@@ -19,6 +18,8 @@ from cacheadmin.objectcache.cache import Model
 KINDS = ("key", "pattern", "bucket", "model", "object", "attribute")
 OBJECT_KINDS = ("bucket", "model", "object", "attribute")
 SAMPLE = 20
+PREVIEW_BUDGET = 20_000  # keys a preview looks at, over every server
+PREVIEW_CALL = 1000  # the COUNT of each of its SCAN calls
 BATCH = 1000
 EVENTS_CHANNEL = layout.EVENTS_CHANNEL
 
@@ -161,37 +162,46 @@ def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
 
 
 def _scan_preview(
-    client: redis.Redis | RedisCluster, target: Target, *, budget: int = 20_000
+    client: redis.Redis | RedisCluster, target: Target, *, budget: int = PREVIEW_BUDGET
 ) -> Preview:
-    """Matches in a bounded SCAN of each pattern (on a cluster, primary after primary),
-    scaled to the keyspace when cut short."""
-    patterns = patterns_for(target)
-    dbsize = cluster_scan.keyspace_size(client) or 1
-    found, examined, complete, sample = 0, 0, True, []
-    for pattern in patterns:
-        scan, cursor = cluster_scan.keyspace_scan(client, partial(_scan_node, pattern), 0)
-        scanned_here = 0
-        while True:
-            cursor, keys = scan(cursor, 1000)
-            keys = deletable(target, keys)
-            examined += 1000
-            scanned_here += 1000
-            found += len(keys)
-            sample += keys[: SAMPLE - len(sample)]
-            if cursor == 0:
-                break
-            if scanned_here >= budget // len(patterns):
-                complete = False
-                break
-    estimate = found if complete else round(found * dbsize * len(patterns) / examined)
+    """Matches among the keys an unfiltered SCAN returns, each server (each primary of
+    a cluster) looking at its share of the budget by its size, and scaled by its own
+    DBSIZE when cut short: a pattern whose keys a hash tag keeps on one primary is
+    counted there, and nowhere else."""
+    matches = globs.matcher(patterns_for(target))
+    scanners = cluster_scan.sized_scanners(client)
+    total = sum(size for _, size in scanners) or 1
+    estimate, complete, sample = 0, True, []
+    for scan, size in scanners:
+        share = max(PREVIEW_CALL, budget * size // total)
+        found, examined, done, seen = _sample_node(scan, share, matches, target)
+        estimate += found if done else round(found * size / max(examined, 1))
+        complete &= done
+        sample += seen[: SAMPLE - len(sample)]
     memory = _memory(client, sample)
     if memory is not None and sample:
         memory = round(memory * max(estimate, len(sample)) / len(sample))
     return Preview(estimate, not complete, sample, memory)
 
 
-def _scan_node(pattern: bytes, node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
-    return node.scan(cursor=at, match=pattern, count=hint)
+def _sample_node(
+    scan: cluster_scan.NodeScanner, share: int, matches, target: Target
+) -> tuple[int, int, bool, list[bytes]]:
+    """(matches found, keys examined, whole server seen, a sample of the matches) after
+    SCAN calls until the share of keys is examined. The calls are bounded too: SCAN of
+    a sparse table may return few keys a call."""
+    cursor, found, examined, sample = 0, 0, 0, []
+    for _ in range(10 * max(1, share // PREVIEW_CALL)):
+        cursor, keys = scan(cursor, PREVIEW_CALL)
+        examined += len(keys)
+        hits = deletable(target, [key for key in keys if matches(key)])
+        found += len(hits)
+        sample += hits[: SAMPLE - len(sample)]
+        if cursor == 0:
+            return found, examined, True, sample
+        if examined >= share:
+            break
+    return found, examined, False, sample
 
 
 def _entries(model: Model, stored: bytes) -> list[str]:

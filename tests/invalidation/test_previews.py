@@ -1,0 +1,67 @@
+"""A preview's estimate is within 10% of what a job then deletes, on a single server
+and on a Redis Cluster, whether the keys are spread over the primaries or kept on
+one by a hash tag (a pattern, or an object-cache model named with a tag)."""
+
+import pytest
+from redis.cluster import RedisCluster
+
+from cacheadmin.core import cluster_scan
+from cacheadmin.invalidation import engine
+from cacheadmin.invalidation.engine import Target
+from cacheadmin.objectcache import ObjectCache
+from tests.core.test_globs import CASES as GLOB_CASES
+from tests.invalidation.test_engine import fill
+
+
+def matching(client, pattern: str) -> int:
+    nodes = {"target_nodes": RedisCluster.PRIMARIES} if isinstance(client, RedisCluster) else {}
+    return sum(1 for _ in client.scan_iter(match=pattern, count=1000, **nodes))
+
+
+def assert_close(preview: engine.Preview, truth: int) -> None:
+    assert preview.estimated, "the budget should have cut the scan short"
+    assert abs(preview.estimate - truth) <= truth / 10, (preview.estimate, truth)
+
+
+def test_a_pattern_spread_over_every_primary(keyspace):
+    fill(keyspace, 60_000, "even:")
+    fill(keyspace, 60_000, "other:")
+    preview = engine.preview(keyspace, Target("pattern", b"even:*"))
+    assert_close(preview, 60_000)
+    assert len(preview.sample) == 20 and all(k.startswith(b"even:") for k in preview.sample)
+
+
+def test_a_pattern_a_hash_tag_keeps_on_one_primary(keyspace):
+    fill(keyspace, 30_000, "{tagged}:")
+    fill(keyspace, 90_000, "spread:")
+    assert_close(engine.preview(keyspace, Target("pattern", b"{tagged}:*")), 30_000)
+
+
+def test_an_object_cache_model_with_a_hash_tag(keyspace):
+    customers = ObjectCache(keyspace).model("{customer}", inverted=["email"])
+    for start in range(0, 20_000, 2_000):
+        numbers = range(start, start + 2_000)
+        customers.set_many({n: {"email": f"c{n}@example.com"} for n in numbers})
+    fill(keyspace, 60_000, "filler:")
+    truth = matching(keyspace, "{customer}:*")
+    assert truth > 20_000
+    preview = engine.preview(keyspace, Target("model", b"{customer}", "{customer}"))
+    assert_close(preview, truth)
+
+
+def test_a_small_keyspace_is_counted_exactly(keyspace):
+    fill(keyspace, 700, "few:")
+    fill(keyspace, 300, "more:")
+    preview = engine.preview(keyspace, Target("pattern", b"few:*"))
+    assert (preview.estimate, preview.estimated) == (700, False)
+
+
+@pytest.mark.parametrize(("pattern", "key", "expected"), GLOB_CASES)
+def test_the_preview_matches_keys_as_redis_does(redis_client, pattern, key, expected):
+    redis_client.set(key, "x")
+    assert bool(redis_client.keys(pattern)) is expected  # the server's own word
+    assert engine.preview(redis_client, Target("pattern", pattern)).estimate == int(expected)
+
+
+def test_every_primary_is_sampled(cluster_keyspace):
+    assert len(cluster_scan.sized_scanners(cluster_keyspace)) == 3
