@@ -26,7 +26,7 @@ AT_ONCE = ("key", "object", "bucket")  # and attribute values under AT_ONCE_LIMI
 AT_ONCE_LIMIT = 1000
 OUTCOMES = {
     Status.DONE: AuditEntry.Outcome.OK,
-    Status.CANCELLED: AuditEntry.Outcome.REFUSED,
+    Status.CANCELLED: AuditEntry.Outcome.OK,  # the cancel, done
     Status.FAILED: AuditEntry.Outcome.FAILED,
 }
 
@@ -72,6 +72,7 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
             lambda client: engine.run_small(client, target),
             instance=job.instance,
             cluster_ready=True,
+            write=True,
         )
         job.deleted = deleted or 0
         job.save(update_fields=["deleted"])
@@ -127,6 +128,7 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
         lambda client: _claim_counter(client, job, counter),
         instance=job.instance,
         cluster_ready=True,
+        write=True,
     )
     return Claim(job)
 
@@ -159,6 +161,7 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
         lambda client: batch_for(client)(client, target, progress, count=count, counter=counter),
         instance=job.instance,
         cluster_ready=True,
+        write=True,
     )
     if problem:
         return True, problem
@@ -181,10 +184,12 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     if saved and not progress.done:
         events.progress_push(job.id, job_json(job))
     if not saved:  # cancelled meanwhile (keep what this batch did), or no longer ours
-        InvalidationJob.objects.filter(id=job.id, status=Status.CANCELLED).update(
+        cancelled = InvalidationJob.objects.filter(id=job.id, status=Status.CANCELLED).update(
             scanned=progress.scanned, deleted=progress.deleted
         )
         job.refresh_from_db()
+        if cancelled:  # this batch counted after the cancel forgot the counters
+            _forget_counters(job)
         return False, None
     if progress.done:
         job_finish(job=job, status=Status.DONE)
@@ -227,7 +232,9 @@ def _follow_master(job: InvalidationJob) -> None:
     # a new master without the job's counter (one restarted empty, then promoted) goes
     # on from the checkpoint's count, not from 0
     counter = dashboard_keys.job_counter_key(job.id)
-    call_redis(lambda client: _claim_counter(client, job, counter), instance=job.instance)
+    call_redis(
+        lambda client: _claim_counter(client, job, counter), instance=job.instance, write=True
+    )
 
 
 def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
@@ -265,8 +272,9 @@ def job_fail(*, job_id: int, worker: str, error: Exception) -> None:
 
 
 def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
-    """The final progress, the event, and the audit entry (by whoever ended it: the
-    requester, or the operator who cancelled)."""
+    """The final progress, the event, the job's counters gone, and the audit entry: a
+    job that ran to its end under its requester's name; a cancel under the name of who
+    cancelled it, with what the job had deleted by then."""
     target = target_of(job)
     events.progress_push(job.id, job_json(job), final=True)
     events.event_announce(
@@ -276,16 +284,32 @@ def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
         deleted=job.deleted,
         status=job.status,
     )
+    _forget_counters(job)
+    cancelled = job.status == Status.CANCELLED
     audit_record(
         user=by or job.requester,
         instance=job.instance,
         username="" if by else job.requester_name,
-        action=f"invalidate.{job.kind}",
-        target=target.label(),
+        action="invalidate.cancel" if cancelled else f"invalidate.{job.kind}",
+        target=f"job {job.id}: {target.label()}" if cancelled else target.label(),
         count=job.deleted,
         outcome=OUTCOMES.get(job.status, AuditEntry.Outcome.FAILED),
         error=job.error,
     )
+
+
+def _forget_counters(job: InvalidationJob) -> None:
+    """The counters a job kept in the inspected Redis (one, or one per primary of a
+    cluster): its count is in its row now. Left there, they would stay a day."""
+    counter = dashboard_keys.job_counter_key(job.id)
+    names = [counter, cluster_batches.model_counter(counter, job.model) if job.model else counter]
+    names += [cluster_batches.counter_on(counter, int(slot)) for slot in job.nodes]
+
+    def unlink_each(client) -> None:
+        for name in set(names):  # one by one: on a cluster they sit in different slots
+            client.unlink(name)
+
+    call_redis(unlink_each, instance=job.instance, cluster_ready=True)
 
 
 def job_json(job: InvalidationJob) -> dict:
