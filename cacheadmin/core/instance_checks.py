@@ -3,12 +3,15 @@ and what did not, in the words the pages use."""
 
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
+from redis.cluster import RedisCluster
 
 from cacheadmin.core import connections
 from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
 from cacheadmin.core.instances import shown_url
 from cacheadmin.core.parallel import call_in_parallel
+from cacheadmin.core.problems import ERROR, Problem, Refusal
 from cacheadmin.core.service_calls import call_rabbit, call_redis
 
 
@@ -23,12 +26,27 @@ class Tried:
 
 def try_redis(name: str) -> Tried:
     config = connections.redis_instance(name)
-    info, problem = call_redis(lambda client: client.info("server"), instance=name)
+    said, problem = call_redis(
+        lambda client: _describe(client, config.kind), instance=name, cluster_ready=True
+    )
     if problem:
         return Tried("redis", name, shown_url(config.url), False, problem.message)
-    role = call_redis(lambda client: client.info("replication"), instance=name)[0] or {}
-    said = f"Redis {info.get('redis_version')}, {config.kind}, {role.get('role', 'role unknown')}"
     return Tried("redis", name, shown_url(config.url), True, said)
+
+
+def _describe(client: redis.Redis | RedisCluster, kind: str) -> str:
+    """Version, kind and role of a server; of a cluster, its state too, which must be
+    ok (a cluster missing slots fails the check)."""
+    if not isinstance(client, RedisCluster):
+        version = client.info("server").get("redis_version")
+        role = client.info("replication").get("role", "role unknown")
+        return f"Redis {version}, {kind}, {role}"
+    state = client.cluster_info().get("cluster_state")
+    primaries = client.get_primaries()
+    version = client.info("server", target_nodes=primaries[0]).get("redis_version")
+    if state != "ok":
+        raise Refusal(Problem(ERROR, f"The cluster's state is {state}: some slots are unserved."))
+    return f"Redis {version}, cluster of {len(primaries)} primaries, state ok"
 
 
 def try_rabbit(name: str) -> Tried:

@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
 DEFAULT = "default"
 NAME = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
@@ -27,6 +27,7 @@ REDIS_SCHEMES = (
 AMQP_SCHEMES = ("amqp", "amqps")
 HTTP_SCHEMES = ("http", "https")
 CERT_REQS = ("none", "optional", "required")
+URL_FIELDS = ("url", "amqp_url", "management_url")
 
 REDIS_FIELDS = {
     "url": "the Redis URL (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://)",
@@ -106,16 +107,31 @@ class Instances:
 
 
 def shown_url(url: str) -> str:
-    """The URL with its password replaced by ***: what pages and logs may show."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(a URL that cannot be read)"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    hosts = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
+    """The URL with its password replaced by ***: what pages and logs may show. Read
+    by its text, not parsed: whatever comes before the last @ may hold a secret (a
+    password with an unquoted # or / breaks a parser's idea of where it ends), so all
+    of it is hidden but a user name before a colon."""
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if not at:
+        return url if separator or "@" not in url else "(a URL that cannot be shown)"
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user + ':***' if colon else '***'}@{after}"
+
+
+def substitute_url(template: str, environ: Mapping[str, str]) -> str:
+    """A URL's ${NAME} references resolved; those in its user and password quoted, so
+    that any character of a secret is that character (an unquoted #, ?, / or @ would
+    end the password early or split the host)."""
+    start = template.find("://") + 3 if "://" in template else 0
+    ends = [at for at in (template.find(mark, start) for mark in "/?#") if at >= 0]
+    userinfo_end = template.rfind("@", start, min(ends, default=len(template)))
+
+    def put(match: re.Match) -> str:
+        value = environ[match.group(1)]
+        return quote(value, safe="") if match.start() < userinfo_end else value
+
+    return REFERENCE.sub(put, template)
 
 
 def host_list(url: str) -> tuple[tuple[str, int], ...]:
@@ -265,6 +281,8 @@ class _Reader:
         if missing:
             self.mistake(where, field_name, f"the environment variable {missing[0]} is not set")
             return None
+        if field_name in URL_FIELDS:
+            return substitute_url(value, self.environ)
         return REFERENCE.sub(lambda match: self.environ[match.group(1)], value)
 
     def url_ok(self, where: str, field_name: str, url: str, schemes: tuple[str, ...]) -> bool:
@@ -272,8 +290,13 @@ class _Reader:
             parts = urlsplit(url)
             if "+" not in parts.scheme:  # a list of sentinels or nodes has no one port
                 parts.port  # noqa: B018 (reading it checks it)
-        except ValueError as exc:
-            self.mistake(where, field_name, f"is not a URL: {exc}")
+        except ValueError:  # its text may repeat part of a password: not said
+            self.mistake(
+                where,
+                field_name,
+                "is not a URL: its host and port cannot be read (write a password with "
+                "reserved characters as ${NAME}, or percent-encode it)",
+            )
             return False
         if parts.scheme not in schemes:
             self.mistake(where, field_name, f"starts with one of {', '.join(schemes)}")

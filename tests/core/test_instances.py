@@ -108,3 +108,62 @@ def test_a_secret_in_a_bad_url_is_not_repeated(tmp_path):
 def test_sentinel_urls_that_cannot_be_read(url):
     with pytest.raises(ValueError):
         sentinel_address(url)
+
+
+VAULT_PASSWORD = "p#ss/w?rd@%41:x"  # what a vault may hand out
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "redis://monitor:${SECRET}@cache.internal:6380/0",
+        "redis+sentinel://monitor:${SECRET}@s1:26379,s2:26379/sessions/0",
+        "redis+cluster://:${SECRET}@n1:7000,n2:7001",
+    ],
+)
+def test_a_secret_with_reserved_characters_stays_whole_and_hidden(tmp_path, template):
+    from redis.connection import parse_url
+
+    instances = load(tmp_path, f'[redis.a]\nurl = "{template}"\n', {"SECRET": VAULT_PASSWORD})
+    assert instances.mistakes == ()
+    config = instances.redis["a"]
+    if config.kind == "standalone":
+        assert parse_url(config.url)["password"] == VAULT_PASSWORD
+    else:
+        assert config.url.split("@")[0].endswith("p%23ss%2Fw%3Frd%40%2541%3Ax")
+        assert config.url.count("@") == 1
+    shown = shown_url(config.url)
+    assert "***@" in shown and not any(part in shown for part in ("p#", "p%23", "w?rd", "%2F"))
+
+
+def test_rabbitmq_secrets_reach_pika_and_the_management_client_whole(tmp_path):
+    import pika
+
+    from cacheadmin.core.rabbit_management import ManagementClient
+
+    text = (
+        '[rabbitmq.b]\namqp_url = "amqp://mon:${SECRET}@mq:5672/%2F"\n'
+        'management_url = "http://mon:${SECRET}@mq:15672/"\n'
+    )
+    config = load(tmp_path, text, {"SECRET": VAULT_PASSWORD}).rabbitmq["b"]
+    assert pika.URLParameters(config.amqp_url).credentials.password == VAULT_PASSWORD
+    client = ManagementClient.from_url(config.management_url, timeout=1)
+    assert client._http.auth._auth_header.startswith("Basic ")
+    assert shown_url(config.management_url) == "http://mon:***@mq:15672/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://user:pa#ss@host:6379/0",  # an unquoted # ends a parser's netloc early
+        "redis://user:pa/ss@host:6379/0",
+        "redis://user:ss@pa@host/0",
+        "redis://s3cretonly@host/0",
+    ],
+)
+def test_no_part_of_a_literal_password_is_shown_however_the_url_reads(tmp_path, url):
+    shown = shown_url(url)
+    assert "pa" not in shown.replace("password", "") and "ss" not in shown and "s3c" not in shown
+    instances = load(tmp_path, f'[redis.a]\nurl = "{url}"\n')
+    said = " ".join(str(mistake) for mistake in instances.mistakes)
+    assert "pa#" not in said and "pa/" not in said and "'pa'" not in said

@@ -38,3 +38,35 @@ def test_mistakes_and_failures_are_said_and_fail(settings, tmp_path, monkeypatch
     assert f"mistake  {path}: [rabbitmq.half] management_url: is missing" in out
     assert "FAILED   redis    down" in out and "not running or not reachable" in out
     assert "hunter2" not in out and ":***@127.0.0.1" in out
+
+
+def test_a_password_with_reserved_characters_works_and_is_never_shown(
+    settings, tmp_path, monkeypatch, redis_server, viewer_client
+):
+    password = "v#ult/p?ss@%41:x"
+    redis_server.client().acl_setuser(
+        "vaulted", enabled=True, passwords=[f"+{password}"], commands=["+@all"], keys=["*"]
+    )
+    monkeypatch.setenv("VAULT_PASSWORD", password)
+    path = tmp_path / "instances.toml"
+    url = f"redis://vaulted:${{VAULT_PASSWORD}}@127.0.0.1:{redis_server.port}/0"
+    path.write_text(f'[redis.vaulted]\nurl = "{url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    out, failed = check()
+    assert failed is None, out
+    assert "ok       redis    vaulted" in out and "vaulted:***@127.0.0.1" in out
+    pages = [viewer_client.get(page).content.decode() for page in ("/", "/i/vaulted/")]
+    assert all("vaulted:***@127.0.0.1" in page or "vaulted" in page for page in pages)
+    for text in (out, *pages):
+        assert not any(part in text for part in ("v#ult", "v%23ult", "p?ss", "p%3Fss"))
+
+
+def test_a_healthy_cluster_passes_and_an_unreachable_one_fails(settings, tmp_path, redis_cluster):
+    redis_cluster.until_ok()
+    dead = f"redis+cluster://127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.big]\nurl = "{redis_cluster.url}"\n\n[redis.gone]\nurl = "{dead}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    out, failed = check()
+    assert "ok       redis    big" in out and "cluster of 3 primaries, state ok" in out, out
+    assert "FAILED   redis    gone" in out and failed == "0 mistake(s), 1 instance(s) failed."
