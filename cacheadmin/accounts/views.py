@@ -7,11 +7,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.accounts.forms import TokenForm
 from cacheadmin.core.audit import audit_record
+from cacheadmin.core.instance_paths import every_instance
 from cacheadmin.core.tokens import token_create, token_revoke
 
 NEW_TOKEN = "cacheadmin.new_token"  # noqa: S105 (a session key, not a secret)
 
 
+@every_instance
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     # A new token's secret is shown once, on the page the creation redirects to.
@@ -20,6 +22,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", context)
 
 
+@every_instance
 @require_POST
 def token_create_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
@@ -31,6 +34,7 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
     return redirect("profile")
 
 
+@every_instance
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     token = token_revoke(user=request.user, token_id=token_id)

@@ -1,6 +1,7 @@
 """Reading the audit log."""
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
 
 from cacheadmin.models import AuditEntry
 
@@ -8,15 +9,15 @@ from cacheadmin.models import AuditEntry
 def audit_search(
     *,
     visible: list[str],
+    reader: AbstractBaseUser,
     username: str = "",
     instance: str = "",
     action: str = "",
     outcome: str = "",
     text: str = "",
 ) -> QuerySet[AuditEntry]:
-    """Entries on the visible instances (and on the dashboard itself) matching every
-    filter given, newest first."""
-    entries = AuditEntry.objects.filter(instance__in=[*visible, ""])
+    """The readable entries matching every filter given, newest first."""
+    entries = readable(visible=visible, reader=reader)
     if username:
         entries = entries.filter(username=username)
     if instance:
@@ -36,6 +37,14 @@ def audit_instances(visible: list[str]) -> list[str]:
     return list(names.values_list("instance", flat=True).distinct())
 
 
-def audit_actions() -> list[str]:
-    """The actions the log holds, for the filter's choices."""
-    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
+def audit_actions(*, visible: list[str], reader: AbstractBaseUser) -> list[str]:
+    """The actions of the entries the reader may read, for the filter's choices."""
+    entries = readable(visible=visible, reader=reader).order_by("action")
+    return list(entries.values_list("action", flat=True).distinct())
+
+
+def readable(*, visible: list[str], reader: AbstractBaseUser) -> QuerySet[AuditEntry]:
+    """The entries on the visible instances; of those on the dashboard itself (logins,
+    lockouts, tokens), a superuser reads all, anyone else their own."""
+    own = Q(instance="") if reader.is_superuser else Q(instance="", user=reader)
+    return AuditEntry.objects.filter(Q(instance__in=visible) | own)

@@ -3,15 +3,47 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
+from cacheadmin.core import connections
+from cacheadmin.core.audit import audit_record
 from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.json_api import FORBIDDEN, LOGIN_REQUIRED, api_error, is_api
 from cacheadmin.core.roles import can_operate, can_view, role_name
 from cacheadmin.core.tokens import token_user
+from cacheadmin.models import AuditEntry
+
+
+def known_instances() -> list[str]:
+    """Every instance name, Redis or RabbitMQ, default first."""
+    configured = connections.instances()
+    names = set(configured.redis) | set(configured.rabbitmq)
+    return sorted(names, key=lambda name: (name != DEFAULT, name))
+
+
+def instance_for(
+    user: AbstractBaseUser | AnonymousUser, name: str, *, operate: bool = False
+) -> str | None:
+    """The one access check of every entry point (pages and APIs, the live socket, the
+    job socket): the instance `name` when it exists and the user, still active, has a
+    role there (an operator's when operate); None otherwise, telling no more."""
+    if name not in known_instances():
+        return None
+    allowed = can_operate(user, name) if operate else can_view(user, name)
+    return name if allowed else None
+
+
+def reloaded(user: AbstractBaseUser | AnonymousUser) -> AbstractBaseUser | AnonymousUser:
+    """The user as the database has them now (active? which roles?): a socket's user
+    was read when it opened, and an account may be deactivated or lose a role since."""
+    if not user.is_authenticated:
+        return user
+    return get_user_model()._default_manager.filter(pk=user.pk).first() or AnonymousUser()
 
 
 class ApiTokenMiddleware:
@@ -79,13 +111,27 @@ def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_operate(request.user, request.instance):
+        if not instance_for(request.user, request.instance, operate=True):
+            if request.method not in ("GET", "HEAD", "OPTIONS"):  # a change was tried
+                audit_forbidden(request)
             if is_api(request):
                 return api_error(FORBIDDEN, "Only operators may do this.")
             raise PermissionDenied("Only operators may do this.")
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def audit_forbidden(request: HttpRequest) -> None:
+    """A change a user without the operator role tried: who, where, what."""
+    audit_record(
+        user=request.user,
+        instance=request.instance,
+        action="access.forbidden",
+        target=f"{request.method} {request.get_full_path()[:500]}",
+        outcome=AuditEntry.Outcome.REFUSED,
+        error="Only operators may do this.",
+    )
 
 
 def role_context(request: HttpRequest) -> dict:

@@ -6,17 +6,14 @@ The /i/<name>/ prefix is taken off the path before the URLs are resolved and bec
 the script prefix, as if the dashboard were mounted there: every reverse(), {% url %}
 and redirect on that page then keeps the instance, with nothing to pass around."""
 
-import re
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 
-from cacheadmin.core import connections
+from cacheadmin.core.access import instance_for, known_instances
 from cacheadmin.core.instances import DEFAULT
+from cacheadmin.core.json_api import INSTANCE_PREFIX as PREFIX
 from cacheadmin.core.json_api import NOT_FOUND, api_error, is_api
 from cacheadmin.core.roles import can_view
-
-PREFIX = re.compile(r"\A/i/([a-z0-9][a-z0-9_-]{0,62})(/.*)\Z", re.DOTALL)
 
 
 def split_instance(path_info: str) -> tuple[str | None, str]:
@@ -28,13 +25,6 @@ def split_instance(path_info: str) -> tuple[str | None, str]:
 def instance_path(name: str, path_info: str) -> str:
     """The same page on another instance, from the path without its prefix."""
     return path_info if name == DEFAULT else f"/i/{name}{path_info}"
-
-
-def known_instances() -> list[str]:
-    """Every instance name, Redis or RabbitMQ, default first."""
-    configured = connections.instances()
-    names = set(configured.redis) | set(configured.rabbitmq)
-    return sorted(names, key=lambda name: (name != DEFAULT, name))
 
 
 def visible_instances(user) -> list[str]:
@@ -82,7 +72,7 @@ class InstanceMiddleware:
             return None
         if getattr(view_func, "every_instance", False) and not request.instance_named:
             return None
-        if request.instance in visible_to(request):
+        if instance_for(request.user, request.instance):
             return None
         message = f"There is no instance named {request.instance!r}."
         if is_api(request):
@@ -103,7 +93,11 @@ def instance_context(request: HttpRequest) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"instance": current}
     names = visible_to(request)
-    choices = [(name, instance_path(name, request.path_info)) for name in names]
+    # This page on each instance when it is one of our routes; otherwise (a 404, whose
+    # path anyone may write, //evil.example/ say) each instance's home.
+    page = request.path_info if getattr(request, "resolver_match", None) else "/"
+    page = "/" + page.lstrip("/")
+    choices = [(name, instance_path(name, page)) for name in names]
     # The instance's own overview: / is every instance's once there are several.
     home = f"/i/{current}/" if len(names) > 1 else "/"
     return {"instance": current, "instance_choices": choices, "instance_home": home}

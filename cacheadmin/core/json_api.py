@@ -2,6 +2,7 @@
 for a bad query, a missing object, a wrong method or path, a login, a role, a service
 that fails, even a CSRF refusal; see the README, "JSON API"."""
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,8 +27,17 @@ STATUSES = {
 }
 
 
+# /i/<name>/rest: a page of the instance `name` (core.instance_paths takes it off)
+INSTANCE_PREFIX = re.compile(r"\A/i/([a-z0-9][a-z0-9_-]{0,62})(/.*)\Z", re.DOTALL)
+
+
 def is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX)
+    """An API path, with or without its instance prefix (a token is read before the
+    prefix is taken off)."""
+    path = request.path_info
+    if match := INSTANCE_PREFIX.match(path):
+        path = match.group(2)
+    return path.startswith(API_PREFIX)
 
 
 def api_error(kind: str, message: str, **extra) -> JsonResponse:
@@ -44,6 +54,24 @@ def problem_response(problem: Problem, **extra) -> JsonResponse:
 def form_errors(form) -> dict[str, list[str]]:
     """A form's errors by field, for a JSON answer."""
     return {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+
+
+JSON_NAMES = {str: "text", bool: "true or false", int: "a whole number", type(None): "null"}
+
+
+def json_type_errors(body: object, types: dict[str, tuple[type, ...]]) -> dict[str, list[str]]:
+    """Each field of a JSON body whose value is not of its one type (true is no number,
+    a list no text), and each field the body should not have: nothing is coerced."""
+    if not isinstance(body, dict):
+        return {"body": ['The body is a JSON object: {"field": value, ...}.']}
+    errors = {}
+    for name, value in body.items():
+        if name not in types:
+            errors[name] = [f"Unknown field; the fields are {', '.join(types)}."]
+        elif type(value) not in types[name]:
+            wanted = " or ".join(JSON_NAMES[kind] for kind in types[name])
+            errors[name] = [f"This is {wanted}, not {type(value).__name__}."]
+    return errors
 
 
 def invalid_form(form, message: str = "Some parameters are not valid.") -> JsonResponse:

@@ -9,6 +9,7 @@ from django.core import validators
 from django.http import HttpRequest, JsonResponse
 
 from cacheadmin.core import problems
+from cacheadmin.core.instance_paths import every_instance
 from cacheadmin.core.json_api import STATUSES, json_methods
 
 ERROR_KINDS = sorted({*STATUSES, *problems.STATUSES})
@@ -197,6 +198,7 @@ def document(*parts: dict) -> dict:
 def document_view(openapi: dict) -> Callable[[HttpRequest], JsonResponse]:
     """The view that serves a document, at /api/openapi.json."""
 
+    @every_instance
     @json_methods("GET")
     def openapi_json(request: HttpRequest) -> JsonResponse:
         return JsonResponse(openapi)

@@ -4,22 +4,27 @@ worker pushes it through the channel layer."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from cacheadmin.core.access import instance_for, reloaded
 from cacheadmin.invalidation.events import progress_group
 from cacheadmin.invalidation.jobs import job_json
 from cacheadmin.models import InvalidationJob
 
 
 @database_sync_to_async
-def current_state(job_id: int) -> dict | None:
+def current_state(job_id: int, user) -> dict | None:
+    """The job as its page shows it, when the user may see the job's instance (the
+    check of its page); None for a job that is not there or not theirs to see."""
     job = InvalidationJob.objects.filter(id=job_id).first()
-    return job_json(job) if job else None
+    if job is None or not instance_for(reloaded(user), job.instance):
+        return None
+    return job_json(job)
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.job_id = int(self.scope["url_route"]["kwargs"]["job_id"])
         self.group = progress_group(self.job_id)
-        state = await current_state(self.job_id)
+        state = await current_state(self.job_id, self.scope["user"])
         if state is None:
             await self.close(code=4404)
             return

@@ -8,7 +8,8 @@ import weakref
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from cacheadmin.core.instance_paths import visible_instances
+from cacheadmin.core.access import instance_for, reloaded
+from cacheadmin.core.roles import can_view
 from cacheadmin.live.hub import Hub, Watcher
 from cacheadmin.live.protocol import (
     MAX_PER_CONNECTION,
@@ -23,6 +24,8 @@ from cacheadmin.live.rabbit_tap import MAX_TAPS
 from cacheadmin.live.upstreams import make_upstream
 
 log = logging.getLogger(__name__)
+ACCESS_CHECK_SECONDS = 30.0
+ACCESS_ENDED = 4403  # the close code of a socket whose user lost their access
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
 
 
@@ -54,6 +57,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.watcher = Watcher(self._send_text, user=self.scope["user"].get_username())
         self.sender = asyncio.create_task(self.watcher.run())
         self.sender.add_done_callback(self._sender_ended)
+        self.guard = asyncio.create_task(self._keep_checking_access())
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -75,8 +79,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=error_frame("The server could not handle this request."))
 
     async def subscribe(self, feed: Feed) -> None:
-        visible = await database_sync_to_async(visible_instances)(self.scope["user"])
-        if feed.instance not in visible:
+        allowed = await database_sync_to_async(self._allowed)(feed.instance)
+        if allowed is None:  # the account was deactivated or lost every role
+            await self.close(code=ACCESS_ENDED)
+            return
+        if not allowed:
             raise ProtocolError(f"There is no instance named {feed.instance!r}.")
         if feed not in self.feeds:
             if len(self.feeds) >= MAX_PER_CONNECTION:
@@ -100,10 +107,30 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.hub.detach(feed, self.watcher)
         self.watcher.control({"type": "unsubscribed", **feed.as_json()})
 
+    def _allowed(self, *instances: str) -> bool | None:
+        """Whether the user, as the database has them now, may still see these
+        instances; None when they may see nothing at all any more."""
+        user = reloaded(self.scope["user"])
+        if not can_view(user):
+            return None
+        return all(instance_for(user, name) for name in instances)
+
+    async def _keep_checking_access(self) -> None:
+        """The socket outlives no account and no role: every ACCESS_CHECK_SECONDS the
+        user is read again, and the socket closed (ACCESS_ENDED, which the page
+        explains) once they may no longer see every feed's instance."""
+        while True:
+            await asyncio.sleep(ACCESS_CHECK_SECONDS)
+            instances = {feed.instance for feed in self.feeds}
+            if not await database_sync_to_async(self._allowed)(*instances):
+                await self.close(code=ACCESS_ENDED)
+                return
+
     async def _leave(self) -> None:
         if not hasattr(self, "sender"):
             return
         self.sender.cancel()
+        self.guard.cancel()
         feeds, self.feeds = self.feeds, set()
         # All at once: each upstream closes its own connection, and one after the other
         # ten of them once took longer than a socket may take to close.

@@ -15,7 +15,6 @@
   let paused = false;
   let pausedCount = 0;
   let pending = []; // messages waiting for the next animation frame
-  let acks = []; // frames to acknowledge once their rows are drawn
 
   // --- the socket -------------------------------------------------------------------
   function connect() {
@@ -30,9 +29,13 @@
       for (const feed of feeds.values()) send(feed.request);
     });
     socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
-    socket.addEventListener("close", () => {
-      pending = []; // what was not drawn belongs to the old socket, and so do its acks
-      acks = [];
+    socket.addEventListener("close", (event) => {
+      pending = []; // what was not drawn belongs to the old socket
+      if (event.code === 4403) { // the server closed it: this account may see no more
+        setConnection("closed", "closed: your account or its role changed. Reload the page to log in again.");
+        for (const feed of feeds.values()) setFeedState(feed, "failed", "");
+        return;
+      }
       if (opened && performance.now() - opened > 10000) backoff = 500; // it had worked
       if (!opened) refused += 1;
       const delay = backoff * (0.8 + Math.random() * 0.4);
@@ -60,8 +63,15 @@
         $("live-pause").textContent = `Resume (${pausedCount.toLocaleString("en-US")} arrived)`;
         send({ action: "ack", seq: frame.seq });
       } else {
+        // Acknowledged on receipt, drawn on the next frame: a hidden tab draws nothing
+        // (no animation frames) and must not look too slow to the server meanwhile.
+        send({ action: "ack", seq: frame.seq });
         pending.push(...frame.messages);
-        acks.push(frame.seq);
+        const cap = Number($("live-cap").value);
+        if (pending.length > cap) { // the table would push them out at once
+          counts.shown += pending.length - cap;
+          pending = pending.slice(-cap);
+        }
         requestAnimationFrame(draw);
       }
     } else if (frame.type === "subscribed") {
@@ -146,7 +156,7 @@
 
   // --- rows -------------------------------------------------------------------------
   function draw() {
-    if (!pending.length && !acks.length) return;
+    if (!pending.length) return;
     const filter = $("live-filter").value.toLowerCase();
     const placeholder = rows.querySelector(".placeholder");
     if (placeholder && pending.length) placeholder.remove();
@@ -157,8 +167,6 @@
     pending = [];
     const cap = Number($("live-cap").value);
     while (rows.children.length > cap) rows.lastElementChild.remove();
-    for (const seq of acks) send({ action: "ack", seq });
-    acks = [];
   }
 
   function rowFor(message, filter) {

@@ -47,3 +47,31 @@ def test_api_tokens_are_not_locked_out(viewer, settings):
         log_in(attacker, viewer.username, "guess")
     script = Client(REMOTE_ADDR="127.0.0.1", headers={"Authorization": f"Bearer {secret}"})
     assert script.get("/api/invalidations/1").status_code == 404  # in: the job is missing
+
+
+def test_a_lockout_is_one_entry_and_is_not_renewed_by_more_tries(viewer, settings):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    attacker = Client(REMOTE_ADDR="203.0.113.11")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 5):
+        log_in(attacker, viewer.username, "guess")
+    assert AuditEntry.objects.filter(action="login.locked_out").count() == 1
+    # the lockout runs from the failure that began it: once that is a cool-off ago, in
+    attempt = AccessAttempt.objects.get(username=viewer.username)
+    ago = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    AccessAttempt.objects.filter(id=attempt.id).update(attempt_time=ago)
+    assert log_in(attacker, viewer.username, PASSWORD).status_code == 302
+
+
+def test_lockouts_are_shown_to_superusers_only(viewer, admin_client, settings):
+    from tests.users import logged_in
+
+    attacker = Client(REMOTE_ADDR="203.0.113.12")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(attacker, viewer.username, "guess")
+    assert "login.locked_out" not in logged_in(viewer).get("/audit/").content.decode()
+    page = admin_client.get("/audit/").content.decode()
+    assert "login.locked_out" in page and "None" not in page

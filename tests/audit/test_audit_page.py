@@ -20,6 +20,7 @@ def entries(operator):
         failed = number % 3 == 0
         entry = audit_record(
             user=operator,
+            instance="default",
             action="redis.delete" if number % 2 else "redis.ttl",
             target=f"key:{number}",
             count=number,
@@ -64,16 +65,29 @@ def test_bad_filters_are_a_400(viewer_client, entries):
 
 
 def test_hostile_targets_are_escaped(viewer_client, operator):
-    audit_record(user=operator, action="redis.delete", target='"><img src=x onerror=alert(1)>')
+    hostile = '"><img src=x onerror=alert(1)>'
+    audit_record(user=operator, instance="default", action="redis.delete", target=hostile)
     html = viewer_client.get("/audit/").content.decode()
     assert "<img src=x" not in html
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_entry_keeps_its_author_after_the_account_goes(viewer_client, operator):
-    audit_record(user=operator, action="redis.reset_stats", target="CONFIG RESETSTAT")
+    audit_record(
+        user=operator, instance="default", action="redis.reset_stats", target="CONFIG RESETSTAT"
+    )
     operator.delete()
     entry = AuditEntry.objects.get()
     assert entry.user is None
     assert entry.username == "otto-operator"
     assert "otto-operator" in viewer_client.get("/audit/").content.decode()
+
+
+def test_the_dashboards_own_entries_are_a_superusers_or_their_authors(
+    viewer, viewer_client, operator, admin_client
+):
+    audit_record(user=operator, action="token.create", target="theirs")
+    audit_record(user=viewer, action="token.create", target="mine")
+    html = viewer_client.get("/audit/").content.decode()
+    assert "mine" in html and "theirs" not in html
+    assert "theirs" in admin_client.get("/audit/").content.decode()

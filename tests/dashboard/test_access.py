@@ -4,6 +4,7 @@ import re
 import uuid
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
@@ -150,6 +151,37 @@ def test_viewer_cannot_reset_statistics(viewer_client, redis_client):
     assert viewer_client.get("/redis/reset-stats/").status_code == 403
     assert viewer_client.post("/redis/reset-stats/").status_code == 403
     assert redis_client.info("stats")["keyspace_misses"] == 1
-    assert not AuditEntry.objects.exists()
+    tried = AuditEntry.objects.values_list("action", "outcome", "target")  # the POST only
+    assert list(tried) == [("access.forbidden", "refused", "POST /redis/reset-stats/")]
     overview = viewer_client.get("/").content.decode()
     assert "Reset statistics" not in overview
+
+
+def test_a_user_with_roles_on_some_instances_reaches_their_own_pages(
+    settings, tmp_path, redis_server, viewer
+):
+    """Their profile (where tokens are made), their instances' audit, the API's
+    description; a token works under the instance's prefix."""
+    from cacheadmin.core.tokens import token_create
+    from cacheadmin.models import InstanceRole
+    from tests.users import logged_in
+
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.cache]\nurl = "{redis_server.url_for(5)}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    viewer.groups.clear()
+    InstanceRole.objects.create(user=viewer, instance="cache", role="viewer")
+    client = logged_in(viewer)
+    for page in ("/accounts/profile/", "/audit/", "/api/openapi.json", "/i/cache/audit/"):
+        assert client.get(page).status_code == 200, page
+    assert client.get("/keys/").status_code == 404  # default is not theirs
+    _, secret = token_create(user=viewer, name="script")
+    script = Client(headers={"Authorization": f"Bearer {secret}"})
+    assert script.get("/i/cache/api/keys").status_code == 200
+    assert script.get("/api/keys?instance=cache").status_code == 200
+    assert script.get("/i/default/api/keys").status_code == 404
+
+
+def test_the_switcher_on_a_404_links_to_our_pages_only(viewer_client):
+    page = viewer_client.get("//evil.example/x").content.decode()
+    assert "//evil.example" not in page

@@ -52,3 +52,28 @@ async def test_no_socket_for_a_job_that_is_not_there(viewer):
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
+
+
+async def test_no_socket_for_a_job_on_an_instance_the_user_may_not_see(
+    settings, tmp_path, operator, viewer, redis_client, redis_server
+):
+    """Job ids are sequential: a user with a role on another instance only learns
+    nothing of this one's jobs."""
+    from cacheadmin.models import InstanceRole
+
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.other]\nurl = "{redis_server.url_for(3)}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    await InstanceRole.objects.acreate(user=viewer, instance="other", role="viewer")
+    job = await sync_to_async(jobs.job_create)(
+        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=1, rate=None
+    )
+    socket = socket_for(job.id, await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+    await InstanceRole.objects.acreate(user=viewer, instance="default", role="viewer")
+    socket = socket_for(job.id, await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert connected and (await socket.receive_json_from(timeout=3))["id"] == job.id
+    await socket.disconnect()
