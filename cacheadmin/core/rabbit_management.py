@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 
 from cacheadmin.core.problems import (
+    BAD_REQUEST,
     ERROR,
     MISCONFIGURED,
     NOT_FOUND,
@@ -79,6 +80,7 @@ class ManagementClient:
         self, method: str, path: str, *, params: dict | None = None, body: dict | None = None
     ) -> Any:
         """Any API call; the JSON answer, or None for an empty one (204)."""
+        _refuse_dot_segments(path)
         try:
             # RabbitMQ answers 406 to a DELETE that accepts only JSON (it has no body).
             # And it may answer a request with a body (a 401, say) before reading that
@@ -161,6 +163,20 @@ def _api_reason(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("reason") or body.get("error") or response.reason_phrase)
     return response.reason_phrase
+
+
+def _refuse_dot_segments(path: str) -> None:
+    """A vhost, queue or exchange named . or .. would take the path elsewhere: a URL
+    client resolves the dot segments even quoted, and /api/queues/../users reaches
+    another endpoint with the dashboard's credentials. Nothing is asked then."""
+    if any(unquote(part) in (".", "..") for part in path.split("/")):
+        raise ManagementError(
+            Problem(
+                BAD_REQUEST,
+                "A virtual host, queue or exchange named . or .. cannot be asked of the "
+                "management API: the name would be read as a step up its paths.",
+            )
+        )
 
 
 def _named_object(path: str) -> str | None:

@@ -12,6 +12,7 @@ from cacheadmin.core.json_api import (
     api_error,
     invalid_form,
     json_methods,
+    json_type_errors,
     problem_response,
 )
 from cacheadmin.core.keycodec import display_key, encode_key
@@ -19,6 +20,17 @@ from cacheadmin.invalidation import engine, jobs
 from cacheadmin.invalidation.forms import InvalidationForm
 from cacheadmin.invalidation.requests import Step, invalidation_request, unconfirmed_message
 from cacheadmin.models import InvalidationJob
+
+TEXT, NUMBER_OR_NULL = (str,), (int, type(None))
+BODY_TYPES = {
+    "kind": TEXT,
+    "target": TEXT,
+    "model": TEXT,
+    "attribute": TEXT,
+    "confirm": TEXT,
+    "dry_run": (bool,),
+    "rate": NUMBER_OR_NULL,
+}
 
 
 @json_methods("POST")
@@ -28,7 +40,9 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
         body = json.loads(request.body or b"{}")
     except (ValueError, RecursionError):
         return api_error(BAD_REQUEST, "The body is not JSON.")
-    form = InvalidationForm(body if isinstance(body, dict) else {})
+    if wrong := json_type_errors(body, BODY_TYPES):
+        return api_error(BAD_REQUEST, "This invalidation is not valid.", fields=wrong)
+    form = InvalidationForm(body)
     if not form.is_valid():
         return invalid_form(form, "This invalidation is not valid.")
     dry_run = form.cleaned_data["dry_run"]

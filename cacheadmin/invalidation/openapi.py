@@ -117,6 +117,9 @@ START = form_schema(InvalidationForm) | {
         {"kind": "object", "model": "user", "target": "42"},
     ],
 }
+# The body's fields have one type each and no others (api.BODY_TYPES): rate may be null.
+START["additionalProperties"] = False
+START["properties"]["rate"] = START["properties"]["rate"] | {"type": ["integer", "null"]}
 
 PATHS = {
     "/api/invalidations": {

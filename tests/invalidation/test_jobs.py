@@ -14,7 +14,7 @@ from cacheadmin.core.cluster_scan import keyspace_size
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache
-from tests.invalidation.test_engine import counter_keys, fill
+from tests.invalidation.test_engine import fill
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 
 def post(client, **body):
     return client.post("/api/invalidations", json.dumps(body), content_type="application/json")
+
+
+def leftover_counters(client) -> list[bytes]:
+    """Job counters left in the inspected Redis (on every primary of a cluster)."""
+    nodes = {"target_nodes": client.PRIMARIES} if isinstance(client, redis.RedisCluster) else {}
+    return list(client.scan_iter("cacheadmin:dashboard:jobs:*", **nodes))
 
 
 def run_worker() -> str:
@@ -84,9 +90,8 @@ def test_large_patterns_need_a_confirmation_then_run_on_the_worker(
     run_worker()
     status = operator_client.get(f"/api/invalidations/{job_id}").json()
     assert (status["status"], status["deleted"], status["error"]) == ("done", 3000, None)
-    assert {key.decode()[:5] for key in keyspace.scan_iter("*")} == {"keep:", "cache"}
-    counter = f"cacheadmin:dashboard:jobs:{job_id}:deleted"
-    assert sum(int(keyspace.get(key)) for key in counter_keys(keyspace, counter)) == 3000
+    assert {key.decode()[:5] for key in keyspace.scan_iter("*")} == {"keep:"}
+    assert not leftover_counters(keyspace)  # the count is in the job's row now
     if isinstance(keyspace, redis.RedisCluster):  # and the page counts each primary
         nodes = status["nodes"]
         assert len(nodes) == 3 and sum(node["deleted"] for node in nodes) == 3000
@@ -105,7 +110,8 @@ def test_cancel_before_the_worker(operator_client, redis_client, broker):
     assert cancelled.json() == {"id": job_id, "status": "cancelled"}
     run_worker()
     assert redis_client.dbsize() == 1500
-    assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "refused"
+    entry = AuditEntry.objects.get()  # the cancel, by the operator; no run
+    assert (entry.action, entry.outcome, entry.count) == ("invalidate.cancel", "ok", 0)
 
 
 @pytest.mark.parametrize("field", ["kind", "target", "model", "attribute", "confirm"])
@@ -225,7 +231,27 @@ def test_a_cancel_is_audited_as_the_canceller(
         user=viewer, instance="default", target=Target("pattern", b"x:*"), estimate=1500, rate=None
     )
     operator_client.post(f"/api/invalidations/{job.id}/cancel")
-    assert AuditEntry.objects.get().username == operator.username
+    entry = AuditEntry.objects.get()
+    assert (entry.username, entry.action, entry.outcome) == (
+        operator.username,
+        "invalidate.cancel",
+        "ok",
+    )
+    assert entry.target == f"job {job.id}: x:*" and entry.count == 0
+
+
+def test_a_viewers_forbidden_post_is_audited(viewer_client, viewer, redis_client):
+    refused = post(viewer_client, kind="pattern", target="x:*")
+    assert refused.status_code == 403
+    entry = AuditEntry.objects.get()
+    assert (entry.username, entry.action, entry.outcome) == (
+        viewer.username,
+        "access.forbidden",
+        "refused",
+    )
+    assert entry.target == "POST /api/invalidations"
+    assert viewer_client.get("/redis/reset-stats/").status_code == 403  # a look: no entry
+    assert AuditEntry.objects.count() == 1
 
 
 def test_the_dashboards_own_keys_are_no_target(operator_client, redis_client):
@@ -302,7 +328,7 @@ def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator
     jobs.job_cancel(job=InvalidationJob.objects.get(id=job.id), by=operator)
     finished = jobs.job_finish(job=job, status=jobs.Status.DONE)  # the worker's stale view
     assert finished.status == "cancelled"
-    assert AuditEntry.objects.filter(action="invalidate.pattern").count() == 1
+    assert AuditEntry.objects.get().action == "invalidate.cancel"  # one entry: the cancel
 
 
 def test_a_worker_cannot_fail_a_job_another_worker_holds(operator):
@@ -350,7 +376,7 @@ def test_a_held_job_waits_with_the_worker_while_the_next_job_runs(
     ends = [line for line in said if ": done," in line]
     assert [line.split(":")[0] for line in ends] == [f"Job {free_id}", f"Job {held_id}"]
     assert channel.queue_declare(JOBS_QUEUE, passive=True).method.message_count == 0
-    assert redis_client.dbsize() == 2  # the two jobs' counters
+    assert redis_client.dbsize() == 0  # both deleted, and their counters gone with them
 
 
 @pytest.mark.parametrize(
@@ -402,6 +428,7 @@ def test_object_cache_targets_on_a_server_and_on_a_cluster(operator_client, keys
     status = operator_client.get(f"/api/invalidations/{job_id}").json()
     assert (status["status"], status["deleted"]) == ("done", estimate)
     assert estimate == 2000 - 1 - 67  # the FR objects left: not 1, nor bucket 29's
+    assert not leftover_counters(keyspace)
     assert set(users.get_many(range(3000))) == {
         str(n) for n in range(3000) if n % 3 == 0 and n // 100 != 29
     }
@@ -410,3 +437,31 @@ def test_object_cache_targets_on_a_server_and_on_a_cluster(operator_client, keys
         keyspace.hset("objectcache:models", "plain", json.dumps(schema | {"ttl": 0}))
         refused = post(operator_client, kind="object", model="plain", target="1")
         assert refused.status_code == 400 and "has no hash tag" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("target", ["user:*"]),
+        ("target", 42),
+        ("kind", {"k": "pattern"}),
+        ("confirm", 1500),
+        ("dry_run", "yes"),
+        ("rate", True),
+        ("rate", "10"),
+        ("colour", "blue"),
+    ],
+)
+def test_a_field_of_the_wrong_json_type_is_named_and_nothing_runs(
+    operator_client, redis_client, field, value
+):
+    fill(redis_client, 1500, "u")
+    body = {"kind": "pattern", "target": "u*", "confirm": "u*"} | {field: value}
+    refused = post(operator_client, **body)
+    assert refused.status_code == 400 and field in refused.json()["fields"], refused.json()
+    assert redis_client.dbsize() == 1500 and not InvalidationJob.objects.exists()
+
+
+def test_a_body_that_is_no_object_is_a_400(operator_client):
+    refused = operator_client.post("/api/invalidations", "[1]", content_type="application/json")
+    assert refused.status_code == 400 and "body" in refused.json()["fields"]
