@@ -9,6 +9,7 @@ and redirect on that page then keeps the instance, with nothing to pass around."
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 
+from cacheadmin.core import connections
 from cacheadmin.core.access import instance_for, known_instances
 from cacheadmin.core.instances import DEFAULT
 from cacheadmin.core.json_api import INSTANCE_PREFIX as PREFIX
@@ -100,4 +101,11 @@ def instance_context(request: HttpRequest) -> dict:
     choices = [(name, instance_path(name, page)) for name in names]
     # The instance's own overview: / is every instance's once there are several.
     home = f"/i/{current}/" if len(names) > 1 else "/"
-    return {"instance": current, "instance_choices": choices, "instance_home": home}
+    configured = connections.instances()
+    return {
+        "instance": current,
+        "instance_choices": choices,
+        "instance_home": home,
+        # a RabbitMQ-only instance has no keys, object cache or invalidations to show
+        "has_redis": current in configured.redis,
+    }

@@ -18,7 +18,10 @@ def redis_card(instance: str) -> dict:
 
 def sentinel_card(instance: str) -> dict | None:
     """A Sentinel instance's master, replicas and sentinels; None for another kind."""
-    config = connections.redis_instance(instance)
+    try:
+        config = connections.redis_instance(instance)
+    except connections.ConfigError:  # a RabbitMQ-only instance: its page says so
+        return None
     if config.kind != "sentinel":
         return None
     try:

@@ -5,7 +5,7 @@ import dataclasses
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -68,6 +68,8 @@ def overview_api(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     """CONFIG RESETSTAT, after a confirmation page: hit rate and counters start from zero."""
+    if request.instance not in connections.instances().redis:
+        raise Http404(f"The instance {request.instance} has no Redis.")
     if request.method == "GET":
         context = {"card": redis_card(request.instance)}
         return render(request, "overview/reset_stats.html", context)

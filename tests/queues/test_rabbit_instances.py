@@ -74,3 +74,16 @@ def test_the_overview_lists_the_brokers_nodes(viewer_client, brokers):
     assert node["memory"][0] > 0 and node["memory"][1] > node["memory"][0]
     page = viewer_client.get("/i/default/").content.decode()
     assert 'data-figure="rabbit-nodes"' in page and node["name"] in page
+
+
+def test_a_rabbitmq_only_instance_offers_no_redis_pages(operator_client, brokers):
+    from cacheadmin.models import AuditEntry
+
+    page = operator_client.get("/i/other/queues/").content.decode()
+    assert 'href="/i/other/keys/"' not in page and 'href="/i/other/cache/"' not in page
+    assert 'href="/i/other/live/"' in page
+    assert operator_client.get("/i/other/redis/reset-stats/").status_code == 404
+    assert operator_client.post("/i/other/redis/reset-stats/").status_code == 404
+    assert not AuditEntry.objects.exists()  # nothing was tried
+    default = operator_client.get("/queues/").content.decode()
+    assert 'href="/keys/"' in default
