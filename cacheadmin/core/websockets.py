@@ -1,6 +1,7 @@
 """The stack every websocket goes through: origin check, session auth, role check, and
 a clean refusal for a path that is no websocket of ours."""
 
+import re
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
@@ -49,13 +50,19 @@ def own_origin(scope: dict) -> tuple[str, str, int] | None:
     return normal_origin("https" if secure else "http", host.lower())
 
 
+# What a browser sends as Origin: scheme://host[:port], nothing more (no user part, no
+# space, a port in plain digits); anything else is no origin of ours.
+ORIGIN = re.compile(r"\A(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[1-9][0-9]{0,4})?\Z")
+
+
 def origin_allowed(scope: dict) -> bool:
     """The whole origin (scheme, host and port) is ours or one of CSRF_TRUSTED_ORIGINS: a
-    page on another port of the same host is another site."""
+    page on another port of the same host is another site. Compared exactly: an origin
+    a parser would read leniently (a user part, a space, a port of +8000) is refused."""
     origin = (handshake_header(scope, b"origin") or "").lower()
-    scheme, _, rest = origin.partition("://")
-    if not rest or "/" in rest:
+    if not ORIGIN.match(origin):
         return False
+    scheme, _, rest = origin.partition("://")
     seen = normal_origin(scheme, rest)
     trusted = set()
     for item in settings.CSRF_TRUSTED_ORIGINS:

@@ -87,6 +87,11 @@ async def test_foreign_origin_is_refused(viewer):
         "http://localhost:8000",  # another name of the same machine
         "null",
         "",
+        "http://evil@127.0.0.1:8000",  # a user part: not an origin
+        "http://127.0.0.1:8000 ",  # a trailing space
+        " http://127.0.0.1:8000",
+        "http://127.0.0.1:+8000",
+        "http://127.0.0.1:08000",
     ],
 )
 async def test_only_the_whole_origin_of_the_dashboard_is_let_in(viewer, origin):
