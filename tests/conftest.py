@@ -62,6 +62,15 @@ def sentinel_set(tmp_path_factory):
     found.stop()
 
 
+@pytest.fixture
+def sentinel_sessions(settings, tmp_path, sentinel_set):
+    """The instance `sessions`: the shared Sentinel set, settled."""
+    path = tmp_path / "instances.toml"
+    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
+    settings.CACHEADMIN_INSTANCES = str(path)
+    return sentinel_set.settle()
+
+
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory):
     """Three primaries and three replicas (7 s to start), shared by the tests that need

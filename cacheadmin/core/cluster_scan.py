@@ -209,6 +209,18 @@ def _scan_on_owner(cluster: RedisCluster, slot: int, at: int, hint: int) -> tupl
     return on_owner(cluster, slot, lambda node: node.scan(cursor=at, count=hint))
 
 
+def server_summary(client: redis.Redis | RedisCluster, kind: str) -> tuple[str, str, bool]:
+    """(version, what it is, healthy): a server's kind and role; a cluster's primaries
+    and state, healthy when the state is ok (no slot unserved)."""
+    if not isinstance(client, RedisCluster):
+        role = client.info("replication").get("role", "role unknown")
+        return client.info("server").get("redis_version"), f"{kind}, {role}", True
+    state = client.cluster_info().get("cluster_state")
+    primaries = client.get_primaries()
+    version = client.info("server", target_nodes=primaries[0]).get("redis_version")
+    return version, f"cluster of {len(primaries)} primaries, state {state}", state == "ok"
+
+
 def primary_size(cluster: RedisCluster, slot: int) -> int:
     """DBSIZE of the primary serving slot."""
     return on_owner(cluster, slot, lambda node: node.dbsize())

@@ -300,6 +300,14 @@ def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis
     )
 
 
+def is_sentinel(instance: str) -> bool:
+    """Whether an instance's Redis is a Sentinel service (its writes are guarded)."""
+    try:
+        return redis_instance(instance).kind == "sentinel"
+    except ConfigError:
+        return False
+
+
 def sentinel_master_at(instance: str, db: int | None, address: tuple[str, int]) -> redis.Redis:
     """A client of the server at address, which the sentinels of a Sentinel instance
     name as its master: for writes, which must not go through a pooled link to a master

@@ -7,7 +7,7 @@ import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import connections
+from cacheadmin.core import cluster_scan, connections
 from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
 from cacheadmin.core.instances import shown_url
 from cacheadmin.core.parallel import call_in_parallel
@@ -35,18 +35,11 @@ def try_redis(name: str) -> Tried:
 
 
 def _describe(client: redis.Redis | RedisCluster, kind: str) -> str:
-    """Version, kind and role of a server; of a cluster, its state too, which must be
-    ok (a cluster missing slots fails the check)."""
-    if not isinstance(client, RedisCluster):
-        version = client.info("server").get("redis_version")
-        role = client.info("replication").get("role", "role unknown")
-        return f"Redis {version}, {kind}, {role}"
-    state = client.cluster_info().get("cluster_state")
-    primaries = client.get_primaries()
-    version = client.info("server", target_nodes=primaries[0]).get("redis_version")
-    if state != "ok":
-        raise Refusal(Problem(ERROR, f"The cluster's state is {state}: some slots are unserved."))
-    return f"Redis {version}, cluster of {len(primaries)} primaries, state ok"
+    """Version, kind and role (a cluster: its state, which must be ok)."""
+    version, what, healthy = cluster_scan.server_summary(client, kind)
+    if not healthy:
+        raise Refusal(Problem(ERROR, f"The {what}: some slots are unserved."))
+    return f"Redis {version}, {what}"
 
 
 def try_rabbit(name: str) -> Tried:

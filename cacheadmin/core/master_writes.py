@@ -24,13 +24,6 @@ from cacheadmin.core.sentinels import MasterView
 T = TypeVar("T")
 
 
-def is_sentinel(instance: str) -> bool:
-    try:
-        return connections.redis_instance(instance).kind == "sentinel"
-    except connections.ConfigError:
-        return False
-
-
 def on_current_master(
     write: Callable[[redis.Redis], T], *, instance: str, db: int | None
 ) -> Callable[[redis.Redis], T]:

@@ -302,11 +302,12 @@ def _forget_counters(job: InvalidationJob) -> None:
     """The counters a job kept in the inspected Redis (one, or one per primary of a
     cluster): its count is in its row now. Left there, they would stay a day."""
     counter = dashboard_keys.job_counter_key(job.id)
-    names = [counter, cluster_batches.model_counter(counter, job.model) if job.model else counter]
-    names += [cluster_batches.counter_on(counter, int(slot)) for slot in job.nodes]
+    names = {counter, *(cluster_batches.counter_on(counter, int(slot)) for slot in job.nodes)}
+    if job.model:
+        names.add(cluster_batches.model_counter(counter, job.model))
 
     def unlink_each(client) -> None:
-        for name in set(names):  # one by one: on a cluster they sit in different slots
+        for name in names:  # one by one: on a cluster they sit in different slots
             client.unlink(name)
 
     call_redis(unlink_each, instance=job.instance, cluster_ready=True)

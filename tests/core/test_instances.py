@@ -1,6 +1,8 @@
 """The instances file: every kind of mistake is said with the file, the instance and the
 field, the other instances still load, and secrets stay in the environment."""
 
+from urllib.parse import unquote, urlsplit
+
 import pytest
 
 from cacheadmin.core.instances import load_instances, sentinel_address, shown_url
@@ -122,16 +124,11 @@ VAULT_PASSWORD = "p#ss/w?rd@%41:x"  # what a vault may hand out
     ],
 )
 def test_a_secret_with_reserved_characters_stays_whole_and_hidden(tmp_path, template):
-    from redis.connection import parse_url
-
     instances = load(tmp_path, f'[redis.a]\nurl = "{template}"\n', {"SECRET": VAULT_PASSWORD})
     assert instances.mistakes == ()
     config = instances.redis["a"]
-    if config.kind == "standalone":
-        assert parse_url(config.url)["password"] == VAULT_PASSWORD
-    else:
-        assert config.url.split("@")[0].endswith("p%23ss%2Fw%3Frd%40%2541%3Ax")
-        assert config.url.count("@") == 1
+    assert unquote(urlsplit(config.url).password) == VAULT_PASSWORD  # as connections reads it
+    assert config.url.count("@") == 1
     shown = shown_url(config.url)
     assert "***@" in shown and not any(part in shown for part in ("p#", "p%23", "w?rd", "%2F"))
 

@@ -16,11 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sessions(settings, tmp_path, sentinel_set):
-    path = tmp_path / "instances.toml"
-    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
-    settings.CACHEADMIN_INSTANCES = str(path)
-    return sentinel_set.settle()
+def sessions(sentinel_sessions):
+    return sentinel_sessions
 
 
 def demoted(client: redis.Redis) -> bool:

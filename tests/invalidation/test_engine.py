@@ -11,6 +11,18 @@ from cacheadmin.invalidation.jobs import batch_for
 from cacheadmin.objectcache import Div, ObjectCache
 
 
+def matching_keys(client, pattern: str) -> list[bytes]:
+    """Every key matching pattern, on a server or on every primary of a cluster."""
+    node_scan = lambda node, at, hint: node.scan(cursor=at, match=pattern, count=hint)  # noqa: E731
+    scan, cursor = cluster_scan.keyspace_scan(client, node_scan, 0)
+    keys = []
+    while True:
+        cursor, batch = scan(cursor, 1000)
+        keys += batch
+        if cursor == 0:
+            return keys
+
+
 def fill(client, count: int, prefix: str) -> None:
     with client.pipeline(transaction=False) as pipe:
         for number in range(count):

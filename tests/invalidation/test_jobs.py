@@ -14,7 +14,7 @@ from cacheadmin.core.cluster_scan import keyspace_size
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache
-from tests.invalidation.test_engine import fill
+from tests.invalidation.test_engine import fill, matching_keys
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,7 @@ def post(client, **body):
 
 def leftover_counters(client) -> list[bytes]:
     """Job counters left in the inspected Redis (on every primary of a cluster)."""
-    nodes = {"target_nodes": client.PRIMARIES} if isinstance(client, redis.RedisCluster) else {}
-    return list(client.scan_iter("cacheadmin:dashboard:jobs:*", **nodes))
+    return matching_keys(client, "cacheadmin:dashboard:jobs:*")
 
 
 def run_worker() -> str:

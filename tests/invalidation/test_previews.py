@@ -3,19 +3,13 @@ and on a Redis Cluster, whether the keys are spread over the primaries or kept o
 one by a hash tag (a pattern, or an object-cache model named with a tag)."""
 
 import pytest
-from redis.cluster import RedisCluster
 
 from cacheadmin.core import cluster_scan
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.objectcache import ObjectCache
 from tests.core.test_globs import CASES as GLOB_CASES
-from tests.invalidation.test_engine import fill
-
-
-def matching(client, pattern: str) -> int:
-    nodes = {"target_nodes": RedisCluster.PRIMARIES} if isinstance(client, RedisCluster) else {}
-    return sum(1 for _ in client.scan_iter(match=pattern, count=1000, **nodes))
+from tests.invalidation.test_engine import fill, matching_keys
 
 
 def assert_close(preview: engine.Preview, truth: int) -> None:
@@ -43,7 +37,7 @@ def test_an_object_cache_model_with_a_hash_tag(keyspace):
         numbers = range(start, start + 2_000)
         customers.set_many({n: {"email": f"c{n}@example.com"} for n in numbers})
     fill(keyspace, 60_000, "filler:")
-    truth = matching(keyspace, "{customer}:*")
+    truth = len(matching_keys(keyspace, "{customer}:*"))
     assert truth > 20_000
     preview = engine.preview(keyspace, Target("model", b"{customer}", "{customer}"))
     assert_close(preview, truth)

@@ -14,12 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sessions(settings, tmp_path, sentinel_set):
-    path = tmp_path / "instances.toml"
-    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
-    settings.CACHEADMIN_INSTANCES = str(path)
+def sessions(settings, sentinel_sessions):
     settings.INVALIDATION_BACKOFF = 0.5  # retries span 7.5 s: a killed master is replaced
-    return sentinel_set.settle()
+    return sentinel_sessions
 
 
 def newest_epoch(sessions) -> int:

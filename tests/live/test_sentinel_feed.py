@@ -7,11 +7,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sessions(settings, tmp_path, sentinel_set):
-    path = tmp_path / "instances.toml"
-    path.write_text(f'[redis.sessions]\nurl = "{sentinel_set.url}"\n')
-    settings.CACHEADMIN_INSTANCES = str(path)
-    return sentinel_set.settle()
+def sessions(sentinel_sessions):
+    return sentinel_sessions
 
 
 async def test_a_failover_is_told_by_the_sentinels(live, sessions):
