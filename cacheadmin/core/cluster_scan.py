@@ -2,14 +2,18 @@
 holds a key.
 
 A cluster's cursor is the SCAN cursor of each primary still to be scanned, each
-primary named by the first slot it serves: after a failover the replica that took
-over serves the same slots, so the scan goes on there. Primaries are scanned one
+primary named by the first slot it serves. A SCAN cursor means something only to
+the server that gave it (each server seeds its own hash function), so a page of
+keys names its servers too (server_identity) and a cursor is refused where they
+changed: after a failover, the replica that took over serves the same slots but
+cannot go on from the old primary's cursor. Primaries are scanned one
 after the other, in the order of their first slot. As text (the API's opaque
 cursor) it reads "slot-cursor.slot-cursor"; a scan that has not begun or is over
 reads "0".
 """
 
 import contextlib
+import hashlib
 import itertools
 import re
 import time
@@ -28,7 +32,7 @@ from redis.exceptions import (
 )
 
 from cacheadmin.core.connections import cluster_node_client
-from cacheadmin.core.problems import BAD_REQUEST, Problem, Refusal
+from cacheadmin.core.problems import BAD_REQUEST, CHANGED, Problem, Refusal
 
 ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
 NodeScan = Callable[[redis.Redis, int, int], tuple[int, list]]  # (client, cursor, hint)
@@ -182,6 +186,47 @@ def keyspace_scan(
 def cursor_from_text(text: str) -> ClusterCursor | int:
     """A cursor as kept in the database or given back by a page: a number or a cluster's."""
     return parse(text) if "-" in text else int(text or 0)
+
+
+IDENTITY = re.compile(rb"^(?:run_id|master_replid):([0-9a-f]+)\r?$", re.MULTILINE)
+SERVER_CHANGED = (
+    "The Redis server behind this instance changed since the previous page (a failover "
+    "or a restart): a SCAN cursor belongs to the server that gave it, so this list "
+    "cannot go on without repeating or missing keys. Start again from the first page."
+)
+
+
+def server_identity(client: redis.Redis | RedisCluster) -> str:
+    """Which server a SCAN cursor belongs to (a cluster's: which primaries): the run id,
+    new at each start, and the replication id, new when a server is promoted or
+    resyncs from a new master; hashed into 16 hex digits. "" when INFO is refused."""
+    if isinstance(client, RedisCluster):
+        nodes = [client.get_redis_connection(node) for _, node in primaries(client)]
+        replies = at_once([(node, ("INFO", "server", "replication")) for node in nodes])
+        # A node that refuses INFO makes the whole identity unknown, not another one.
+        ids = [b".".join(IDENTITY.findall(reply)) if _is_bytes(reply) else b"" for reply in replies]
+    else:
+        try:
+            info = client.info("server", "replication")
+        except redis.exceptions.NoPermissionError:
+            return ""
+        ids = [f"{info.get('run_id', '')}.{info.get('master_replid', '')}".encode()]
+    if not ids or not all(ids):
+        return ""
+    return hashlib.sha1(b"/".join(ids)).hexdigest()[:16]  # noqa: S324 (a name, not a secret)
+
+
+def _is_bytes(reply: object) -> bool:
+    return isinstance(reply, bytes)
+
+
+def same_server(client: redis.Redis | RedisCluster, since: str) -> str:
+    """The server's identity now, refused (CHANGED) if it is not the one a cursor came
+    from (since; "" when unknown)."""
+    now = server_identity(client)
+    if since and now and since != now:
+        raise Refusal(Problem(CHANGED, SERVER_CHANGED))
+    return now
 
 
 def keyspace_size(client: redis.Redis | RedisCluster) -> int:

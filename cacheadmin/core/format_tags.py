@@ -63,6 +63,7 @@ PROBLEM_TITLES = {
     "error": "Error",
     "bad_request": "Not possible",
     "not_found": "Not found",
+    "changed": "The server changed",
 }
 
 

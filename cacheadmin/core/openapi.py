@@ -35,6 +35,7 @@ ERROR_MEANINGS = {
     403: "The account has no role, or not the operator role this needs.",
     404: "Nothing of that name, id or path.",
     405: "Another method is needed.",
+    409: "The Redis server behind a cursor changed (a failover, a restart): start again.",
     502: "The service answered with an error.",
     503: "The service cannot be reached, refuses the dashboard's credentials, or is misconfigured.",
     504: "The service did not answer in time.",

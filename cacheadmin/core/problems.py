@@ -10,10 +10,12 @@ REFUSED = "refused"  # the service answered but refused our credentials or right
 ERROR = "error"  # the service answered this request with an error
 BAD_REQUEST = "bad_request"  # the service refused what the caller asked (a db out of range)
 NOT_FOUND = "not_found"  # what the caller named is not there (a vhost, a queue)
+CHANGED = "changed"  # the server behind a cursor is another one now: start again
 
 STATUSES = {
     BAD_REQUEST: 400,
     NOT_FOUND: 404,
+    CHANGED: 409,
     ERROR: 502,
     UNREACHABLE: 503,
     MISCONFIGURED: 503,

@@ -35,6 +35,8 @@ def api_keys(request: HttpRequest) -> JsonResponse:
         {
             # A single server's SCAN cursor (a number); a cluster's, as text.
             "cursor": page.cursor_text if page.cluster else page.cursor,
+            # Pass back beside the cursor: a page refuses (409) a cursor of another server.
+            "server": page.server,
             "done": page.done,
             "scanned": page.examined,
             "dbsize": page.dbsize,

@@ -17,6 +17,7 @@ from cacheadmin.keys.keyspace import TYPES
 from cacheadmin.keys.values import MAX_PREVIEW_BYTES
 
 DEFAULT_PAGE_SIZE = 100
+SERVER = r"\A[0-9a-f]{16}\Z"
 STREAM_ID = r"\A[0-9]{1,20}(-[0-9]{1,20})?\Z"
 
 
@@ -37,6 +38,12 @@ class KeyBrowseForm(TextForm):
     )
     count = forms.IntegerField(required=False, min_value=1, max_value=1000, label="Page size")
     scanned = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    server = forms.RegexField(
+        required=False,
+        regex=SERVER,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "A server is the 16 hex digits the previous page gave."},
+    )
 
     def clean_match(self) -> bytes:
         return glob_pattern(self.cleaned_data["match"])
@@ -52,7 +59,8 @@ class KeyBrowseForm(TextForm):
 
     def scan_args(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in ("match", "cursor", "count")} | {"type_": data["type"]}
+        names = ("match", "cursor", "count", "server")
+        return {name: data[name] for name in names} | {"type_": data["type"]}
 
 
 SCORE_BOUND = r"\A\(?(-inf|\+inf|inf|[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)\Z"

@@ -83,6 +83,7 @@ class KeyPage:
     dbsize: int  # a cluster's: summed over its primaries
     exact: bool = False
     cluster: bool = False
+    server: str = ""  # the identity of the server(s) the cursor belongs to; "" unknown
 
     @property
     def done(self) -> bool:
@@ -302,15 +303,25 @@ def browse(
     type_: str | None,
     cursor: int | ClusterCursor,
     count: int,
+    server: str = "",
 ) -> KeyPage:
     """One page of the key browser: SCAN calls, then one round trip for the metadata
-    (on a cluster: one per primary, at once)."""
+    (on a cluster: one per primary, at once). A cursor goes on only on the server
+    that gave it (server, as the previous page said, else asked first): the server is
+    asked again after the page, and a change (a failover, a restart) is refused, never
+    shown as a page that repeats or misses keys."""
+    since = server if cursor else ""
+    if not since and is_glob(match):  # else the check after the page is enough
+        since = cluster_scan.server_identity(client)
     page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count)
     rows, dbsize = describe(client, page.keys, page.found_on)
     if page.exact:  # a direct look-up shows the key only if it is there, of that type
         rows = [row for row in rows if not row.gone and type_ in (None, row.type)]
+    else:
+        since = cluster_scan.same_server(client, since)
     found = (page.cursor, page.calls, page.examined, page.out_of_budget)
-    return KeyPage(rows, *found, dbsize, page.exact, isinstance(client, RedisCluster))
+    cluster = isinstance(client, RedisCluster)
+    return KeyPage(rows, *found, dbsize, page.exact, cluster, since)
 
 
 def _key_info(key: bytes, row: list, node: str = "") -> KeyInfo:

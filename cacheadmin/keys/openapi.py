@@ -28,12 +28,18 @@ KEY = {
 
 KEY_PAGE = {
     "type": "object",
-    "required": ["cursor", "done", "scanned", "dbsize", "keys"],
+    "required": ["cursor", "server", "done", "scanned", "dbsize", "keys"],
     "properties": {
         "cursor": {
             "type": ["integer", "string"],
             "description": "Pass back as cursor for the next page: a single server's SCAN "
             "cursor, or a Redis Cluster's opaque text (a cursor per primary).",
+        },
+        "server": {
+            "type": "string",
+            "description": "Pass back as server beside the cursor: the server(s) the cursor "
+            "belongs to. A cursor of a server that has changed since (a failover, a restart) "
+            "is answered 409, never with keys repeated or missed. Empty where INFO is refused.",
         },
         "done": {"type": "boolean", "description": "The scan went round the whole keyspace."},
         "scanned": {"type": "integer"},
@@ -58,8 +64,12 @@ PATHS = {
             "summary": "A page of keys: SCAN with a pattern and a type, and their metadata",
             "operationId": "listKeys",
             "tags": ["keys"],
-            "parameters": form_parameters(KeyBrowseForm, "match", "type", "db", "cursor", "count"),
-            "responses": answers({200: json_answer("A page.", KEY_PAGE)}, 400, *SERVICE_FAILURES),
+            "parameters": form_parameters(
+                KeyBrowseForm, "match", "type", "db", "cursor", "server", "count"
+            ),
+            "responses": answers(
+                {200: json_answer("A page.", KEY_PAGE)}, 400, 409, *SERVICE_FAILURES
+            ),
         }
     },
     "/api/keys/{encoded}": {

@@ -45,6 +45,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
         "scanned": scanned,
         "next_query": _next_query(request, page, scanned),
         "this_query": request.GET.urlencode(),
+        "first_query": _first_query(request),
     }
     status = http_status(problem) if problem and not continuing else 200
     return render(request, template, context, status=status)
@@ -57,6 +58,15 @@ def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str
     query = request.GET.copy()
     query["cursor"] = page.cursor_text
     query["scanned"] = str(scanned)
+    query["server"] = page.server
+    return query.urlencode()
+
+
+def _first_query(request: HttpRequest) -> str:
+    """The query string of the first page of the same list."""
+    query = request.GET.copy()
+    for name in ("cursor", "scanned", "server"):
+        query.pop(name, None)
     return query.urlencode()
 
 

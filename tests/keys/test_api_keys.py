@@ -10,7 +10,7 @@ from cacheadmin.core.keycodec import encode_key
 from cacheadmin.core.tokens import token_create
 from cacheadmin.models import ApiToken, AuditEntry
 from tests.keys.test_keyspace import fill
-from tests.servers import free_port
+from tests.servers import RedisServer, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,38 @@ def test_paging_through_every_key_with_the_cursor(viewer_client, keyspace):
         if data["done"]:
             break
     assert seen == {f"k:{n}" for n in range(450)}
+
+
+def test_a_cursor_goes_on_only_on_the_server_that_gave_it(viewer_client, keyspace):
+    fill(keyspace, 450)
+    first = viewer_client.get("/api/keys?match=k:*&count=100").json()
+    assert re.fullmatch("[0-9a-f]{16}", first["server"]) and not first["done"]
+    query = f"/api/keys?match=k:*&count=100&cursor={first['cursor']}"
+    second = viewer_client.get(f"{query}&server={first['server']}")
+    assert second.status_code == 200 and second.json()["server"] == first["server"]
+    other = viewer_client.get(f"{query}&server={'0' * 16}")
+    assert other.status_code == 409 and other.json()["error"] == "changed"
+    assert viewer_client.get(f"{query}&server=nothex").status_code == 400
+
+
+def test_a_restarted_server_is_another_server(viewer_client, settings, tmp_path):
+    server = RedisServer(tmp_path).start()
+    server.fixed_port = True
+    settings.REDIS_URL = server.url
+    try:
+        fill(server.client(), 450)
+        first = viewer_client.get("/api/keys?match=k:*&count=100").json()
+        listed = viewer_client.get("/keys/?match=k:*&count=100")
+        server.stop()
+        server.start()
+        fill(server.client(), 450)
+        query = f"cursor={first['cursor']}&server={first['server']}"
+        again = viewer_client.get(f"/api/keys?match=k:*&count=100&{query}")
+        assert again.status_code == 409, again.json()
+        rows = viewer_client.get(f"/keys/?{listed.context['next_query']}", HTTP_HX_REQUEST="true")
+        assert b"Start again" in rows.content and b"That is all" not in rows.content
+    finally:
+        server.stop()
 
 
 def test_one_key(viewer_client, keyspace):

@@ -46,7 +46,11 @@ def test_a_page_costs_its_scans_plus_one_round_trip(counting):
         counting, lambda: browse(counting, match=b"*", type_=None, cursor=0, count=100)
     )
     assert len(page.rows) >= 100
-    assert trips == page.calls + 1
+    # and INFO, to name the server the cursor belongs to, before and after the page
+    assert trips == page.calls + 1 + 2
+    args = {"match": b"*", "type_": None, "count": 100, "server": page.server}
+    after, trips = round_trips(counting, lambda: browse(counting, cursor=page.cursor, **args))
+    assert trips == after.calls + 1 + 1  # the previous page named the server: once, after
     # Twice in full runs an extra key was there: name it, to find who wrote it.
     strangers = [key for key in counting.scan_iter(count=1000) if not key.startswith(b"k:")]
     assert page.dbsize == 500, (strangers, [counting.type(key) for key in strangers])
@@ -155,5 +159,6 @@ def test_a_cluster_page_costs_its_scans_plus_one_round_trip_per_primary(redis_cl
     )
     page = browse(keyspace, match=b"*", type_=None, cursor=0, count=100)
     assert len(page.rows) >= 100 and page.dbsize == 600
-    assert len(sends) == page.calls + 3  # the script where a primary holds keys, else DBSIZE
+    # the script where a primary holds keys, else DBSIZE; INFO before and after the page
+    assert len(sends) == page.calls + 3 + 2 * 3
     assert all(keyspace.get_node_from_key(row.key).name == row.node for row in page.rows)
