@@ -53,6 +53,8 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
         )
     if isinstance(exc, redis.exceptions.NoPermissionError):
         return _not_permitted(exc, client=client, where=where)
+    if SCRIPT_REFUSED in str(exc):
+        return _script_refused(client=client, where=where)
     pool = getattr(client, "connection_pool", None)
     if isinstance(pool, SentinelConnectionPool) and isinstance(
         exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
@@ -89,6 +91,17 @@ def _changing_master(exc: redis.RedisError, service: str) -> Problem:
 NOPERM_COMMAND = re.compile(r"permissions to (?:run|access) the '([^']+)'")
 
 
+# What an operator's changes run: keys' deletion and TTLs, statistics, keyspace events,
+# and invalidations, whose batches are Lua scripts (one atomic step each) that run the
+# rest. A script may run only the commands its user may.
+SCRIPTS = ("evalsha", "eval", "script", "script|load")
+OPERATOR_COMMANDS = (
+    "+evalsha +script|load +scan +unlink +expire +persist +incrby "
+    "+hget +hset +hdel +hkeys +sadd +srem +config|set +config|resetstat"
+)
+SCRIPT_REFUSED = "can't run this command or subcommand script"
+
+
 def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) -> Problem:
     """NOPERM: which command the ACL user lacks, and how to grant it."""
     user = connection_kwargs(client).get("username") or "default"
@@ -96,11 +109,30 @@ def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) ->
     if not found:
         return Problem(REFUSED, f"The Redis user {user} may not do this at {where}: {exc}.")
     command = found.group(1)
+    if command in SCRIPTS:
+        return Problem(
+            REFUSED,
+            f"The Redis user {user} may not run {command.upper()} at {where}: this change "
+            "runs as a Lua script, and the script runs the commands of the change. Grant "
+            f"the operator's commands with: ACL SETUSER {user} {OPERATOR_COMMANDS}.",
+        )
     return Problem(
         REFUSED,
         f"The Redis user {user} may not run {command.upper()} at {where}, which this needs. "
         f"Grant it with: ACL SETUSER {user} +{command} (see the README for what a "
         "monitoring user needs).",
+    )
+
+
+def _script_refused(*, client: redis.Redis, where: str) -> Problem:
+    """A script the user may run, calling a command the user may not (Redis does not
+    say which)."""
+    user = connection_kwargs(client).get("username") or "default"
+    return Problem(
+        REFUSED,
+        f"The Redis user {user} may run the dashboard's scripts at {where} but not every "
+        "command this change runs in them (Redis does not say which). Grant the "
+        f"operator's commands with: ACL SETUSER {user} {OPERATOR_COMMANDS}.",
     )
 
 

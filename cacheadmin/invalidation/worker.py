@@ -12,11 +12,14 @@ import pika
 from django.conf import settings
 
 from cacheadmin.core.amqp import FAILURES, connect
+from cacheadmin.core.problems import BAD_REQUEST, NOT_FOUND, REFUSED
 from cacheadmin.invalidation import engine, jobs, messaging
 from cacheadmin.models import InvalidationJob
 
 Say = Callable[[str], None]
 ENDED, STOPPED, HELD = "ended", "stopped", "held"  # what became of a job's message
+# Problems no retry mends: the user's rights, a target or a database that is not there.
+LASTING = (REFUSED, BAD_REQUEST, NOT_FOUND)
 HELD_RETRY = 1.0  # seconds between claims of a job another worker holds
 
 
@@ -112,7 +115,7 @@ class Worker:
             more, problem = jobs.job_step(job=job, count=batch_size(job))
             if problem:
                 failures += 1
-                if failures >= settings.INVALIDATION_RETRIES:
+                if failures >= settings.INVALIDATION_RETRIES or problem.kind in LASTING:
                     jobs.job_finish(job=job, status=jobs.Status.FAILED, problem=problem)
                     return ENDED
                 connection.sleep(settings.INVALIDATION_BACKOFF * 2 ** (failures - 1))

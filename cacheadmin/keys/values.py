@@ -6,7 +6,10 @@ import itertools
 from dataclasses import dataclass
 
 import redis
+from redis.cluster import RedisCluster
 
+from cacheadmin.core import cluster_scan
+from cacheadmin.core.redis_errors import SCRIPT_REFUSED
 from cacheadmin.keys.keyspace import scan_until
 
 MAX_PREVIEW_BYTES = 1024 * 1024
@@ -63,11 +66,52 @@ class ItemsPage:
 
 
 def read_cut(client: redis.Redis, key: bytes, command: str, *args) -> list:
-    """The reply of a read command on key, every element cut to ELEMENT_BYTES."""
-    reply, cut_ones = client.register_script(READ_SCRIPT)(
-        keys=[key], args=[ELEMENT_BYTES, command, *args]
-    )
+    """The reply of a read command on key, every element cut to ELEMENT_BYTES: on the
+    server by a read-only script, or here for a user who may not run scripts (a
+    monitoring user: the page's elements then travel whole)."""
+    try:
+        reply, cut_ones = client.register_script(READ_SCRIPT)(
+            keys=[key], args=[ELEMENT_BYTES, command, *args]
+        )
+    except redis.exceptions.NoPermissionError:  # EVALSHA refused
+        return _cut_here(_raw_reply(client, key, command, *args))
+    except redis.ResponseError as exc:
+        if SCRIPT_REFUSED not in str(exc):
+            raise
+        # the script runs, the command in it may not: asked alone, Redis names it
+        return _cut_here(_raw_reply(client, key, command, *args))
     return _mark_cut(reply, dict(zip(cut_ones[::2], cut_ones[1::2], strict=True)))
+
+
+def _raw_reply(client: redis.Redis | RedisCluster, key: bytes, command: str, *args):
+    """A command's reply as Redis gives it (as the script sees it), not as redis-py
+    parses it: on the key's server, past the client's reply parsers."""
+    if isinstance(client, RedisCluster):
+        client = client.get_redis_connection(cluster_scan.key_owner(client, key))
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_command(command, key, *args)
+        reply = connection.read_response()
+    except BaseException:
+        connection.disconnect()  # a reply may be left unread on it
+        raise
+    finally:
+        pool.release(connection)
+    if "WITHSCORES" in args and reply and isinstance(reply[0], list):  # RESP3's pairs
+        return [part for pair in reply for part in pair]
+    return reply
+
+
+def _cut_here(reply):
+    """The script's cut, made on this side of the wire."""
+    if isinstance(reply, list):
+        return [_cut_here(item) for item in reply]
+    if isinstance(reply, bytes) and len(reply) > ELEMENT_BYTES:
+        cut = Cut(reply[:ELEMENT_BYTES])
+        cut.full_length = len(reply)
+        return cut
+    return reply
 
 
 def _mark_cut(reply, lengths: dict[int, int]):
