@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from cacheadmin.core.problems import Problem
+from cacheadmin.core.problems import BAD_REQUEST, Problem
 from cacheadmin.models import AuditEntry
 
 
@@ -64,3 +64,12 @@ def audit_refusal(
         outcome=AuditEntry.Outcome.REFUSED,
         error=problem.message,
     )
+
+
+def audit_unmade(
+    *, user: AbstractBaseUser, instance: str, action: str, target: str, problem: Problem
+) -> AuditEntry:
+    """An action asked for and not made: refused (what was asked), or failed (a service
+    that did not answer or refused us)."""
+    audit = audit_refusal if problem.kind == BAD_REQUEST else audit_outcome
+    return audit(user=user, instance=instance, action=action, target=target, problem=problem)

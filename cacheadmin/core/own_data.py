@@ -7,7 +7,7 @@ from django.conf import settings
 from redis.cluster import RedisCluster
 
 from cacheadmin.core import connections, dashboard_keys
-from cacheadmin.core.problems import BAD_REQUEST, Problem
+from cacheadmin.core.problems import BAD_REQUEST, TIMEOUT, UNREACHABLE, Problem
 from cacheadmin.core.service_calls import call_redis
 
 
@@ -55,9 +55,12 @@ def dashboard_database(instance: str) -> int | None:
 
 def replica_refusal(instance: str) -> Problem | None:
     """A replica is read-only here: a change made on it would be lost at the next sync,
-    or refused. None when the instance is a master (or cannot be asked: the change
-    itself will fail then, with its own message)."""
-    info, _ = call_redis(lambda client: client.info("replication"), instance=instance)
+    or refused. None when the instance is a master, or does not say (a user who may not
+    run INFO: the change itself then says what it lacks). A server that does not answer
+    is that problem now: asking again for the change would wait out a second timeout."""
+    info, problem = call_redis(lambda client: client.info("replication"), instance=instance)
+    if problem and problem.kind in (TIMEOUT, UNREACHABLE):
+        return problem
     if not info or info.get("role") != "slave":
         return None
     master = f"{info.get('master_host')}:{info.get('master_port')}"

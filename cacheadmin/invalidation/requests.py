@@ -7,7 +7,7 @@ from enum import Enum
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
-from cacheadmin.core.audit import audit_outcome, audit_refusal
+from cacheadmin.core.audit import audit_unmade
 from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import BAD_REQUEST, Problem
 from cacheadmin.core.service_calls import call_redis
@@ -76,8 +76,7 @@ def _audit_unstarted(
     *, user: AbstractBaseUser, instance: str, target: engine.Target, problem: Problem
 ) -> None:
     """A start asked for and not made: refused (the target), or failed (a service)."""
-    audit = audit_refusal if problem.kind == BAD_REQUEST else audit_outcome
-    audit(
+    audit_unmade(
         user=user,
         instance=instance,
         action=f"invalidate.{target.kind}",

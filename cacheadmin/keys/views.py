@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome, audit_refusal
+from cacheadmin.core.audit import audit_outcome, audit_unmade
 from cacheadmin.core.keycodec import decode_key, display_key
 from cacheadmin.core.own_data import mutation_refusal
 from cacheadmin.core.problems import http_status
@@ -153,7 +153,7 @@ def _key_action(
     refusal = mutation_refusal(instance=instance, key=key, db=db)
     if refusal:
         if confirmed:
-            audit_refusal(
+            audit_unmade(
                 user=request.user, instance=instance, action=action, target=target, problem=refusal
             )
         context |= {"problem": refusal, "refused": True}

@@ -16,7 +16,7 @@ from cacheadmin.core.audit import audit_outcome
 from cacheadmin.core.instance_paths import every_instance, instance_path, visible_to
 from cacheadmin.core.json_api import json_methods
 from cacheadmin.core.own_data import replica_refusal
-from cacheadmin.core.problems import http_status
+from cacheadmin.core.problems import TIMEOUT, UNREACHABLE, http_status
 from cacheadmin.overview.all_instances import instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
 from cacheadmin.overview.health import health_report
@@ -84,7 +84,10 @@ def redis_reset_stats(request: HttpRequest) -> HttpResponse:
         problem=problem,
     )
     if problem:
-        context = {"card": redis_card(request.instance), "error": problem.message}
+        # a server that did not answer is not asked again for the card: one timeout
+        silent = problem.kind in (TIMEOUT, UNREACHABLE)
+        card = {"problem": problem} if silent else redis_card(request.instance)
+        context = {"card": card, "error": problem.message}
         return render(request, "overview/reset_stats.html", context, status=http_status(problem))
     return redirect("overview")
 
