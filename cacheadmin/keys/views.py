@@ -38,6 +38,8 @@ def key_list(request: HttpRequest) -> HttpResponse:
         cluster_ready=True,
     )
     scanned = (data["scanned"] or 0) + (page.examined if page else 0)
+    if page and page.dbsize is not None:  # COUNT is a hint: never more than there are
+        scanned = min(scanned, page.dbsize)
     context = {
         "form": form,
         "page": page,

@@ -1,11 +1,14 @@
 """A Sentinel service as an instance: pages read its master, follow a failover by
 themselves (SENTINEL FAILOVER, and the master killed) and never answer 500 meanwhile."""
 
+import re
 import threading
 import time
 
 import pytest
 from django.test import Client
+
+from tests.invalidation.test_sentinel_job import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,6 +78,13 @@ def test_the_overview_shows_master_replicas_and_sentinels(viewer_client, session
     assert f'data-figure="sentinel-master">{master}<' in page and 'data-figure="replicas"' in page
     if view["config_epoch"]:  # other tests failed it over before
         assert 'data-figure="last-failover">last failover about' in page
+    assert "<small>behind Sentinel, master</small>" in page and "standalone" not in page
+    master = sessions.master_client()
+    master.set("offset", "x" * 2000)  # an offset of 4 digits at least
+    wait_for(lambda: master.info("replication")["slave0"]["offset"] > 1000)  # acked
+    page = viewer_client.get("/i/sessions/").content.decode()
+    assert not re.findall(r'<td class="num">[0-9]{4,}</td>', page)  # 1,234 not 1234
+    assert re.findall(r'<td class="num">[0-9]{1,3}(,[0-9]{3})+</td>', page)
 
 
 def test_no_master_to_be_found_is_said_as_such(viewer_client, settings, tmp_path, sentinels):
