@@ -61,3 +61,22 @@ def test_the_document_is_served_to_a_token_and_refused_to_nobody(live_server, to
     assert served.json() == OPENAPI
     refused = httpx.get(url)
     assert (refused.status_code, refused.json()["error"]) == (401, "login_required")
+
+
+def test_every_documented_path_answers_an_unknown_method_with_405(operator_client, services):
+    for template in OPENAPI["paths"]:
+        path = template.replace("{encoded}", "dXNlcjow").replace("{id}", "1")
+        path = path.replace("{job_id}", "1")
+        assert "{" not in path, path
+        for prefix in ("", "/i/default"):
+            answer = operator_client.generic("TRACE", prefix + path)
+            assert answer.status_code == 405, (prefix + path, answer.status_code)
+            assert answer["Allow"]
+
+
+def test_an_empty_or_malformed_instance_is_a_400(operator_client, services):
+    for value in ("", " ", "Default", "a/b"):
+        answer = operator_client.get("/api/keys", {"instance": value})
+        assert answer.status_code == 400, (value, answer.status_code)
+        assert answer.json()["fields"] == {"instance": ["Not an instance's name."]}
+    assert operator_client.get("/api/keys", {"instance": "default"}).status_code == 200

@@ -11,9 +11,9 @@ from django.urls import get_script_prefix, set_script_prefix
 
 from cacheadmin.core import connections
 from cacheadmin.core.access import instance_for, known_instances
-from cacheadmin.core.instances import DEFAULT
+from cacheadmin.core.instances import DEFAULT, NAME
+from cacheadmin.core.json_api import BAD_REQUEST, NOT_FOUND, api_error, is_api
 from cacheadmin.core.json_api import INSTANCE_PREFIX as PREFIX
-from cacheadmin.core.json_api import NOT_FOUND, api_error, is_api
 from cacheadmin.core.roles import can_view
 
 
@@ -51,9 +51,10 @@ class InstanceMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name, rest = split_instance(request.path_info)
         if name is None and is_api(request):
-            name = request.GET.get("instance") or None
+            name = request.GET.get("instance")
         request.instance = name or DEFAULT
         request.instance_named = name is not None
+        request.instance_malformed = name is not None and not NAME.match(name)
         if rest == request.path_info:
             return self.get_response(request)
         script_name = request.path[: len(request.path) - len(request.path_info)]
@@ -71,6 +72,12 @@ class InstanceMiddleware:
             return None
         if not getattr(view_func, "role_required", True):
             return None
+        if request.instance_malformed and is_api(request):  # ?instance= empty or not a name
+            return api_error(
+                BAD_REQUEST,
+                "instance is an instance's name: lower-case letters, digits, _ and -.",
+                fields={"instance": ["Not an instance's name."]},
+            )
         if getattr(view_func, "every_instance", False) and not request.instance_named:
             return None
         if instance_for(request.user, request.instance):

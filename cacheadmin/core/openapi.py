@@ -135,19 +135,25 @@ INSTANCE = {
     "name": "instance",
     "in": "query",
     "required": False,
-    "description": "The instance (default: `default`); an instance you may not see is a 404.",
+    "description": "The instance (default: `default`); an instance you may not see is a "
+    "404, a value that is not a name (empty too) a 400.",
     "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
 }
 
 
 def with_instance(paths: dict) -> dict:
-    """Every operation takes ?instance=."""
+    """Every operation takes ?instance=, and answers 400 to one that is not a name."""
     return {
-        path: {
-            method: operation | {"parameters": [*operation.get("parameters", []), INSTANCE]}
-            for method, operation in methods.items()
-        }
+        path: {method: _with_instance(operation) for method, operation in methods.items()}
         for path, methods in paths.items()
+    }
+
+
+def _with_instance(operation: dict) -> dict:
+    responses = answers({}, 400) | operation["responses"]
+    return operation | {
+        "parameters": [*operation.get("parameters", []), INSTANCE],
+        "responses": dict(sorted(responses.items())),
     }
 
 

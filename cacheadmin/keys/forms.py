@@ -17,6 +17,10 @@ from cacheadmin.keys.keyspace import TYPES
 from cacheadmin.keys.values import MAX_PREVIEW_BYTES
 
 DEFAULT_PAGE_SIZE = 100
+DB_HELP = (
+    "A database number, below the server's `databases` setting (16 by default): one the "
+    "server does not have is a 400. A Redis Cluster has database 0 only."
+)
 SERVER = r"\A[0-9a-f]{16}\Z"
 STREAM_ID = r"\A[0-9]{1,20}(-[0-9]{1,20})?\Z"
 
@@ -28,7 +32,9 @@ class KeyBrowseForm(TextForm):
     type = forms.ChoiceField(
         required=False, choices=[("", "any type"), *((kind, kind) for kind in TYPES)]
     )
-    db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
+    db = forms.IntegerField(
+        required=False, min_value=0, max_value=1023, label="Database", help_text=DB_HELP
+    )
     cursor = forms.RegexField(
         required=False,
         regex=ANY_CURSOR,
@@ -69,7 +75,7 @@ SCORE_BOUND = r"\A\(?(-inf|\+inf|inf|[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)\Z
 class ValueQueryForm(TextForm):
     """Which page of a value to show, for every viewer; defaults show the first page."""
 
-    db = forms.IntegerField(required=False, min_value=0, max_value=1023)
+    db = forms.IntegerField(required=False, min_value=0, max_value=1023, help_text=DB_HELP)
     view = forms.ChoiceField(
         required=False, choices=[("text", "text"), ("json", "JSON"), ("hex", "hex")]
     )
@@ -124,7 +130,9 @@ class TtlForm(TextForm):
 
 
 class NamespaceForm(TextForm):
-    db = forms.IntegerField(required=False, min_value=0, max_value=1023, label="Database")
+    db = forms.IntegerField(
+        required=False, min_value=0, max_value=1023, label="Database", help_text=DB_HELP
+    )
     prefix = forms.CharField(required=False, max_length=512, strip=False)
     delimiter = forms.CharField(required=False, max_length=8, strip=False, empty_value=":")
     sample = forms.IntegerField(required=False, min_value=100, max_value=100_000, label="Sample")
