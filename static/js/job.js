@@ -6,6 +6,17 @@
   const number = (value) => Number(value).toLocaleString("en-US");
   let previous = null;
 
+  // The template's words, for a job whose first failover happens while it is watched.
+  function failoverNotice(job) {
+    const times = job.failovers === 1 ? "1 time" : `${number(job.failovers)} times`;
+    if (job.nodes.length) {
+      return `A failover happened during this job: a primary of the cluster changed (${times}), ` +
+        "and the job carried on on the new primary, from its own beginning: its keys were scanned again.";
+    }
+    return `A failover happened during this job: the instance's master changed (${times}), ` +
+      "and the job carried on on the new master.";
+  }
+
   function show(job) {
     field("status").textContent = job.status;
     field("status").className = `badge badge-${job.status}`;
@@ -26,7 +37,7 @@
     previous = { at: now, deleted: job.deleted };
     if (job.failovers) {
       field("failovers").hidden = false;
-      field("failover-count").textContent = job.failovers;
+      field("failovers").textContent = failoverNotice(job);
     }
     if (job.error) {
       field("error").hidden = false;
