@@ -127,8 +127,8 @@ def main() -> None:
 
     print(f"\nkey browser, {KEYS:,} keys, a page of {len(page.rows)} keys (median of {RUNS})")
     print(f"  list view, server time (view + template): {view_ms:7.1f} ms")
-    print(f"  browse(): SCAN + one EVALSHA:              {ours_ms:7.1f} ms, {trips} round trips")
-    print(f"    ({page.calls} SCAN call(s) + 1 metadata round trip)")
+    print(f"  browse(): SCAN + one EVALSHA + INFO:       {ours_ms:7.1f} ms, {trips} round trips")
+    print(f"    ({page.calls} SCAN call(s) + 1 metadata round trip + INFO before and after)")
     print(
         f"  per-key baseline, same {len(keys)} keys:         {baseline_ms:7.1f} ms, "
         f"{baseline_trips} round trips"
