@@ -201,7 +201,9 @@ def server_identity(client: redis.Redis | RedisCluster) -> str:
     new at each start, and the replication id, new when a server is promoted or
     resyncs from a new master; hashed into 16 hex digits. "" when INFO is refused."""
     if isinstance(client, RedisCluster):
-        nodes = [client.get_redis_connection(node) for _, node in primaries(client)]
+        # each primary as the scan will reach it: the owner of its first slot now
+        owners = {owner(client, slot).name: owner(client, slot) for slot, _ in primaries(client)}
+        nodes = [client.get_redis_connection(node) for node in owners.values()]
         replies = at_once([(node, ("INFO", "server", "replication")) for node in nodes])
         # A node that refuses INFO makes the whole identity unknown, not another one.
         ids = [b".".join(IDENTITY.findall(reply)) if _is_bytes(reply) else b"" for reply in replies]

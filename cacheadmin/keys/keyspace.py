@@ -263,6 +263,11 @@ def describe_on_nodes(
         total += dbsize
         for index, info in zip(indexes, infos, strict=True):
             rows[index] = info
+    # a key whose owner is not among the primaries listed (the slot map changed since
+    # they were: a failover) is asked where the cluster sends it
+    strays = [index for index, row in enumerate(rows) if row is None]
+    for index, info in zip(strays, _one_by_one(cluster, [keys[i] for i in strays]), strict=True):
+        rows[index] = info
     return rows, total
 
 
@@ -279,11 +284,17 @@ def _describe_node(
     except redis.ResponseError as exc:
         if not cluster_scan.moved_on(exc):
             raise
+    # keys gone on to another node, with their slot (resharding)
+    return _one_by_one(cluster, keys), cluster_scan.primary_size(cluster, slot)
+
+
+def _one_by_one(cluster: RedisCluster, keys: list[bytes]) -> list[KeyInfo]:
+    """Each key asked where the cluster sends it (redis-py follows ASK and MOVED)."""
     infos = []
-    for key in keys:  # a key gone on to another node, with its slot (resharding)
-        (info,), _ = describe_keys(cluster, [key])  # redis-py follows ASK and MOVED
+    for key in keys:
+        (info,), _ = describe_keys(cluster, [key])
         infos.append(replace(info, node=cluster_scan.holder(cluster, key)))
-    return infos, cluster_scan.primary_size(cluster, slot)
+    return infos
 
 
 def describe(

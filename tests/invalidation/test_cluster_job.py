@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from cacheadmin.core import cluster_scan
+from cacheadmin.core.keycodec import encode_key
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_engine import fill
@@ -72,3 +73,41 @@ def test_a_cluster_job_carries_on_through_a_failover(operator_client, big, broke
     assert len(list(client.scan_iter("keep:*", target_nodes=client.PRIMARIES))) == 3_000
     page = operator_client.get(f"/i/big/invalidations/{finished.id}/").content.decode()
     assert "A failover happened during this job" in page and "a primary of the cluster" in page
+
+
+def test_key_pages_across_a_cluster_failover_say_the_server_changed(viewer_client, big):
+    client = big.client()
+    fill(client, 9_000, "page:")
+    for node in client.get_primaries():
+        assert client.get_redis_connection(node).wait(1, 10_000) == 1
+
+    def page(cursor, server: str) -> dict:
+        query = {"match": "page:*", "count": 1000, "cursor": cursor, "server": server}
+        answer = viewer_client.get("/i/big/api/keys", query)
+        return {"status": answer.status_code, **answer.json()}
+
+    first = page(0, "")
+    second = page(first["cursor"], first["server"])
+    assert second["status"] == 200 and second["server"] == first["server"]
+    slot = cluster_scan.parse(second["cursor"])[0][0]  # the primary scanned next
+    big.failover(big.node_at(cluster_scan.owner(client, slot).name))
+    big.until_ok()
+    # a key's page in that slot: the dashboard's client meets MOVED, learns the new map
+    key = encode_key(f"{{{cluster_scan.slot_tag(slot)}}}x".encode())
+    assert viewer_client.get(f"/i/big/api/keys/{key}").status_code == 404
+    after = page(second["cursor"], second["server"])
+    assert after["status"] == 409 and after["error"] == "changed", after
+
+    # Started again, as the answer says. The dashboard's client may learn the new slot
+    # map on the way (a MOVED): that list is refused as well, then one goes through.
+    for _ in range(3):
+        listed, cursor, server = [], 0, ""
+        while (answer := page(cursor, server))["status"] == 200:
+            listed += [key["key"] for key in answer["keys"]]
+            if answer["done"]:
+                break
+            cursor, server = answer["cursor"], answer["server"]
+        assert answer["status"] in (200, 409), answer
+        if answer["status"] == 200:
+            break
+    assert answer["done"] and len(listed) == len(set(listed)) == 9_000
