@@ -1,48 +1,51 @@
-"""The all-instances overview: every instance's state and headline figures, asked in
-parallel, so an instance that hangs costs its own timeout and never the others'."""
+"""The all-instances overview: every instance's state and headline figures. The page
+lists the instances at once, without asking any; each row then asks its own instance
+(one request per row), so an instance that hangs holds up its own row only."""
 
 from cacheadmin.core import connections
 from cacheadmin.core.instances import shown_url
-from cacheadmin.core.parallel import call_in_parallel
 from cacheadmin.core.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, cluster_info
+
+KINDS = ("redis", "rabbitmq")
+
+
+def redis_label(name: str) -> dict:
+    """What names a Redis row before its figures: no call to the instance."""
+    config = connections.redis_instance(name)
+    return {"name": name, "kind": config.kind, "address": shown_url(config.url)}
+
+
+def rabbit_label(name: str) -> dict:
+    config = connections.rabbit_instance(name)
+    return {"name": name, "address": shown_url(config.management_url)}
 
 
 def redis_row(name: str) -> dict:
     figures, problem = call_redis(cluster_info.summary, instance=name, cluster_ready=True)
-    config = connections.redis_instance(name)
-    return {
-        "name": name,
-        "kind": config.kind,
-        "address": shown_url(config.url),
-        "figures": figures,
-        "problem": problem,
-    }
+    return redis_label(name) | {"figures": figures, "problem": problem, "asked": True}
 
 
 def rabbit_row(name: str) -> dict:
     figures, problem = call_rabbit(broker.overview_with_alarms, instance=name)
-    config = connections.rabbit_instance(name)
-    return {
-        "name": name,
-        "address": shown_url(config.management_url),
-        "figures": figures,
-        "problem": problem,
-    }
+    return rabbit_label(name) | {"figures": figures, "problem": problem, "asked": True}
 
 
 def instance_rows(names: list[str]) -> dict:
     """The rows of the named instances (those the user may see), Redis and RabbitMQ,
-    in the order of names."""
+    in the order of names, each still to be asked."""
     configured = connections.instances()
-    calls = {}
-    for name in names:
-        if name in configured.redis:
-            calls[f"redis:{name}"] = lambda name=name: redis_row(name)
-        if name in configured.rabbitmq:
-            calls[f"rabbit:{name}"] = lambda name=name: rabbit_row(name)
-    rows = call_in_parallel(**calls) if calls else {}
     return {
-        "redis": [row for key, row in rows.items() if key.startswith("redis:")],
-        "rabbitmq": [row for key, row in rows.items() if key.startswith("rabbit:")],
+        "redis": [redis_label(name) for name in names if name in configured.redis],
+        "rabbitmq": [rabbit_label(name) for name in names if name in configured.rabbitmq],
     }
+
+
+def instance_row(name: str, kind: str) -> dict | None:
+    """One instance's row, asked now; None when it has no service of that kind."""
+    configured = connections.instances()
+    if kind == "redis" and name in configured.redis:
+        return redis_row(name)
+    if kind == "rabbitmq" and name in configured.rabbitmq:
+        return rabbit_row(name)
+    return None

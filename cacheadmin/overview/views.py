@@ -17,7 +17,7 @@ from cacheadmin.core.instance_paths import every_instance, instance_path, visibl
 from cacheadmin.core.json_api import json_methods
 from cacheadmin.core.own_data import replica_refusal
 from cacheadmin.core.problems import TIMEOUT, UNREACHABLE, http_status
-from cacheadmin.overview.all_instances import instance_rows
+from cacheadmin.overview.all_instances import instance_row, instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
 from cacheadmin.overview.health import health_report
 
@@ -50,6 +50,17 @@ def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
     }
     template = "overview/partials/all_rows.html" if request.htmx else "overview/all.html"
     return render(request, template, context)
+
+
+@require_GET
+def overview_row(request: HttpRequest, kind: str) -> HttpResponse:
+    """One instance's row of the all-instances overview, asked of that instance alone:
+    the overview asks each row by itself, so a hung instance holds up its row only."""
+    row = instance_row(request.instance, kind)
+    if row is None:
+        raise Http404(f"The instance {request.instance} has no {kind}.")
+    context = {"row": row, "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS}
+    return render(request, f"overview/partials/{kind}_row.html", context)
 
 
 def _mistakes_for(request: HttpRequest) -> tuple:

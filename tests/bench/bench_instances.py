@@ -5,9 +5,10 @@ accepts connections and never answers.
 
 Starts a private redis-server (nine instances on its databases 0-8) and a listening
 socket that never answers (the tenth), then measures in the same run the server time
-of the all-instances overview (the Django view, through RequestFactory):
-- with the hung instance: target at most REDIS_TIMEOUT + 200 ms, since every instance
-  is asked in parallel and the hung one costs its own timeout only;
+of the all-instances overview (the Django view, through RequestFactory), which asks no
+instance, and of each row (one request per row, which the page makes at once):
+- with the hung instance: the page, the slowest healthy row, and the hung row (target:
+  at most REDIS_TIMEOUT + 200 ms, its own timeout only);
 - with the hung instance removed: the baseline.
 """
 
@@ -49,7 +50,7 @@ def main() -> None:
     from django.test import RequestFactory, override_settings
 
     from cacheadmin.core import connections
-    from cacheadmin.overview.views import overview
+    from cacheadmin.overview.views import overview, overview_row
 
     call_command("migrate", verbosity=0)
     admin = get_user_model().objects.create_superuser("bench", password="x")
@@ -76,19 +77,33 @@ def main() -> None:
                 timings[name], response = median_ms(lambda r=request: overview(r), runs=RUNS)
                 assert response.status_code == 200
                 assert response.content.count(b"data-instance=") >= count
-                if hung_port:
-                    assert b"did not answer within" in response.content
+                rows = {}
+                for instance in connections.instances().redis:
+                    row = RequestFactory().get("/")
+                    row.user, row.htmx, row.instance = admin, True, instance
+                    rows[instance], answer = median_ms(
+                        lambda r=row: overview_row(r, "redis"), runs=RUNS
+                    )
+                    said = b"did not answer within" in answer.content
+                    assert said == (instance == "hung"), instance
+                timings[f"{name} rows"] = rows
     finally:
         listener.close()
         server.stop()
     timeout_ms = settings.REDIS_TIMEOUT * 1000
     baseline, hung = timings["without the hung one"], timings["with it"]
+    rows = timings["with it rows"]
+    healthy = max(ms for name, ms in rows.items() if name != "hung")
+    baseline_rows = max(timings["without the hung one rows"].values())
     print(f"All-instances overview, {INSTANCES} Redis instances and a RabbitMQ, median of {RUNS}:")
-    print(f"  without the hung instance: {baseline:8.1f} ms (baseline)")
-    print(f"  with the hung instance:    {hung:8.1f} ms ({hung / baseline:.1f}x the baseline)")
-    print(f"  REDIS_TIMEOUT + 200 ms:    {timeout_ms + 200:8.1f} ms (the target)")
-    verdict = "met" if hung <= timeout_ms + 200 else "MISSED"
-    print(f"  target {verdict}: the hung instance costs its own timeout, not one per instance")
+    print(f"  the page, without the hung instance: {baseline:8.1f} ms (baseline)")
+    print(f"  the page, with the hung instance:    {hung:8.1f} ms ({hung / baseline:.1f}x)")
+    print(f"  slowest row, without the hung one:   {baseline_rows:8.1f} ms")
+    print(f"  slowest healthy row, with it:        {healthy:8.1f} ms")
+    print(f"  the hung instance's row:             {rows['hung']:8.1f} ms")
+    print(f"  REDIS_TIMEOUT + 200 ms:              {timeout_ms + 200:8.1f} ms (its target)")
+    verdict = "met" if rows["hung"] <= timeout_ms + 200 else "MISSED"
+    print(f"  target {verdict}: the hung instance holds up its own row, and no other")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ def test_a_question_not_ready_for_a_cluster_is_refused_plainly(cluster):
 def test_the_health_check_and_the_all_instances_row_read_a_cluster(
     client, viewer_client, settings, cluster
 ):
-    row = viewer_client.get("/").content.decode()
+    assert 'data-instance="big"' in viewer_client.get("/").content.decode()
+    row = viewer_client.get("/i/big/overview/row/redis").content.decode()
     assert 'data-instance="big"' in row and "cluster of 3 primaries" in row
     settings.REDIS_URL = cluster.url  # the default instance is the cluster
     assert client.get("/healthz").json()["checks"]["redis"] == {"ok": True}

@@ -32,3 +32,22 @@ def test_anonymous_lands_on_the_login_form(page, live_server):
     page.goto(live_server.url + "/audit/")
     expect(page).to_have_url(live_server.url + "/accounts/login/?next=/audit/")
     expect(page.locator("h1")).to_have_text("Log in")
+
+
+def test_all_instances_show_each_row_as_it_answers(
+    page, live_server, operator, redis_server, settings, tmp_path, silent_port
+):
+    settings.REDIS_TIMEOUT = 3.0
+    settings.OVERVIEW_REFRESH_SECONDS = 60
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[redis.cache]\nurl = "{redis_server.url_for(1)}"\n\n'
+        f'[redis.hung]\nurl = "redis://127.0.0.1:{silent_port}/0"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    log_in(page, live_server, operator.username, PASSWORD)
+    cache, hung = (page.locator(f"tr[data-instance={name}]") for name in ("cache", "hung"))
+    # the healthy rows answer while the hung one is still being asked
+    expect(cache.locator(".state-up")).to_be_visible(timeout=2000)
+    expect(hung).to_contain_text("asking…")
+    expect(hung.locator(".state-down")).to_have_text("timeout", timeout=6000)
