@@ -48,8 +48,7 @@ def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
         "mistakes": _mistakes_for(request),
         "every_instance": True,  # the switcher says so rather than name default
     }
-    template = "overview/partials/all_rows.html" if request.htmx else "overview/all.html"
-    return render(request, template, context)
+    return render(request, "overview/all.html", context)
 
 
 @require_GET
