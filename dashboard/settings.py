@@ -179,11 +179,21 @@ CSRF_FAILURE_VIEW = "cacheadmin.core.error_pages.csrf_failure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "no_message_bodies": {"()": "cacheadmin.core.log_filters.NoMessageBodies"},
+        "refusals_in_one_line": {"()": "cacheadmin.core.log_filters.RefusalsInOneLine"},
+    },
+    "handlers": {
+        # django.security.<exception> loggers are many: their records meet the filter here.
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "pika": {"level": "WARNING"},
+        # A logger's filters see only its own records, not its children's: each is named.
+        "pika.adapters.blocking_connection": {"filters": ["no_message_bodies"]},
+        "django.request": {"filters": ["refusals_in_one_line"]},
         "axes": {"level": "WARNING"},
     },
 }

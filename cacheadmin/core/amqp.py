@@ -3,7 +3,7 @@ failures mean in words."""
 
 import socket
 import ssl
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pika
 from pika.adapters.utils.connection_workflow import (
@@ -11,7 +11,15 @@ from pika.adapters.utils.connection_workflow import (
     AMQPConnectorStackTimeout,
 )
 
-from cacheadmin.core.problems import MISCONFIGURED, REFUSED, TIMEOUT, UNREACHABLE, Problem
+from cacheadmin.core.instances import amqp_vhost
+from cacheadmin.core.problems import (
+    MISCONFIGURED,
+    NOT_ROUTED,
+    REFUSED,
+    TIMEOUT,
+    UNREACHABLE,
+    Problem,
+)
 
 
 class AmqpConfigError(ValueError):
@@ -24,14 +32,16 @@ class AmqpConfigError(ValueError):
 FAILURES = (pika.exceptions.AMQPError, AMQPConnectorException, OSError, AmqpConfigError)
 
 
-def parameters(url: str, *, timeout: float, ca_file: str = "") -> pika.URLParameters:
+def parameters(
+    url: str, *, timeout: float, ca_file: str = "", named: str = "RABBITMQ_URL"
+) -> pika.URLParameters:
     """The connection's parameters, every wait bounded by timeout (pika's handshake
     allowed 15 s by default); amqps:// checks the broker against ca_file's CAs, or the
-    system's."""
+    system's. named: how an error names the URL (RabbitInstance.named)."""
     try:
         params = pika.URLParameters(url)
     except Exception as exc:  # noqa: BLE001 (pika raises ValueError, IndexError, ...)
-        raise AmqpConfigError(f"RABBITMQ_URL is not an AMQP URL pika can use: {exc}") from None
+        raise AmqpConfigError(f"{named} is not an AMQP URL pika can use: {exc}") from None
     params.socket_timeout = timeout
     params.stack_timeout = timeout
     params.blocked_connection_timeout = timeout
@@ -42,8 +52,10 @@ def parameters(url: str, *, timeout: float, ca_file: str = "") -> pika.URLParame
     return params
 
 
-def connect(url: str, *, timeout: float = 5.0, ca_file: str = "") -> pika.BlockingConnection:
-    return pika.BlockingConnection(parameters(url, timeout=timeout, ca_file=ca_file))
+def connect(
+    url: str, *, timeout: float = 5.0, ca_file: str = "", named: str = "RABBITMQ_URL"
+) -> pika.BlockingConnection:
+    return pika.BlockingConnection(parameters(url, timeout=timeout, ca_file=ca_file, named=named))
 
 
 def url_for_vhost(url: str, vhost: str) -> str:
@@ -52,15 +64,35 @@ def url_for_vhost(url: str, vhost: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), parts.query, ""))
 
 
-def amqp_problem(exc: Exception, *, doing: str, timeout: float) -> Problem:
-    """An AMQP failure in words: "RabbitMQ did not take the message: ..." (doing)."""
+def amqp_problem(
+    exc: Exception, *, doing: str, timeout: float, url: str = "", named: str = "RABBITMQ_URL"
+) -> Problem:
+    """An AMQP failure in words: "RabbitMQ did not take the message: ..." (doing). url
+    (the one connected to) gives the user and virtual host to name; named, how to name
+    the URL (RabbitInstance.named). Never the message: its body is the caller's data."""
     if isinstance(exc, AmqpConfigError):
         return Problem(MISCONFIGURED, f"{doing}: {exc}")
     if isinstance(exc, AMQPConnectorStackTimeout | socket.timeout | TimeoutError):
         return Problem(TIMEOUT, f"{doing}: RabbitMQ did not answer within {timeout:g} s.")
-    if isinstance(
-        exc,
-        pika.exceptions.ProbableAuthenticationError | pika.exceptions.ProbableAccessDeniedError,
-    ):
-        return Problem(REFUSED, f"{doing}: RabbitMQ refused the user of RABBITMQ_URL ({exc!r}).")
+    user = unquote(urlsplit(url).username or "guest") if url else "the user"
+    if isinstance(exc, pika.exceptions.ProbableAccessDeniedError):  # NOT_ALLOWED (530)
+        vhost = amqp_vhost(url) if url else "named"
+        return Problem(
+            REFUSED,
+            f"{doing}: the RabbitMQ user '{user}' of {named} has no access to the virtual "
+            f"host '{vhost}' (NOT_ALLOWED): grant it permissions there "
+            f"(rabbitmqctl set_permissions -p '{vhost}' '{user}' ...).",
+        )
+    if isinstance(exc, pika.exceptions.ProbableAuthenticationError):  # ACCESS_REFUSED (403)
+        return Problem(
+            REFUSED,
+            f"{doing}: RabbitMQ refused the user '{user}' of {named}: wrong user name or "
+            "password (ACCESS_REFUSED).",
+        )
+    if isinstance(exc, pika.exceptions.UnroutableError):  # the broker is up: not "doing"
+        return Problem(
+            NOT_ROUTED,
+            "The message was not routed: no queue is bound to its routing key, so RabbitMQ "
+            "returned it and delivered nothing.",
+        )
     return Problem(UNREACHABLE, f"{doing}: {exc!r}")

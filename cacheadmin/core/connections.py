@@ -387,17 +387,16 @@ def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
 
 
 def _build_rabbit_management(config: RabbitInstance) -> ManagementClient:
-    name = (
-        "RABBITMQ_MANAGEMENT_URL"
-        if config.name == DEFAULT
-        else f"The management_url of the instance {config.name}"
-    )
+    named = config.named("management_url")
     try:
         return ManagementClient.from_url(
-            config.management_url, timeout=settings.RABBITMQ_TIMEOUT, ca_file=config.ca_file
+            config.management_url,
+            timeout=settings.RABBITMQ_TIMEOUT,
+            ca_file=config.ca_file,
+            named=named,
         )
     except ManagementError as exc:
-        raise ConfigError(f"{name} {exc}") from None
+        raise ConfigError(f"{named[:1].upper()}{named[1:]} {exc}") from None
 
 
 def reset() -> None:

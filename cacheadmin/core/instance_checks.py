@@ -50,9 +50,12 @@ def try_rabbit(name: str) -> Tried:
         return Tried("rabbitmq", name, address, False, f"management API: {problem.message}")
     timeout = settings.RABBITMQ_TIMEOUT
     try:
-        connect(config.amqp_url, timeout=timeout, ca_file=config.ca_file).close()
+        named = config.named("amqp_url")
+        connect(config.amqp_url, timeout=timeout, ca_file=config.ca_file, named=named).close()
     except FAILURES as exc:
-        problem = amqp_problem(exc, doing="AMQP did not connect", timeout=timeout)
+        problem = amqp_problem(
+            exc, doing="AMQP did not connect", timeout=timeout, url=config.amqp_url, named=named
+        )
         return Tried("rabbitmq", name, address, False, f"AMQP: {problem.message}")
     return Tried("rabbitmq", name, address, True, f"RabbitMQ {overview.get('rabbitmq_version')}")
 

@@ -37,6 +37,7 @@ REDIS_FIELDS = {
     "ssl_cert_reqs": "none, optional or required (default: required)",
     "sentinel_password": "the sentinels' own password (redis+sentinel://)",
 }
+ENVIRONMENT_NAMES = {"amqp_url": "RABBITMQ_URL", "management_url": "RABBITMQ_MANAGEMENT_URL"}
 RABBIT_FIELDS = {
     "amqp_url": "the AMQP URL (amqp:// or amqps://)",
     "management_url": "the management API's URL (http:// or https://)",
@@ -97,6 +98,19 @@ class RabbitInstance:
     amqp_url: str
     management_url: str
     ca_file: str = ""
+    file: str = ""  # the instances file it comes from; "" for the environment's
+
+    def named(self, url_field: str) -> str:
+        """How a message names one of its URLs (never the URL: it may hold a password):
+        the environment variable, or the instance and field in the instances file."""
+        if not self.file:
+            return ENVIRONMENT_NAMES[url_field]
+        return f"the {url_field} of [rabbitmq.{self.name}] in {self.file}"
+
+    @property
+    def vhost(self) -> str:
+        """The virtual host its AMQP URL names (pika's reading: none is /)."""
+        return amqp_vhost(self.amqp_url)
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,12 @@ def substitute_url(template: str, environ: Mapping[str, str]) -> str:
         return quote(value, safe="") if match.start() < userinfo_end else value
 
     return REFERENCE.sub(put, template)
+
+
+def amqp_vhost(url: str) -> str:
+    """The virtual host an AMQP URL names, as pika reads it: none is /."""
+    path = urlsplit(url).path
+    return unquote(path.split("/")[1]) if len(path) > 1 else "/"
 
 
 def host_list(url: str) -> tuple[tuple[str, int], ...]:
@@ -252,7 +272,7 @@ class _Reader:
             and self.files_ok(where, values, ("ca_file",))
         ):
             return None
-        return RabbitInstance(name, **values)
+        return RabbitInstance(name, **values, file=self.path)
 
     def fields(
         self, where: str, table: dict, known: dict, *, required: tuple[str, ...]

@@ -11,11 +11,14 @@ ERROR = "error"  # the service answered this request with an error
 BAD_REQUEST = "bad_request"  # the service refused what the caller asked (a db out of range)
 NOT_FOUND = "not_found"  # what the caller named is not there (a vhost, a queue)
 CHANGED = "changed"  # the server behind a cursor is another one now: start again
+NOT_ROUTED = "not_routed"  # the broker took a message but no queue was bound to receive it
 
 STATUSES = {
     BAD_REQUEST: 400,
     NOT_FOUND: 404,
     CHANGED: 409,
+    # The broker is up and answered: what the caller asked for cannot be delivered.
+    NOT_ROUTED: 422,
     ERROR: 502,
     UNREACHABLE: 503,
     MISCONFIGURED: 503,

@@ -39,9 +39,18 @@ def _verification(ca_file: str) -> ssl.SSLContext | bool:
 
 
 class ManagementClient:
-    def __init__(self, base_url: str, user: str, password: str, timeout: float, ca_file: str = ""):
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        timeout: float,
+        ca_file: str = "",
+        named: str = "RABBITMQ_MANAGEMENT_URL",
+    ):
         self.base_url = base_url
         self.user = user
+        self.named = named  # how a message names its URL: the setting, or instance and field
         self._http = httpx.Client(
             base_url=base_url,
             auth=(user, password),
@@ -51,7 +60,9 @@ class ManagementClient:
         )
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float, ca_file: str = "") -> "ManagementClient":
+    def from_url(
+        cls, url: str, *, timeout: float, ca_file: str = "", named: str = "RABBITMQ_MANAGEMENT_URL"
+    ) -> "ManagementClient":
         """Build from http(s)://user:password@host:port/ ; credentials leave the URL.
 
         Error messages never repeat the URL: it holds a password.
@@ -68,7 +79,7 @@ class ManagementClient:
         user = unquote(parts.username or "guest")
         password = unquote(parts.password or "guest")
         try:
-            return cls(base, user, password, timeout, ca_file)
+            return cls(base, user, password, timeout, ca_file, named)
         except (httpx.InvalidURL, ValueError):
             raise _misconfigured("is not a URL httpx can use") from None
 
@@ -136,6 +147,14 @@ class ManagementClient:
             advice = TAG_ADVICE.format(user=self.user)
             text = f"refused user '{self.user}' ({reason}): {advice}"
             return self._error(REFUSED, text, status)
+        if status == 401 and "virtual host" in reason.lower() and (vhost := _vhost_of(path)):
+            # The password was right: the user has no permissions on this virtual host.
+            text = (
+                f"refused user '{self.user}' access to the virtual host {vhost!r} ({reason}): "
+                f"the user has no permissions there (rabbitmqctl set_permissions -p "
+                f"'{vhost}' '{self.user}' ...)"
+            )
+            return self._error(REFUSED, text, status)
         if status == 401:
             text = f"refused user '{self.user}': wrong user name or password ({reason})"
             return self._error(REFUSED, text, status)
@@ -147,7 +166,7 @@ class ManagementClient:
         if status == 404 and (missing := _named_object(path)):
             return self._error(NOT_FOUND, f"has no {missing}", status)
         if status == 404:
-            text = f"has no {path} (404): does RABBITMQ_MANAGEMENT_URL point at the management API?"
+            text = f"has no {path} (404): does {self.named} point at the management API?"
             return self._error(MISCONFIGURED, text, status)
         return self._error(ERROR, f"answered {status} for {path}: {reason}", status)
 
@@ -177,6 +196,14 @@ def _refuse_dot_segments(path: str) -> None:
                 "management API: the name would be read as a step up its paths.",
             )
         )
+
+
+def _vhost_of(path: str) -> str | None:
+    """The virtual host a path asks about (api/queues/<vhost>/..., api/vhosts/<vhost>)."""
+    parts = [unquote(part) for part in path.split("/")]
+    if len(parts) >= 3 and parts[0] == "api" and parts[2]:
+        return parts[2] if parts[1] in ("queues", "exchanges", "vhosts", "consumers") else None
+    return None
 
 
 def _named_object(path: str) -> str | None:

@@ -31,7 +31,9 @@ def enqueue_job(url: str, job_id: int, *, timeout: float) -> None:
 def publish_event(broker: RabbitInstance, body: bytes, *, timeout: float) -> None:
     """The event on the broker's fanout exchange (only that: the job queue lives on the
     dashboard's own broker, RABBITMQ_URL's)."""
-    connection = connect(broker.amqp_url, timeout=timeout, ca_file=broker.ca_file)
+    connection = connect(
+        broker.amqp_url, timeout=timeout, ca_file=broker.ca_file, named=broker.named("amqp_url")
+    )
     try:
         channel = connection.channel()
         channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="fanout", durable=True)

@@ -17,7 +17,7 @@ import pika
 from django.conf import settings
 
 from cacheadmin.core import connections
-from cacheadmin.core.amqp import FAILURES, connect
+from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 
@@ -77,12 +77,18 @@ class RabbitTap(Upstream):
             raise TapRefused(str(exc)) from None
         try:
             timeout = settings.RABBITMQ_TIMEOUT
-            connection = connect(broker.amqp_url, timeout=timeout, ca_file=broker.ca_file)
+            named = broker.named("amqp_url")
+            connection = connect(
+                broker.amqp_url, timeout=timeout, ca_file=broker.ca_file, named=named
+            )
         except (
             pika.exceptions.ProbableAuthenticationError,
             pika.exceptions.ProbableAccessDeniedError,
         ) as exc:
-            raise TapRefused(f"RabbitMQ refused the dashboard's user: {exc!r}") from None
+            refused = amqp_problem(
+                exc, doing="No tap", timeout=timeout, url=broker.amqp_url, named=named
+            )
+            raise TapRefused(refused.message) from None
         try:
             channel = connection.channel()
             queue = self._declare(channel)

@@ -20,7 +20,9 @@ def publish_message(
 ) -> None:
     """A test message through the default exchange to routing_key, confirmed by the broker."""
     url = url_for_vhost(broker.amqp_url, vhost)
-    connection = connect(url, timeout=timeout, ca_file=broker.ca_file)
+    connection = connect(
+        url, timeout=timeout, ca_file=broker.ca_file, named=broker.named("amqp_url")
+    )
     try:
         channel = connection.channel()
         channel.confirm_delivery()
@@ -36,8 +38,9 @@ def test_message_publish(
     """Publish an operator's test message on the instance's broker; None when it was taken."""
     timeout = settings.RABBITMQ_TIMEOUT
     try:
+        broker = connections.rabbit_instance(instance)
         publish_message(
-            connections.rabbit_instance(instance),
+            broker,
             vhost=vhost,
             routing_key=routing_key,
             body=body,
@@ -47,5 +50,11 @@ def test_message_publish(
     except connections.ConfigError as exc:
         return Problem(MISCONFIGURED, str(exc))
     except FAILURES as exc:
-        return amqp_problem(exc, doing="RabbitMQ did not take the message", timeout=timeout)
+        return amqp_problem(
+            exc,
+            doing="RabbitMQ did not take the message",
+            timeout=timeout,
+            url=url_for_vhost(broker.amqp_url, vhost),
+            named=broker.named("amqp_url"),
+        )
     return None
