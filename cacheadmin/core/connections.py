@@ -394,6 +394,7 @@ def _build_rabbit_management(config: RabbitInstance) -> ManagementClient:
             timeout=settings.RABBITMQ_TIMEOUT,
             ca_file=config.ca_file,
             named=named,
+            vhost=config.vhost,
         )
     except ManagementError as exc:
         raise ConfigError(f"{named[:1].upper()}{named[1:]} {exc}") from None

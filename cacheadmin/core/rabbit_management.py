@@ -1,6 +1,7 @@
 """A small client for the RabbitMQ management HTTP API, with failures in plain words."""
 
 import ssl
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -17,6 +18,11 @@ from cacheadmin.core.problems import (
     Problem,
     reason_of,
 )
+
+# A user with one of these tags sees the whole broker; any other sees the virtual
+# hosts it has permissions on, and the dashboard shows the one its instance names.
+BROKER_WIDE_TAGS = ("administrator", "monitoring")
+SCOPE_SECONDS = 60.0  # how long the user's tags are taken as read
 
 TAG_ADVICE = (
     "the management API needs a user with the 'monitoring' tag "
@@ -47,10 +53,13 @@ class ManagementClient:
         timeout: float,
         ca_file: str = "",
         named: str = "RABBITMQ_MANAGEMENT_URL",
+        vhost: str = "/",
     ):
         self.base_url = base_url
         self.user = user
         self.named = named  # how a message names its URL: the setting, or instance and field
+        self.vhost = vhost  # the instance's virtual host (its AMQP URL's)
+        self._scope: tuple[float, str | None] | None = None
         self._http = httpx.Client(
             base_url=base_url,
             auth=(user, password),
@@ -61,7 +70,13 @@ class ManagementClient:
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float, ca_file: str = "", named: str = "RABBITMQ_MANAGEMENT_URL"
+        cls,
+        url: str,
+        *,
+        timeout: float,
+        ca_file: str = "",
+        named: str = "RABBITMQ_MANAGEMENT_URL",
+        vhost: str = "/",
     ) -> "ManagementClient":
         """Build from http(s)://user:password@host:port/ ; credentials leave the URL.
 
@@ -79,9 +94,22 @@ class ManagementClient:
         user = unquote(parts.username or "guest")
         password = unquote(parts.password or "guest")
         try:
-            return cls(base, user, password, timeout, ca_file, named)
+            return cls(base, user, password, timeout, ca_file, named, vhost)
         except (httpx.InvalidURL, ValueError):
             raise _misconfigured("is not a URL httpx can use") from None
+
+    def scope(self) -> str | None:
+        """The virtual host whose figures and queues this instance shows: its own, when
+        its user has neither the administrator nor the monitoring tag (RabbitMQ would
+        otherwise mix in every other virtual host it may read); None: the whole broker."""
+        now = time.monotonic()
+        if self._scope is None or now - self._scope[0] > SCOPE_SECONDS:
+            tags = self.get_object("api/whoami").get("tags") or []
+            if isinstance(tags, str):  # RabbitMQ before 3.9: "management,policymaker"
+                tags = tags.split(",")
+            wide = any(tag in BROKER_WIDE_TAGS for tag in tags)
+            self._scope = (now, None if wide else self.vhost)
+        return self._scope[1]
 
     def get(self, path: str, params: dict | None = None) -> Any:
         """GET an API path ("api/overview") and return its JSON."""

@@ -1,25 +1,67 @@
 """The broker's headline figures for the overview, from the management API."""
 
 from typing import Any
+from urllib.parse import quote
 
-from cacheadmin.core.problems import REFUSED
+from cacheadmin.core.problems import REFUSED, Problem
 from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+
+VHOST_COLUMNS = "name,messages,messages_ready,messages_unacknowledged,message_stats"
 
 
 def overview(client: ManagementClient) -> dict:
-    """Version, cluster, message and object totals and rates of the broker.
+    """Version, cluster, message and object totals and rates of the broker, or of the
+    instance's virtual host when its user sees no further (vhost: its name; None for
+    the whole broker).
 
     A figure the broker cannot report (statistics disabled, too few rights) is
     None, not 0: an unknown is not an idle cluster. With statistics on, a missing
     total or rate means none yet (no queues, no traffic), as the management UI shows it.
     """
-    return summarise_overview(client.get_object("api/overview"))
+    data = client.get_object("api/overview")
+    vhost = client.scope()
+    if vhost is not None:
+        data = data | vhost_totals(client, vhost)
+    return summarise_overview(data) | {"vhost": vhost}
+
+
+def vhost_totals(client: ManagementClient, vhost: str) -> dict:
+    """The overview's totals and rates for one virtual host, from its own endpoints
+    (/api/vhosts/<vhost> is for administrators: its row of /api/vhosts is read).
+    Consumers are its queues' (a user without the monitoring tag sees only its own
+    consumers, connections and channels: those two are unknown, None)."""
+    rows = client.get("api/vhosts", {"columns": VHOST_COLUMNS}) or []
+    row = next((r for r in rows if isinstance(r, dict) and r.get("name") == vhost), None)
+    if row is None:  # the list holds the vhosts the user has permissions on
+        text = (
+            f"RabbitMQ at {client.base_url} shows user '{client.user}' no virtual host "
+            f"{vhost!r}: the user has no permissions there, or it is not there "
+            f"(rabbitmqctl set_permissions -p '{vhost}' '{client.user}' ...)."
+        )
+        raise ManagementError(Problem(REFUSED, text))
+    queues = client.get(f"api/queues/{quote(vhost, safe='')}", {"columns": "consumers"})
+    queues = [queue for queue in queues if isinstance(queue, dict)] if queues else []
+    return {
+        "queue_totals": {
+            name: row[name]
+            for name in ("messages", "messages_ready", "messages_unacknowledged")
+            if name in row
+        },
+        "object_totals": {
+            "queues": len(queues),
+            "consumers": sum(_number(queue.get("consumers")) or 0 for queue in queues),
+        },
+        "message_stats": row.get("message_stats") or {},
+    }
 
 
 def overview_with_alarms(client: ManagementClient) -> dict:
     """overview(), the cluster's nodes (from /api/nodes) and their alarms (memory, disk,
-    a node down) and network partitions."""
+    a node down) and network partitions; for one virtual host, no nodes (its user may
+    not read them: that is the point of its scope)."""
     figures = overview(client)
+    if figures["vhost"] is not None:
+        return figures | {"alarms": [], "nodes": None}
     try:
         nodes = client.get("api/nodes") or []
     except ManagementError as exc:

@@ -71,6 +71,12 @@ RABBIT = {
         "version": {"type": ["string", "null"]},
         "cluster_name": {"type": ["string", "null"]},
         "node": {"type": ["string", "null"]},
+        "vhost": {
+            "type": ["string", "null"],
+            "description": "The virtual host the figures are for, when the instance's "
+            "user has neither the administrator nor the monitoring tag (its AMQP URL's); "
+            "null: the whole broker.",
+        },
         **{
             name: {"type": ["integer", "null"]}
             for name in (

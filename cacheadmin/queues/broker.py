@@ -40,9 +40,11 @@ def queue_page(
     descending: bool,
 ) -> dict:
     """One page of queues, filtered by a plain substring of the name (never a regular
-    expression: the broker's regex filter has had a ReDoS advisory)."""
+    expression: the broker's regex filter has had a ReDoS advisory). Without a vhost,
+    the instance's scope: its virtual host, or all (ManagementClient.scope)."""
+    vhost = vhost or client.scope()
     path = f"api/queues/{quote(vhost, safe='')}" if vhost else "api/queues"
-    return _fetch_page(
+    found = _fetch_page(
         client,
         path,
         {
@@ -55,6 +57,7 @@ def queue_page(
         page_size=page_size,
         row=queue_row,
     )
+    return found | {"scope": client.scope()}
 
 
 def _fetch_page(
@@ -200,11 +203,14 @@ def purge(client: ManagementClient, *, vhost: str, name: str) -> None:
 def exchange_page(
     client: ManagementClient, *, vhost: str | None, name: str, page: int, page_size: int
 ) -> dict:
-    """A page of exchanges (plain-substring name filter), with publish rates."""
+    """A page of exchanges (plain-substring name filter), with publish rates; without a
+    vhost, those of the instance's scope (ManagementClient.scope)."""
+    vhost = vhost or client.scope()
     path = f"api/exchanges/{quote(vhost, safe='')}" if vhost else "api/exchanges"
     columns = "name,vhost,type,durable,auto_delete,internal,message_stats.publish_in_details.rate"
     params = {"name": name, "columns": columns, "sort": "name"}
-    return _fetch_page(client, path, params, page=page, page_size=page_size, row=exchange_row)
+    found = _fetch_page(client, path, params, page=page, page_size=page_size, row=exchange_row)
+    return found | {"scope": client.scope()}
 
 
 def exchange_row(item: dict) -> dict:

@@ -1,0 +1,97 @@
+"""An instance whose user sees one virtual host (the management tag, permissions on
+the vhost its AMQP URL names) shows that vhost's figures, queues and exchanges, and
+says so; another vhost's queues never show."""
+
+import time
+import uuid
+from urllib.parse import quote
+
+import pika
+import pytest
+
+from tests.conftest import RABBIT_ADMIN, management_url
+
+pytestmark = pytest.mark.django_db
+EVERYTHING = {"configure": ".*", "write": ".*", "read": ".*"}
+
+
+def wait_for(check, seconds: float = 20):
+    """The management statistics lag a few seconds behind: poll, with a deadline."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+    return result
+
+
+def make_vhost(rabbit_admin, name: str, queues: dict[str, int]) -> str:
+    """A vhost with queues holding the given numbers of messages; its AMQP URL."""
+    quoted = quote(name, safe="")
+    rabbit_admin.put(f"vhosts/{quoted}", {})
+    rabbit_admin.put(f"permissions/{quoted}/{RABBIT_ADMIN[0]}", EVERYTHING)
+    url = f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{quoted}"
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    for queue, count in queues.items():
+        channel.queue_declare(queue)
+        for _ in range(count):
+            channel.basic_publish("", queue, b"m")
+    connection.close()
+    return url
+
+
+@pytest.fixture
+def scoped(settings, tmp_path, rabbit_admin, rabbit_user):
+    """The instance `scoped`: vhost one (a queue of 2 messages with a consumer), its
+    user with the management tag and permissions there only; vhost two, with queues."""
+    tag = uuid.uuid4().hex[:8]
+    one, two = f"cacheadmin scoped/{tag} one", f"cacheadmin scoped/{tag} two"
+    url = make_vhost(rabbit_admin, one, {"zq-in-one": 2})
+    make_vhost(rabbit_admin, two, {"zq-in-two-a": 5, "zq-in-two-b": 1})
+    user, password = rabbit_user("management")
+    rabbit_admin.put(f"permissions/{quote(one, safe='')}/{user}", EVERYTHING)
+    consuming = pika.BlockingConnection(pika.URLParameters(url))
+    consuming.channel().basic_consume("zq-in-one", lambda *_: None)
+    path = tmp_path / "instances.toml"
+    amqp = f"amqp://{user}:{password}@127.0.0.1:5672/{quote(one, safe='')}"
+    path.write_text(
+        f'[rabbitmq.scoped]\namqp_url = "{amqp}"\n'
+        f'management_url = "{management_url(user, password)}"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    settings.RABBITMQ_STATS_INTERVAL = 0.01  # no answers shared between the asks
+    yield {"one": one, "two": two, "user": user}
+    consuming.close()
+    for name in (one, two):
+        rabbit_admin.delete(f"vhosts/{quote(name, safe='')}")
+
+
+def test_a_vhost_scoped_instance_shows_its_vhost_only(viewer_client, scoped, rabbit_admin):
+    def figures():
+        found = viewer_client.get("/api/overview?instance=scoped").json()["rabbit"]["figures"]
+        return found if found["messages"] == 2 and found["consumers"] == 1 else None
+
+    found = wait_for(figures)
+    assert found["vhost"] == scoped["one"] and found["queues"] == 1
+    # Another user's connections are not shown to this one: unknown, not 0.
+    assert found["connections"] is None and found["channels"] is None
+    assert found["nodes"] is None and "nodes_refused" not in found
+    page = viewer_client.get("/i/scoped/").content.decode()
+    assert 'data-figure="rabbit-vhost"' in page and "Figures of the virtual host" in page
+    assert "monitoring" not in page  # no advice to widen the user's rights
+    row = viewer_client.get("/i/scoped/overview/row/rabbitmq").content.decode()
+    assert f"virtual host <code>{scoped['one']}</code> only" in row
+
+    def listed() -> list[str]:
+        items = viewer_client.get("/api/queues?instance=scoped").json()["items"]
+        return [item["name"] for item in items]
+
+    assert listed() == ["zq-in-one"]
+    queues = viewer_client.get("/i/scoped/queues/").content.decode()
+    assert 'data-figure="queues-vhost"' in queues and "zq-in-two" not in queues
+    exchanges = viewer_client.get("/i/scoped/queues/exchanges/").content.decode()
+    assert 'data-figure="exchanges-vhost"' in exchanges and scoped["two"] not in exchanges
+    # Rights on the other vhost too: the instance still names one, and shows it only.
+    rabbit_admin.put(f"permissions/{quote(scoped['two'], safe='')}/{scoped['user']}", EVERYTHING)
+    assert listed() == ["zq-in-one"]
+    assert wait_for(figures)["queues"] == 1
