@@ -64,6 +64,7 @@ PROBLEM_TITLES = {
     "bad_request": "Not possible",
     "not_found": "Not found",
     "changed": "The server changed",
+    "not_routed": "Not routed",
 }
 
 
