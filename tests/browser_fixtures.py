@@ -1,6 +1,8 @@
 """Headless Chromium (Debian's) driven by Playwright, against the live test server."""
 
 import os
+import subprocess
+import time
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -47,6 +49,38 @@ def page(browser):
     context.close()
     assert not errors, f"the page raised JavaScript errors: {errors}"
     assert not refused, f"the CSP refused parts of the page: {refused}"
+
+
+@pytest.fixture
+def hiding_context(browser, tmp_path):
+    """The browser context of a Chromium in which a tab behind another is hidden, as in
+    a person's browser: no animation frames, timers slowed. Playwright's own launch
+    emulates focus on every page, which keeps them all visible; attached over CDP
+    without its defaults, it leaves them alone."""
+    command = [CHROMIUM, "--headless", "--remote-debugging-port=0", *CHROMIUM_ARGS]
+    process = subprocess.Popen(
+        [*command, f"--user-data-dir={tmp_path}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        endpoint = _devtools_endpoint(tmp_path / "DevToolsActivePort", process)
+        attached = browser.browser_type.connect_over_cdp(endpoint, no_defaults=True)
+        yield attached.contexts[0]
+        attached.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _devtools_endpoint(port_file, process: subprocess.Popen) -> str:
+    """Chromium writes the port it picked in its profile once it listens."""
+    deadline = time.monotonic() + 30
+    while not (port_file.exists() and port_file.read_text().strip()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("Chromium did not open its DevTools port")
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port_file.read_text().split()[0]}"
 
 
 def log_in(page, live_server, username: str, password: str) -> None:

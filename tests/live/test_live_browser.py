@@ -129,3 +129,56 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
     finally:
         server.stop()
         set_events(client, "")
+
+
+def test_a_hidden_tab_keeps_acknowledging_and_shows_what_came_when_it_is_back(
+    hiding_context, asgi_server, viewer, redis_client
+):
+    page = hiding_context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sent = []  # the messages frames as the server sent them: its own count of drops
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda text: _keep(sent, text)))
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.select_option("#live-cap", "200")
+    page.fill("input[name=pattern]", "behind")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    page.evaluate(
+        "window.drawn = 0; (function count() { drawn++; requestAnimationFrame(count); })()"
+    )
+
+    hiding_context.new_page().bring_to_front()
+    page.wait_for_function("document.visibilityState === 'hidden'", polling=100)
+    drawn = page.evaluate("window.drawn")
+    # 300 messages in 60 frames, about 40 a second: far below the feed's 500, but more
+    # frames than the server keeps for a browser that does not acknowledge them.
+    for number in range(300):
+        redis_client.publish("behind", f"m{number}")
+        if number % 5 == 4:
+            time.sleep(0.12)  # one frame of the feed each time
+    deadline = time.monotonic() + 10
+    while sum(len(frame["messages"]) + frame["dropped"] for frame in sent) < 300:
+        arrived = sum(len(frame["messages"]) for frame in sent)
+        assert time.monotonic() < deadline, f"{arrived} of 300 arrived in the hidden tab"
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.drawn") == drawn, "the tab was not hidden: it kept drawing"
+    assert page.evaluate("document.visibilityState") == "hidden"
+    assert sum(frame["dropped"] for frame in sent) == 0
+
+    page.bring_to_front()
+    rows = page.locator("#live-rows tr")
+    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    expect(rows).to_have_count(200)
+    expect(rows.last.locator("td.payload")).to_have_text("m100")
+    expect(page.locator("#live-dropped")).to_have_text("0")
+    if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+        page.screenshot(path=f"{path}/live-back-from-hidden.png")
+    assert not errors, f"the page raised JavaScript errors: {errors}"
+
+
+def _keep(frames: list, text: str) -> None:
+    frame = json.loads(text)
+    if frame["type"] == "messages":
+        frames.append(frame)
