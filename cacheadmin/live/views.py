@@ -39,7 +39,8 @@ def _context(instance: str, **extra) -> dict:
 
 @require_GET
 def live_page(request: HttpRequest) -> HttpResponse:
-    context = _context(request.instance)
+    # Sentinel's own events are offered where there are sentinels to tell them.
+    context = _context(request.instance, sentinel=connections.is_sentinel(request.instance))
     if request.htmx:  # the channels' refresh: htmx swaps only a 200
         return render(request, "live/partials/channels.html", context)
     return render(request, "live/index.html", context)

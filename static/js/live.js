@@ -94,6 +94,7 @@
     const request = { action: "subscribe", instance, source: data.get("source") };
     if (request.source === "shard") Object.assign(request, { source: "redis", mode: "shard" });
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
+    if (request.source === "sentinel" && data.get("events")) request.pattern = data.get("events");
     if (request.source === "rabbitmq") {
       request.exchange = data.get("exchange");
       request.binding_key = data.get("binding_key") || "#";

@@ -3,6 +3,7 @@ the test live server is WSGI)."""
 
 import json
 import os
+import re
 import time
 
 import pytest
@@ -129,6 +130,30 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
     finally:
         server.stop()
         set_events(client, "")
+
+
+def test_a_sentinel_instance_offers_its_sentinels_events(
+    page, settings, viewer, services, sentinel_sessions
+):
+    env = {**dashboard_env(settings), "CACHEADMIN_INSTANCES": settings.CACHEADMIN_INSTANCES}
+    server = Daphne(env).start()
+    try:
+        log_in(page, server, viewer.username, PASSWORD)
+        page.goto(server.url + "/i/sessions/live/")
+        page.select_option("select[name=source]", "sentinel")
+        expect(page.locator("input[name=pattern]")).to_be_hidden()
+        page.fill("input[name=events]", "+switch-master")
+        page.click("#live-subscribe button[type=submit]")
+        expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+        expect(page.locator(".feed-label")).to_have_text("sentinel: +switch-master")
+        new_port = sentinel_sessions.failover()
+        row = page.locator("#live-rows tr", has_text="+switch-master")
+        expect(row.locator("td.payload")).to_have_text(re.compile(f" {new_port}$"), timeout=20_000)
+        if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+            page.screenshot(path=f"{path}/live-sentinel.png", full_page=True)
+    finally:
+        server.stop()
+        sentinel_sessions.settle()
 
 
 def test_a_hidden_tab_keeps_acknowledging_and_shows_what_came_when_it_is_back(

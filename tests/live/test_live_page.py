@@ -84,3 +84,11 @@ def test_the_keyspace_switch_needs_the_csrf_token(operator, redis_client):
     refused = client.post("/live/keyspace-events", {"flags": "Ex", "confirmed": "yes"})
     assert refused.status_code == 403
     assert redis_client.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""
+
+
+def test_sentinel_events_are_offered_on_a_sentinel_instance_only(
+    viewer_client, redis_client, sentinel_sessions
+):
+    option = '<option value="sentinel">'
+    assert option in viewer_client.get("/i/sessions/live/").content.decode()
+    assert option not in viewer_client.get("/live/").content.decode()
