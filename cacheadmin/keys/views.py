@@ -20,6 +20,10 @@ from cacheadmin.keys.keyspace import KeyPage, browse
 from cacheadmin.keys.one_key import key_summary, remove_ttl, set_ttl, unlink_key
 from cacheadmin.keys.values import read_value, stream_groups
 
+# Rows kept in the list as Continue appends pages: past them the page drops the oldest
+# (static/js/keys.js), since a table of tens of thousands of rows slows the browser.
+ROWS_KEPT = 5_000
+
 
 @require_GET
 def key_list(request: HttpRequest) -> HttpResponse:
@@ -48,6 +52,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
         "next_query": _next_query(request, page, scanned),
         "this_query": request.GET.urlencode(),
         "first_query": _first_query(request),
+        "rows_kept": ROWS_KEPT,
     }
     status = http_status(problem) if problem and not continuing else 200
     return render(request, template, context, status=status)

@@ -1,8 +1,11 @@
 """A person browses hostile keys, opens one, deletes it; nothing they contain runs."""
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
+from cacheadmin.keys.views import ROWS_KEPT
 from tests.browser_fixtures import log_in
 from tests.keys.test_keyspace import fill
 from tests.users import PASSWORD
@@ -56,6 +59,37 @@ def test_continue_appends_the_next_page(page, live_server, viewer, keyspace):
     expect(rows).to_have_count(120)
     expect(page.locator(".scan-state")).to_contain_text("That is all.")
     assert page.url.endswith("/keys/?count=50")  # rows were appended in place
+
+
+def test_continue_keeps_the_newest_rows_and_says_earlier_ones_were_removed(
+    page, live_server, viewer, redis_client
+):
+    fill(redis_client, 6_500)
+    log_in(page, live_server, viewer.username, PASSWORD)
+    page.goto(live_server.url + "/keys/?count=1000")
+    rows = page.locator("tr.key-row")
+    first_page = set(rows.locator("td.key").all_inner_texts())
+    while page.get_by_role("link", name="Continue").count():
+        last = page.get_by_role("link", name=rows.last.locator("td.key").inner_text(), exact=True)
+        page.get_by_role("link", name="Continue").scroll_into_view_if_needed()
+        seen_at = last.bounding_box()["y"]
+        page.get_by_role("link", name="Continue").click()
+        expect(rows.last.locator("td.key a")).not_to_have_text(last.inner_text())  # more came
+        assert rows.count() <= ROWS_KEPT
+        assert abs(last.bounding_box()["y"] - seen_at) < 2  # what one looked at stays put
+    expect(page.locator(".scan-state")).to_contain_text("That is all.")
+    expect(rows).to_have_count(ROWS_KEPT)
+    note = page.locator("tr.trimmed")
+    expect(note).to_contain_text("Earlier rows were removed: the newest 5,000 are shown")
+    expect(note).to_contain_text("1,500 removed")
+    assert not first_page & set(rows.locator("td.key").all_inner_texts())
+    if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+        note.scroll_into_view_if_needed()
+        page.screenshot(path=f"{path}/keys-trimmed.png")
+    note.get_by_role("link", name="Start again").click()
+    expect(page.locator(".scan-state")).to_contain_text("Scanned about 1,0")
+    expect(note).to_have_count(0)
+    assert page.url.endswith("/keys/?count=1000")
 
 
 def test_full_namespace_scan_advances_in_the_page(page, live_server, viewer, keyspace):
