@@ -113,6 +113,9 @@ def instance_context(request: HttpRequest) -> dict:
         "instance": current,
         "instance_choices": choices,
         "instance_home": home,
+        # Named on every page about it wherever there are several, even to a user who
+        # may see only this one (no switcher); never on a page about no instance of theirs.
+        "instance_shown": current in names and len(known_instances()) > 1,
         # a RabbitMQ-only instance has no keys, object cache or invalidations to show
         "has_redis": current in configured.redis,
     }

@@ -111,3 +111,29 @@ def test_roles_per_instance_replace_the_groups(django_user_model, third_instance
     AuditEntry.objects.create(username="x", instance="second", action="key.delete", target="t2")
     log = client.get("/audit/").content.decode()
     assert "<code>t2</code>" in log and "<code>t3</code>" not in log
+
+
+def test_every_page_about_an_instance_names_it_even_with_no_switcher(
+    django_user_model, third_instance, settings, viewer_client
+):
+    from cacheadmin.models import InstanceRole
+    from tests.users import logged_in, make_user
+
+    only_second = make_user(django_user_model, "lee-one-instance", None)
+    InstanceRole.objects.create(user=only_second, instance="second", role="viewer")
+    client = logged_in(only_second)
+    for path in ("/i/second/keys/", "/i/second/live/", "/i/second/queues/", "/i/second/"):
+        page = client.get(path).content.decode()
+        assert 'class="instance-switch instance-name"' in page, path
+        assert "Instance <strong>second</strong>" in page, path
+    profile = client.get("/accounts/profile/").content.decode()  # about no instance of theirs
+    assert "Instance <strong>" not in profile
+
+    two = make_user(django_user_model, "lou-two-instances", None)
+    InstanceRole.objects.create(user=two, instance="second", role="viewer")
+    InstanceRole.objects.create(user=two, instance="third", role="viewer")
+    audit = logged_in(two).get("/audit/").content.decode()
+    assert "<details" in audit and "Instance <strong>default</strong>" not in audit
+
+    settings.CACHEADMIN_INSTANCES = ""  # default alone: nothing to tell apart
+    assert "Instance <strong>" not in viewer_client.get("/keys/").content.decode()

@@ -1,6 +1,8 @@
 """Roles per instance, as a person meets them: operator on `staging`, viewer on `prod`,
 and `secret` nowhere to be seen, not in the switcher nor by its URL."""
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,3 +53,16 @@ def test_operator_on_one_viewer_on_another_blind_to_a_third(
     expect(page.locator("[data-instance]")).to_have_count(2)
     response = page.goto(f"{live_server.url}/i/secret/keys/")
     assert response.status == 404
+
+
+def test_a_user_of_one_instance_sees_its_name_on_its_pages(
+    page, live_server, django_user_model, three_instances
+):
+    user = make_user(django_user_model, "kim-one-instance", None)
+    InstanceRole.objects.create(user=user, instance="prod", role="viewer")
+    log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/i/prod/keys/")
+    expect(page.locator(".topbar .instance-name")).to_have_text("Instance prod")
+    expect(page.locator(".topbar .instance-name")).to_be_visible()
+    if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+        page.screenshot(path=f"{path}/instance-name-one-role.png")
