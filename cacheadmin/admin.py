@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from cacheadmin.core.access import known_instances
 from cacheadmin.models import AuditEntry, DeclaredModel, InstanceRole
 
 
@@ -27,10 +29,32 @@ class DeclaredModelAdmin(admin.ModelAdmin):
     list_filter = ["instance"]
 
 
+class InstanceRoleForm(forms.ModelForm):
+    """The instance is one of the configured names: a typo in free text would hide every
+    instance from the user. A role saved on a name no longer configured stays (it
+    grants nothing) and shows so; it cannot be given anew."""
+
+    instance = forms.ChoiceField(help_text="The instances configured now.")
+
+    class Meta:
+        model = InstanceRole
+        fields = ["instance", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        configured = known_instances()
+        choices = [("", "---------"), *((name, name) for name in configured)]
+        saved = self.instance.instance if self.instance.pk else ""
+        if saved and saved not in configured:
+            choices.append((saved, f"{saved} (no longer configured)"))
+        self.fields["instance"].choices = choices
+
+
 class InstanceRoleInline(admin.TabularInline):
     """Roles per instance: a user with any sees only those instances, with those roles."""
 
     model = InstanceRole
+    form = InstanceRoleForm
     extra = 1
     verbose_name = "role on an instance"
     verbose_name_plural = (
