@@ -39,8 +39,14 @@ def _context(instance: str, **extra) -> dict:
 
 @require_GET
 def live_page(request: HttpRequest) -> HttpResponse:
-    # Sentinel's own events are offered where there are sentinels to tell them.
-    context = _context(request.instance, sentinel=connections.is_sentinel(request.instance))
+    configured = connections.instances()
+    context = {
+        "has_rabbit": request.instance in configured.rabbitmq,
+        # Sentinel's own events are offered where there are sentinels to tell them.
+        "sentinel": connections.is_sentinel(request.instance),
+    }
+    if request.instance in configured.redis:  # a RabbitMQ-only instance has no channels
+        context |= _context(request.instance)
     if request.htmx:  # the channels' refresh: htmx swaps only a 200
         return render(request, "live/partials/channels.html", context)
     return render(request, "live/index.html", context)

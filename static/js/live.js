@@ -32,8 +32,11 @@
     socket.addEventListener("close", (event) => {
       pending = []; // what was not drawn belongs to the old socket
       if (event.code === 4403) { // the server closed it: this account may see no more
-        setConnection("closed", "closed: your account or its role changed. Reload the page to log in again.");
+        setConnection("closed", "closed");
+        showError("The server closed this page's connection: your account was deactivated or its role "
+          + "here removed, so no feed can be watched. Reload the page to log in again.");
         for (const feed of feeds.values()) setFeedState(feed, "failed", "");
+        form.querySelector("button[type=submit]").disabled = true; // nothing would answer
         return;
       }
       if (opened && performance.now() - opened > 10000) backoff = 500; // it had worked

@@ -132,6 +132,26 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
         set_events(client, "")
 
 
+def test_a_socket_closed_for_lost_access_is_explained_and_watch_disabled(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.fill("input[name=pattern]", "news")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    viewer.groups.clear()
+    page.fill("input[name=pattern]", "other")
+    page.click("#live-subscribe button[type=submit]")  # refused: the socket is closed, 4403
+    expect(page.locator("#live-error")).to_contain_text(
+        "your account was deactivated or its role here removed"
+    )
+    expect(page.locator(".feed[data-state=failed]")).to_have_count(1)
+    expect(page.get_by_role("button", name="Watch")).to_be_disabled()
+    if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+        page.screenshot(path=f"{path}/live-access-ended.png", full_page=True)
+
+
 def test_a_sentinel_instance_offers_its_sentinels_events(
     page, settings, viewer, services, sentinel_sessions
 ):

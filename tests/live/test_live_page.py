@@ -92,3 +92,22 @@ def test_sentinel_events_are_offered_on_a_sentinel_instance_only(
     option = '<option value="sentinel">'
     assert option in viewer_client.get("/i/sessions/live/").content.decode()
     assert option not in viewer_client.get("/live/").content.decode()
+
+
+def test_a_rabbitmq_only_instance_offers_its_exchanges_and_no_redis(
+    viewer_client, settings, tmp_path, redis_server
+):
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[rabbitmq.broker]\namqp_url = "{settings.RABBITMQ_URL}"\n'
+        f'management_url = "{settings.RABBITMQ_MANAGEMENT_URL}"\n\n'
+        f'[redis.cache]\nurl = "{redis_server.url}"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    broker = viewer_client.get("/i/broker/live/")
+    html = broker.content.decode()
+    assert broker.status_code == 200 and '<option value="rabbitmq">' in html
+    assert 'value="redis"' not in html and 'value="invalidations"' not in html
+    assert 'id="live-channels"' not in html and "no Redis instance" not in html
+    cache = viewer_client.get("/i/cache/live/").content.decode()
+    assert '<option value="redis">' in cache and 'value="rabbitmq"' not in cache
