@@ -32,6 +32,7 @@ from redis.exceptions import (
 )
 
 from cacheadmin.core.connections import cluster_node_client
+from cacheadmin.core.parallel import call_in_parallel
 from cacheadmin.core.problems import BAD_REQUEST, CHANGED, Problem, Refusal
 
 ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
@@ -147,6 +148,35 @@ def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T])
             raise
     cluster.nodes_manager.initialize()
     return call(cluster.get_redis_connection(owner(cluster, slot)))
+
+
+UNREACHED = (redis.ConnectionError, redis.TimeoutError)  # down, hung, or gone
+
+
+def each_primary(cluster: RedisCluster, call: Callable[[redis.Redis], T]) -> dict[str, object]:
+    """call(client of each primary), all at once, by node name in slot order: a primary
+    that is down or hung costs one timeout (REDIS_TIMEOUT) beside the others, never
+    after them. A primary that fails gives its exception instead; when one cannot be
+    reached, the slots are learned again (without asking it first) and the primaries
+    that took over its slots (a failover) are asked too, once."""
+    answers = _ask_each(cluster, call, [node for _, node in primaries(cluster)])
+    lost = [name for name, answer in answers.items() if isinstance(answer, UNREACHED)]
+    if lost:
+        cluster.nodes_manager.initialize(last_failed_node_name=lost[0])
+        new = [node for _, node in primaries(cluster) if node.name not in answers]
+        answers |= _ask_each(cluster, call, new)
+    now = [node.name for _, node in primaries(cluster)]
+    return {name: answers[name] for name in now if name in answers}
+
+
+def _ask_each(cluster: RedisCluster, call: Callable, nodes: list[ClusterNode]) -> dict[str, object]:
+    def ask(node: ClusterNode) -> object:
+        try:
+            return call(cluster.get_redis_connection(node))
+        except redis.RedisError as exc:
+            return exc
+
+    return call_in_parallel(**{node.name: partial(ask, node) for node in nodes})
 
 
 def moved_on(exc: Exception) -> bool:

@@ -55,6 +55,10 @@ def _bracket(pattern: bytes, at: int) -> tuple[bytes, int]:
 
 
 def matcher(patterns: list[bytes]) -> Callable[[bytes], bool]:
-    """Whether a key matches any of the patterns."""
-    regexes = [glob_regex(pattern) for pattern in patterns]
-    return lambda key: any(regex.fullmatch(key) for regex in regexes)
+    """Whether a key matches any of the patterns: one expression for them all, so that a
+    key is read once however many there are."""
+    if not patterns:
+        return lambda key: False
+    either = b"|".join(b"(?:" + glob_regex(pattern).pattern + b")" for pattern in patterns)
+    regex = re.compile(either, re.DOTALL)
+    return lambda key: regex.fullmatch(key) is not None

@@ -20,11 +20,12 @@ def api_queues(request: HttpRequest) -> JsonResponse:
     items = [
         {name: value for name, value in item.items() if name != "key"} for item in page["items"]
     ]
-    return JsonResponse(
-        {
-            "items": items,
-            "page": page["page"],
-            "page_size": page["page_size"],
-            "total": page["total"],
-        }
-    )
+    answer = {
+        "items": items,
+        "page": page["page"],
+        "page_size": page["page_size"],
+        "total": page["total"],
+    }
+    if query["kind"] == "redis":
+        answer |= {"complete": page["complete"], "cut_short_on": page["cut_short_on"]}
+    return JsonResponse(answer)

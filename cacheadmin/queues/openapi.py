@@ -36,6 +36,17 @@ QUEUE_PAGE = {
         "page": {"type": "integer"},
         "page_size": {"type": "integer"},
         "total": INTEGER_OR_NULL,
+        "complete": {
+            "type": "boolean",
+            "description": "Redis only: whether the search for queues went through every "
+            "key. It has a time budget (on a cluster, each primary its own, at once).",
+        },
+        "cut_short_on": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Redis only: where the search stopped at its budget, so more "
+            'queues may exist there: a cluster\'s primaries (host:port), or "" for a server.',
+        },
     },
 }
 

@@ -2,19 +2,20 @@
 round trip per page."""
 
 import time
-from functools import partial
+from dataclasses import dataclass, field
 
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan
+from cacheadmin.core import cluster_scan, globs
 from cacheadmin.core.keycodec import display_key
+from cacheadmin.core.problems import reason_of
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).
 DEFAULT_PATTERNS = ("queue:*", "*:queue", "*:queue:*", "rq:queue:*", "celery")
 PROCESSING_SUFFIXES = (b":processing", b":inflight")
-MAX_QUEUES = 5000
+MAX_QUEUES = 5000  # on each server: a search stops there, cut short
 SORT_FIELDS = {
     "messages": "messages",
     "ready": "messages_ready",
@@ -23,31 +24,77 @@ SORT_FIELDS = {
 }
 
 
+DISCOVERY_SECONDS = 0.3  # each server's time to look for queues (on a cluster, each primary's)
+DISCOVERY_HINT = 5000  # SCAN's COUNT: few round trips; a call still blocks a server briefly
+
+
+@dataclass(frozen=True)
+class Found:
+    queues: list[tuple[bytes, str]]  # (key, type), in key order
+    cut_short: list[str]  # where the search stopped at its budget: a cluster's primaries, or ""
+    down: dict[str, str] = field(default_factory=dict)  # a cluster's primaries unasked: why
+
+
 def find_queues(
-    client: redis.Redis | RedisCluster, patterns: tuple[str, ...], *, max_seconds: float = 0.3
+    client: redis.Redis | RedisCluster,
+    patterns: tuple[str, ...],
+    *,
+    max_seconds: float | None = None,
+) -> Found:
+    """Lists and streams matching the patterns (processing lists are found with their
+    queue instead). On a cluster every primary searches at once, each with a budget of
+    its own, so a big primary cannot use up a small one's time."""
+    budget = DISCOVERY_SECONDS if max_seconds is None else max_seconds
+    if not isinstance(client, RedisCluster):
+        queues, complete = _find_on(client, patterns, budget)
+        return Found(sorted(dict(queues).items()), [] if complete else [""])
+    answers = cluster_scan.each_primary(client, lambda node: _find_on(node, patterns, budget))
+    found, cut_short, down = {}, [], {}
+    for name, answer in answers.items():
+        if isinstance(answer, Exception):
+            down[name] = reason_of(answer)
+            continue
+        queues, complete = answer
+        found.update(queues)
+        if not complete:
+            cut_short.append(name)
+    return Found(sorted(found.items()), cut_short, down)
+
+
+def _find_on(
+    node: redis.Redis, patterns: tuple[str, ...], max_seconds: float
 ) -> tuple[list[tuple[bytes, str]], bool]:
-    """(key, type) of lists and streams matching the patterns (on a cluster, on every
-    primary), and whether the search finished within its budget. Processing lists are
-    found with their queue instead."""
-    found: dict[bytes, str] = {}
-    started, complete = time.monotonic(), True
-    for pattern in patterns:
-        for kind in ("list", "stream"):
-            scan_node = partial(_scan_node, pattern, kind)
-            scan, cursor = cluster_scan.keyspace_scan(client, scan_node, 0)
-            while True:
-                cursor, keys = scan(cursor, 1000)
-                found.update((key, kind) for key in keys if not key.endswith(PROCESSING_SUFFIXES))
-                if cursor == 0:
-                    break
-                if time.monotonic() - started > max_seconds or len(found) >= MAX_QUEUES:
-                    complete = False
-                    break
-    return sorted(found.items()), complete
+    """One server's queues, and whether its search ended within the budget: one SCAN
+    pass, the patterns matched here (a pass per pattern and type walked the keyspace ten
+    times), then the type of each key that matched, in one round trip."""
+    wanted = globs.matcher([pattern.encode() for pattern in patterns])
+    match = patterns[0] if len(patterns) == 1 else None  # else a key matches any of them
+    names: list[bytes] = []
+    deadline, cursor, complete = time.monotonic() + max_seconds, 0, True
+    while True:
+        cursor, keys = node.scan(cursor=cursor, match=match, count=DISCOVERY_HINT)
+        names += [key for key in keys if wanted(key) and not key.endswith(PROCESSING_SUFFIXES)]
+        if cursor == 0:
+            break
+        if time.monotonic() >= deadline or len(names) >= MAX_QUEUES:
+            complete = False
+            break
+    return [
+        (key, kind)
+        for key, kind in zip(names, _types(node, names), strict=True)
+        if kind in QUEUE_TYPES
+    ], complete
 
 
-def _scan_node(pattern: str, kind: str, node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
-    return node.scan(cursor=at, match=pattern, count=hint, _type=kind)
+QUEUE_TYPES = ("list", "stream")
+
+
+def _types(node: redis.Redis, keys: list[bytes]) -> list[str]:
+    with node.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.type(key)
+        kinds = pipe.execute()  # refused (a cluster that is down): this server's search fails
+    return [kind.decode() if isinstance(kind, bytes) else str(kind) for kind in kinds]
 
 
 def describe_queues(client: redis.Redis, queues: list[tuple[bytes, str]]) -> list[dict]:
@@ -110,7 +157,8 @@ def queue_page(
     descending: bool,
 ) -> dict:
     """A page of Redis queues; sorting by depth describes every match (at most MAX_QUEUES)."""
-    queues, complete = find_queues(client, patterns)
+    found = find_queues(client, patterns)
+    queues = found.queues
     if name:
         queues = [(key, kind) for key, kind in queues if name.lower() in display_key(key).lower()]
     start = (page - 1) * page_size
@@ -127,7 +175,10 @@ def queue_page(
         "page": page,
         "page_size": page_size,
         "total": total,
-        "complete": complete,
+        "complete": not found.cut_short and not found.down,
+        "cut_short_on": found.cut_short,
+        "down": found.down,
+        "discovery_seconds": DISCOVERY_SECONDS,
         "cluster": isinstance(client, RedisCluster),
     }
 
