@@ -26,10 +26,11 @@ PRESETS = (
 def pubsub_overview(client: redis.Redis | RedisCluster) -> dict:
     """Channels and sharded channels with subscribers (the first MAX_CHANNELS of each),
     their counts, and NUMPAT: two round trips. On a cluster, every node is asked at
-    once (a subscriber may be connected to any node) and the counts are summed."""
+    once (a subscriber may be connected to any node) and the counts are summed, but for
+    NUMPAT, which is each node's count of distinct patterns: it is given per node."""
     if not isinstance(client, RedisCluster):
         found = _node_pubsub(client)
-        return _merged([found], {keyspace_flags(found["config"])})
+        return _merged({"": found}, {keyspace_flags(found["config"])})
     nodes = {_address(node): node for node in every_node(client)}
     answers = call_in_parallel(
         **{address: lambda node=node: _node_pubsub(node) for address, node in nodes.items()}
@@ -40,7 +41,7 @@ def pubsub_overview(client: redis.Redis | RedisCluster) -> dict:
         for address, answer in answers.items()
         if address in primaries
     }
-    return _merged(list(answers.values()), flags)
+    return _merged(answers, flags)
 
 
 def _address(client: redis.Redis) -> str:
@@ -84,24 +85,33 @@ def _pairs(counts: list) -> list:
     return [(name, int(count)) for name, count in counts]
 
 
-def _merged(found: list[dict], flags: set) -> dict:
+def _merged(found: dict[str, dict], flags: set) -> dict:
+    """The answers of a server (its address "") or of a cluster's nodes (by address)."""
     channels: dict[bytes, int] = {}
     shard_channels: dict[bytes, int] = {}
-    for answer in found:
+    for answer in found.values():
         for name, count in answer["channels"].items():
             channels[name] = channels.get(name, 0) + count
         for name, count in answer["shard_channels"].items():
             shard_channels[name] = shard_channels.get(name, 0) + count
-    numpats = [answer["numpat"] for answer in found]
+    numpats = {address: answer["numpat"] for address, answer in found.items()}
     return {
         "channels": _rows(channels),
         "total": len(channels),
         "shard_channels": _rows(shard_channels),
         "shard_total": len(shard_channels),
-        "patterns": None if None in numpats else sum(numpats),
+        # A server's distinct patterns; a cluster's cannot be summed (two nodes may each
+        # have the same pattern subscribed) nor merged (NUMPAT names none): per node.
+        "patterns": numpats.get(""),
+        "patterns_by_node": [
+            {"node": address, "patterns": count}
+            for address, count in sorted(numpats.items())
+            if address and count != 0
+        ],
         "keyspace_events": flags.pop() if len(flags) == 1 else None,
         "keyspace_events_differ": len(flags) > 1,
         "nodes": len(found),
+        "cluster": "" not in found,
     }
 
 

@@ -1,5 +1,7 @@
 """/live/: active channels on the server, and the operators' keyspace switch."""
 
+import re
+
 import pytest
 import redis
 
@@ -29,9 +31,38 @@ def test_the_page_lists_active_channels_escaped(viewer_client, keyspace):
         listener.close()
     assert html.count('data-figure="channel"') == 2
     assert "&lt;b&gt;chan&lt;/b&gt;" in html and "<b>chan</b>" not in html
-    assert "1 pattern subscription" in html and 'data-socket="/ws/live/"' in html
+    assert 'data-socket="/ws/live/"' in html
+    if isinstance(keyspace, redis.RedisCluster):  # the listener's node, and no other
+        assert html.count('data-figure="node-patterns"') == 1
+    else:
+        assert '<span data-figure="patterns">1 pattern subscribed to</span>' in html
     fragment = viewer_client.get("/live/", headers={"HX-Request": "true"}).content.decode()
     assert fragment.lstrip().startswith('<section class="card" id="live-channels"')
+
+
+def test_a_clusters_patterns_are_counted_per_node_never_summed(viewer_client, cluster_keyspace):
+    """NUMPAT is a node's count of distinct patterns: three subscriptions to one pattern
+    (one on a node, two on another) and one to another pattern make 1 and 2, not 3."""
+    first, second = (
+        cluster_keyspace.get_redis_connection(node) for node in cluster_keyspace.get_primaries()[:2]
+    )
+    listeners = [first.pubsub(), second.pubsub(), second.pubsub(), second.pubsub()]
+    patterns = ["orders.*", "orders.*", "orders.*", "audit.*"]
+    try:
+        for listener, pattern in zip(listeners, patterns, strict=True):
+            listener.psubscribe(pattern)
+            assert listener.get_message(timeout=5)["type"] == "psubscribe"
+        html = viewer_client.get("/live/").content.decode()
+    finally:
+        for listener in listeners:
+            listener.close()
+    names = [
+        f"{node.connection_pool.connection_kwargs['host']}:{node.connection_pool.connection_kwargs['port']}"
+        for node in (first, second)
+    ]
+    said = re.findall(r'data-figure="node-patterns">([^<]*)<', html)
+    assert sorted(said) == sorted([f"1 on {names[0]}", f"2 on {names[1]}"])
+    assert "3 pattern" not in html
 
 
 def test_operators_turn_keyspace_notifications_on_after_confirming(
