@@ -329,8 +329,8 @@ def job_json(job: InvalidationJob) -> dict:
         "error": job.error or None,
         "failovers": job.failovers,
         "nodes": [
-            {"node": seen["node"], "deleted": seen["deleted"]}
-            for _, seen in sorted(job.nodes.items(), key=lambda pair: int(pair[0]))
+            {"node": seen["node"], "deleted": seen["deleted"], "slot": int(slot)}
+            for slot, seen in sorted(job.nodes.items(), key=lambda pair: int(pair[0]))
         ],
         "requester": job.requester_name,
         "created": job.created_at.isoformat(),

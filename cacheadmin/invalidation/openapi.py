@@ -63,7 +63,11 @@ JOB = {
             "items": {
                 "type": "object",
                 "required": ["node", "deleted"],
-                "properties": {"node": {"type": "string"}, "deleted": {"type": "integer"}},
+                "properties": {
+                    "node": {"type": "string"},
+                    "deleted": {"type": "integer"},
+                    "slot": {"type": "integer", "description": "The primary's first slot."},
+                },
             },
         },
         "requester": {"type": "string"},

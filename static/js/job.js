@@ -6,17 +6,6 @@
   const number = (value) => Number(value).toLocaleString("en-US");
   let previous = null;
 
-  // The template's words, for a job whose first failover happens while it is watched.
-  function failoverNotice(job) {
-    const times = job.failovers === 1 ? "1 time" : `${number(job.failovers)} times`;
-    if (job.nodes.length) {
-      return `A failover happened during this job: a primary of the cluster changed (${times}), ` +
-        "and the job carried on on the new primary, from its own beginning: its keys were scanned again.";
-    }
-    return `A failover happened during this job: the instance's master changed (${times}), ` +
-      "and the job carried on on the new master.";
-  }
-
   function show(job) {
     field("status").textContent = job.status;
     field("status").className = `badge badge-${job.status}`;
@@ -35,9 +24,14 @@
       field("eta").textContent = "";
     }
     previous = { at: now, deleted: job.deleted };
+    const cluster = job.nodes.length > 0;  // a cluster job's frames name its primaries
+    if (cluster) showNodes(job.nodes);
+    field("failover-cluster").hidden = !cluster;
+    field("failover-master").hidden = cluster;
     if (job.failovers) {
       field("failovers").hidden = false;
-      field("failovers").textContent = failoverNotice(job);
+      field("failover-count").textContent = job.failovers;
+      field("failover-times").textContent = job.failovers === 1 ? "time" : "times";
     }
     if (job.error) {
       field("error").hidden = false;
@@ -47,6 +41,20 @@
       field("cancel").closest("form").remove();
     }
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+  }
+
+  function showNodes(nodes) {
+    const rows = nodes.map((seen) => {
+      const row = document.createElement("tr");
+      [["num", seen.slot], ["mono", seen.node], ["num", number(seen.deleted)]].forEach(([kind, text]) => {
+        const cell = row.insertCell();
+        cell.className = kind;
+        cell.textContent = text;
+      });
+      return row;
+    });
+    field("nodes").tBodies[0].replaceChildren(...rows);
+    field("nodes").hidden = false;
   }
 
   const scheme = location.protocol === "https:" ? "wss" : "ws";

@@ -46,13 +46,13 @@ def test_a_failover_pushed_while_watching_is_told_in_the_jobs_words(
     job.nodes = {"0": {"node": "127.0.0.1:7000", "deleted": 5}} if cluster else {}
     push(job)
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("(1 time)")
+    expect(notice).to_contain_text("(1 time)", use_inner_text=True)
     if cluster:
-        expect(notice).to_contain_text("a primary of the cluster changed")
-        expect(notice).not_to_contain_text("master")
+        expect(notice).to_contain_text("a primary of the cluster changed", use_inner_text=True)
+        expect(notice).not_to_contain_text("master", use_inner_text=True)
     else:
-        expect(notice).to_contain_text("the instance's master changed")
+        expect(notice).to_contain_text("the instance's master changed", use_inner_text=True)
 
     job.failovers = 3
     push(job)
-    expect(notice).to_contain_text("(3 times)")
+    expect(notice).to_contain_text("(3 times)", use_inner_text=True)
