@@ -40,16 +40,36 @@ def _context(instance: str, **extra) -> dict:
 @require_GET
 def live_page(request: HttpRequest) -> HttpResponse:
     configured = connections.instances()
+    has_redis = request.instance in configured.redis
     context = {
         "has_rabbit": request.instance in configured.rabbitmq,
         # Sentinel's own events are offered where there are sentinels to tell them.
         "sentinel": connections.is_sentinel(request.instance),
     }
-    if request.instance in configured.redis:  # a RabbitMQ-only instance has no channels
+    context["sources_offered"] = _sources_offered(
+        has_redis=has_redis, has_rabbit=context["has_rabbit"], sentinel=context["sentinel"]
+    )
+    if has_redis:  # a RabbitMQ-only instance has no channels
         context |= _context(request.instance)
     if request.htmx:  # the channels' refresh: htmx swaps only a 200
         return render(request, "live/partials/channels.html", context)
     return render(request, "live/index.html", context)
+
+
+def _sources_offered(*, has_redis: bool, has_rabbit: bool, sentinel: bool) -> str:
+    """The page's sources in words, as its source list offers them."""
+    sources = []
+    if has_redis:
+        sources += ["Redis channels and patterns", "keyspace notifications"]
+    if has_rabbit:
+        sources.append("a RabbitMQ exchange tap")
+    if has_redis:
+        sources.append("the dashboard's invalidations")
+    if sentinel:
+        sources.append("the sentinels' own events")
+    if len(sources) < 2:
+        return "".join(sources)
+    return ", ".join(sources[:-1]) + ", and " + sources[-1]
 
 
 @operator_required
