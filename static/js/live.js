@@ -171,6 +171,7 @@
     pending = [];
     const cap = Number($("live-cap").value);
     while (rows.children.length > cap) rows.lastElementChild.remove();
+    showCounts(); // with the rows: a count behind them would contradict the table
   }
 
   function rowFor(message, filter) {
@@ -289,12 +290,16 @@
     send({ action: "subscribe", instance, source: "redis", pattern: channel, mode });
   });
 
+  function showCounts() {
+    $("live-received").textContent = counts.shown.toLocaleString("en-US");
+    $("live-dropped").textContent = counts.dropped.toLocaleString("en-US");
+  }
+
   setInterval(() => {
     const now = performance.now();
     counts.window = counts.window.filter(([at]) => now - at < 1000);
     $("live-rate").textContent = counts.window.reduce((sum, [, n]) => sum + n, 0).toLocaleString("en-US");
-    $("live-received").textContent = counts.shown.toLocaleString("en-US");
-    $("live-dropped").textContent = counts.dropped.toLocaleString("en-US");
+    showCounts();
   }, 500);
 
   showFields();

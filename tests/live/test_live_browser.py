@@ -132,6 +132,24 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
         set_events(client, "")
 
 
+def test_the_shown_count_moves_with_the_rows(page, asgi_server, viewer, redis_client):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.fill("input[name=pattern]", "counted")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    # The count as it reads when the rows change, before any later refresh of it.
+    page.evaluate(
+        """window.countWithRows = [];
+        new MutationObserver(() => countWithRows.push(
+            document.getElementById('live-received').textContent
+        )).observe(document.getElementById('live-rows'), { childList: true });"""
+    )
+    redis_client.publish("counted", "one")
+    expect(page.locator("#live-rows td.payload")).to_have_text(["one"])
+    assert page.evaluate("window.countWithRows") == ["1"]
+
+
 def test_a_socket_closed_for_lost_access_is_explained_and_watch_disabled(
     page, asgi_server, viewer, redis_client
 ):
