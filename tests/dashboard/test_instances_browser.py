@@ -66,3 +66,33 @@ def test_a_user_of_one_instance_sees_its_name_on_its_pages(
     expect(page.locator(".topbar .instance-name")).to_be_visible()
     if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
         page.screenshot(path=f"{path}/instance-name-one-role.png")
+
+
+LINES_OF_TEXT = """element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size;
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+def test_the_top_bar_fits_a_narrow_window(
+    page, live_server, django_user_model, three_instances, width
+):
+    user = make_user(django_user_model, "alex-long-name-on-two", None)
+    InstanceRole.objects.create(user=user, instance="staging", role="operator")
+    InstanceRole.objects.create(user=user, instance="prod", role="viewer")
+    page.set_viewport_size({"width": width, "height": 700})
+    log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/i/staging/invalidations/")
+    expect(page.locator(".instance-switch summary")).to_have_text("Instance staging")
+    # Nothing of the bar past the window's edge: the bar wraps instead.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for part in (".instance-switch summary", ".who .user", ".who button"):
+        box = page.locator(f".topbar {part}").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, part
+    # and no name in it broken over two lines ("Object / cache", "Instance / staging")
+    for item in page.locator(".topbar nav a, .instance-switch summary, .who .user").all():
+        assert item.evaluate(LINES_OF_TEXT) == 1, item.inner_text()
+    if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
+        page.screenshot(path=f"{path}/topbar-{width}.png")
