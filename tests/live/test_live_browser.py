@@ -237,7 +237,7 @@ def test_a_hidden_tab_keeps_acknowledging_and_shows_what_came_when_it_is_back(
     expect(rows.last.locator("td.payload")).to_have_text("m100")
     expect(page.locator("#live-dropped")).to_have_text("0")
     if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
-        page.screenshot(path=f"{path}/live-back-from-hidden.png")
+        page.screenshot(path=f"{path}/live-back-from-hidden.png", full_page=True)
     assert not errors, f"the page raised JavaScript errors: {errors}"
 
 
