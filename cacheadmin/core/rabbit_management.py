@@ -111,6 +111,20 @@ class ManagementClient:
             self._scope = (now, None if wide else self.vhost)
         return self._scope[1]
 
+    def check_vhost(self, vhost: str) -> None:
+        """Refuse a virtual host outside the instance's scope: a vhost-scoped instance
+        answers for its own only, even when its user may read others, since its pages
+        say whose queues and figures they show."""
+        if vhost == self.vhost:
+            return
+        scope = self.scope()
+        if scope is not None:
+            text = (
+                f"is shown by this instance for the virtual host {scope!r} only (the one its "
+                f"AMQP URL names): {vhost!r} is not among its virtual hosts"
+            )
+            raise self._error(NOT_FOUND, text)
+
     def get(self, path: str, params: dict | None = None) -> Any:
         """GET an API path ("api/overview") and return its JSON."""
         return self.request("GET", path, params=params)
@@ -120,6 +134,8 @@ class ManagementClient:
     ) -> Any:
         """Any API call; the JSON answer, or None for an empty one (204)."""
         _refuse_dot_segments(path)
+        if (vhost := _vhost_of(path)) is not None:
+            self.check_vhost(vhost)
         try:
             # RabbitMQ answers 406 to a DELETE that accepts only JSON (it has no body).
             # And it may answer a request with a body (a 401, say) before reading that

@@ -7,6 +7,7 @@ from cacheadmin.core import connections
 from cacheadmin.core.amqp import FAILURES, amqp_problem, connect, url_for_vhost
 from cacheadmin.core.instances import RabbitInstance
 from cacheadmin.core.problems import MISCONFIGURED, Problem
+from cacheadmin.core.service_calls import call_rabbit
 
 
 def publish_message(
@@ -39,6 +40,13 @@ def test_message_publish(
     timeout = settings.RABBITMQ_TIMEOUT
     try:
         broker = connections.rabbit_instance(instance)
+    except connections.ConfigError as exc:
+        return Problem(MISCONFIGURED, str(exc))
+    if vhost != broker.vhost:  # the management API says whether the instance shows it
+        _, problem = call_rabbit(lambda client: client.check_vhost(vhost), instance=instance)
+        if problem:
+            return problem
+    try:
         publish_message(
             broker,
             vhost=vhost,
@@ -47,8 +55,6 @@ def test_message_publish(
             headers=headers,
             timeout=timeout,
         )
-    except connections.ConfigError as exc:
-        return Problem(MISCONFIGURED, str(exc))
     except FAILURES as exc:
         return amqp_problem(
             exc,

@@ -2,6 +2,7 @@
 the vhost its AMQP URL names) shows that vhost's figures, queues and exchanges, and
 says so; another vhost's queues never show."""
 
+import html
 import time
 import uuid
 from urllib.parse import quote
@@ -95,3 +96,39 @@ def test_a_vhost_scoped_instance_shows_its_vhost_only(viewer_client, scoped, rab
     rabbit_admin.put(f"permissions/{quote(scoped['two'], safe='')}/{scoped['user']}", EVERYTHING)
     assert listed() == ["zq-in-one"]
     assert wait_for(figures)["queues"] == 1
+
+
+def depth(rabbit_url: str, queue: str) -> int:
+    """A queue's depth as the broker counts it now (a passive declare: no stats lag)."""
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit_url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def test_a_vhost_scoped_instance_answers_for_no_other_vhost(operator_client, scoped, rabbit_admin):
+    """Even with rights on another vhost, asking the instance about it by name is a 404
+    that says which vhost the instance shows, and nothing is published there."""
+    from cacheadmin.models import AuditEntry
+
+    two = scoped["two"]
+    rabbit_admin.put(f"permissions/{quote(two, safe='')}/{scoped['user']}", EVERYTHING)
+    answer = operator_client.get("/api/queues", {"instance": "scoped", "vhost": two})
+    shown_only = f"for the virtual host {scoped['one']!r} only"
+    assert answer.status_code == 404 and shown_only in answer.json()["message"]
+    for page in ("/i/scoped/queues/", "/i/scoped/queues/exchanges/", "/i/scoped/queues/q"):
+        response = operator_client.get(page, {"vhost": two, "name": "zq-in-two-a"})
+        text = html.unescape(response.content.decode())
+        assert response.status_code == 404 and shown_only in text
+        assert "zq-in-two-b" not in text and 'data-figure="queue"' not in text
+    form = {"vhost": two, "name": "zq-in-two-a", "headers": "{}", "body": "b", "confirmed": "yes"}
+    response = operator_client.post("/i/scoped/queues/publish", form)
+    assert response.status_code == 404 and shown_only in html.unescape(response.content.decode())
+    admin_url = f"amqp://{RABBIT_ADMIN[0]}:{RABBIT_ADMIN[1]}@127.0.0.1:5672/{quote(two, safe='')}"
+    assert depth(admin_url, "zq-in-two-a") == 5  # nothing was published there
+    entry = AuditEntry.objects.get(action="queue.publish")
+    assert entry.outcome == "failed" and shown_only in entry.error
+    # Its own vhost, named, still answers.
+    mine = operator_client.get("/api/queues", {"instance": "scoped", "vhost": scoped["one"]})
+    assert [item["name"] for item in mine.json()["items"]] == ["zq-in-one"]
