@@ -13,6 +13,7 @@ from pika.adapters.utils.connection_workflow import (
 
 from cacheadmin.core.instances import amqp_vhost
 from cacheadmin.core.problems import (
+    ERROR,
     MISCONFIGURED,
     NOT_ROUTED,
     REFUSED,
@@ -95,4 +96,27 @@ def amqp_problem(
             "The message was not routed: no queue is bound to its routing key, so RabbitMQ "
             "returned it and delivered nothing.",
         )
+    if isinstance(exc, pika.exceptions.ChannelClosedByBroker | pika.exceptions.NackError):
+        return _answered_no(exc, doing=doing, user=user, vhost=amqp_vhost(url) if url else "")
     return Problem(UNREACHABLE, f"{doing}: {exc!r}")
+
+
+def _answered_no(exc: Exception, *, doing: str, user: str, vhost: str) -> Problem:
+    """The broker is up and answered, refusing what was asked: a missing permission
+    (a channel closed with ACCESS_REFUSED, 403), another channel error, or a nack (a
+    full queue that rejects new messages). Never the message: pika's NackError holds it."""
+    if isinstance(exc, pika.exceptions.NackError):
+        return Problem(
+            ERROR,
+            f"{doing}: RabbitMQ refused the message (a nack): a queue it was routed to is "
+            "full and rejects new messages (x-overflow reject-publish), or the broker could "
+            "not store it.",
+        )
+    if exc.reply_code == 403:
+        return Problem(
+            REFUSED,
+            f"{doing}: the RabbitMQ user '{user}' was refused ({exc.reply_text}): its "
+            f"permissions on the virtual host '{vhost}' do not allow this (publishing needs "
+            f"write permission on the exchange; rabbitmqctl list_user_permissions '{user}').",
+        )
+    return Problem(ERROR, f"{doing}: RabbitMQ closed the channel ({exc!r}).")

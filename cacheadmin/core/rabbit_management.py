@@ -199,6 +199,14 @@ class ManagementClient:
                 f"'{vhost}' '{self.user}' ...)"
             )
             return self._error(REFUSED, text, status)
+        if status == 401 and _access_refused(reason) and (vhost := _vhost_of(path)):
+            # The password was right, and the user may use the vhost, but not this way.
+            text = (
+                f"refused user '{self.user}' ({reason}): its permissions on the virtual host "
+                f"'{vhost}' do not allow this (a peek or a purge needs read permission on "
+                f"the queue; rabbitmqctl list_user_permissions '{self.user}')"
+            )
+            return self._error(REFUSED, text, status)
         if status == 401:
             text = f"refused user '{self.user}': wrong user name or password ({reason})"
             return self._error(REFUSED, text, status)
@@ -240,6 +248,13 @@ def _refuse_dot_segments(path: str) -> None:
                 "management API: the name would be read as a step up its paths.",
             )
         )
+
+
+def _access_refused(reason: str) -> bool:
+    """RabbitMQ's reason when a permission is missing: "ACCESS_REFUSED - access to queue
+    ... refused for user ..." (a get), "Access refused." (a purge). A wrong password is
+    "Login failed"."""
+    return reason.lower().replace("_", " ").startswith("access refused")
 
 
 def _vhost_of(path: str) -> str | None:

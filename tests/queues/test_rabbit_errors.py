@@ -1,7 +1,9 @@
 """RabbitMQ failures said as what they are: a message no queue took, a user with no
 rights on the virtual host, an instance of the instances file; and what the log keeps."""
 
+import html
 import logging
+import uuid
 from urllib.parse import quote
 
 import pika
@@ -17,10 +19,16 @@ BODY = "zq-secret-body-4242"
 
 @pytest.fixture
 def queue(settings, rabbit_vhost):
-    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    """The queue, removed after the test: the vhost is the session's, and other tests
+    count its queues."""
+    url = settings.RABBITMQ_URL  # the test may change the setting
+    connection = pika.BlockingConnection(pika.URLParameters(url))
     connection.channel().queue_declare(QUEUE)
     connection.close()
-    return rabbit_vhost
+    yield rabbit_vhost
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    connection.channel().queue_delete(QUEUE)
+    connection.close()
 
 
 def publish(client, vhost: str, prefix: str = "", **fields):
@@ -83,3 +91,57 @@ def test_a_refused_request_is_logged_in_one_line(viewer_client, queue, caplog):
     (record,) = [r for r in caplog.records if getattr(r, "status_code", None) == 403]
     assert record.name == "django.request" and "Forbidden" in record.getMessage()
     assert record.exc_info is None and "Traceback" not in caplog.text
+
+
+def test_a_user_whose_permissions_do_not_cover_it_is_told_so_not_wrong_password(
+    operator_client, queue, rabbit_user, rabbit_admin, settings
+):
+    """Rights on the vhost, but not these: the management API's ACCESS_REFUSED (peek and
+    purge need read), AMQP's channel ACCESS_REFUSED (publishing needs write)."""
+    user, password = rabbit_user("management")
+    vhost = quote(queue, safe="")
+    nothing = {"configure": "^$", "write": "^$", "read": "^$"}
+    rabbit_admin.put(f"permissions/{vhost}/{user}", nothing | {"configure": ".*"})
+    settings.RABBITMQ_MANAGEMENT_URL = management_url(user, password)
+    settings.RABBITMQ_URL = f"amqp://{user}:{password}@127.0.0.1:5672/{vhost}"
+    form = {"vhost": queue, "name": QUEUE}
+    pages = {
+        "peek": operator_client.post("/queues/peek", form | {"count": "1"}),
+        "purge": operator_client.post("/queues/purge", form | {"confirmed": "yes"}),
+        "publish": publish(operator_client, queue),
+    }
+    for action, response in pages.items():
+        page = html.unescape(response.content.decode())
+        assert f"user '{user}'" in page, action
+        assert f"permissions on the virtual host '{queue}' do not allow" in page, action
+        assert "wrong user name or password" not in page and "Unreachable" not in page, action
+    assert "needs read permission" in html.unescape(pages["purge"].content.decode())
+    assert "needs write permission" in html.unescape(pages["publish"].content.decode())
+    for entry in AuditEntry.objects.filter(action__in=("queue.purge", "queue.publish")):
+        assert entry.outcome == "failed" and "do not allow" in entry.error
+
+
+def test_a_message_the_broker_nacks_is_said_refused_not_unreachable(
+    operator_client, queue, settings, caplog
+):
+    """A full queue that rejects new messages (x-overflow reject-publish) nacks them:
+    the broker answered, and said no."""
+    caplog.set_level(logging.DEBUG)
+    full = f"zq.errors.full.{uuid.uuid4().hex[:8]}"
+    connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
+    channel = connection.channel()
+    arguments = {"x-max-length": 1, "x-overflow": "reject-publish"}
+    channel.queue_declare(full, arguments=arguments)
+    channel.basic_publish("", full, b"the one it holds")
+    try:
+        response = publish(operator_client, queue, name=full)
+        page = html.unescape(response.content.decode())
+        assert response.status_code == 502 and "refused the message (a nack)" in page
+        assert "Unreachable" not in page and "unroutable" not in page
+        entry = AuditEntry.objects.get(action="queue.publish")
+        assert entry.outcome == "failed" and "nack" in entry.error
+        assert channel.queue_declare(full, passive=True).method.message_count == 1
+        assert BODY not in caplog.text
+    finally:
+        channel.queue_delete(full)
+        connection.close()
