@@ -208,7 +208,10 @@ class ManagementClient:
             )
             return self._error(REFUSED, text, status)
         if status == 401:
-            text = f"refused user '{self.user}': wrong user name or password ({reason})"
+            text = (
+                f"refused user '{self.user}': wrong user name or password in {self.named} "
+                f"({reason})"
+            )
             return self._error(REFUSED, text, status)
         if status == 403:
             text = (

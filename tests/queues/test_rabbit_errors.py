@@ -82,6 +82,16 @@ def test_errors_about_an_instance_of_the_file_name_it_and_its_field(
     page = publish(operator_client, queue, prefix="/i/other").content.decode()
     assert f"the amqp_url of [rabbitmq.other] in {path}" in page
     assert "wrong user name or password" in page and "RABBITMQ_URL" not in page
+    path = tmp_path / "more-instances.toml"  # another file: no instances kept from the first
+    path.write_text(
+        f'[rabbitmq.other]\namqp_url = "amqp://guest:guest@127.0.0.1:5672/{vhost}"\n'
+        f'management_url = "{management_url("guest", "wrong")}"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    message = operator_client.get("/api/queues?instance=other").json()["message"]
+    named = f"the management_url of [rabbitmq.other] in {path}"
+    assert f"wrong user name or password in {named}" in message
+    assert "RABBITMQ_MANAGEMENT_URL" not in message
 
 
 def test_a_refused_request_is_logged_in_one_line(viewer_client, queue, caplog):
