@@ -90,6 +90,7 @@ def test_a_vhost_scoped_instance_shows_its_vhost_only(viewer_client, scoped, rab
     assert listed() == ["zq-in-one"]
     queues = viewer_client.get("/i/scoped/queues/").content.decode()
     assert 'data-figure="queues-vhost"' in queues and "zq-in-two" not in queues
+    assert "the one its AMQP URL names: the instance shows no other" in queues
     exchanges = viewer_client.get("/i/scoped/queues/exchanges/").content.decode()
     assert 'data-figure="exchanges-vhost"' in exchanges and scoped["two"] not in exchanges
     # Rights on the other vhost too: the instance still names one, and shows it only.
