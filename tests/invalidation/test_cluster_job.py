@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from cacheadmin.core import cluster_scan
+from cacheadmin.core import cluster_scan, connections
 from cacheadmin.core.keycodec import encode_key
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
@@ -90,11 +90,19 @@ def test_key_pages_across_a_cluster_failover_say_the_server_changed(viewer_clien
     second = page(first["cursor"], first["server"])
     assert second["status"] == 200 and second["server"] == first["server"]
     slot = cluster_scan.parse(second["cursor"])[0][0]  # the primary scanned next
-    big.failover(big.node_at(cluster_scan.owner(client, slot).name))
+    promoted = big.failover(big.node_at(cluster_scan.owner(client, slot).name))
     big.until_ok()
-    # a key's page in that slot: the dashboard's client meets MOVED, learns the new map
+    # Until the dashboard's client learns the new slot map, its scan goes on on the old
+    # primary, now a replica with the same data: the cursor is still right there. A
+    # key's page in that slot makes it learn the map (a MOVED) once the old one says so.
     key = encode_key(f"{{{cluster_scan.slot_tag(slot)}}}x".encode())
-    assert viewer_client.get(f"/i/big/api/keys/{key}").status_code == 404
+    dashboard = connections.redis_client(instance="big")
+
+    def learned() -> bool:
+        assert viewer_client.get(f"/i/big/api/keys/{key}").status_code == 404
+        return cluster_scan.owner(dashboard, slot).port == promoted.port
+
+    wait_for(learned)
     after = page(second["cursor"], second["server"])
     assert after["status"] == 409 and after["error"] == "changed", after
 
