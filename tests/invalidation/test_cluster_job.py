@@ -70,7 +70,8 @@ def test_a_cluster_job_carries_on_through_a_failover(operator_client, big, broke
     assert finished.deleted == 30_000 and len(finished.nodes) == 3
     client = big.client()
     assert not list(client.scan_iter("gone:*", target_nodes=client.PRIMARIES))
-    assert len(list(client.scan_iter("keep:*", target_nodes=client.PRIMARIES))) == 3_000
+    # SCAN may return a key twice (a table rehashed meanwhile): count the keys, not answers
+    assert len(set(client.scan_iter("keep:*", target_nodes=client.PRIMARIES))) == 3_000
     page = operator_client.get(f"/i/big/invalidations/{finished.id}/").content.decode()
     assert "A failover happened during this job" in page and "a primary of the cluster" in page
 
