@@ -27,6 +27,8 @@ def api_page(client, cursor, server: str) -> dict:
     return {"status": answer.status_code, **answer.json()}
 
 
+# The sentinels demote the old master in seconds; once in CI it took over 60 s.
+@pytest.mark.timeout(240)
 def test_paging_across_a_failover_says_the_server_changed(viewer, sentinel_sessions):
     sessions = sentinel_sessions
     old = sessions.master_client()
@@ -44,7 +46,7 @@ def test_paging_across_a_failover_says_the_server_changed(viewer, sentinel_sessi
 
     sessions.sentinel().sentinel_failover(sessions.service)
     wait_for(lambda: len({(view["port"], view["flags"]) for view in views(sessions)}) == 1)
-    wait_for(lambda: demoted(old))
+    wait_for(lambda: demoted(old), seconds=150)
 
     after = api_page(client, page["cursor"], page.get("server", ""))
     assert after["status"] == 409, after
