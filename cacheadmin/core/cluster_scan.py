@@ -125,6 +125,14 @@ def key_owner(cluster: RedisCluster, key: bytes) -> ClusterNode:
     return nodes[0] if nodes else owner(cluster, key_slot(key))
 
 
+def key_server(client: redis.Redis | RedisCluster, key: bytes) -> redis.Redis:
+    """The client of the server that holds a key: a cluster's node serving its slot, or
+    a single server's own client."""
+    if isinstance(client, RedisCluster):
+        return client.get_redis_connection(key_owner(client, key))
+    return client
+
+
 def holder(cluster: RedisCluster, key: bytes) -> str:
     """The primary holding a key: its slot's, or while that slot moves to another node
     and the key has gone already, the node the slot's primary sends readers to (ASK)."""

@@ -86,9 +86,7 @@ def read_cut(client: redis.Redis, key: bytes, command: str, *args) -> list:
 def _raw_reply(client: redis.Redis | RedisCluster, key: bytes, command: str, *args):
     """A command's reply as Redis gives it (as the script sees it), not as redis-py
     parses it: on the key's server, past the client's reply parsers."""
-    if isinstance(client, RedisCluster):
-        client = client.get_redis_connection(cluster_scan.key_owner(client, key))
-    pool = client.connection_pool
+    pool = cluster_scan.key_server(client, key).connection_pool
     connection = pool.get_connection()
     try:
         connection.send_command(command, key, *args)
