@@ -420,13 +420,16 @@ def _port_free(port: int) -> bool:
 
 
 class ClusterSet:
-    """A Redis Cluster of three primaries and three replicas on free ports (each also
-    listening on its port + 10000), made by redis-cli --cluster create."""
+    """A Redis Cluster of three primaries and three replicas (or as many as asked) on
+    free ports (each also listening on its port + 10000), made by redis-cli --cluster
+    create."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, primaries: int = 3, replicas: int = 1):
         self.workdir = workdir
-        self.nodes = [self.new_node(workdir / f"node-{index}") for index in range(6)]
-        for node, port in zip(self.nodes, cluster_ports(6), strict=True):
+        self.replicas = replicas
+        count = primaries * (1 + replicas)
+        self.nodes = [self.new_node(workdir / f"node-{index}") for index in range(count)]
+        for node, port in zip(self.nodes, cluster_ports(count), strict=True):
             node.port, node.fixed_port = port, True
             node.options = lambda node=node: [
                 *self.server_options(node), "--cluster-enabled", "yes",
@@ -452,7 +455,7 @@ class ClusterSet:
         cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
         addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
         command = [cli, *self.cli_options(), "--cluster", "create", *addresses]
-        command += ["--cluster-replicas", "1"]
+        command += ["--cluster-replicas", str(self.replicas)]
         subprocess.run([*command, "--cluster-yes"], check=True, capture_output=True, timeout=60)
         self.until_ok()
         return self

@@ -16,8 +16,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException
+from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
 from cacheadmin.core.instances import (
@@ -225,6 +227,14 @@ def _is_cluster_node(client: redis.Redis) -> bool:
         raise ServerUnasked(exc, client) from None
 
 
+# A question to a cluster is asked once: redis-py's default asks three times more,
+# which costs a dead or hung primary four timeouts a question (with the slots learned
+# again each time), and may do a write twice. On a failure redis-py learns the slots
+# again, so the next question goes to the replica that took over; the pages that read
+# every primary ask again themselves, once (cluster_scan.on_owner).
+CLUSTER_RETRIES = 0
+
+
 def _build_cluster(config: RedisInstance, nodes: tuple[tuple[str, int], ...]) -> RedisCluster:
     """A Redis Cluster from some of its nodes; it finds the others. It keeps serving
     what it can while some slots are down. Its nodes all down, or its user refused
@@ -234,6 +244,7 @@ def _build_cluster(config: RedisInstance, nodes: tuple[tuple[str, int], ...]) ->
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes],
             require_full_coverage=False,
+            retry=Retry(NoBackoff(), CLUSTER_RETRIES),
             **options,
         )
     except (redis.RedisError, RedisClusterException) as exc:
@@ -265,12 +276,13 @@ def _sentinel_options(config: RedisInstance) -> dict:
 
 def cluster_node_client(cluster: RedisCluster, address: str) -> redis.Redis:
     """A client of one node of a cluster (a replica too), with the cluster's credentials
-    and TLS, kept like the others."""
+    and TLS, kept like the others. It does not retry (redis-py's default tries a node
+    that refuses connections ten times, for 3.5 s): its callers say the node is down."""
     host, _, port = address.rpartition(":")
     kwargs = dict(cluster.nodes_manager.connection_kwargs)
     return _shared(
         f"cluster-node:{id(cluster)}:{address}",
-        lambda: redis.Redis(host=host, port=int(port), **kwargs),
+        lambda: redis.Redis(host=host, port=int(port), retry=Retry(NoBackoff(), 0), **kwargs),
     )
 
 

@@ -2,6 +2,8 @@
 URL of one node): its overview shows the cluster's state, every node, and totals over
 the primaries; pages that do not read clusters yet say so, never a 500."""
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,30 @@ def test_a_node_that_is_down_is_shown_down(viewer_client, cluster):
     finally:
         replica.start()
         cluster.until_ok()
+
+
+def test_a_primary_killed_and_replaced_is_a_former_primary_not_a_fourth(
+    viewer_client, cluster, settings
+):
+    """After a failover the dead primary stays in CLUSTER NODES (master,fail, no slots)
+    until it comes back as a replica: the overview said "cluster of 4 primaries", and
+    asked the dead node for seconds (redis-py retried it ten times)."""
+    primary = cluster.node_at(cluster.client().get_node_from_key("user:1").name)
+    replica = cluster.kill(primary)
+    try:
+        started = time.monotonic()
+        figures = viewer_client.get("/i/big/api/overview").json()["redis"]["figures"]
+        assert time.monotonic() - started < settings.REDIS_TIMEOUT + 0.6
+        assert figures["role"] == "cluster of 3 primaries"
+        nodes = {node["address"]: node for node in figures["cluster"]["nodes"]}
+        gone = nodes[f"127.0.0.1:{primary.port}"]
+        assert (gone["role"], gone["up"], gone["slots"]) == ("former primary", False, 0)
+        assert nodes[f"127.0.0.1:{replica.port}"]["role"] == "primary"
+        assert figures["total_keys"] == 300 and figures["cluster"]["state"] == "ok"
+        page = viewer_client.get("/").content.decode()
+        assert "cluster of 3 primaries" in page and "cluster of 4" not in page
+    finally:
+        cluster.revive(primary)
 
 
 def test_a_question_not_ready_for_a_cluster_is_refused_plainly(cluster):
