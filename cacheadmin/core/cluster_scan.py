@@ -33,7 +33,7 @@ from redis.exceptions import (
 
 from cacheadmin.core.connections import cluster_node_client
 from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import BAD_REQUEST, CHANGED, Problem, Refusal
+from cacheadmin.core.problems import BAD_REQUEST, CHANGED, Problem, Refusal, reason_of
 
 ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
 NodeScan = Callable[[redis.Redis, int, int], tuple[int, list]]  # (client, cursor, hint)
@@ -146,19 +146,101 @@ def holder(cluster: RedisCluster, key: bytes) -> str:
     return owner.name
 
 
-def on_owner(cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T]) -> T:
-    """call(client of the slot's primary); when that node cannot be reached or no longer
-    serves the slot (a failover), learn the slots again and ask the new owner once."""
-    try:
-        return call(cluster.get_redis_connection(owner(cluster, slot)))
-    except (redis.RedisError, RedisClusterException) as exc:
-        if not moved_on(exc):
-            raise
-    cluster.nodes_manager.initialize()
-    return call(cluster.get_redis_connection(owner(cluster, slot)))
-
-
 UNREACHED = (redis.ConnectionError, redis.TimeoutError)  # down, hung, or gone
+
+
+Down = dict[str, str]  # a page's primaries that did not answer: host:port -> why
+
+
+class PrimaryDown(redis.ConnectionError):
+    """A primary of the cluster did not answer (this page asks it no more)."""
+
+    def __init__(self, node: str, reason: str):
+        super().__init__(f"the primary {node} of the cluster did not answer ({reason})")
+        self.node, self.reason = node, reason
+
+
+class OnlyDownLeft(Exception):
+    """Every primary a scan has left did not answer: cursor is where the scan stands."""
+
+    def __init__(self, cursor: ClusterCursor):
+        super().__init__("every primary left to scan is down")
+        self.cursor = cursor
+
+
+def on_owner(
+    cluster: RedisCluster, slot: int, call: Callable[[redis.Redis], T], down: Down | None = None
+) -> T:
+    """call(client of the slot's primary); when that node cannot be reached or no longer
+    serves the slot (a failover), learn the slots again and ask the new owner once.
+    With down (a page's record of the primaries that did not answer): one that does not
+    answer is recorded there and is not asked again on that page (PrimaryDown), so a
+    dead or hung primary costs a page one timeout, not one per question."""
+    node = _owner_up(cluster, slot, down)
+    try:
+        return call(cluster.get_redis_connection(node))
+    except (redis.RedisError, RedisClusterException) as exc:
+        unreached = isinstance(exc, UNREACHED)
+        if not moved_on(exc) and not (unreached and down is not None):
+            raise
+        if down is not None and refuses_keys(exc):
+            raise  # no other node reads it either
+        reason = reason_of(exc)
+    # Not asked first for the slots: the node that failed, else one the page found down.
+    failed = node.name if unreached else min(down or {}, default=None)
+    cluster.nodes_manager.initialize(last_failed_node_name=failed)
+    if unreached and down is not None and owner(cluster, slot).name == node.name:
+        down[node.name] = reason  # no failover: its slots have no one else
+        raise PrimaryDown(node.name, reason)
+    node = _owner_up(cluster, slot, down)
+    try:
+        return call(cluster.get_redis_connection(node))
+    except UNREACHED as exc:
+        if down is None:
+            raise
+        down[node.name] = reason_of(exc)
+        raise PrimaryDown(node.name, down[node.name]) from None
+
+
+def _owner_up(cluster: RedisCluster, slot: int, down: Down | None) -> ClusterNode:
+    """The slot's primary, unless the page found it down already (PrimaryDown)."""
+    node = owner(cluster, slot)
+    if down and node.name in down:
+        raise PrimaryDown(node.name, down[node.name])
+    return node
+
+
+def refuses_keys(reply: object) -> bool:
+    """A node's answer that it reads no key while the cluster is down: a slot is
+    unserved and the nodes require full coverage (cluster-require-full-coverage, yes
+    by default), in a command or inside a script."""
+    if isinstance(reply, ClusterDownError):
+        return True
+    return isinstance(reply, redis.ResponseError) and "cluster is down" in str(reply)
+
+
+REFUSES_KEYS = "it reads no key while the cluster is down (cluster-require-full-coverage)"
+
+
+def down_primaries(cluster: RedisCluster, down: Down) -> list[dict]:
+    """The primaries that did not answer, each with the slots it serves (unserved now,
+    unless a replica takes them over) and why, for a page to say."""
+    return [
+        {"node": node, "slots": slots_text(cluster, node), "reason": reason}
+        for node, reason in sorted(down.items())
+    ]
+
+
+def slots_text(cluster: RedisCluster, node: str) -> str:
+    """The slots a node serves, as the client last learned them: "0-5460,5462"."""
+    ranges: list[list[int]] = []
+    for slot, nodes in sorted(cluster.nodes_manager.slots_cache.items()):
+        if nodes and nodes[0].name == node:
+            if ranges and ranges[-1][1] == slot - 1:
+                ranges[-1][1] = slot
+            else:
+                ranges.append([slot, slot])
+    return ",".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)
 
 
 def each_primary(cluster: RedisCluster, call: Callable[[redis.Redis], T]) -> dict[str, object]:
@@ -198,26 +280,41 @@ def moved_on(exc: Exception) -> bool:
     return isinstance(exc, redis.ResponseError) and "non local key" in str(exc)
 
 
-def scanner(cluster: RedisCluster, scan_node: NodeScan) -> Callable:
+def scanner(cluster: RedisCluster, scan_node: NodeScan, down: Down | None = None) -> Callable:
     """A scan(cursor, hint) over the whole cluster, one primary's SCAN call at a time:
-    it returns the cursor left (0 when every primary is done) and the batch found."""
+    it returns the cursor left (0 when every primary is done) and the batch found.
+    With down: a primary that does not answer goes to the back of the cursor, to be
+    scanned when it answers again, and the others go on; when only such primaries are
+    left, OnlyDownLeft."""
 
     def scan(cursor: ClusterCursor, hint: int) -> tuple[ClusterCursor | int, list]:
-        (slot, at), *rest = cursor
-        at, batch = on_owner(cluster, slot, lambda client: scan_node(client, at, hint))
-        left = ((slot, at), *rest) if at else tuple(rest)
-        return left or 0, batch
+        for _ in cursor:
+            (slot, at), *rest = cursor
+            try:
+                at, batch = on_owner(
+                    cluster, slot, lambda client, at=at: scan_node(client, at, hint), down
+                )
+            except PrimaryDown:  # only with down
+                cursor = (*rest, (slot, at))
+                continue
+            left = ((slot, at), *rest) if at else tuple(rest)
+            return left or 0, batch
+        raise OnlyDownLeft(cursor)
 
     return scan
 
 
 def keyspace_scan(
-    client: redis.Redis | RedisCluster, scan_node: NodeScan, cursor: ClusterCursor | int
+    client: redis.Redis | RedisCluster,
+    scan_node: NodeScan,
+    cursor: ClusterCursor | int,
+    down: Down | None = None,
 ) -> tuple[Callable, ClusterCursor | int]:
     """A scan(cursor, hint) over a server or a whole cluster, and the cursor it goes on
-    from; each call returns the cursor left (0 at the end) and what scan_node found."""
+    from; each call returns the cursor left (0 at the end) and what scan_node found.
+    down: see scanner."""
     if isinstance(client, RedisCluster):
-        return scanner(client, scan_node), beginning(client, cursor)
+        return scanner(client, scan_node, down), beginning(client, cursor)
     return partial(scan_node, client), server_cursor(cursor)
 
 
@@ -234,17 +331,19 @@ SERVER_CHANGED = (
 )
 
 
-def server_identity(client: redis.Redis | RedisCluster) -> str:
+def server_identity(client: redis.Redis | RedisCluster, down: Down | None = None) -> str:
     """Which server a SCAN cursor belongs to (a cluster's: which primaries): the run id,
     new at each start, and the replication id, new when a server is promoted or
-    resyncs from a new master; hashed into 16 hex digits. "" when INFO is refused."""
+    resyncs from a new master; hashed into 16 hex digits. "" when INFO is refused.
+    With down (see on_owner): a primary that does not answer counts as down, and when
+    one is found so, the slots are learned again first (a failover may have happened)."""
     if isinstance(client, RedisCluster):
-        # each primary as the scan will reach it: the owner of its first slot now
-        owners = {owner(client, slot).name: owner(client, slot) for slot, _ in primaries(client)}
-        nodes = [client.get_redis_connection(node) for node in owners.values()]
-        replies = at_once([(node, ("INFO", "server", "replication")) for node in nodes])
-        # A node that refuses INFO makes the whole identity unknown, not another one.
-        ids = [b".".join(IDENTITY.findall(reply)) if _is_bytes(reply) else b"" for reply in replies]
+        known = set(down or ())
+        ids = _primary_ids(client, down)
+        if down is not None and set(down) - known:
+            failed = min(set(down) - known)
+            client.nodes_manager.initialize(last_failed_node_name=failed)
+            ids = _primary_ids(client, down)
     else:
         try:
             info = client.info("server", "replication")
@@ -256,14 +355,28 @@ def server_identity(client: redis.Redis | RedisCluster) -> str:
     return hashlib.sha1(b"/".join(ids)).hexdigest()[:16]  # noqa: S324 (a name, not a secret)
 
 
-def _is_bytes(reply: object) -> bool:
-    return isinstance(reply, bytes)
+def _primary_ids(cluster: RedisCluster, down: Down | None) -> list[bytes]:
+    """Each primary's run and replication ids; b"down:<node>" for one that did not
+    answer (its cursor cannot go on on another server either); b"" when INFO is refused,
+    which makes the whole identity unknown, not another one."""
+    # each primary as the scan will reach it: the owner of its first slot now
+    owners = {owner(cluster, slot).name: owner(cluster, slot) for slot, _ in primaries(cluster)}
+    nodes = [cluster.get_redis_connection(node) for node in owners.values()]
+    replies = at_once([(node, ("INFO", "server", "replication")) for node in nodes], down)
+    return [
+        f"down:{reply.node}".encode()
+        if isinstance(reply, PrimaryDown)
+        else b".".join(IDENTITY.findall(reply))
+        if isinstance(reply, bytes)
+        else b""
+        for reply in replies
+    ]
 
 
-def same_server(client: redis.Redis | RedisCluster, since: str) -> str:
+def same_server(client: redis.Redis | RedisCluster, since: str, down: Down | None = None) -> str:
     """The server's identity now, refused (CHANGED) if it is not the one a cursor came
     from (since; "" when unknown)."""
-    now = server_identity(client)
+    now = server_identity(client, down)
     if since and now and since != now:
         raise Refusal(Problem(CHANGED, SERVER_CHANGED))
     return now
@@ -331,26 +444,65 @@ def every_node(cluster: RedisCluster) -> list[redis.Redis]:
     ]
 
 
-def at_once(commands: list[tuple[redis.Redis, tuple]]) -> list:
+def at_once(commands: list[tuple[redis.Redis, tuple]], down: Down | None = None) -> list:
     """Send each command on a connection of its node's client, after ASKING (see
     asking), then read every reply: the nodes answer in the time of one round trip,
     without threads. A command's reply that is an error comes back as its exception
     (ASKING's is dropped: a user refused it still reads the node's own slots); a
-    failed connection fails the whole call."""
-    taken, read = [], False
+    failed connection fails the whole call, but with down (a page's record, see
+    on_owner): a node that does not answer is recorded there, a node recorded is not
+    asked, and the reply of each is a PrimaryDown."""
+    sent: list = []  # a connection per command, or the PrimaryDown of its node
+    read: set = set()  # the connections whose replies were all read
     try:
         for client, command in commands:
-            connection = client.connection_pool.get_connection()
-            taken.append((client, connection))
-            connection.send_packed_command(connection.pack_commands([ASKING, command]))
-        replies = [_reply(connection) for _, connection in taken]
-        read = True
+            sent.append(_send(client, command, down))
+        replies = []
+        for connection in sent:
+            replies.append(_replies(connection, down))
+            read.add(connection)
         return replies
     finally:
-        for client, connection in taken:
-            if not read:  # replies may be left unread on it
+        for (client, _), connection in zip(commands, sent, strict=False):
+            if isinstance(connection, PrimaryDown):
+                continue
+            if connection not in read:  # replies may be left unread on it
                 connection.disconnect()
             client.connection_pool.release(connection)
+
+
+def _send(client: redis.Redis, command: tuple, down: Down | None):
+    """A connection with the command sent on it, or (with down) its node's PrimaryDown."""
+    name = node_name(client)
+    if down and name in down:
+        return PrimaryDown(name, down[name])
+    connection = None
+    try:
+        connection = client.connection_pool.get_connection()
+        connection.send_packed_command(connection.pack_commands([ASKING, command]))
+        return connection
+    except UNREACHED as exc:
+        if connection is not None:
+            connection.disconnect()
+            client.connection_pool.release(connection)
+        if down is None:
+            raise
+        down[name] = reason_of(exc)
+        return PrimaryDown(name, down[name])
+
+
+def _replies(connection, down: Down | None) -> object:
+    if isinstance(connection, PrimaryDown):
+        return connection
+    try:
+        return _reply(connection)
+    except UNREACHED as exc:
+        connection.disconnect()  # its reply may come later, to the next command
+        if down is None:
+            raise
+        name = f"{connection.host}:{connection.port}"
+        down[name] = reason_of(exc)
+        return PrimaryDown(name, down[name])
 
 
 def _reply(connection) -> object:

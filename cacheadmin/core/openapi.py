@@ -40,6 +40,17 @@ ERROR_MEANINGS = {
     503: "The service cannot be reached, refuses the dashboard's credentials, or is misconfigured.",
     504: "The service did not answer in time.",
 }
+# A Redis Cluster's primary that a page could not ask (down, hung, or refusing to read).
+DOWN = {
+    "type": "object",
+    "required": ["node", "slots", "reason"],
+    "properties": {
+        "node": {"type": "string", "description": "host:port of the primary."},
+        "slots": {"type": "string", "description": 'Its slots, unserved: "5461-10922".'},
+        "reason": {"type": "string"},
+    },
+}
+
 # What any endpoint may answer: login, role, path, method.
 ALWAYS = (401, 403, 404, 405)
 SERVICE_FAILURES = (502, 503, 504)

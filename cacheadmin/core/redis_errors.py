@@ -3,10 +3,11 @@
 import re
 
 import redis
-from redis.cluster import RedisCluster
+from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
+from cacheadmin.core.cluster_scan import PrimaryDown
 from cacheadmin.core.problems import (
     BAD_REQUEST,
     ERROR,
@@ -43,6 +44,8 @@ def server_address(client: redis.Redis | RedisCluster) -> str:
 
 def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redis) -> Problem:
     where = server_address(client)
+    if isinstance(client, RedisCluster) and (node := _failed_node(exc)):
+        where = f"{node}, a node of {where}"  # not only the seeds of its URL
     if isinstance(exc, RedisClusterException):  # slots no node serves, nodes all down
         return Problem(UNREACHABLE, f"Part of {where} cannot be reached: {exc}")
     if isinstance(exc, redis.AuthenticationError) or "NOAUTH" in str(exc):
@@ -60,6 +63,10 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
         exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
     ):
         return _changing_master(exc, pool.service_name)
+    if isinstance(exc, PrimaryDown):  # a cluster's node, not the seeds of its URL
+        return Problem(
+            UNREACHABLE, f"The primary {exc.node} of {where} did not answer ({exc.reason})."
+        )
     if isinstance(exc, redis.TimeoutError):
         timeout = connection_kwargs(client).get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
@@ -72,6 +79,15 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
     if "DB index is out of range" in str(exc):  # the caller asked for a database
         return Problem(BAD_REQUEST, f"Redis at {where} has no such database: {exc}")
     return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")
+
+
+def _failed_node(exc: Exception) -> str:
+    """The cluster node a failure came from, as redis-py records it ("" unknown)."""
+    failed = getattr(exc, "connection", None)
+    if isinstance(failed, ClusterNode):
+        return failed.name
+    host, port = getattr(failed, "host", None), getattr(failed, "port", None)
+    return f"{host}:{port}" if isinstance(host, str) and port else ""
 
 
 def _changing_master(exc: redis.RedisError, service: str) -> Problem:

@@ -41,6 +41,7 @@ def api_keys(request: HttpRequest) -> JsonResponse:
             "scanned": page.examined,
             "dbsize": page.dbsize,
             "keys": [key_json(row) for row in page.rows],
+            "down": list(page.down),
         }
     )
 
@@ -69,19 +70,25 @@ def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
 
 
 def key_json(info: KeyInfo) -> dict:
-    return {
-        "key": display_key(info.key),
-        "key_b64": encode_key(info.key),
-        "type": info.type,
-        "ttl": _seconds(info.ttl_ms),
-        "ttl_ms": info.ttl_ms,
-        "size": info.size,
-        "memory": info.memory,
-        "encoding": info.encoding,
-        "gone": info.gone,
-    } | ({"node": info.node} if info.node else {})
+    return (
+        {
+            "key": display_key(info.key),
+            "key_b64": encode_key(info.key),
+            "type": info.type,
+            "ttl": _seconds(info.ttl_ms),
+            "ttl_ms": info.ttl_ms,
+            "size": info.size,
+            "memory": info.memory,
+            "encoding": info.encoding,
+            "gone": info.gone,
+        }
+        | ({"node": info.node} if info.node else {})
+        | ({"unknown": info.unknown} if info.unknown else {})
+    )
 
 
-def _seconds(ttl_ms: int) -> int:
+def _seconds(ttl_ms: int | None) -> int | None:
     """TTL in whole seconds as the TTL command counts them; -1 none, -2 gone."""
+    if ttl_ms is None:
+        return None
     return ttl_ms if ttl_ms < 0 else (ttl_ms + 500) // 1000

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import redis
-from redis.cluster import RedisCluster
+from redis.cluster import ClusterNode, RedisCluster
 
 from cacheadmin.core import cluster_scan
 from cacheadmin.core.cluster_scan import ClusterCursor
@@ -51,11 +51,12 @@ MAX_SCAN_HINT = 5000
 class KeyInfo:
     key: bytes
     type: str  # "none" when the key went away between SCAN and the description
-    ttl_ms: int  # -1: no TTL, -2: gone
+    ttl_ms: int | None  # -1: no TTL, -2: gone; None when unknown
     size: int | None  # STRLEN, HLEN, LLEN, SCARD, ZCARD or XLEN; None when unknown
     memory: int | None  # MEMORY USAGE in bytes
     encoding: str
     node: str = ""  # on a cluster: host:port of the primary that holds the key
+    unknown: str = ""  # why nothing is known of it (type "unknown"): its node refused
 
     @property
     def gone(self) -> bool:
@@ -84,6 +85,7 @@ class KeyPage:
     exact: bool = False
     cluster: bool = False
     server: str = ""  # the identity of the server(s) the cursor belongs to; "" unknown
+    down: tuple = ()  # a cluster's primaries that did not answer: node, slots, reason
 
     @property
     def done(self) -> bool:
@@ -104,10 +106,12 @@ def scan_page(
     count: int,
     max_calls: int = 200,
     max_seconds: float = 0.2,
+    down: cluster_scan.Down | None = None,
 ) -> ScanPage:
     """SCAN from cursor until count keys are found, the keyspace ends, or the budget is spent.
 
-    A pattern without a wildcard names one key: it is looked up, not scanned for.
+    A pattern without a wildcard names one key: it is looked up, not scanned for. On a
+    cluster, with down: a primary that does not answer is passed (see scanner).
     """
     if not is_glob(match):
         return ScanPage([UNESCAPE.sub(rb"\1", match)], 0, 0, 0, False, exact=True)
@@ -120,7 +124,7 @@ def scan_page(
             found_on.update(dict.fromkeys(keys, cluster_scan.node_name(node)))
         return at, keys
 
-    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, cursor)
+    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, cursor, down)
     found = scan_until(
         scan, cursor=cursor, count=count, max_calls=max_calls, max_seconds=max_seconds
     )
@@ -146,7 +150,10 @@ def scan_until(
     hint, calls, examined = count, 0, 0
     started = time.monotonic()
     while True:
-        cursor, batch = scan(cursor, hint)
+        try:
+            cursor, batch = scan(cursor, hint)
+        except cluster_scan.OnlyDownLeft as stuck:  # their keys wait for them
+            return items, stuck.cursor, calls, examined, False
         calls += 1
         examined += hint
         items.extend(batch)
@@ -224,13 +231,18 @@ def _number(value, unknown: int) -> int:
 
 
 def describe_on_nodes(
-    cluster: RedisCluster, keys: list[bytes], found_on: dict[bytes, str] | None = None
+    cluster: RedisCluster,
+    keys: list[bytes],
+    found_on: dict[bytes, str] | None = None,
+    down: cluster_scan.Down | None = None,
 ) -> tuple[list[KeyInfo], int]:
     """Metadata of keys on a cluster, each saying its node, and the cluster's size: one
     round trip to every primary (the script where it holds keys, else DBSIZE), all at
     once. Each key is asked where SCAN found it (found_on), else at its slot's primary:
     while a slot moves, its keys are on two nodes. A node that fails that (no script
-    loaded yet, a failover) is asked again on its own, the long way."""
+    loaded yet, a failover) is asked again on its own, the long way. With down (see
+    on_owner): a primary that does not answer, or refuses to read keys while the
+    cluster is down, leaves its keys unknown and its keys uncounted."""
     nodes = cluster_scan.primaries(cluster)
     names = {node.name for _, node in nodes}
     held: dict[str, list[int]] = {}  # node -> where its keys are in `keys`
@@ -244,24 +256,22 @@ def describe_on_nodes(
         command = ("EVALSHA", DESCRIBE_SHA, 0, *mine) if mine else ("DBSIZE",)
         commands.append((cluster.get_redis_connection(node), command))
     try:
-        replies = cluster_scan.at_once(commands)
+        replies = cluster_scan.at_once(commands, down)
     except (redis.ConnectionError, redis.TimeoutError):
         replies = [None] * len(nodes)
     rows: list[KeyInfo | None] = [None] * len(keys)
     total = 0
     for (slot, node), reply in zip(nodes, replies, strict=True):
-        indexes = held.get(node.name, [])
+        mine = [keys[i] for i in held.get(node.name, [])]
         if reply is None or isinstance(reply, Exception):
-            infos, dbsize = _describe_node(cluster, slot, node.name, [keys[i] for i in indexes])
-        elif indexes:
+            infos, dbsize = _described_or_unknown(cluster, slot, node, mine, reply, down)
+        elif mine:
             dbsize, raw = reply
-            infos = [
-                _key_info(keys[i], row, node.name) for i, row in zip(indexes, raw, strict=True)
-            ]
+            infos = [_key_info(key, row, node.name) for key, row in zip(mine, raw, strict=True)]
         else:
             infos, dbsize = [], reply
         total += dbsize
-        for index, info in zip(indexes, infos, strict=True):
+        for index, info in zip(held.get(node.name, []), infos, strict=True):
             rows[index] = info
     # a key whose owner is not among the primaries listed (the slot map changed since
     # they were: a failover) is asked where the cluster sends it
@@ -271,19 +281,62 @@ def describe_on_nodes(
     return rows, total
 
 
+def _described_or_unknown(
+    cluster: RedisCluster,
+    slot: int,
+    node: ClusterNode,
+    keys: list[bytes],
+    reply: Exception | None,
+    down: cluster_scan.Down | None,
+) -> tuple[list[KeyInfo], int]:
+    """A node's keys the long way (see _describe_node); with down, those of a node that
+    did not answer or refuses to read keys are unknown instead."""
+    if down is None:
+        return _describe_node(cluster, slot, node.name, keys)
+    try:
+        if _unreadable(reply):
+            raise reply
+        return _describe_node(cluster, slot, node.name, keys, down)
+    except redis.RedisError as exc:
+        if not _unreadable(exc):
+            raise
+        return _unknown(cluster, node, keys, exc)
+
+
+def _unreadable(reply: object) -> bool:
+    """The node did not answer, or it refuses to read keys (the cluster is down)."""
+    return isinstance(reply, cluster_scan.PrimaryDown) or cluster_scan.refuses_keys(reply)
+
+
+def _unknown(
+    cluster: RedisCluster, node: ClusterNode, keys: list[bytes], reply: Exception
+) -> tuple[list[KeyInfo], int]:
+    """The keys of a node that could not describe them, and its size if it can say it."""
+    if isinstance(reply, cluster_scan.PrimaryDown):
+        why, dbsize = f"its primary {node.name} did not answer", 0
+    else:
+        why = f"{node.name} says {cluster_scan.REFUSES_KEYS}"
+        dbsize = cluster.get_redis_connection(node).dbsize()
+    return [KeyInfo(key, "unknown", None, None, None, "", node.name, why) for key in keys], dbsize
+
+
 def _describe_node(
-    cluster: RedisCluster, slot: int, name: str, keys: list[bytes]
+    cluster: RedisCluster,
+    slot: int,
+    name: str,
+    keys: list[bytes],
+    down: cluster_scan.Down | None = None,
 ) -> tuple[list[KeyInfo], int]:
     """One primary's keys the long way: the script loaded if need be, two pipelines
     for a user who may not run scripts, the slot's new primary after a failover; and
     while slots move, key by key, each asked where the cluster sends it."""
     try:
         return cluster_scan.on_owner(
-            cluster, slot, lambda node: describe_keys(node, keys, declared=False, node=name)
+            cluster, slot, lambda node: describe_keys(node, keys, declared=False, node=name), down
         )
     except redis.ResponseError as exc:
-        if not cluster_scan.moved_on(exc):
-            raise
+        if not cluster_scan.moved_on(exc) or (down is not None and _unreadable(exc)):
+            raise  # the cluster down: no key would be read, however asked
     # keys gone on to another node, with their slot (resharding)
     return _one_by_one(cluster, keys), cluster_scan.primary_size(cluster, slot)
 
@@ -298,12 +351,16 @@ def _one_by_one(cluster: RedisCluster, keys: list[bytes]) -> list[KeyInfo]:
 
 
 def describe(
-    client: redis.Redis | RedisCluster, keys: list[bytes], found_on: dict | None = None
+    client: redis.Redis | RedisCluster,
+    keys: list[bytes],
+    found_on: dict | None = None,
+    down: cluster_scan.Down | None = None,
 ) -> tuple[list[KeyInfo], int]:
     """Metadata of keys and the keyspace's size, from a server or a cluster (where
-    found_on may say which node's SCAN found each key)."""
+    found_on may say which node's SCAN found each key, and down records the primaries
+    that did not answer)."""
     if isinstance(client, RedisCluster):
-        return describe_on_nodes(client, keys, found_on)
+        return describe_on_nodes(client, keys, found_on, down)
     return describe_keys(client, keys)
 
 
@@ -320,19 +377,22 @@ def browse(
     (on a cluster: one per primary, at once). A cursor goes on only on the server
     that gave it (server, as the previous page said, else asked first): the server is
     asked again after the page, and a change (a failover, a restart) is refused, never
-    shown as a page that repeats or misses keys."""
+    shown as a page that repeats or misses keys. On a cluster, a primary that does not
+    answer is asked once a page: the page shows the others' keys and says it is down."""
+    down: cluster_scan.Down = {}
     since = server if cursor else ""
     if not since and is_glob(match):  # else the check after the page is enough
-        since = cluster_scan.server_identity(client)
-    page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count)
-    rows, dbsize = describe(client, page.keys, page.found_on)
+        since = cluster_scan.server_identity(client, down)
+    page = scan_page(client, match=match, type_=type_, cursor=cursor, count=count, down=down)
+    rows, dbsize = describe(client, page.keys, page.found_on, down)
     if page.exact:  # a direct look-up shows the key only if it is there, of that type
         rows = [row for row in rows if not row.gone and type_ in (None, row.type)]
     else:
-        since = cluster_scan.same_server(client, since)
+        since = cluster_scan.same_server(client, since, down)
     found = (page.cursor, page.calls, page.examined, page.out_of_budget)
     cluster = isinstance(client, RedisCluster)
-    return KeyPage(rows, *found, dbsize, page.exact, cluster, since)
+    unanswered = tuple(cluster_scan.down_primaries(client, down)) if cluster else ()
+    return KeyPage(rows, *found, dbsize, page.exact, cluster, since, unanswered)
 
 
 def _key_info(key: bytes, row: list, node: str = "") -> KeyInfo:

@@ -14,6 +14,7 @@ from redis.exceptions import AskError
 from cacheadmin.core import cluster_scan
 from cacheadmin.core.cluster_scan import ClusterCursor
 from cacheadmin.core.keycodec import glob_escape
+from cacheadmin.core.problems import reason_of
 
 MAX_GROUPS = 500  # past this many distinct prefixes, the rest are counted as "other"
 OTHER = b"\x00other"
@@ -31,6 +32,7 @@ class Tally:
     keys: int = 0
     groups: dict[bytes, list[int]] = field(default_factory=dict)  # group -> [keys, memory]
     done: bool = False
+    down: list[dict] = field(default_factory=list)  # a cluster's primaries left out (sample)
 
     def add(self, key: bytes, memory: int) -> None:
         group = self.group_of(key)
@@ -73,14 +75,21 @@ def scan_step(
 ) -> Tally:
     """Advance the tally by SCAN calls and one memory pipeline per call, for up to
     max_seconds or until it has counted max_keys keys. On a cluster, over every primary
-    in turn, each asked for the memory of the keys it holds."""
+    in turn, each asked for the memory of the keys it holds; a primary that does not
+    answer waits at the back while the others are counted, then fails the step
+    (PrimaryDown, naming it)."""
     scan_node = _node_scan(tally, on_cluster=isinstance(client, RedisCluster))
-    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor)
+    down: cluster_scan.Down = {}
+    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor, down)
     started = time.monotonic()
     while not tally.done and time.monotonic() - started < max_seconds:
         if max_keys is not None and tally.keys >= max_keys:
             break
-        cursor, found = scan(cursor, SCAN_HINT)
+        try:
+            cursor, found = scan(cursor, SCAN_HINT)
+        except cluster_scan.OnlyDownLeft:
+            node, reason = min(down.items())
+            raise cluster_scan.PrimaryDown(node, reason) from None
         tally.cursor, tally.done = cursor, cursor == 0
         _count(tally, found, SCAN_HINT)
     return tally
@@ -145,9 +154,10 @@ def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_sec
     """Sample every primary at once, each in proportion to its keys: rounds of one SCAN
     per primary, its COUNT its share of SCAN_HINT, so that one scale fits every node.
     (Primary after primary, a sample would see the first ones only, and miss a model
-    whose hash tag puts it on the last.) Returns the cluster's number of keys."""
-    slots = [slot for slot, _ in cluster_scan.primaries(cluster)]
-    sizes = {slot: cluster_scan.primary_size(cluster, slot) for slot in slots}
+    whose hash tag puts it on the last.) A primary that does not answer is left out,
+    said in tally.down. Returns the number of keys of the primaries that answered."""
+    down: cluster_scan.Down = {}
+    sizes = _primary_sizes(cluster, down)
     total = sum(sizes.values())
     left = {slot: 0 for slot, keys in sizes.items() if keys}  # first slot -> SCAN cursor
     scan_node = _node_scan(tally, on_cluster=True)
@@ -155,12 +165,37 @@ def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_sec
     while left and tally.keys < size and time.monotonic() - started < max_seconds:
         for slot, at in list(left.items()):
             hint = max(10, round(SCAN_HINT * sizes[slot] / total))
-            at, found = cluster_scan.on_owner(
-                cluster, slot, lambda node, at=at, hint=hint: scan_node(node, at, hint)
-            )
+            try:
+                at, found = cluster_scan.on_owner(
+                    cluster, slot, lambda node, at=at, hint=hint: scan_node(node, at, hint), down
+                )
+            except redis.RedisError as exc:
+                if cluster_scan.refuses_keys(exc):
+                    down[cluster_scan.owner(cluster, slot).name] = cluster_scan.REFUSES_KEYS
+                elif not isinstance(exc, cluster_scan.PrimaryDown):
+                    raise
+                del left[slot]
+                continue
             _count(tally, found, hint)
             left[slot] = at
             if not at:
                 del left[slot]
-    tally.done = not left
+    tally.done = not left and not down
+    tally.down = cluster_scan.down_primaries(cluster, down)
     return total
+
+
+def _primary_sizes(cluster: RedisCluster, down: cluster_scan.Down) -> dict[int, int]:
+    """DBSIZE of each primary that answers, by its first slot, all asked at once; those
+    that do not answer are recorded in down."""
+    answers = cluster_scan.each_primary(cluster, lambda node: node.dbsize())
+    sizes = {}
+    for slot, node in cluster_scan.primaries(cluster):
+        answer = answers.get(node.name)
+        if isinstance(answer, cluster_scan.UNREACHED):
+            down[node.name] = reason_of(answer)
+        elif isinstance(answer, Exception):
+            raise answer
+        elif answer is not None:
+            sizes[slot] = answer
+    return sizes

@@ -1,6 +1,12 @@
 """What the key browser's JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
+from cacheadmin.core.openapi import (
+    DOWN,
+    SERVICE_FAILURES,
+    answers,
+    form_parameters,
+    json_answer,
+)
 from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
 from cacheadmin.keys.keyspace import TYPES
 
@@ -10,9 +16,14 @@ KEY = {
     "properties": {
         "key": {"type": "string", "description": "The key, escaped for display (\\xNN)."},
         "key_b64": {"type": "string", "description": "The key's bytes, URL-safe base64."},
-        "type": {"type": "string", "enum": [*TYPES, "none"]},
-        "ttl": {"type": "integer", "description": "Seconds; -1 no TTL, -2 gone."},
-        "ttl_ms": {"type": "integer"},
+        "type": {
+            "type": "string",
+            "enum": [*TYPES, "none", "unknown"],
+            "description": "none: gone since the scan; unknown: its node could not say "
+            "(see unknown).",
+        },
+        "ttl": {"type": ["integer", "null"], "description": "Seconds; -1 no TTL, -2 gone."},
+        "ttl_ms": {"type": ["integer", "null"]},
         "size": {"type": ["integer", "null"], "description": "Length, fields or members."},
         "memory": {"type": ["integer", "null"], "description": "MEMORY USAGE in bytes."},
         "encoding": {"type": "string"},
@@ -22,6 +33,11 @@ KEY = {
         "node": {
             "type": "string",
             "description": "On a Redis Cluster: host:port of the primary holding the key.",
+        },
+        "unknown": {
+            "type": "string",
+            "description": "Why nothing is known of the key (type unknown): its primary "
+            "did not answer, or refuses to read keys while the cluster is down.",
         },
     },
 }
@@ -45,6 +61,12 @@ KEY_PAGE = {
         "scanned": {"type": "integer"},
         "dbsize": {"type": "integer"},
         "keys": {"type": "array", "items": KEY},
+        "down": {
+            "type": "array",
+            "items": DOWN,
+            "description": "On a Redis Cluster: the primaries that did not answer (their "
+            "keys are not in this page; the next page asks them again). Empty otherwise.",
+        },
     },
 }
 

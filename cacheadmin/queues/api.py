@@ -27,5 +27,5 @@ def api_queues(request: HttpRequest) -> JsonResponse:
         "total": page["total"],
     }
     if query["kind"] == "redis":
-        answer |= {"complete": page["complete"], "cut_short_on": page["cut_short_on"]}
+        answer |= {key: page[key] for key in ("complete", "cut_short_on", "down")}
     return JsonResponse(answer)

@@ -1,6 +1,12 @@
 """What the queues' JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
+from cacheadmin.core.openapi import (
+    DOWN,
+    SERVICE_FAILURES,
+    answers,
+    form_parameters,
+    json_answer,
+)
 from cacheadmin.queues.forms import QueueListForm
 
 INTEGER_OR_NULL = {"type": ["integer", "null"]}
@@ -46,6 +52,12 @@ QUEUE_PAGE = {
             "items": {"type": "string"},
             "description": "Redis only: where the search stopped at its budget, so more "
             'queues may exist there: a cluster\'s primaries (host:port), or "" for a server.',
+        },
+        "down": {
+            "type": "array",
+            "items": DOWN,
+            "description": "Redis only: a cluster's primaries that could not be searched "
+            "(down, or refusing to read keys while the cluster is down), and why.",
         },
     },
 }

@@ -177,7 +177,7 @@ def queue_page(
         "total": total,
         "complete": not found.cut_short and not found.down,
         "cut_short_on": found.cut_short,
-        "down": found.down,
+        "down": cluster_scan.down_primaries(client, found.down) if found.down else [],
         "discovery_seconds": DISCOVERY_SECONDS,
         "cluster": isinstance(client, RedisCluster),
     }
