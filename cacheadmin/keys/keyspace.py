@@ -293,9 +293,9 @@ def _described_or_unknown(
     did not answer or refuses to read keys are unknown instead."""
     if down is None:
         return _describe_node(cluster, slot, node.name, keys)
+    if _unreadable(reply):
+        return _unknown(cluster, node, keys, reply)
     try:
-        if _unreadable(reply):
-            raise reply
         return _describe_node(cluster, slot, node.name, keys, down)
     except redis.RedisError as exc:
         if not _unreadable(exc):
