@@ -66,7 +66,7 @@ def url_for_vhost(url: str, vhost: str) -> str:
 
 
 def amqp_problem(
-    exc: Exception, *, doing: str, timeout: float, url: str = "", named: str = "RABBITMQ_URL"
+    exc: Exception, *, doing: str, timeout: float, url: str, named: str = "RABBITMQ_URL"
 ) -> Problem:
     """An AMQP failure in words: "RabbitMQ did not take the message: ..." (doing). url
     (the one connected to) gives the user and virtual host to name; named, how to name
@@ -75,9 +75,9 @@ def amqp_problem(
         return Problem(MISCONFIGURED, f"{doing}: {exc}")
     if isinstance(exc, AMQPConnectorStackTimeout | socket.timeout | TimeoutError):
         return Problem(TIMEOUT, f"{doing}: RabbitMQ did not answer within {timeout:g} s.")
-    user = unquote(urlsplit(url).username or "guest") if url else "the user"
+    user = unquote(urlsplit(url).username or "guest")
     if isinstance(exc, pika.exceptions.ProbableAccessDeniedError):  # NOT_ALLOWED (530)
-        vhost = amqp_vhost(url) if url else "named"
+        vhost = amqp_vhost(url)
         return Problem(
             REFUSED,
             f"{doing}: the RabbitMQ user '{user}' of {named} has no access to the virtual "
@@ -97,7 +97,7 @@ def amqp_problem(
             "returned it and delivered nothing.",
         )
     if isinstance(exc, pika.exceptions.ChannelClosedByBroker | pika.exceptions.NackError):
-        return _answered_no(exc, doing=doing, user=user, vhost=amqp_vhost(url) if url else "")
+        return _answered_no(exc, doing=doing, user=user, vhost=amqp_vhost(url))
     return Problem(UNREACHABLE, f"{doing}: {exc!r}")
 
 

@@ -83,7 +83,9 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
     try:
         messaging.enqueue_job(settings.RABBITMQ_URL, job.id, timeout=timeout)
     except FAILURES as exc:
-        problem = amqp_problem(exc, doing="RabbitMQ did not take the job", timeout=timeout)
+        problem = amqp_problem(
+            exc, doing="RabbitMQ did not take the job", timeout=timeout, url=settings.RABBITMQ_URL
+        )
         return job_finish(job=job, status=Status.FAILED, problem=problem), problem
     return job, None
 

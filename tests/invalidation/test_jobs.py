@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -206,6 +207,19 @@ def test_rabbitmq_down_when_queueing_is_a_503(operator_client, redis_client, set
         response.status_code == 503
         and "RabbitMQ did not take the job" in response.json()["message"]
     )
+    assert InvalidationJob.objects.get().status == "failed"
+
+
+def test_a_broker_refusing_the_job_names_its_user_never_its_password(
+    operator_client, redis_client, settings
+):
+    fill(redis_client, 1500, "x:")
+    vhost = urlsplit(settings.RABBITMQ_URL).path
+    settings.RABBITMQ_URL = f"amqp://guest:p%23ss%40word@127.0.0.1:5672{vhost}"
+    response = post(operator_client, kind="pattern", target="x:*", confirm="x:*")
+    message = response.json()["message"]
+    assert response.status_code == 503 and "RabbitMQ refused the user 'guest'" in message
+    assert "RABBITMQ_URL" in message and "ss@w" not in message and "ss%40" not in message
     assert InvalidationJob.objects.get().status == "failed"
 
 
