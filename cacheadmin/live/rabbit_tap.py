@@ -17,7 +17,7 @@ import pika
 from django.conf import settings
 
 from cacheadmin.core import connections
-from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
+from cacheadmin.core.amqp import FAILURES, AmqpConfigError, amqp_problem, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 
@@ -81,7 +81,8 @@ class RabbitTap(Upstream):
             connection = connect(
                 broker.amqp_url, timeout=timeout, ca_file=broker.ca_file, named=named
             )
-        except (
+        except (  # lasting: trying again cannot mend these
+            AmqpConfigError,
             pika.exceptions.ProbableAuthenticationError,
             pika.exceptions.ProbableAccessDeniedError,
         ) as exc:

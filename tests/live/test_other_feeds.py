@@ -131,3 +131,13 @@ async def test_the_invalidations_feed_stays_live_while_nothing_happens(live):
     await socket.subscribe(source="invalidations")
     frames = await socket.frames_for(12)
     assert [frame for frame in frames if frame["type"] == "status"] == []
+
+
+async def test_a_tap_on_a_url_pika_cannot_use_fails_once_and_says_so(live, settings):
+    """It was retried every few seconds for as long as the page stayed open."""
+    settings.RABBITMQ_URL = "amqp://guest:s3cret@127.0.0.1:notaport/%2F"
+    socket = await live()
+    await socket.send(action="subscribe", source="rabbitmq", exchange="zl.any")
+    said = await socket.until(lambda f: f["type"] == "status" and f["state"] != "connecting")
+    assert said["state"] == "failed" and "RABBITMQ_URL is not an AMQP URL" in said["message"]
+    assert "s3cret" not in said["message"]
