@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from cacheadmin.core.access import known_instances
 from cacheadmin.models import AuditEntry, DeclaredModel, InstanceRole
+from cacheadmin.web.access import known_instances
 
 
 @admin.register(AuditEntry)

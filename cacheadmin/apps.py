@@ -10,9 +10,9 @@ class CacheadminConfig(AppConfig):
     def ready(self) -> None:
         # Registers the receivers: clients rebuilt when settings change, lockouts audited.
         from cacheadmin.accounts import lockouts  # noqa: F401
-        from cacheadmin.core import connections  # noqa: F401
-        from cacheadmin.core.converters import KeyConverter
-        from cacheadmin.core.roles import ensure_roles
+        from cacheadmin.gateways import connections  # noqa: F401
+        from cacheadmin.web.converters import KeyConverter
+        from cacheadmin.web.roles import ensure_roles
 
         # Before any URLconf is loaded: the packages' URLs use <key:...>.
         register_converter(KeyConverter, "key")

@@ -7,12 +7,12 @@ from django.db import models
 
 
 def instance_field() -> models.CharField:
-    """Which instance (cacheadmin.core.instances) a record is about."""
+    """Which instance (cacheadmin.gateways.instances) a record is about."""
     return models.CharField(max_length=63, default="default", db_index=True)
 
 
 class Access(models.Model):
-    """Holds the role permissions; no table (see cacheadmin.core.roles)."""
+    """Holds the role permissions; no table (see cacheadmin.web.roles)."""
 
     class Meta:
         managed = False

@@ -3,14 +3,14 @@
 from django.urls import include, path, re_path
 
 from cacheadmin.cache import openapi as cache_api
-from cacheadmin.core.json_api import api_not_found
-from cacheadmin.core.openapi import document, document_view
 from cacheadmin.invalidation import openapi as invalidation_api
 from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
 from cacheadmin.keys import openapi as keys_api
 from cacheadmin.live.urls import websocket_urlpatterns as live_sockets
 from cacheadmin.overview import openapi as overview_api
 from cacheadmin.queues import openapi as queues_api
+from cacheadmin.web.json_api import api_not_found
+from cacheadmin.web.openapi import document, document_view
 
 # The JSON API's OpenAPI document: each capability describes its own endpoints.
 OPENAPI = document(
@@ -31,5 +31,5 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
 ]
 
-# Every one of them sits behind cacheadmin.core.websockets.protected.
+# Every one of them sits behind cacheadmin.web.websockets.protected.
 websocket_urlpatterns = [*invalidation_sockets, *live_sockets]

@@ -9,8 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 # Django must be set up before anything imports models (consumers, auth).
 http_application = get_asgi_application()
 
-from cacheadmin.core.websockets import protected  # noqa: E402
 from cacheadmin.urls import websocket_urlpatterns  # noqa: E402
+from cacheadmin.web.websockets import protected  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -1,6 +1,6 @@
 """The channel layer: channels-redis on the dashboard's own Redis."""
 
-from cacheadmin.core.dashboard_keys import CHANNEL_LAYER_PREFIX
+from cacheadmin.gateways.dashboard_keys import CHANNEL_LAYER_PREFIX
 
 # channels-redis waits up to 5 s in BZPOPMIN for a message. redis-py's read timeout is
 # 5 s by default, so an idle wait used to end in "Timeout reading from ..." and a

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from cacheadmin.core import dashboard_keys
+from cacheadmin.gateways import dashboard_keys
 from dashboard.channel_layers import channel_layers
 from dashboard.env import env_bool, env_float, env_list, env_str, secret_key
 
@@ -33,7 +33,7 @@ RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
 CACHEADMIN_INSTANCES = env_str("CACHEADMIN_INSTANCES", "")
 
 # The dashboard's own keys (channel layer, job counters) live under this prefix,
-# apart from the data it inspects; it is defined in cacheadmin.core.dashboard_keys.
+# apart from the data it inspects; it is defined in cacheadmin.gateways.dashboard_keys.
 DASHBOARD_REDIS_URL = env_str("DASHBOARD_REDIS_URL", REDIS_URL)
 DASHBOARD_KEY_PREFIX = dashboard_keys.PREFIX
 
@@ -55,16 +55,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cacheadmin.core.no_store.NoStoreMiddleware",
+    "cacheadmin.web.no_store.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "cacheadmin.core.access.ApiTokenMiddleware",
-    "cacheadmin.core.access.DashboardAccessMiddleware",
-    "cacheadmin.core.instance_paths.InstanceMiddleware",
+    "cacheadmin.web.access.ApiTokenMiddleware",
+    "cacheadmin.web.access.DashboardAccessMiddleware",
+    "cacheadmin.web.instance_paths.InstanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -102,11 +102,11 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cacheadmin.core.access.role_context",
-                "cacheadmin.core.instance_paths.instance_context",
+                "cacheadmin.web.access.role_context",
+                "cacheadmin.web.instance_paths.instance_context",
             ],
             # Template tags live with the code they format, not in an app folder.
-            "libraries": {"cacheadmin_format": "cacheadmin.core.format_tags"},
+            "libraries": {"cacheadmin_format": "cacheadmin.display.format_tags"},
         },
     },
 ]
@@ -174,14 +174,14 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.errors.ReporterFilter"
 # Under /api/ a refusal is JSON, in the API's one error shape.
-CSRF_FAILURE_VIEW = "cacheadmin.core.error_pages.csrf_failure"
+CSRF_FAILURE_VIEW = "cacheadmin.web.error_pages.csrf_failure"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "no_message_bodies": {"()": "cacheadmin.core.log_filters.NoMessageBodies"},
-        "refusals_in_one_line": {"()": "cacheadmin.core.log_filters.RefusalsInOneLine"},
+        "no_message_bodies": {"()": "cacheadmin.web.log_filters.NoMessageBodies"},
+        "refusals_in_one_line": {"()": "cacheadmin.web.log_filters.RefusalsInOneLine"},
     },
     "handlers": {
         # django.security.<exception> loggers are many: their records meet the filter here.

@@ -7,7 +7,7 @@ urlpatterns = [
 ]
 
 # Pages as Django makes them; under /api/, JSON in the API's one error shape.
-handler400 = "cacheadmin.core.error_pages.bad_request"
-handler403 = "cacheadmin.core.error_pages.permission_denied"
-handler404 = "cacheadmin.core.error_pages.page_not_found"
-handler500 = "cacheadmin.core.error_pages.server_error"
+handler400 = "cacheadmin.web.error_pages.bad_request"
+handler403 = "cacheadmin.web.error_pages.permission_denied"
+handler404 = "cacheadmin.web.error_pages.page_not_found"
+handler500 = "cacheadmin.web.error_pages.server_error"

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from cacheadmin.core.tokens import token_create
 from cacheadmin.models import InvalidationJob
 from cacheadmin.urls import OPENAPI
+from cacheadmin.web.tokens import token_create
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 

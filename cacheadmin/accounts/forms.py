@@ -1,6 +1,6 @@
 from django import forms
 
-from cacheadmin.core.forms import TextForm
+from cacheadmin.web.forms import TextForm
 
 
 class TokenForm(TextForm):

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
-from cacheadmin.core.audit import audit_record
 from cacheadmin.models import AuditEntry
+from cacheadmin.web.audit import audit_record
 
 
 @receiver(user_locked_out, dispatch_uid="cacheadmin.audit_lockout")

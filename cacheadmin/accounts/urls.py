@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cacheadmin.accounts import views
-from cacheadmin.core.access import role_not_required
+from cacheadmin.web.access import role_not_required
 
 urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.accounts.forms import TokenForm
-from cacheadmin.core.audit import audit_record
-from cacheadmin.core.instance_paths import every_instance
-from cacheadmin.core.tokens import token_create, token_revoke
+from cacheadmin.web.audit import audit_record
+from cacheadmin.web.instance_paths import every_instance
+from cacheadmin.web.tokens import token_create, token_revoke
 
 NEW_TOKEN = "cacheadmin.new_token"  # noqa: S105 (a session key, not a secret)
 

@@ -1,7 +1,7 @@
 from django import forms
 
-from cacheadmin.core.forms import TextForm
 from cacheadmin.models import AuditEntry
+from cacheadmin.web.forms import TextForm
 
 
 class AuditFilterForm(TextForm):

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from cacheadmin.audit.forms import AuditFilterForm
 from cacheadmin.audit.selectors import audit_actions, audit_instances, audit_search
-from cacheadmin.core.instance_paths import every_instance, visible_to
+from cacheadmin.web.instance_paths import every_instance, visible_to
 
 PAGE_SIZE = 50
 

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, JsonResponse
 
 from cacheadmin.cache.reads import models_summarise
-from cacheadmin.core.json_api import json_methods, problem_response
+from cacheadmin.web.json_api import json_methods, problem_response
 
 
 @json_methods("GET")

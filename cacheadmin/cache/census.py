@@ -8,7 +8,7 @@ from collections import Counter
 import redis
 
 from cacheadmin.cache.rates import model_rates
-from cacheadmin.core import cluster_scan
+from cacheadmin.gateways import cluster_scan
 from cacheadmin.keys.keyspace import describe, scan_page
 from cacheadmin.objectcache import layout
 

@@ -7,7 +7,7 @@ import redis
 
 from cacheadmin.cache.census import bucket_page
 from cacheadmin.cache.lookups import bucket_of, index_values_or_none, json_or_raw
-from cacheadmin.core import cluster_scan
+from cacheadmin.gateways import cluster_scan
 from cacheadmin.objectcache import layout
 
 MAX_EXAMPLES = 20

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cacheadmin.cache.census import model_schema
 from cacheadmin.cache.checks import check_state, check_step
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import ConsistencyCheck
 
 STEP_SECONDS = 0.3

@@ -1,6 +1,6 @@
 from django import forms
 
-from cacheadmin.core.forms import ANY_CURSOR, TextForm, any_cursor
+from cacheadmin.web.forms import ANY_CURSOR, TextForm, any_cursor
 
 
 class LookupForm(TextForm):

@@ -1,6 +1,6 @@
 """What the object cache's JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import SERVICE_FAILURES, answers, json_answer
+from cacheadmin.web.openapi import SERVICE_FAILURES, answers, json_answer
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 INTEGER_OR_NULL = {"type": ["integer", "null"]}

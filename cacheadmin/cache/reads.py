@@ -2,8 +2,8 @@
 models with their census, a model's page, a lookup by id or attribute value."""
 
 from cacheadmin.cache import census, lookups, rates
-from cacheadmin.core.problems import Problem
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways.problems import Problem
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import DeclaredModel
 
 Outcome = tuple[object, Problem | None]

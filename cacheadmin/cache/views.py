@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cacheadmin.cache.consistency_checks import check_advance, check_start, check_stop
 from cacheadmin.cache.forms import LookupForm
 from cacheadmin.cache.reads import declared_schemas, model_describe, model_lookup, models_summarise
-from cacheadmin.core.problems import http_status
+from cacheadmin.gateways.problems import http_status
 from cacheadmin.models import ConsistencyCheck
 
 

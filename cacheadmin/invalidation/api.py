@@ -5,8 +5,13 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.json_api import (
+from cacheadmin.gateways.keycodec import display_key, encode_key
+from cacheadmin.invalidation import engine, jobs
+from cacheadmin.invalidation.forms import InvalidationForm
+from cacheadmin.invalidation.requests import Step, invalidation_request, unconfirmed_message
+from cacheadmin.models import InvalidationJob
+from cacheadmin.web.access import operator_required
+from cacheadmin.web.json_api import (
     BAD_REQUEST,
     NOT_FOUND,
     api_error,
@@ -15,11 +20,6 @@ from cacheadmin.core.json_api import (
     json_type_errors,
     problem_response,
 )
-from cacheadmin.core.keycodec import display_key, encode_key
-from cacheadmin.invalidation import engine, jobs
-from cacheadmin.invalidation.forms import InvalidationForm
-from cacheadmin.invalidation.requests import Step, invalidation_request, unconfirmed_message
-from cacheadmin.models import InvalidationJob
 
 TEXT, NUMBER_OR_NULL = (str,), (int, type(None))
 BODY_TYPES = {

@@ -11,7 +11,7 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import NoScriptError
 
-from cacheadmin.core import cluster_scan, dashboard_keys
+from cacheadmin.gateways import cluster_scan, dashboard_keys
 from cacheadmin.invalidation.engine import (
     SCAN_UNLINK,
     Progress,

@@ -4,10 +4,10 @@ worker pushes it through the channel layer."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cacheadmin.core.access import instance_for, reloaded
 from cacheadmin.invalidation.events import progress_group
 from cacheadmin.invalidation.jobs import job_json
 from cacheadmin.models import InvalidationJob
+from cacheadmin.web.access import instance_for, reloaded
 
 
 @database_sync_to_async

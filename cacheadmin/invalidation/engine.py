@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan, dashboard_keys, globs
-from cacheadmin.core.cluster_scan import ClusterCursor
-from cacheadmin.core.keycodec import display_key
+from cacheadmin.gateways import cluster_scan, dashboard_keys, globs
+from cacheadmin.gateways.cluster_scan import ClusterCursor
+from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.objectcache import ObjectCache, layout
 from cacheadmin.objectcache.cache import Model
 

@@ -12,11 +12,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from cacheadmin.core import connections
-from cacheadmin.core.amqp import FAILURES
-from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.amqp import FAILURES
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.invalidation import engine, messaging
+from cacheadmin.web.channel_groups import LIVE_INVALIDATIONS
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from django import forms
 
-from cacheadmin.core.forms import TextForm, glob_pattern
-from cacheadmin.core.keycodec import parse_typed, parse_typed_glob
+from cacheadmin.gateways.keycodec import parse_typed, parse_typed_glob
 from cacheadmin.invalidation.engine import KINDS, Target
+from cacheadmin.web.forms import TextForm, glob_pattern
 
 
 class InvalidationForm(TextForm):

@@ -12,14 +12,14 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan, connections, dashboard_keys
-from cacheadmin.core.amqp import FAILURES, amqp_problem
-from cacheadmin.core.audit import audit_record
-from cacheadmin.core.keycodec import display_key
-from cacheadmin.core.problems import ERROR, Problem
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways import cluster_scan, connections, dashboard_keys
+from cacheadmin.gateways.amqp import FAILURES, amqp_problem
+from cacheadmin.gateways.keycodec import display_key
+from cacheadmin.gateways.problems import ERROR, Problem
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.invalidation import cluster_batches, engine, events, messaging
 from cacheadmin.models import AuditEntry, InvalidationJob
+from cacheadmin.web.audit import audit_record
 
 Status = InvalidationJob.Status
 AT_ONCE = ("key", "object", "bucket")  # and attribute values under AT_ONCE_LIMIT objects

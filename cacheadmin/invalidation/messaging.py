@@ -3,8 +3,8 @@ exchange that tells application nodes what was invalidated."""
 
 import pika
 
-from cacheadmin.core.amqp import connect
-from cacheadmin.core.instances import RabbitInstance
+from cacheadmin.gateways.amqp import connect
+from cacheadmin.gateways.instances import RabbitInstance
 
 JOBS_QUEUE = "cacheadmin.invalidation.jobs"
 EVENTS_EXCHANGE = "cacheadmin.invalidations"

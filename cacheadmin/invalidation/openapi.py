@@ -1,13 +1,13 @@
 """What the invalidation JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import (
+from cacheadmin.invalidation.forms import InvalidationForm
+from cacheadmin.models import InvalidationJob
+from cacheadmin.web.openapi import (
     SERVICE_FAILURES,
     answers,
     form_schema,
     json_answer,
 )
-from cacheadmin.invalidation.forms import InvalidationForm
-from cacheadmin.models import InvalidationJob
 
 INTEGER_OR_NULL = {"type": ["integer", "null"]}
 STRING_OR_NULL = {"type": ["string", "null"]}

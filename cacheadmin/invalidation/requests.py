@@ -7,13 +7,13 @@ from enum import Enum
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
-from cacheadmin.core.audit import audit_unmade
-from cacheadmin.core.own_data import replica_refusal
-from cacheadmin.core.problems import BAD_REQUEST, Problem
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways.own_data import replica_refusal
+from cacheadmin.gateways.problems import BAD_REQUEST, Problem
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.invalidation import engine, jobs
 from cacheadmin.invalidation.forms import InvalidationForm
 from cacheadmin.models import InvalidationJob
+from cacheadmin.web.audit import audit_unmade
 
 
 class Step(Enum):

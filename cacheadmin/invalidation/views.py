@@ -7,12 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.problems import BAD_REQUEST, http_status
+from cacheadmin.gateways.problems import BAD_REQUEST, http_status
 from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.forms import InvalidationForm
 from cacheadmin.invalidation.requests import Step, invalidation_request
 from cacheadmin.models import InvalidationJob
+from cacheadmin.web.access import operator_required
 
 
 @require_GET

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pika
 from django.conf import settings
 
-from cacheadmin.core.amqp import FAILURES, connect
-from cacheadmin.core.problems import BAD_REQUEST, NOT_FOUND, REFUSED
+from cacheadmin.gateways.amqp import FAILURES, connect
+from cacheadmin.gateways.problems import BAD_REQUEST, NOT_FOUND, REFUSED
 from cacheadmin.invalidation import engine, jobs, messaging
 from cacheadmin.models import InvalidationJob
 

@@ -2,7 +2,12 @@
 
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.core.json_api import (
+from cacheadmin.gateways.keycodec import decode_key, display_key, encode_key
+from cacheadmin.gateways.service_calls import call_redis
+from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
+from cacheadmin.keys.keyspace import KeyInfo, browse
+from cacheadmin.keys.one_key import key_summary
+from cacheadmin.web.json_api import (
     BAD_REQUEST,
     NOT_FOUND,
     api_error,
@@ -10,11 +15,6 @@ from cacheadmin.core.json_api import (
     json_methods,
     problem_response,
 )
-from cacheadmin.core.keycodec import decode_key, display_key, encode_key
-from cacheadmin.core.service_calls import call_redis
-from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
-from cacheadmin.keys.keyspace import KeyInfo, browse
-from cacheadmin.keys.one_key import key_summary
 
 
 @json_methods("GET")

@@ -2,8 +2,11 @@
 
 from django import forms
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.forms import (
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.keycodec import parse_typed
+from cacheadmin.keys.keyspace import TYPES
+from cacheadmin.keys.values import MAX_PREVIEW_BYTES
+from cacheadmin.web.forms import (
     ANY_CURSOR,
     CURSOR,
     MAX_CURSOR,
@@ -12,9 +15,6 @@ from cacheadmin.core.forms import (
     glob_pattern,
     scan_cursor,
 )
-from cacheadmin.core.keycodec import parse_typed
-from cacheadmin.keys.keyspace import TYPES
-from cacheadmin.keys.values import MAX_PREVIEW_BYTES
 
 DEFAULT_PAGE_SIZE = 100
 DB_HELP = (

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 import redis
 from redis.cluster import ClusterNode, RedisCluster
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.cluster_scan import ClusterCursor
-from cacheadmin.core.keycodec import is_glob
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.cluster_scan import ClusterCursor
+from cacheadmin.gateways.keycodec import is_glob
 
 # One round trip for a whole page: a read-only script asks each key's metadata.
 # Size comes from the command that fits the type; module types have no size (-1).

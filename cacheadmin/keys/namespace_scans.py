@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.keycodec import decode_key, encode_key
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.keycodec import decode_key, encode_key
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.keys.namespaces import Tally, scan_step
 from cacheadmin.models import NamespaceScan
 

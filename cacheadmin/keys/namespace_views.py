@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from cacheadmin.core.problems import http_status
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways.problems import http_status
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.keys import namespaces
 from cacheadmin.keys.forms import NamespaceForm
 from cacheadmin.keys.namespace_scans import scan_advance, scan_start, scan_stop, tally_of

@@ -11,10 +11,10 @@ import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import AskError
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.cluster_scan import ClusterCursor
-from cacheadmin.core.keycodec import glob_escape
-from cacheadmin.core.problems import reason_of
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.cluster_scan import ClusterCursor
+from cacheadmin.gateways.keycodec import glob_escape
+from cacheadmin.gateways.problems import reason_of
 
 MAX_GROUPS = 500  # past this many distinct prefixes, the rest are counted as "other"
 OTHER = b"\x00other"

@@ -6,7 +6,7 @@ from dataclasses import replace
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core.cluster_scan import holder
+from cacheadmin.gateways.cluster_scan import holder
 from cacheadmin.keys.keyspace import KeyInfo, describe_keys
 
 

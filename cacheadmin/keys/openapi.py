@@ -1,14 +1,14 @@
 """What the key browser's JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import (
+from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
+from cacheadmin.keys.keyspace import TYPES
+from cacheadmin.web.openapi import (
     DOWN,
     SERVICE_FAILURES,
     answers,
     form_parameters,
     json_answer,
 )
-from cacheadmin.keys.forms import KeyBrowseForm, ValueQueryForm
-from cacheadmin.keys.keyspace import TYPES
 
 KEY = {
     "type": "object",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.redis_errors import SCRIPT_REFUSED
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_errors import SCRIPT_REFUSED
 from cacheadmin.keys.keyspace import scan_until
 
 MAX_PREVIEW_BYTES = 1024 * 1024

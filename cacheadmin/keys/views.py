@@ -9,16 +9,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome, audit_unmade
-from cacheadmin.core.keycodec import decode_key, display_key
-from cacheadmin.core.own_data import mutation_refusal
-from cacheadmin.core.problems import http_status
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways.keycodec import decode_key, display_key
+from cacheadmin.gateways.own_data import mutation_refusal
+from cacheadmin.gateways.problems import http_status
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.keys.forms import KeyBrowseForm, TtlForm, ValueQueryForm
 from cacheadmin.keys.keyspace import KeyPage, browse
 from cacheadmin.keys.one_key import key_summary, remove_ttl, set_ttl, unlink_key
 from cacheadmin.keys.values import read_value, stream_groups
+from cacheadmin.web.access import operator_required
+from cacheadmin.web.audit import audit_outcome, audit_unmade
 
 # Rows kept in the list as Continue appends pages: past them the page drops the oldest
 # (static/js/keys.js), since a table of tens of thousands of rows slows the browser.

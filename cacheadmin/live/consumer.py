@@ -8,8 +8,6 @@ import weakref
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from cacheadmin.core.access import instance_for, reloaded
-from cacheadmin.core.roles import can_view
 from cacheadmin.live.hub import Hub, Watcher
 from cacheadmin.live.protocol import (
     MAX_PER_CONNECTION,
@@ -22,6 +20,8 @@ from cacheadmin.live.protocol import (
 )
 from cacheadmin.live.rabbit_tap import MAX_TAPS
 from cacheadmin.live.upstreams import make_upstream
+from cacheadmin.web.access import instance_for, reloaded
+from cacheadmin.web.roles import can_view
 
 log = logging.getLogger(__name__)
 ACCESS_CHECK_SECONDS = 30.0

@@ -12,14 +12,14 @@ from channels.layers import get_channel_layer
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
-from cacheadmin.core import cluster_scan, connections
-from cacheadmin.core.channel_groups import LIVE_INVALIDATIONS
-from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.problems import reason_of
+from cacheadmin.gateways import cluster_scan, connections
+from cacheadmin.gateways.instances import DEFAULT
+from cacheadmin.gateways.problems import reason_of
 from cacheadmin.live.hub import Upstream
 from cacheadmin.live.pubsub import keyspace_flags
 from cacheadmin.live.reconnecting import Reconnecting
 from cacheadmin.objectcache.layout import EVENTS_CHANNEL
+from cacheadmin.web.channel_groups import LIVE_INVALIDATIONS
 
 REJOIN_SECONDS = 3600
 POLL_SECONDS = 1.0

@@ -1,7 +1,7 @@
 from django import forms
 
-from cacheadmin.core.forms import TextForm
 from cacheadmin.live.pubsub import FLAGS
+from cacheadmin.web.forms import TextForm
 
 
 class KeyspaceEventsForm(TextForm):

@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 
-from cacheadmin.core.keycodec import display_key
+from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.live.protocol import Feed, messages_frame
 
 log = logging.getLogger(__name__)

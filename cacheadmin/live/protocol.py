@@ -5,8 +5,8 @@ import json
 import re
 from dataclasses import dataclass, replace
 
-from cacheadmin.core.instances import DEFAULT, NAME
-from cacheadmin.core.keycodec import is_glob, is_utf8
+from cacheadmin.gateways.instances import DEFAULT, NAME
+from cacheadmin.gateways.keycodec import is_glob, is_utf8
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations", "sentinel")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more

@@ -7,9 +7,9 @@ import re
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core.cluster_scan import every_node
-from cacheadmin.core.keycodec import display_key
-from cacheadmin.core.parallel import call_in_parallel
+from cacheadmin.gateways.cluster_scan import every_node
+from cacheadmin.gateways.keycodec import display_key
+from cacheadmin.gateways.parallel import call_in_parallel
 
 MAX_CHANNELS = 200  # PUBSUB CHANNELS has no COUNT: we show the first ones
 # K keyspace, E keyevent; g generic, $ string, l list, s set, h hash, z sorted set,

@@ -16,8 +16,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import pika
 from django.conf import settings
 
-from cacheadmin.core import connections
-from cacheadmin.core.amqp import FAILURES, AmqpConfigError, amqp_problem, connect
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.amqp import FAILURES, AmqpConfigError, amqp_problem, connect
 from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 

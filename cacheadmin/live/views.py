@@ -5,14 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from cacheadmin.core import connections
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.own_data import replica_refusal
-from cacheadmin.core.problems import http_status
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.own_data import replica_refusal
+from cacheadmin.gateways.problems import http_status
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.live.forms import KeyspaceEventsForm
 from cacheadmin.live.pubsub import PRESETS, pubsub_overview, set_keyspace_events
+from cacheadmin.web.access import operator_required
+from cacheadmin.web.audit import audit_outcome
 
 CHANNELS_REFRESH_SECONDS = 5
 

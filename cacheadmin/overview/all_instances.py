@@ -2,9 +2,9 @@
 lists the instances at once, without asking any; each row then asks its own instance
 (one request per row), so an instance that hangs holds up its own row only."""
 
-from cacheadmin.core import connections
-from cacheadmin.core.instances import shown_url
-from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.instances import shown_url
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, cluster_info
 
 KINDS = ("redis", "rabbitmq")

@@ -3,8 +3,8 @@
 from typing import Any
 from urllib.parse import quote
 
-from cacheadmin.core.problems import REFUSED, Problem
-from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.problems import REFUSED, Problem
+from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 
 VHOST_COLUMNS = "name,messages,messages_ready,messages_unacknowledged,message_stats"
 

@@ -3,11 +3,11 @@
 import redis
 from django.utils import timezone
 
-from cacheadmin.core import connections
-from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
-from cacheadmin.core.redis_errors import server_address
-from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
+from cacheadmin.gateways.redis_errors import server_address
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, cluster_info, metrics, redis_info, replication
 
 

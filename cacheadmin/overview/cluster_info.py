@@ -6,9 +6,9 @@ from functools import partial
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core.connections import cluster_node_client
-from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import reason_of
+from cacheadmin.gateways.connections import cluster_node_client
+from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.problems import reason_of
 from cacheadmin.overview.redis_info import hit_rate, keyspace, server_summary
 from cacheadmin.overview.replication import replication
 

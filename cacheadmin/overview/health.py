@@ -3,9 +3,9 @@
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
-from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import ERROR
-from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.problems import ERROR
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 
 # /healthz is open to anyone: answer from a short-lived copy so that a flood of
 # requests costs the services one check per interval.

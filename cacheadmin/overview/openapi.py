@@ -1,6 +1,6 @@
 """What the overview's JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import answers, json_answer, nullable
+from cacheadmin.web.openapi import answers, json_answer, nullable
 
 PROBLEM = {
     "type": "object",

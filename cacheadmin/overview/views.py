@@ -10,16 +10,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cacheadmin.core import connections
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.instance_paths import every_instance, instance_path, visible_to
-from cacheadmin.core.json_api import json_methods
-from cacheadmin.core.own_data import replica_refusal
-from cacheadmin.core.problems import TIMEOUT, UNREACHABLE, http_status
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.own_data import replica_refusal
+from cacheadmin.gateways.problems import TIMEOUT, UNREACHABLE, http_status
 from cacheadmin.overview.all_instances import instance_row, instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
 from cacheadmin.overview.health import health_report
+from cacheadmin.web.access import operator_required
+from cacheadmin.web.audit import audit_outcome
+from cacheadmin.web.instance_paths import every_instance, instance_path, visible_to
+from cacheadmin.web.json_api import json_methods
 
 
 @every_instance

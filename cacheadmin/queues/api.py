@@ -2,9 +2,9 @@
 
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.core.json_api import invalid_form, json_methods, problem_response
 from cacheadmin.queues.forms import QueueListForm
 from cacheadmin.queues.reads import rabbit_queues_page, redis_queues_page
+from cacheadmin.web.json_api import invalid_form, json_methods, problem_response
 
 
 @json_methods("GET")

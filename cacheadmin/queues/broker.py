@@ -3,7 +3,7 @@
 import base64
 from urllib.parse import quote
 
-from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 from cacheadmin.queues.history import HISTORY_PARAMS, depth_series, rate_series
 
 COLUMNS = (

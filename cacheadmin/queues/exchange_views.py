@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cacheadmin.core.problems import http_status
-from cacheadmin.core.service_calls import call_rabbit
+from cacheadmin.gateways.problems import http_status
+from cacheadmin.gateways.service_calls import call_rabbit
 from cacheadmin.queues.broker import exchange_bindings, exchange_page
 from cacheadmin.queues.forms import ExchangeForm, QueueListForm
 

@@ -2,8 +2,8 @@ import json
 
 from django import forms
 
-from cacheadmin.core.forms import TextForm
 from cacheadmin.queues.headers import header_problem
+from cacheadmin.web.forms import TextForm
 
 
 class QueueListForm(TextForm):

@@ -1,7 +1,7 @@
 """Message headers as AMQP can carry them: a field table of text, whole numbers within
 64 bits, decimals, booleans, lists and tables, not too deep."""
 
-from cacheadmin.core.keycodec import is_utf8
+from cacheadmin.gateways.keycodec import is_utf8
 
 MAX_DEPTH = 8
 INT64 = (-(2**63), 2**63 - 1)

@@ -1,13 +1,13 @@
 """What the queues' JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.core.openapi import (
+from cacheadmin.queues.forms import QueueListForm
+from cacheadmin.web.openapi import (
     DOWN,
     SERVICE_FAILURES,
     answers,
     form_parameters,
     json_answer,
 )
-from cacheadmin.queues.forms import QueueListForm
 
 INTEGER_OR_NULL = {"type": ["integer", "null"]}
 NUMBER_OR_NULL = {"type": ["number", "null"]}

@@ -3,11 +3,11 @@
 import pika
 from django.conf import settings
 
-from cacheadmin.core import connections
-from cacheadmin.core.amqp import FAILURES, amqp_problem, connect, url_for_vhost
-from cacheadmin.core.instances import RabbitInstance
-from cacheadmin.core.problems import MISCONFIGURED, Problem
-from cacheadmin.core.service_calls import call_rabbit
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.amqp import FAILURES, amqp_problem, connect, url_for_vhost
+from cacheadmin.gateways.instances import RabbitInstance
+from cacheadmin.gateways.problems import MISCONFIGURED, Problem
+from cacheadmin.gateways.service_calls import call_rabbit
 
 
 def publish_message(

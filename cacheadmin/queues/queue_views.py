@@ -9,15 +9,15 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from cacheadmin.core.access import operator_required
-from cacheadmin.core.audit import audit_outcome
-from cacheadmin.core.problems import Problem, http_status
-from cacheadmin.core.roles import can_operate
-from cacheadmin.core.service_calls import call_rabbit
+from cacheadmin.gateways.problems import Problem, http_status
+from cacheadmin.gateways.service_calls import call_rabbit
 from cacheadmin.queues.broker import peek, purge
 from cacheadmin.queues.forms import PeekForm, PublishForm, QueueForm
 from cacheadmin.queues.publishing import test_message_publish
 from cacheadmin.queues.reads import rabbit_queue_describe
+from cacheadmin.web.access import operator_required
+from cacheadmin.web.audit import audit_outcome
+from cacheadmin.web.roles import can_operate
 
 TRUNCATE = 20_000  # bytes of a peeked payload
 QUORUM_PEEK = (

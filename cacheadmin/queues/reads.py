@@ -8,11 +8,11 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from cacheadmin.core import connections
-from cacheadmin.core.charts import Series, chart_end, line_chart
-from cacheadmin.core.problems import Problem
-from cacheadmin.core.redis_errors import server_address
-from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.display.charts import Series, chart_end, line_chart
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.problems import Problem
+from cacheadmin.gateways.redis_errors import server_address
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.queues import broker, redis_queues, samples
 from cacheadmin.queues.history import SPAN_SECONDS
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import redis
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan, globs
-from cacheadmin.core.keycodec import display_key
-from cacheadmin.core.problems import reason_of
+from cacheadmin.gateways import cluster_scan, globs
+from cacheadmin.gateways.keycodec import display_key
+from cacheadmin.gateways.problems import reason_of
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).

@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cacheadmin.core import connections
-from cacheadmin.core.keycodec import decode_key
-from cacheadmin.core.problems import http_status
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.keycodec import decode_key
+from cacheadmin.gateways.problems import http_status
 from cacheadmin.queues.forms import QueueListForm
 from cacheadmin.queues.reads import rabbit_queues_page, redis_queue_describe, redis_queues_page
 from cacheadmin.queues.samples import SAMPLE_EVERY

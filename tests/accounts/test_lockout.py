@@ -4,8 +4,8 @@ and other addresses are not affected."""
 import pytest
 from django.test import Client
 
-from cacheadmin.core.tokens import token_create
 from cacheadmin.models import AuditEntry
+from cacheadmin.web.tokens import token_create
 from tests.users import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cacheadmin.core.audit import audit_record
 from cacheadmin.models import AuditEntry
+from cacheadmin.web.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 

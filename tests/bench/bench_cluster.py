@@ -204,7 +204,7 @@ def server_and_cluster() -> Iterator[tuple[redis.Redis, redis.RedisCluster]]:
 
 def main() -> None:
     django.setup()
-    from cacheadmin.core import cluster_scan
+    from cacheadmin.gateways import cluster_scan
 
     with server_and_cluster() as (server_client, cluster_client):
         started = time.monotonic()

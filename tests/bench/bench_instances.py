@@ -49,7 +49,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import RequestFactory, override_settings
 
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
     from cacheadmin.overview.views import overview, overview_row
 
     call_command("migrate", verbosity=0)

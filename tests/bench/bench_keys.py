@@ -88,7 +88,7 @@ def main() -> None:
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory, override_settings
 
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
     from cacheadmin.keys.keyspace import browse, scan_page
     from cacheadmin.keys.views import key_list
 

@@ -80,7 +80,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import RequestFactory, override_settings
 
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
     from cacheadmin.queues.broker import queue_page
     from cacheadmin.queues.views import queue_list
 
@@ -150,7 +150,7 @@ def watch(view, request, broker_calls: list) -> dict:
     """VIEWERS threads asking for the same page as fast as they can."""
     from django.conf import settings
 
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
 
     connections.rabbit_answers().close()
     before = len(broker_calls)

@@ -1,6 +1,6 @@
 """Line charts drawn on the server: geometry only."""
 
-from cacheadmin.core.charts import Series, line_chart
+from cacheadmin.display.charts import Series, line_chart
 
 
 def test_a_chart_scales_to_its_top_and_breaks_at_gaps():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cacheadmin.core import dashboard_keys
+from cacheadmin.gateways import dashboard_keys
 from dashboard import settings as configured  # the module: the tests' fixtures override
 
 
@@ -19,7 +19,7 @@ def test_the_settings_keep_the_channel_layer_under_it():
 
 
 def test_a_unix_socket_redis_url_is_not_read_as_a_database(settings):
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
 
     settings.REDIS_URL = "unix:///run/redis/redis.sock?db=2"
     connections._database_in(connections.redis_instance("default"))  # a socket's path

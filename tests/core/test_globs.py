@@ -2,7 +2,7 @@
 
 import pytest
 
-from cacheadmin.core.globs import glob_regex, matcher
+from cacheadmin.gateways.globs import glob_regex, matcher
 
 CASES = [
     (b"user:*", b"user:42", True),

@@ -5,7 +5,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from cacheadmin.core.instances import load_instances, sentinel_address, shown_url
+from cacheadmin.gateways.instances import load_instances, sentinel_address, shown_url
 
 DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -136,7 +136,7 @@ def test_a_secret_with_reserved_characters_stays_whole_and_hidden(tmp_path, temp
 def test_rabbitmq_secrets_reach_pika_and_the_management_client_whole(tmp_path):
     import pika
 
-    from cacheadmin.core.rabbit_management import ManagementClient
+    from cacheadmin.gateways.rabbit_management import ManagementClient
 
     text = (
         '[rabbitmq.b]\namqp_url = "amqp://mon:${SECRET}@mq:5672/%2F"\n'

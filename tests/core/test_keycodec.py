@@ -2,7 +2,7 @@
 
 import pytest
 
-from cacheadmin.core.keycodec import (
+from cacheadmin.gateways.keycodec import (
     decode_key,
     display_key,
     encode_key,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cacheadmin.core.problems import Problem, http_status
+from cacheadmin.gateways.problems import Problem, http_status
 
 
 @pytest.mark.parametrize(

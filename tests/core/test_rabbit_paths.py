@@ -3,8 +3,8 @@ resolves dot segments, quoted or not): the call is refused before it is made."""
 
 import pytest
 
-from cacheadmin.core.problems import BAD_REQUEST
-from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.problems import BAD_REQUEST
+from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 
 # port 1: were the call made, it would fail as unreachable, not as a bad request
 CLIENT = ManagementClient.from_url("http://guest:guest@127.0.0.1:1/", timeout=0.5)

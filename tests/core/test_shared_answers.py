@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from cacheadmin.core.shared_answers import SharedAnswers
+from cacheadmin.gateways.shared_answers import SharedAnswers
 
 
 def test_concurrent_viewers_share_one_broker_call():

@@ -138,7 +138,7 @@ def test_wrong_password_is_refused(client, viewer):
 
 @pytest.mark.django_db
 def test_superusers_are_operators(django_user_model):
-    from cacheadmin.core.roles import can_operate, role_name
+    from cacheadmin.web.roles import can_operate, role_name
 
     admin = django_user_model.objects.create_superuser("root-admin", password=PASSWORD)
     assert can_operate(admin, "default")
@@ -162,8 +162,8 @@ def test_a_user_with_roles_on_some_instances_reaches_their_own_pages(
 ):
     """Their profile (where tokens are made), their instances' audit, the API's
     description; a token works under the instance's prefix."""
-    from cacheadmin.core.tokens import token_create
     from cacheadmin.models import InstanceRole
+    from cacheadmin.web.tokens import token_create
     from tests.users import logged_in
 
     path = tmp_path / "instances.toml"

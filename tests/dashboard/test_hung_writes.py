@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.servers import RedisServer
 

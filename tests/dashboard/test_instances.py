@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.servers import RedisServer
 

@@ -6,7 +6,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import InstanceRole
 from tests.browser_fixtures import log_in
 from tests.users import PASSWORD, make_user

@@ -99,7 +99,7 @@ def test_no_master_to_be_found_is_said_as_such(viewer_client, settings, tmp_path
 
 
 def test_a_replica_is_read_only_and_names_its_master(operator_client, settings, tmp_path, sessions):
-    from cacheadmin.core.keycodec import encode_key
+    from cacheadmin.gateways.keycodec import encode_key
     from cacheadmin.models import AuditEntry
 
     master_port = sessions.master_port()

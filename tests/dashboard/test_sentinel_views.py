@@ -5,8 +5,8 @@ redis-py would take the first sentinel's word."""
 import pytest
 from redis.sentinel import Sentinel
 
-from cacheadmin.core.keycodec import encode_key
-from cacheadmin.core.sentinels import NewestAsyncSentinel, NewestSentinel
+from cacheadmin.gateways.keycodec import encode_key
+from cacheadmin.gateways.sentinels import NewestAsyncSentinel, NewestSentinel
 from tests.dashboard.test_tls_and_acl import instances
 from tests.servers import SentinelSet
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.invalidation.test_sentinel_job import wait_for
 from tests.users import logged_in

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_jobs import run_worker
 from tests.servers import RedisServer, TlsRedisServer, make_certificates

@@ -1,11 +1,11 @@
-"""Every websocket sits behind origin check, login and role (cacheadmin.core.websockets)."""
+"""Every websocket sits behind origin check, login and role (cacheadmin.web.websockets)."""
 
 import pytest
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from cacheadmin.core.websockets import protected
+from cacheadmin.web.websockets import protected
 from tests.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from cacheadmin.core import cluster_scan, connections
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways import cluster_scan, connections
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_engine import fill

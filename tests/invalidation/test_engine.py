@@ -3,7 +3,7 @@
 import pytest
 import redis
 
-from cacheadmin.core import cluster_scan
+from cacheadmin.gateways import cluster_scan
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.cluster_batches import counter_on
 from cacheadmin.invalidation.engine import Progress, Target
@@ -143,6 +143,6 @@ def test_text_targets_that_are_not_text_or_ids_are_refused(redis_client):
 
 
 def test_a_byte_typed_in_a_pattern_is_literal():
-    from cacheadmin.core.keycodec import parse_typed_glob
+    from cacheadmin.gateways.keycodec import parse_typed_glob
 
     assert parse_typed_glob("a\\x2a*") == b"a\\**"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from cacheadmin.core.cluster_scan import keyspace_size
+from cacheadmin.gateways.cluster_scan import keyspace_size
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache

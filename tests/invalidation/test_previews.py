@@ -4,7 +4,7 @@ one by a hash tag (a pattern, or an object-cache model named with a tag)."""
 
 import pytest
 
-from cacheadmin.core import cluster_scan
+from cacheadmin.gateways import cluster_scan
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.objectcache import ObjectCache

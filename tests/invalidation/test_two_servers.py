@@ -10,8 +10,8 @@ import pytest
 import websockets
 from asgiref.sync import sync_to_async
 
-from cacheadmin.core.tokens import token_create
 from cacheadmin.invalidation.worker import Worker
+from cacheadmin.web.tokens import token_create
 from tests.invalidation.test_engine import fill
 from tests.servers import Daphne, dashboard_env
 from tests.users import session_cookie

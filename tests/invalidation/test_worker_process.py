@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from cacheadmin.core.cluster_scan import keyspace_size
+from cacheadmin.gateways.cluster_scan import keyspace_size
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_jobs import post
 from tests.servers import dashboard_env

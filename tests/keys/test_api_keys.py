@@ -6,9 +6,9 @@ import pytest
 import redis
 from django.test import Client
 
-from cacheadmin.core.keycodec import encode_key
-from cacheadmin.core.tokens import token_create
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import ApiToken, AuditEntry
+from cacheadmin.web.tokens import token_create
 from tests.keys.test_keyspace import fill
 from tests.servers import RedisServer, free_port
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from cacheadmin.core import cluster_scan
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.keycodec import encode_key
 from tests.servers import ClusterSet
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 import redis
 from django.test import Client
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.keys.test_keyspace import fill
 from tests.servers import free_port

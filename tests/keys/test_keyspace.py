@@ -126,7 +126,7 @@ def test_a_pattern_without_glob_looks_the_key_up(keyspace):
 
 
 def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings):
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
 
     plain = redis_server.client()
     version = tuple(int(part) for part in plain.info("server")["redis_version"].split(".")[:2])

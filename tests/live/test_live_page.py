@@ -5,7 +5,7 @@ import re
 import pytest
 import redis
 
-from cacheadmin.core.cluster_scan import every_node
+from cacheadmin.gateways.cluster_scan import every_node
 from cacheadmin.models import AuditEntry
 from tests.live.test_redis_feeds import set_events
 from tests.servers import free_port

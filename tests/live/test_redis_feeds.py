@@ -9,7 +9,7 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 
-from cacheadmin.core.cluster_scan import every_node
+from cacheadmin.gateways.cluster_scan import every_node
 from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
 from cacheadmin.live.consumer import current_hub

@@ -80,7 +80,7 @@ def test_a_primary_killed_and_replaced_is_a_former_primary_not_a_fourth(
 
 
 def test_a_question_not_ready_for_a_cluster_is_refused_plainly(cluster):
-    from cacheadmin.core.service_calls import call_redis
+    from cacheadmin.gateways.service_calls import call_redis
 
     answer, problem = call_redis(lambda client: client.dbsize(), instance="big")
     assert answer is None and "which this page does not read yet" in problem.message

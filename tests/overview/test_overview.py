@@ -8,8 +8,8 @@ import redis
 from django.template.loader import render_to_string
 from django.test import Client
 
-from cacheadmin.core import connections
-from cacheadmin.core.rabbit_management import ManagementError
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.rabbit_management import ManagementError
 from cacheadmin.models import AuditEntry
 from cacheadmin.overview import broker
 from tests.conftest import management_url

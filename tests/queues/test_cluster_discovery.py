@@ -6,7 +6,7 @@ import time
 import pytest
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan
+from cacheadmin.gateways import cluster_scan
 from cacheadmin.queues import redis_queues
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ import pika
 import pytest
 import redis
 
-from cacheadmin.core import connections
-from cacheadmin.core.rabbit_management import ManagementError
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.rabbit_management import ManagementError
 from cacheadmin.models import AuditEntry
 from tests.conftest import management_url
 from tests.servers import free_port
@@ -332,7 +332,7 @@ def test_odd_samples_from_the_broker_are_left_out():
 def test_a_queues_page_is_shared_among_viewers_within_the_interval(
     viewer_client, operator_client, queues, settings
 ):
-    from cacheadmin.core import connections
+    from cacheadmin.gateways import connections
 
     settings.RABBITMQ_STATS_INTERVAL = 30
     answers = connections.rabbit_answers()

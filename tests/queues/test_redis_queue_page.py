@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cacheadmin.core.keycodec import encode_key
+from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import QueueSample
 from cacheadmin.queues import samples as queue_samples
 from tests.servers import free_port

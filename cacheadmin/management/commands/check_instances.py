@@ -4,8 +4,8 @@ instance; fails when anything is wrong."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cacheadmin.core import connections
-from cacheadmin.core.instance_checks import try_every_instance
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.instance_checks import try_every_instance
 
 
 class Command(BaseCommand):

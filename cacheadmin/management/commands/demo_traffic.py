@@ -6,9 +6,9 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cacheadmin.core import connections
 from cacheadmin.demo import traffic
 from cacheadmin.demo.seed import MARKER
+from cacheadmin.gateways import connections
 
 
 class Command(BaseCommand):

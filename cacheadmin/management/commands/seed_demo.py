@@ -7,8 +7,8 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cacheadmin.core import connections
 from cacheadmin.demo import seed
+from cacheadmin.gateways import connections
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.core.problems import Problem, http_status
+from cacheadmin.gateways.problems import Problem, http_status
 
 API_PREFIX = "/api/"
 

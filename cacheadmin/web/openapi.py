@@ -8,9 +8,9 @@ from django import forms
 from django.core import validators
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.core import problems
-from cacheadmin.core.instance_paths import every_instance
-from cacheadmin.core.json_api import STATUSES, json_methods
+from cacheadmin.gateways import problems
+from cacheadmin.web.instance_paths import every_instance
+from cacheadmin.web.json_api import STATUSES, json_methods
 
 ERROR_KINDS = sorted({*STATUSES, *problems.STATUSES})
 

@@ -31,9 +31,9 @@ from redis.exceptions import (
     SlotNotCoveredError,
 )
 
-from cacheadmin.core.connections import cluster_node_client
-from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import BAD_REQUEST, CHANGED, Problem, Refusal, reason_of
+from cacheadmin.gateways.connections import cluster_node_client
+from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.problems import BAD_REQUEST, CHANGED, Problem, Refusal, reason_of
 
 ClusterCursor = tuple[tuple[int, int], ...]  # (first slot, SCAN cursor) per primary left
 NodeScan = Callable[[redis.Redis, int, int], tuple[int, list]]  # (client, cursor, hint)

@@ -22,7 +22,7 @@ from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedSSLConnection
 
-from cacheadmin.core.instances import (
+from cacheadmin.gateways.instances import (
     DEFAULT,
     Instances,
     RabbitInstance,
@@ -30,9 +30,9 @@ from cacheadmin.core.instances import (
     host_list,
     load_instances,
 )
-from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
-from cacheadmin.core.sentinels import NewestAsyncSentinel, NewestSentinel
-from cacheadmin.core.shared_answers import SharedAnswers
+from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.sentinels import NewestAsyncSentinel, NewestSentinel
+from cacheadmin.gateways.shared_answers import SharedAnswers
 
 
 class ConfigError(Exception):

@@ -2,7 +2,7 @@
 
 import json
 
-from cacheadmin.core.keycodec import display_key, is_utf8
+from cacheadmin.gateways.keycodec import display_key, is_utf8
 
 KEEP = {"\n", "\t"}
 

@@ -9,12 +9,12 @@ and redirect on that page then keeps the instance, with nothing to pass around."
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 
-from cacheadmin.core import connections
-from cacheadmin.core.access import instance_for, known_instances
-from cacheadmin.core.instances import DEFAULT, NAME
-from cacheadmin.core.json_api import BAD_REQUEST, NOT_FOUND, api_error, is_api
-from cacheadmin.core.json_api import INSTANCE_PREFIX as PREFIX
-from cacheadmin.core.roles import can_view
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.instances import DEFAULT, NAME
+from cacheadmin.web.access import instance_for, known_instances
+from cacheadmin.web.json_api import BAD_REQUEST, NOT_FOUND, api_error, is_api
+from cacheadmin.web.json_api import INSTANCE_PREFIX as PREFIX
+from cacheadmin.web.roles import can_view
 
 
 def split_instance(path_info: str) -> tuple[str | None, str]:

@@ -6,9 +6,9 @@ import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import connections, dashboard_keys
-from cacheadmin.core.problems import BAD_REQUEST, TIMEOUT, UNREACHABLE, Problem
-from cacheadmin.core.service_calls import call_redis
+from cacheadmin.gateways import connections, dashboard_keys
+from cacheadmin.gateways.problems import BAD_REQUEST, TIMEOUT, UNREACHABLE, Problem
+from cacheadmin.gateways.service_calls import call_redis
 
 
 def _run_id(client: redis.Redis) -> str | None:

@@ -7,8 +7,8 @@ from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
-from cacheadmin.core.cluster_scan import PrimaryDown
-from cacheadmin.core.problems import (
+from cacheadmin.gateways.cluster_scan import PrimaryDown
+from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
     MISCONFIGURED,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.urls import re_path
 
-from cacheadmin.core.roles import can_view
+from cacheadmin.web.roles import can_view
 
 
 def handshake_header(scope: dict, name: bytes) -> str | None:

@@ -17,9 +17,9 @@ from typing import TypeVar
 import redis
 from django.conf import settings
 
-from cacheadmin.core import connections
-from cacheadmin.core.problems import UNREACHABLE, Problem, Refusal
-from cacheadmin.core.sentinels import MasterView
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.problems import UNREACHABLE, Problem, Refusal
+from cacheadmin.gateways.sentinels import MasterView
 
 T = TypeVar("T")
 

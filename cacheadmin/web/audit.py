@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from cacheadmin.core.problems import BAD_REQUEST, Problem
+from cacheadmin.gateways.problems import BAD_REQUEST, Problem
 from cacheadmin.models import AuditEntry
 
 

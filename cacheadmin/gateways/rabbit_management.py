@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from cacheadmin.core.problems import (
+from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
     MISCONFIGURED,

@@ -2,8 +2,8 @@
 
 from django import template
 
-from cacheadmin.core import formatting as presentation
-from cacheadmin.core.keycodec import (
+from cacheadmin.display import formatting as presentation
+from cacheadmin.gateways.keycodec import (
     display_key,
     display_name,
     encode_key,

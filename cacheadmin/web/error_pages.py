@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf, defaults
 
-from cacheadmin.core.json_api import BAD_REQUEST, FORBIDDEN, NOT_FOUND, api_error, is_api
+from cacheadmin.web.json_api import BAD_REQUEST, FORBIDDEN, NOT_FOUND, api_error, is_api
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

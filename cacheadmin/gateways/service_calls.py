@@ -11,9 +11,9 @@ import redis
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
-from cacheadmin.core import connections, master_writes, redis_errors
-from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.problems import (
+from cacheadmin.gateways import connections, master_writes, redis_errors
+from cacheadmin.gateways.instances import DEFAULT
+from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
     MISCONFIGURED,
@@ -21,7 +21,7 @@ from cacheadmin.core.problems import (
     Problem,
     Refusal,
 )
-from cacheadmin.core.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 
 T = TypeVar("T")
 Outcome = tuple[T | None, Problem | None]

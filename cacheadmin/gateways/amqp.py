@@ -11,8 +11,8 @@ from pika.adapters.utils.connection_workflow import (
     AMQPConnectorStackTimeout,
 )
 
-from cacheadmin.core.instances import amqp_vhost
-from cacheadmin.core.problems import (
+from cacheadmin.gateways.instances import amqp_vhost
+from cacheadmin.gateways.problems import (
     ERROR,
     MISCONFIGURED,
     NOT_ROUTED,

@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
-from cacheadmin.core import connections
-from cacheadmin.core.audit import audit_record
-from cacheadmin.core.instances import DEFAULT
-from cacheadmin.core.json_api import FORBIDDEN, LOGIN_REQUIRED, api_error, is_api
-from cacheadmin.core.roles import can_operate, can_view, role_name
-from cacheadmin.core.tokens import token_user
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.instances import DEFAULT
 from cacheadmin.models import AuditEntry
+from cacheadmin.web.audit import audit_record
+from cacheadmin.web.json_api import FORBIDDEN, LOGIN_REQUIRED, api_error, is_api
+from cacheadmin.web.roles import can_operate, can_view, role_name
+from cacheadmin.web.tokens import token_user
 
 
 def known_instances() -> list[str]:

@@ -7,12 +7,12 @@ import redis
 from django.conf import settings
 from redis.cluster import RedisCluster
 
-from cacheadmin.core import cluster_scan, connections
-from cacheadmin.core.amqp import FAILURES, amqp_problem, connect
-from cacheadmin.core.instances import shown_url
-from cacheadmin.core.parallel import call_in_parallel
-from cacheadmin.core.problems import ERROR, Problem, Refusal
-from cacheadmin.core.service_calls import call_rabbit, call_redis
+from cacheadmin.gateways import cluster_scan, connections
+from cacheadmin.gateways.amqp import FAILURES, amqp_problem, connect
+from cacheadmin.gateways.instances import shown_url
+from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.problems import ERROR, Problem, Refusal
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Display: formatting figures and key names, template tags, charts."""
