@@ -239,16 +239,24 @@ class SentinelSet:
         return True
 
     def master_port(self) -> int:
-        return int(self.sentinel().sentinel_get_master_addr_by_name(self.service)[1])
+        return self._master_port_of(0)
 
     def settle(self) -> "SentinelSet":
-        """Until the sentinels see every replica linked to the master, and the master
-        sees their sync done (after a failover, the old master comes back as a replica
-        and syncs)."""
+        """Until every sentinel names the same master and sees every replica linked to
+        it, reporting itself a replica, and the master sees their sync done. One
+        sentinel's view is not enough: another that still takes a restarted server for
+        a master turns it back into a replica later, even while a failover promotes it
+        (the failover then aborts)."""
 
         def linked() -> bool:
-            replicas = self.sentinel().sentinel_slaves(self.service)
-            if not replicas or any(r.get("master-link-status") != "ok" for r in replicas):
+            for index in range(len(self.sentinel_ports)):
+                view = self.sentinel(index)
+                if view.sentinel_master(self.service)["flags"] != "master":
+                    return False
+                replicas = view.sentinel_slaves(self.service)
+                if not replicas or not all(_replica_settled(r) for r in replicas):
+                    return False
+            if len({self._master_port_of(index) for index in range(len(self.sentinel_ports))}) > 1:
                 return False
             # and the master sees the sync done (a replica in full sync is wait_bgsave)
             info = self.master_client().info("replication")
@@ -257,6 +265,9 @@ class SentinelSet:
 
         self._until(linked)
         return self
+
+    def _master_port_of(self, index: int) -> int:
+        return int(self.sentinel(index).sentinel_get_master_addr_by_name(self.service)[1])
 
     def master_client(self) -> redis.Redis:
         return redis.Redis(port=self.master_port())
@@ -294,6 +305,14 @@ class SentinelSet:
             process.wait(timeout=10)
         self.replica.stop()
         self.master.stop()
+
+
+def _replica_settled(replica: dict) -> bool:
+    return (
+        replica.get("flags") == "slave"
+        and replica.get("role-reported") == "slave"
+        and replica.get("master-link-status") == "ok"
+    )
 
 
 def make_certificates(folder: Path, name: str = "ca") -> dict[str, Path]:
