@@ -89,5 +89,7 @@ def preview_json(preview: engine.Preview) -> dict:
         "memory": preview.memory,
         "objects": preview.objects,
         "entries": preview.entries,
+        "examined": preview.examined,
+        "keyspace": preview.keys,
         "threshold": settings.INVALIDATION_CONFIRM_THRESHOLD,
     }

@@ -17,6 +17,7 @@ from cacheadmin.invalidation.engine import (
     Progress,
     Target,
     attribute_batch,
+    drop_directory,
     patterns_for,
     refuse_untagged,
 )
@@ -83,7 +84,7 @@ def scan_batch(
     buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
     args = [at, patterns[progress.phase], count, dashboard_keys.PREFIX, buckets, inverted]
     try:
-        at, total = _run(cluster, node, counter_on(counter, slot), args)
+        at, total, returned = _run(cluster, node, counter_on(counter, slot), args)
     except redis.RedisError as exc:
         if not (isinstance(exc, redis.TimeoutError) or cluster_scan.moved_on(exc)):
             raise
@@ -91,15 +92,23 @@ def scan_batch(
         if cluster_scan.owner(cluster, slot).name == node.name:
             raise  # no other primary yet: the worker tries again in a while
         return progress  # the next batch finds the new primary, and counts the failover
-    nodes[str(slot)] = {"node": node.name, "deleted": int(total)}
     left = ((slot, int(at)), *rest) if int(at) else tuple(rest)
     phase = progress.phase + (not left)
     done = not left and phase >= len(patterns)
+    nodes[str(slot)] = {"node": node.name, "deleted": int(total)}
     if done and target.kind == "model":
-        cluster.unlink(layout.directory_key(target.model))
+        _drop_directory(cluster, target, counter, nodes)
     deleted = sum(seen["deleted"] for seen in nodes.values())
-    scanned = progress.scanned + count
+    scanned = progress.scanned + int(returned)
     return Progress(phase, left or 0, scanned, deleted, done, nodes, progress.failovers)
+
+
+def _drop_directory(cluster: RedisCluster, target: Target, counter: str, nodes: dict) -> None:
+    """The model's directory, counted on the primary that held it."""
+    holder = cluster_scan.key_owner(cluster, layout.directory_key(target.model).encode())
+    for slot, node in cluster_scan.primaries(cluster):
+        if node.name == holder.name and str(slot) in nodes:
+            nodes[str(slot)]["deleted"] = drop_directory(cluster, target, counter_on(counter, slot))
 
 
 def _nodes_now(cluster: RedisCluster, seen: dict) -> tuple[dict, set[str], set[str]]:

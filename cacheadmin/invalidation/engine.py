@@ -20,6 +20,11 @@ OBJECT_KINDS = ("bucket", "model", "object", "attribute")
 SAMPLE = 20
 PREVIEW_BUDGET = 20_000  # keys a preview looks at, over every server
 PREVIEW_CALL = 1000  # the COUNT of each of its SCAN calls
+# Past its share of the budget a server is read on while it has shown fewer matches
+# than this (a sampled count of 400 is good to about 10%), for at most PREVIEW_SECONDS:
+# a rare pattern's few keys are then counted, not guessed from a sample that missed them.
+MIN_MATCHES = 400
+PREVIEW_SECONDS = 1.0
 BATCH = 1000
 EVENTS_CHANNEL = layout.EVENTS_CHANNEL
 
@@ -67,6 +72,8 @@ class Preview:
     memory: int | None = None
     objects: int | None = None  # object-cache targets: objects affected
     entries: list[str] = field(default_factory=list)  # an object's inverted keys
+    examined: int | None = None  # keys a scanning preview looked at
+    keys: int | None = None  # keys on the servers it scanned (DBSIZE)
 
 
 def model_for(client: redis.Redis, target: Target) -> Model:
@@ -170,28 +177,30 @@ def _scan_preview(
     counted there, and nowhere else."""
     matches = globs.matcher(patterns_for(target))
     scanners = cluster_scan.sized_scanners(client)
-    total = sum(size for _, size in scanners) or 1
-    estimate, complete, sample = 0, True, []
+    total = sum(size for _, size in scanners)
+    estimate, complete, sample, examined = 0, True, [], 0
     for scan, size in scanners:
-        share = max(PREVIEW_CALL, budget * size // total)
-        found, examined, done, seen = _sample_node(scan, share, matches, target)
-        estimate += found if done else round(found * size / max(examined, 1))
+        share = max(PREVIEW_CALL, budget * size // max(total, 1))
+        found, looked_at, done, seen = _sample_node(scan, share, matches, target)
+        estimate += found if done else round(found * size / max(looked_at, 1))
         complete &= done
+        examined += looked_at
         sample += seen[: SAMPLE - len(sample)]
     memory = _memory(client, sample)
     if memory is not None and sample:
         memory = round(memory * max(estimate, len(sample)) / len(sample))
-    return Preview(estimate, not complete, sample, memory)
+    return Preview(estimate, not complete, sample, memory, examined=examined, keys=total)
 
 
 def _sample_node(
     scan: cluster_scan.NodeScanner, share: int, matches, target: Target
 ) -> tuple[int, int, bool, list[bytes]]:
     """(matches found, keys examined, whole server seen, a sample of the matches) after
-    SCAN calls until the share of keys is examined. The calls are bounded too: SCAN of
-    a sparse table may return few keys a call."""
+    SCAN calls until the share of keys is examined (the calls are bounded too: SCAN of
+    a sparse table may return few keys a call), and on while matches are rare (above)."""
     cursor, found, examined, sample = 0, 0, 0, []
-    for _ in range(10 * max(1, share // PREVIEW_CALL)):
+    calls, deadline = 10 * max(1, share // PREVIEW_CALL), None
+    while True:
         cursor, keys = scan(cursor, PREVIEW_CALL)
         examined += len(keys)
         hits = deletable(target, [key for key in keys if matches(key)])
@@ -199,7 +208,13 @@ def _sample_node(
         sample += hits[: SAMPLE - len(sample)]
         if cursor == 0:
             return found, examined, True, sample
-        if examined >= share:
+        calls -= 1
+        if examined < share and calls > 0:
+            continue
+        if found >= MIN_MATCHES:
+            break
+        deadline = deadline or time.monotonic() + PREVIEW_SECONDS
+        if time.monotonic() >= deadline:
             break
     return found, examined, False, sample
 
@@ -269,7 +284,7 @@ for _, key in ipairs(reply[2]) do
 end
 local total = redis.call('INCRBY', KEYS[1], gone)
 redis.call('EXPIRE', KEYS[1], 86400)
-return {reply[1], total}
+return {reply[1], total, #reply[2]}
 """
 
 
@@ -283,18 +298,25 @@ def scan_batch(
     model = target.model if target.kind == "model" else ""
     buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
     args = [progress.cursor, patterns[progress.phase], count, dashboard_keys.PREFIX]
-    cursor, deleted = client.register_script(SCAN_UNLINK)(
+    cursor, deleted, returned = client.register_script(SCAN_UNLINK)(
         keys=[counter], args=[*args, buckets, inverted]
     )
     cursor = int(cursor)
     phase = progress.phase + (cursor == 0)
     done = cursor == 0 and phase >= len(patterns)
     if done and target.kind == "model":
-        client.unlink(layout.directory_key(target.model))
-    scanned = progress.scanned + count
+        deleted = drop_directory(client, target, counter)
+    scanned = progress.scanned + int(returned)
     return replace(
         progress, phase=phase, cursor=cursor, scanned=scanned, deleted=int(deleted), done=done
     )
+
+
+def drop_directory(client: redis.Redis, target: Target, counter: str) -> int:
+    """The model's directory of buckets, the last of its keys to go, counted with the
+    others; the counter's total."""
+    gone = client.unlink(layout.directory_key(target.model))
+    return int(client.incrby(counter, gone))
 
 
 def attribute_batch(

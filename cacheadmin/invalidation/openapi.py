@@ -29,6 +29,14 @@ PREVIEW = {
             "items": {"type": "string"},
             "description": "An object's inverted keys, which go with it.",
         },
+        "examined": {
+            **INTEGER_OR_NULL,
+            "description": "Keys a pattern's or model's preview looked at (SCAN's answers).",
+        },
+        "keyspace": {
+            **INTEGER_OR_NULL,
+            "description": "Keys on the servers such a preview scanned (DBSIZE, summed).",
+        },
         "threshold": {
             "type": "integer",
             "description": "Above this many keys, a start needs confirm.",

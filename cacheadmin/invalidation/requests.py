@@ -97,6 +97,12 @@ def is_confirmed(*, form: InvalidationForm, preview: engine.Preview) -> bool:
 
 
 def unconfirmed_message(preview: engine.Preview) -> str:
+    if preview.estimated and not preview.estimate:
+        return (
+            f"No key matched among the {preview.examined or 0:,} examined of about "
+            f"{preview.keys or 0:,}, but the rest may hold some, and a job looks at every "
+            "key: send confirm with the pattern (or target)."
+        )
     about = "about " if preview.estimated else ""
     return (
         f"This would delete {about}{preview.estimate:,} keys: send confirm with the "

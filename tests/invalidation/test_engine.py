@@ -120,7 +120,7 @@ def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
     redis_client.set("user:42:profile", "an app's own key")
     redis_client.set("user:inventory", "another")
     progress = run_to_end(redis_client, Target("model", b"user", "user"))
-    assert progress.deleted == 3 + 1  # buckets 0-2 and the FR set
+    assert progress.deleted == 3 + 1 + 1  # buckets 0-2, the FR set and the directory
     assert redis_client.exists("user:42:profile", "user:inventory") == 2
     with pytest.raises(engine.TargetError, match="no object-cache model"):
         engine.preview(redis_client, Target("model", b"session", "session"))
@@ -146,3 +146,10 @@ def test_a_byte_typed_in_a_pattern_is_literal():
     from cacheadmin.gateways.keycodec import parse_typed_glob
 
     assert parse_typed_glob("a\\x2a*") == b"a\\**"
+
+
+def test_a_job_counts_the_keys_scan_returned_not_its_count_hints(keyspace):
+    """It added COUNT (500 here) a call: 5 keys were 'scanned 1,500' on a cluster."""
+    fill(keyspace, 5, "few:")
+    progress = run_to_end(keyspace, Target("pattern", b"few:*"))
+    assert progress.deleted == 5 and 5 <= progress.scanned <= 5 + len(counter_keys(keyspace))

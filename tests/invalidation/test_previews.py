@@ -59,3 +59,42 @@ def test_the_preview_matches_keys_as_redis_does(redis_client, pattern, key, expe
 
 def test_every_primary_is_sampled(cluster_keyspace):
     assert len(cluster_scan.sized_scanners(cluster_keyspace)) == 3
+
+
+def test_a_rare_pattern_is_counted_not_guessed(keyspace):
+    """Three keys among 120,000: the budget's sample missed them ("About 0 keys,
+    Nothing to delete"), or scaled one it saw to 25."""
+    fill(keyspace, 120_000, "filler:")
+    for n in range(3):
+        keyspace.set(f"lone:{n}", "x")
+    preview = engine.preview(keyspace, Target("pattern", b"lone:*"))
+    assert (preview.estimate, preview.estimated) == (3, False)
+    assert preview.examined >= 120_003 and preview.keys == 120_003
+
+
+def test_a_small_tagged_model_among_many_keys_is_counted(keyspace):
+    customers = ObjectCache(keyspace).model("{customer}", inverted=["plan"])
+    customers.set_many({n: {"plan": f"p{n % 6}"} for n in range(4_000)})
+    fill(keyspace, 120_000, "filler:")
+    truth = len(matching_keys(keyspace, "{customer}:*"))  # 40 buckets, 6 inverted keys
+    preview = engine.preview(keyspace, Target("model", b"{customer}", "{customer}"))
+    assert (preview.estimate, preview.estimated, truth) == (46, False, 46)
+
+
+def test_an_estimate_of_nothing_says_what_it_saw_and_offers_the_job(
+    keyspace, operator_client, monkeypatch
+):
+    monkeypatch.setattr(engine, "PREVIEW_SECONDS", 0)  # no reading on past the share
+    fill(keyspace, 60_000, "filler:")
+    last = matching_keys(keyspace, "*")[-1].decode()  # the last key a SCAN returns
+    preview = engine.preview(keyspace, Target("pattern", last.encode()))
+    assert (preview.estimate, preview.estimated) == (0, True)
+    page = operator_client.get("/invalidations/new", {"kind": "pattern", "target": last})
+    text = page.content.decode()
+    assert "No match found yet" in text and "Nothing to delete" not in text
+    assert "the rest may hold some" in text and 'name="confirm"' in text
+    answer = operator_client.post(
+        "/api/invalidations", {"kind": "pattern", "target": last}, "application/json"
+    )
+    assert answer.status_code == 400 and "No key matched among the" in answer.json()["message"]
+    assert answer.json()["preview"]["examined"] < answer.json()["preview"]["keyspace"]
