@@ -18,6 +18,7 @@ from cacheadmin.gateways.problems import (
     ERROR,
     MISCONFIGURED,
     NOT_FOUND,
+    TIMEOUT,
     Problem,
     Refusal,
 )
@@ -64,6 +65,11 @@ def call_redis(
         return None, exc.problem
     except (redis.RedisError, RedisClusterException) as exc:
         problem = redis_errors.explain(exc, client=client)
+    if write and problem.kind == TIMEOUT:  # the command may have run: say so
+        message = (
+            f"{problem.message} The change may or may not have been made: look before trying again."
+        )
+        return None, Problem(TIMEOUT, message)
     if problem.kind == BAD_REQUEST and db is None:  # the database the URL names
         where = "REDIS_URL" if instance == DEFAULT else f"the url of the instance {instance}"
         message = f"{problem.message}. Fix the database number in {where}."

@@ -59,7 +59,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
     job = outcome.job
     if outcome.problem:
         return problem_response(outcome.problem, id=job.id, status=job.status)
-    return JsonResponse({"id": job.id, "status": job.status}, status=201)
+    return JsonResponse({"id": job.id, "status": job.status, "deleted": job.deleted}, status=201)
 
 
 @json_methods("GET")

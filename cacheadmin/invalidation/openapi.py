@@ -88,7 +88,11 @@ JOB = {
 JOB_STATE = {
     "type": "object",
     "required": ["id", "status"],
-    "properties": {"id": {"type": "integer"}, "status": STATUS},
+    "properties": {
+        "id": {"type": "integer"},
+        "status": STATUS,
+        "deleted": {"type": "integer", "description": "Keys deleted so far (a start's answer)."},
+    },
 }
 
 JOB_ID = {

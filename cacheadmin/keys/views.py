@@ -194,6 +194,8 @@ def _key_action(
 
 def _done_message(action: str, key: bytes, changed: bool, seconds: int | None) -> str:
     shown = display_key(key)
+    if not changed and action == "key.delete":
+        return f"Nothing changed: {shown} was already gone."
     if not changed:
         return f"Nothing changed: {shown} was gone or had no TTL."
     if action == "key.delete":

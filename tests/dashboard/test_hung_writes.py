@@ -59,3 +59,22 @@ def test_a_change_on_a_hung_redis_takes_one_timeout(
     entry = AuditEntry.objects.get(instance="hung")
     assert entry.action.startswith(action) and entry.outcome == "failed"
     assert "did not answer" in entry.error
+
+
+def test_a_write_that_times_out_may_have_been_made_and_says_so(operator_client, settings, tmp_path):
+    """Reads answer, writes wait (CLIENT PAUSE WRITE): the delete was sent, so it may
+    run once the server goes on. It was told only as "did not answer"."""
+    server = RedisServer(tmp_path).start()
+    try:
+        server.client().set("k", "v")
+        hung_instance(settings, tmp_path, f"redis://127.0.0.1:{server.port}/0")
+        server.client().execute_command("CLIENT", "PAUSE", 3000, "WRITE")
+        url, data = CHANGES["key.delete"]
+        answer = operator_client.post(url, data)
+        text = answer.content.decode()
+        assert answer.status_code == 504 and "may or may not have been made" in text
+        entry = AuditEntry.objects.get(instance="hung")
+        assert entry.outcome == "failed" and "may or may not" in entry.error
+    finally:
+        server.client().execute_command("CLIENT", "UNPAUSE")
+        server.stop()

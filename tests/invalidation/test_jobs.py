@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cacheadmin.gateways.cluster_scan import keyspace_size
+from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache
@@ -58,6 +59,7 @@ def test_a_key_goes_at_once_and_is_announced_and_audited(
     assert response.status_code == 201
     job = InvalidationJob.objects.get(id=response.json()["id"])
     assert (response.json()["status"], job.deleted) == ("done", 1)
+    assert response.json()["deleted"] == 1
     assert not redis_client.exists("doomed")
     on_redis = json.loads(pubsub.get_message(timeout=2)["data"])
     pubsub.close()
@@ -193,7 +195,10 @@ def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
     assert redis_client.dbsize() == left  # not one batch more
 
 
-def test_an_estimate_always_needs_a_confirmation(operator_client, redis_client, broker):
+def test_an_estimate_always_needs_a_confirmation(
+    operator_client, redis_client, broker, monkeypatch
+):
+    monkeypatch.setattr(engine, "PREVIEW_SECONDS", 0)  # or it reads on and counts them all
     fill(redis_client, 30_000, "noise:")
     response = post(operator_client, kind="pattern", target="rare:*")
     assert response.status_code == 400 and response.json()["preview"]["estimated"] is True

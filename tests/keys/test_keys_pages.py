@@ -46,6 +46,9 @@ def test_hostile_keys_round_trip_from_list_to_detail_to_delete(
         assert response.status_code == 302
         assert keyspace.exists(key) == 0
     assert AuditEntry.objects.filter(action="key.delete", outcome="ok", count=1).count() == 5
+    url = f"/keys/delete/{encode_key(HOSTILE[0])}"
+    again = operator_client.post(url, {"confirmed": "yes"}, follow=True)
+    assert "was already gone" in again.content.decode()
 
 
 def test_escaped_display_of_a_binary_key(viewer_client, redis_client):
