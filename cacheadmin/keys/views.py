@@ -10,15 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.gateways.keycodec import decode_key, display_key
-from cacheadmin.gateways.own_data import mutation_refusal
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.keys.forms import KeyBrowseForm, TtlForm, ValueQueryForm
+from cacheadmin.keys.key_changes import KeyChange, change_key, change_refusal
 from cacheadmin.keys.keyspace import KeyPage, browse
-from cacheadmin.keys.one_key import key_summary, remove_ttl, set_ttl, unlink_key
+from cacheadmin.keys.one_key import key_summary
 from cacheadmin.keys.values import read_value, stream_groups
 from cacheadmin.web.access import operator_required
-from cacheadmin.web.audit import audit_outcome, audit_unmade
 
 # Rows kept in the list as Continue appends pages: past them the page drops the oldest
 # (static/js/keys.js), since a table of tens of thousands of rows slows the browser.
@@ -114,9 +113,7 @@ def _read_key(client, key: bytes, query: dict) -> dict:
 @operator_required
 @require_POST
 def key_delete(request: HttpRequest, encoded: str) -> HttpResponse:
-    return _key_action(
-        request, encoded, "key.delete", lambda client, key, _: unlink_key(client, key)
-    )
+    return _key_action(request, encoded, "key.delete")
 
 
 @operator_required
@@ -127,66 +124,30 @@ def key_set_ttl(request: HttpRequest, encoded: str) -> HttpResponse:
         key = _decode_or_404(encoded)
         context = {"key": key, "ttl_form": form, "db": _posted_db(request)}
         return render(request, "keys/confirm.html", context, status=400)
-    seconds = form.cleaned_data["seconds"]
-    return _key_action(
-        request,
-        encoded,
-        "key.set_ttl",
-        lambda client, key, _: set_ttl(client, key, seconds),
-        seconds,
-    )
+    return _key_action(request, encoded, "key.set_ttl", form.cleaned_data["seconds"])
 
 
 @operator_required
 @require_POST
 def key_remove_ttl(request: HttpRequest, encoded: str) -> HttpResponse:
-    return _key_action(
-        request, encoded, "key.remove_ttl", lambda client, key, _: remove_ttl(client, key)
-    )
+    return _key_action(request, encoded, "key.remove_ttl")
 
 
-def _key_action(
-    request, encoded: str, action: str, run, seconds: int | None = None
-) -> HttpResponse:
-    """Confirm, then run one mutation on one key, audit it, and go back to the key."""
-    key = _decode_or_404(encoded)
-    db = _posted_db(request)
-    context = {"key": key, "db": db, "action": action, "seconds": seconds}
-    confirmed = request.POST.get("confirmed") == "yes"
-    target = f"db {db if db is not None else 'default'}: {display_key(key)}"
-    if seconds is not None:
-        target += f" (TTL {seconds} s)"
-    instance = request.instance
-    refusal = mutation_refusal(instance=instance, key=key, db=db)
-    if refusal:
-        if confirmed:
-            audit_unmade(
-                user=request.user, instance=instance, action=action, target=target, problem=refusal
-            )
-        context |= {"problem": refusal, "refused": True}
-        return render(request, "keys/confirm.html", context, status=http_status(refusal))
-    if not confirmed:
-        return render(request, "keys/confirm.html", context)
-    changed, problem = call_redis(
-        lambda client: run(client, key, seconds),
-        db=db,
-        instance=instance,
-        cluster_ready=True,
-        write=True,
-    )
-    audit_outcome(
-        user=request.user,
-        instance=instance,
-        action=action,
-        target=target,
-        problem=problem,
-        count=int(changed or 0),
-    )
-    if problem:
-        context["problem"] = problem
-        return render(request, "keys/confirm.html", context, status=http_status(problem))
-    messages.success(request, _done_message(action, key, changed, seconds))
-    query = f"?db={db}" if db is not None else ""
+def _key_action(request, encoded: str, action: str, seconds: int | None = None) -> HttpResponse:
+    """Confirm, then make one change to one key (key_changes), and go back to the key."""
+    change = KeyChange(action, _decode_or_404(encoded), _posted_db(request), seconds)
+    context = {"key": change.key, "db": change.db, "action": action, "seconds": seconds}
+    if request.POST.get("confirmed") != "yes":
+        refusal = change_refusal(instance=request.instance, change=change)
+        context |= {"problem": refusal, "refused": True} if refusal else {}
+        status = http_status(refusal) if refusal else 200
+        return render(request, "keys/confirm.html", context, status=status)
+    outcome = change_key(user=request.user, instance=request.instance, change=change)
+    if outcome.problem:
+        context |= {"problem": outcome.problem, "refused": outcome.refused}
+        return render(request, "keys/confirm.html", context, status=http_status(outcome.problem))
+    messages.success(request, _done_message(action, change.key, outcome.changed, seconds))
+    query = f"?db={change.db}" if change.db is not None else ""
     if action == "key.delete":
         return redirect(reverse("keys") + query)
     return redirect(reverse("key_detail", args=[encoded]) + query)

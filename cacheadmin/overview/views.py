@@ -1,7 +1,5 @@
-"""The overview page (/), its refreshing fragment, its JSON, the statistics reset, and
-/healthz."""
-
-import dataclasses
+"""The overview page (/), its rows and refreshing fragment, the statistics reset's
+pages, and /healthz."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -11,15 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cacheadmin.gateways import connections
-from cacheadmin.gateways.own_data import replica_refusal
 from cacheadmin.gateways.problems import TIMEOUT, UNREACHABLE, http_status
 from cacheadmin.overview.all_instances import instance_row, instance_rows
-from cacheadmin.overview.cards import all_cards, redis_card, statistics_reset
+from cacheadmin.overview.cards import all_cards, redis_card
+from cacheadmin.overview.changes import reset_statistics
 from cacheadmin.overview.health import health_report
 from cacheadmin.web.access import operator_required
-from cacheadmin.web.audit import audit_outcome
 from cacheadmin.web.instance_paths import every_instance, instance_path, visible_to
-from cacheadmin.web.json_api import json_methods
 
 
 @every_instance
@@ -68,12 +64,6 @@ def _mistakes_for(request: HttpRequest) -> tuple:
     return connections.instances().mistakes if request.user.is_superuser else ()
 
 
-@json_methods("GET")
-def overview_api(request: HttpRequest) -> JsonResponse:
-    cards = all_cards(request.instance)
-    return JsonResponse({name: _card_json(card) for name, card in cards.items()})
-
-
 @operator_required
 @require_http_methods(["GET", "POST"])
 def redis_reset_stats(request: HttpRequest) -> HttpResponse:
@@ -83,16 +73,7 @@ def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         context = {"card": redis_card(request.instance)}
         return render(request, "overview/reset_stats.html", context)
-    problem = replica_refusal(request.instance)
-    if not problem:
-        _, problem = statistics_reset(request.instance)
-    audit_outcome(
-        user=request.user,
-        instance=request.instance,
-        action="redis.reset_stats",
-        target="CONFIG RESETSTAT",
-        problem=problem,
-    )
+    problem = reset_statistics(user=request.user, instance=request.instance)
     if problem:
         # a server that did not answer is not asked again for the card: one timeout
         silent = problem.kind in (TIMEOUT, UNREACHABLE)
@@ -112,17 +93,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # down is shown on its pages, so the node stays in rotation.
     status = 503 if report["status"] == "down" else 200
     return JsonResponse(report, status=status)
-
-
-def _card_json(card: dict) -> dict:
-    problem = card["problem"]
-    answer = {
-        "ok": problem is None,
-        "figures": card["figures"],
-        "problem": dataclasses.asdict(problem) if problem else None,
-    }
-    sentinel = card.get("sentinel")
-    if sentinel:
-        trouble = sentinel.get("problem")
-        answer["sentinel"] = sentinel.get("view") or {"problem": dataclasses.asdict(trouble)}
-    return answer
