@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import re
 import time
+import weakref
 from collections.abc import Callable
 from functools import cache, partial
 from typing import TypeVar
@@ -91,7 +92,8 @@ def server_cursor(cursor: ClusterCursor | int) -> int:
     return cursor
 
 
-_primaries: dict[int, tuple[int, float, list]] = {}  # cluster -> (slot map, until, found)
+# cluster -> (the slot map read, until when, the primaries found); goes with its client
+_primaries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PRIMARIES_SECONDS = 1.0
 
 
@@ -100,8 +102,8 @@ def primaries(cluster: RedisCluster) -> list[tuple[int, ClusterNode]]:
     slots takes milliseconds: the answer is kept for a second, or until the client
     learns a new slot map."""
     slots = cluster.nodes_manager.slots_cache
-    kept = _primaries.get(id(cluster))
-    if kept and kept[0] == id(slots) and time.monotonic() < kept[1]:
+    kept = _primaries.get(cluster)
+    if kept and kept[0] is slots and time.monotonic() < kept[1]:
         return kept[2]
     first: dict[str, tuple[int, ClusterNode]] = {}
     for slot in range(SLOTS):
@@ -109,7 +111,7 @@ def primaries(cluster: RedisCluster) -> list[tuple[int, ClusterNode]]:
         if nodes and nodes[0].name not in first:
             first[nodes[0].name] = (slot, nodes[0])
     found = sorted(first.values(), key=lambda pair: pair[0])
-    _primaries[id(cluster)] = (id(slots), time.monotonic() + PRIMARIES_SECONDS, found)
+    _primaries[cluster] = (slots, time.monotonic() + PRIMARIES_SECONDS, found)
     return found
 
 

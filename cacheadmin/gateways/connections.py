@@ -346,10 +346,7 @@ def sentinel_master_at(instance: str, db: int | None, address: tuple[str, int]) 
 def live_redis_client(instance: str) -> aioredis.Redis:
     """A new asyncio client of its own for a live feed (which holds its connection for
     as long as it reads): for a Sentinel service, its master, followed after a failover."""
-    config = redis_instance(instance)
-    if config.kind == "cluster":
-        host, port = host_list(config.url)[0]
-        return live_node_client(instance, f"{host}:{port}")
+    config = redis_instance(instance)  # a cluster's feeds listen on nodes: live_node_client
     options = _live_options(config)
     if config.kind != "sentinel":
         _database_in(config)

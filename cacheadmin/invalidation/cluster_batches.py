@@ -5,6 +5,7 @@ first slot (as core.cluster_scan does), so a failover carries on at the replica 
 took over: from its own beginning, since a SCAN cursor means nothing on another server."""
 
 import time
+import weakref
 from dataclasses import replace
 
 import redis
@@ -131,15 +132,16 @@ def _nodes_now(cluster: RedisCluster, seen: dict) -> tuple[dict, set[str], set[s
     return nodes, moved, new
 
 
-_learned: dict[int, float] = {}  # id of a cluster client -> when its slots were last asked
+# a cluster client -> when its slots were last asked; goes with its client
+_learned: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _learn_slots(cluster: RedisCluster, every: float = 1.0) -> None:
     """Ask the cluster which node serves which slots, at most once a second: a primary
     that died since is noticed even if the job has finished with its keys."""
-    if time.monotonic() - _learned.get(id(cluster), 0) >= every:
+    if time.monotonic() - _learned.get(cluster, 0) >= every:
         cluster.nodes_manager.initialize()
-        _learned[id(cluster)] = time.monotonic()
+        _learned[cluster] = time.monotonic()
 
 
 def _run(cluster: RedisCluster, node: ClusterNode, counter: str, args: list) -> list:
