@@ -11,7 +11,7 @@ from pika.adapters.utils.connection_workflow import (
     AMQPConnectorStackTimeout,
 )
 
-from cacheadmin.gateways.instances import amqp_vhost
+from cacheadmin.gateways.instances import UNCLEAR_MESSAGE, amqp_vhost, userinfo_unclear
 from cacheadmin.gateways.problems import (
     ERROR,
     MISCONFIGURED,
@@ -39,6 +39,8 @@ def parameters(
     """The connection's parameters, every wait bounded by timeout (pika's handshake
     allowed 15 s by default); amqps:// checks the broker against ca_file's CAs, or the
     system's. named: how an error names the URL (RabbitInstance.named)."""
+    if userinfo_unclear(url):
+        raise AmqpConfigError(f"{named} {UNCLEAR_MESSAGE}.")
     try:
         params = pika.URLParameters(url)
     except Exception as exc:  # noqa: BLE001 (pika raises ValueError, IndexError, ...)

@@ -24,11 +24,13 @@ from redis.sentinel import Sentinel, SentinelManagedConnection, SentinelManagedS
 
 from cacheadmin.gateways.instances import (
     DEFAULT,
+    UNCLEAR_MESSAGE,
     Instances,
     RabbitInstance,
     RedisInstance,
     host_list,
     load_instances,
+    userinfo_unclear,
 )
 from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 from cacheadmin.gateways.sentinels import NewestAsyncSentinel, NewestSentinel
@@ -193,7 +195,13 @@ def _no_touch(base: type) -> type:
     return type(f"NoTouch{base.__name__}", (NoTouchMixin, base), {})
 
 
+def _clear_userinfo(config: RedisInstance) -> None:
+    if userinfo_unclear(config.url):
+        raise ConfigError(f"{_url_name(config)} {UNCLEAR_MESSAGE}.")
+
+
 def _build_redis(config: RedisInstance, db: int | None) -> redis.Redis:
+    _clear_userinfo(config)
     if config.kind == "sentinel":
         return _build_sentinel_master(config, db)
     if config.kind == "cluster":
@@ -347,6 +355,7 @@ def live_redis_client(instance: str) -> aioredis.Redis:
     """A new asyncio client of its own for a live feed (which holds its connection for
     as long as it reads): for a Sentinel service, its master, followed after a failover."""
     config = redis_instance(instance)  # a cluster's feeds listen on nodes: live_node_client
+    _clear_userinfo(config)
     options = _live_options(config)
     if config.kind != "sentinel":
         _database_in(config)

@@ -133,6 +133,24 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{user + ':***' if colon else '***'}@{after}"
 
 
+UNCLEAR_USERINFO = re.compile(r"[/?#@]|%(?![0-9A-Fa-f]{2})")
+UNCLEAR_MESSAGE = (
+    "has a user or password with a character a URL cannot hold as it is (/ ? # @, or a "
+    "% that starts no %XX): the host and port read from it would be part of the secret. "
+    "Percent-encode it (# is %23, / is %2F, @ is %40, % is %25), or in the instances "
+    "file write it as ${NAME}, which does that"
+)
+
+
+def userinfo_unclear(url: str) -> bool:
+    """Whether the text before a URL's last @ (its user and password, as written) holds
+    what a parser reads as the end of the password: every message about the host,
+    port or database read from it would then repeat part of the secret."""
+    _, separator, rest = url.partition("://")
+    written, at, _ = rest.rpartition("@")
+    return bool(separator and at and UNCLEAR_USERINFO.search(written))
+
+
 def substitute_url(template: str, environ: Mapping[str, str]) -> str:
     """A URL's ${NAME} references resolved; those in its user and password quoted, so
     that any character of a secret is that character (an unquoted #, ?, / or @ would
@@ -306,6 +324,9 @@ class _Reader:
         return REFERENCE.sub(lambda match: self.environ[match.group(1)], value)
 
     def url_ok(self, where: str, field_name: str, url: str, schemes: tuple[str, ...]) -> bool:
+        if userinfo_unclear(url):
+            self.mistake(where, field_name, UNCLEAR_MESSAGE)
+            return False
         try:
             parts = urlsplit(url)
             if "+" not in parts.scheme:  # a list of sentinels or nodes has no one port

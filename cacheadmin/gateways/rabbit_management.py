@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
+from cacheadmin.gateways.instances import UNCLEAR_MESSAGE, userinfo_unclear
 from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
@@ -82,6 +83,8 @@ class ManagementClient:
 
         Error messages never repeat the URL: it holds a password.
         """
+        if userinfo_unclear(url):
+            raise _misconfigured(UNCLEAR_MESSAGE)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _misconfigured("is not an http(s)://user:password@host:port/ URL")

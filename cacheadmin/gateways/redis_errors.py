@@ -52,7 +52,8 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
         return Problem(
             REFUSED,
             f"Redis at {where} refused the credentials: put the right user and "
-            "password in REDIS_URL (redis://user:password@host:port/db).",
+            "password in the instance's URL (REDIS_URL, or its url in the instances "
+            "file: redis://user:password@host:port/db).",
         )
     if isinstance(exc, redis.exceptions.NoPermissionError):
         return _not_permitted(exc, client=client, where=where)

@@ -5,7 +5,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from cacheadmin.gateways.instances import load_instances, sentinel_address, shown_url
+from cacheadmin.gateways.instances import (
+    load_instances,
+    sentinel_address,
+    shown_url,
+    userinfo_unclear,
+)
 
 DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -164,3 +169,21 @@ def test_no_part_of_a_literal_password_is_shown_however_the_url_reads(tmp_path, 
     instances = load(tmp_path, f'[redis.a]\nurl = "{url}"\n')
     said = " ".join(str(mistake) for mistake in instances.mistakes)
     assert "pa#" not in said and "pa/" not in said and "'pa'" not in said
+    if "@" in url.partition("://")[2].rpartition("@")[0] or "#" in url or "pa/" in url:
+        assert "a" not in instances.redis and "Percent-encode" in said  # kept aside
+
+
+@pytest.mark.parametrize(
+    ("url", "unclear"),
+    [
+        ("redis://user:p%23ss%40w@host:6379/0", False),
+        ("redis://host:6379/0", False),
+        ("amqp://guest:guest@mq:5672/%2F", False),
+        ("redis+sentinel://:p%2Fw@s1:1,s2:2/m/0", False),
+        ("redis://:Kq7#Zx?Vb/Nm@Wp%Rt:Ys@127.0.0.1:47300/0", True),
+        ("redis://:p%zz@host/0", True),  # a % that starts no escape
+        ("http://u:Rb9@Mqxyz/Tp@127.0.0.1:15672/", True),
+    ],
+)
+def test_a_user_or_password_a_parser_would_misread_is_told_apart(url, unclear):
+    assert userinfo_unclear(url) is unclear

@@ -70,3 +70,26 @@ def test_a_healthy_cluster_passes_and_an_unreachable_one_fails(settings, tmp_pat
     out, failed = check()
     assert "ok       redis    big" in out and "cluster of 3 primaries, state ok" in out, out
     assert "FAILED   redis    gone" in out and failed == "0 mistake(s), 1 instance(s) failed."
+
+
+SECRET = "Kq7#Zx?Vb/Nm@Wp%Rt:Ys"  # a vault's password, written into the URLs as it is
+
+
+def pieces(text: str) -> list[str]:
+    """Every 3-character piece of the secret found in text."""
+    return [SECRET[n : n + 3] for n in range(len(SECRET) - 2) if SECRET[n : n + 3] in text]
+
+
+def test_a_literal_password_a_url_cannot_hold_is_never_repeated(settings, viewer_client):
+    """A parser read part of it as the host or port, and the messages repeated that:
+    "Port could not be cast to integer value as 'Kq7'"."""
+    settings.REDIS_URL = f"redis://:{SECRET}@127.0.0.1:{free_port()}/0"
+    settings.RABBITMQ_URL = f"amqp://guest:{SECRET}@127.0.0.1:5672/%2F"
+    settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:{SECRET}@127.0.0.1:15672/"
+    out, failed = check()
+    assert failed and "Percent-encode" in out and not pieces(out), out
+    overview = viewer_client.get("/api/overview").content.decode()
+    assert "Percent-encode" in overview and not pieces(overview), overview
+    for kind in ("redis", "rabbitmq"):
+        row = viewer_client.get(f"/overview/row/{kind}").content.decode()
+        assert "Percent-encode" in row and not pieces(row)
