@@ -1,5 +1,8 @@
 """A socket per invalidation job page: the job's state now, then its progress as the
-worker pushes it through the channel layer."""
+worker pushes it through the channel layer, for as long as its user may see the job's
+instance (read again every ACCESS_CHECK_SECONDS, as the live socket does)."""
+
+import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -7,7 +10,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from cacheadmin.invalidation.events import progress_group
 from cacheadmin.invalidation.jobs import job_json
 from cacheadmin.models import InvalidationJob
+from cacheadmin.web import websockets
 from cacheadmin.web.access import instance_for, reloaded
+
+ACCESS_CHECK_SECONDS = websockets.ACCESS_CHECK_SECONDS  # a test makes it shorter
 
 
 @database_sync_to_async
@@ -31,10 +37,21 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(state)
+        self.guard = asyncio.ensure_future(self._keep_checking_access())
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "guard"):
+            self.guard.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def job_progress(self, event: dict) -> None:
         await self.send_json(event["job"])
+
+    async def _keep_checking_access(self) -> None:
+        while True:
+            await asyncio.sleep(ACCESS_CHECK_SECONDS)
+            if await current_state(self.job_id, self.scope["user"]) is None:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.close(code=websockets.ACCESS_ENDED)
+                return

@@ -20,12 +20,13 @@ from cacheadmin.live.protocol import (
 )
 from cacheadmin.live.rabbit_tap import MAX_TAPS
 from cacheadmin.live.upstreams import make_upstream
+from cacheadmin.web import websockets
 from cacheadmin.web.access import instance_for, reloaded
 from cacheadmin.web.roles import can_view
 
 log = logging.getLogger(__name__)
-ACCESS_CHECK_SECONDS = 30.0
-ACCESS_ENDED = 4403  # the close code of a socket whose user lost their access
+ACCESS_CHECK_SECONDS = websockets.ACCESS_CHECK_SECONDS  # a test makes it shorter
+ACCESS_ENDED = websockets.ACCESS_ENDED
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
 
 

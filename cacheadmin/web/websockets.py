@@ -14,6 +14,11 @@ from django.urls import re_path
 
 from cacheadmin.web.roles import can_view
 
+# An open socket outlives no account and no role: its user is read again this often,
+# and the socket closed with ACCESS_ENDED (which the pages explain) once it may see no more.
+ACCESS_CHECK_SECONDS = 30.0
+ACCESS_ENDED = 4403
+
 
 def handshake_header(scope: dict, name: bytes) -> str | None:
     for header, value in scope.get("headers", []):

@@ -61,5 +61,11 @@
   const socket = new WebSocket(`${scheme}://${location.host}/ws/invalidations/${card.dataset.job}/`);
   socket.addEventListener("open", () => { document.body.dataset.socket = "open"; });
   socket.addEventListener("message", (event) => show(JSON.parse(event.data)));
-  socket.addEventListener("close", () => { document.body.dataset.socket = "closed"; });
+  socket.addEventListener("close", (event) => {
+    document.body.dataset.socket = "closed";
+    if (event.code === 4403) { // the server closed it: this account may see this job no more
+      field("error").hidden = false;
+      field("error").textContent = "Progress stopped: your account may no longer see this instance. Log in again, or ask an administrator.";
+    }
+  });
 })();

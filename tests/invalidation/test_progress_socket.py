@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from cacheadmin.invalidation import jobs
+from cacheadmin.invalidation import consumer, jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.models import InvalidationJob
 from dashboard.asgi import application
@@ -76,4 +76,29 @@ async def test_no_socket_for_a_job_on_an_instance_the_user_may_not_see(
     socket = socket_for(job.id, await session_cookie(viewer))
     connected, _ = await socket.connect()
     assert connected and (await socket.receive_json_from(timeout=3))["id"] == job.id
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("how", ["deactivated", "role removed"])
+async def test_a_job_socket_closes_once_its_user_loses_access(
+    viewer, operator, redis_client, monkeypatch, how
+):
+    """It was checked at the handshake only: a deactivated account went on receiving
+    a running job's progress."""
+    monkeypatch.setattr(consumer, "ACCESS_CHECK_SECONDS", 0.2)
+    target = Target("pattern", b"x:*")
+    job = await sync_to_async(jobs.job_create)(
+        user=operator, instance="default", target=target, estimate=10, rate=None
+    )
+    socket = socket_for(job.id, await session_cookie(viewer))
+    connected, _ = await socket.connect()
+    assert connected and (await socket.receive_json_from(timeout=3))["id"] == job.id
+    assert await socket.receive_nothing(timeout=0.5)  # checked, still allowed: still open
+    if how == "deactivated":
+        viewer.is_active = False
+        await viewer.asave()
+    else:
+        await viewer.groups.aclear()
+    closed = await socket.receive_output(timeout=3)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4403)
     await socket.disconnect()
