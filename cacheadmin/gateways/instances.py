@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DEFAULT = "default"
 NAME = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,62}\Z")
@@ -36,7 +36,9 @@ REDIS_FIELDS = {
     "key_file": "the client certificate's key (rediss://)",
     "ssl_cert_reqs": "none, optional or required (default: required)",
     "sentinel_password": "the sentinels' own password (redis+sentinel://)",
+    "databases": "own (default: only the database its URL names) or all",
 }
+DATABASES = ("own", "all")
 ENVIRONMENT_NAMES = {"amqp_url": "RABBITMQ_URL", "management_url": "RABBITMQ_MANAGEMENT_URL"}
 RABBIT_FIELDS = {
     "amqp_url": "the AMQP URL (amqp:// or amqps://)",
@@ -75,6 +77,28 @@ class RedisInstance:
     key_file: str = ""
     ssl_cert_reqs: str = "required"
     sentinel_password: str = ""
+    # "own": its users reach the database its URL names, and no other of that server
+    # (instances of one server, each with its roles); "all": any (REDIS_URL's default).
+    databases: str = "all"
+
+    @property
+    def own_db(self) -> int:
+        """The database its URL names (0 when none)."""
+        if self.kind == "sentinel":
+            return self.sentinel.db
+        parts = urlsplit(self.url)
+        named = parse_qs(parts.query).get("db", [""])[0] if parts.scheme == "unix" else ""
+        named = named or unquote(parts.path).strip("/")
+        return int(named) if named.isascii() and named.isdigit() else 0
+
+    def database_refusal(self, db: int | None) -> str | None:
+        """Why its users may not reach database db; None when they may."""
+        if db is None or self.databases == "all" or db == self.own_db:
+            return None
+        return (
+            f"The instance {self.name} reaches its own database, {self.own_db}, only: "
+            f'database {db} is another instance\'s, or none (databases = "own").'
+        )
 
     @property
     def kind(self) -> str:
@@ -274,9 +298,13 @@ class _Reader:
         if reqs not in CERT_REQS:
             self.mistake(where, "ssl_cert_reqs", f"is one of {', '.join(CERT_REQS)}")
             return None
+        databases = values.get("databases", "own")
+        if databases not in DATABASES:
+            self.mistake(where, "databases", f"is one of {', '.join(DATABASES)}")
+            return None
         if not self.files_ok(where, values, ("ca_file", "cert_file", "key_file")):
             return None
-        return RedisInstance(name, **(values | {"ssl_cert_reqs": reqs}))
+        return RedisInstance(name, **(values | {"ssl_cert_reqs": reqs, "databases": databases}))
 
     def rabbit(self, name: str, table: dict) -> RabbitInstance | None:
         where = f"rabbitmq.{name}"

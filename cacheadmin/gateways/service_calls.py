@@ -42,6 +42,8 @@ def call_redis(
     write: the question changes data, so on a Sentinel instance it must reach the
     master the sentinels name now, confirmed, or fail (master_writes)."""
     try:
+        if refusal := connections.redis_instance(instance).database_refusal(db):
+            return None, Problem(BAD_REQUEST, refusal)
         client = connections.redis_client(db, instance=instance)
     except connections.UnknownInstance as exc:
         return None, Problem(NOT_FOUND, str(exc))

@@ -4,11 +4,13 @@ import re
 import uuid
 
 import pytest
+import redis as redis_py
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from cacheadmin.models import AuditEntry
+from cacheadmin.gateways.keycodec import encode_key
+from cacheadmin.models import AuditEntry, InstanceRole
 from tests.users import PASSWORD, logged_in
 
 # The only views open without login: the health check and the login pages.
@@ -185,3 +187,31 @@ def test_a_user_with_roles_on_some_instances_reaches_their_own_pages(
 def test_the_switcher_on_a_404_links_to_our_pages_only(viewer_client):
     page = viewer_client.get("//evil.example/x").content.decode()
     assert "//evil.example" not in page
+
+
+def test_a_role_on_one_database_reaches_no_other_of_its_server(
+    settings, tmp_path, redis_server, viewer, operator
+):
+    """Two instances on one server, a role on each: a viewer of y read x's keys with
+    ?db=, and an operator of x deleted a key of y with db=."""
+    path = tmp_path / "instances.toml"
+    path.write_text(
+        f'[redis.x]\nurl = "{redis_server.url_for(2)}"\n\n'
+        f'[redis.y]\nurl = "{redis_server.url_for(3)}"\n\n'
+        f'[redis.z]\nurl = "{redis_server.url_for(4)}"\ndatabases = "all"\n'
+    )
+    settings.CACHEADMIN_INSTANCES = str(path)
+    server_x, server_y = (redis_py.Redis(port=redis_server.port, db=n) for n in (2, 3))
+    server_x.set("x-secret", "1")
+    server_y.set("y-key", "1")
+    InstanceRole.objects.create(user=viewer, instance="y", role="viewer")
+    InstanceRole.objects.create(user=operator, instance="x", role="operator")
+    peek = logged_in(viewer).get("/i/y/api/keys", {"db": 2})
+    assert peek.status_code == 400 and "its own database, 3, only" in peek.json()["message"]
+    assert logged_in(viewer).get("/i/y/api/keys", {"db": 3}).status_code == 200
+    url = f"/i/x/keys/delete/{encode_key(b'y-key')}"
+    refused = logged_in(operator).post(url, {"db": "3", "confirmed": "yes"})
+    assert refused.status_code == 400 and server_y.exists("y-key")
+    InstanceRole.objects.create(user=viewer, instance="z", role="viewer")
+    assert logged_in(viewer).get("/i/z/api/keys", {"db": 2}).status_code == 200  # all
+    server_x.delete("x-secret")
