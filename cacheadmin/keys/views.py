@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cacheadmin.gateways import connections
 from cacheadmin.gateways.keycodec import decode_key, display_key
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.gateways.service_calls import call_redis
@@ -52,9 +53,19 @@ def key_list(request: HttpRequest) -> HttpResponse:
         "this_query": request.GET.urlencode(),
         "first_query": _first_query(request),
         "rows_kept": ROWS_KEPT,
+        "own_db": _confined_to(request.instance),
     }
     status = http_status(problem) if problem and not continuing else 200
     return render(request, template, context, status=status)
+
+
+def _confined_to(instance: str) -> int | None:
+    """The one database an instance reaches (databases = "own"); None: any."""
+    try:
+        config = connections.redis_instance(instance)
+    except connections.ConfigError:
+        return None
+    return None if config.databases == "all" else config.own_db
 
 
 def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str:

@@ -209,9 +209,12 @@ def test_a_role_on_one_database_reaches_no_other_of_its_server(
     peek = logged_in(viewer).get("/i/y/api/keys", {"db": 2})
     assert peek.status_code == 400 and "its own database, 3, only" in peek.json()["message"]
     assert logged_in(viewer).get("/i/y/api/keys", {"db": 3}).status_code == 200
+    page = logged_in(viewer).get("/i/y/keys/").content.decode()
+    assert "Database 3, this instance's own" in page and 'name="db"' not in page
     url = f"/i/x/keys/delete/{encode_key(b'y-key')}"
     refused = logged_in(operator).post(url, {"db": "3", "confirmed": "yes"})
     assert refused.status_code == 400 and server_y.exists("y-key")
     InstanceRole.objects.create(user=viewer, instance="z", role="viewer")
     assert logged_in(viewer).get("/i/z/api/keys", {"db": 2}).status_code == 200  # all
+    assert 'name="db"' in logged_in(viewer).get("/i/z/keys/").content.decode()
     server_x.delete("x-secret")
