@@ -261,6 +261,28 @@ def each_primary(cluster: RedisCluster, call: Callable[[redis.Redis], T]) -> dic
     return {name: answers[name] for name in now if name in answers}
 
 
+def each_server(
+    client: redis.Redis | RedisCluster, call: Callable[[redis.Redis], T]
+) -> dict[str, object]:
+    """call on every server that holds keys: a single server (named "", its failure
+    raised), or every primary of a cluster (each_primary: a failure is its answer)."""
+    if isinstance(client, RedisCluster):
+        return each_primary(client, call)
+    return {"": call(client)}
+
+
+def failed_node(client: redis.Redis | RedisCluster, exc: Exception) -> str:
+    """The cluster node a failure came from, as redis-py records it; "" unknown, or
+    not a cluster (the client's own address says where)."""
+    if not isinstance(client, RedisCluster):
+        return ""
+    failed = getattr(exc, "connection", None)
+    if isinstance(failed, ClusterNode):
+        return failed.name
+    host, port = getattr(failed, "host", None), getattr(failed, "port", None)
+    return f"{host}:{port}" if isinstance(host, str) and port else ""
+
+
 def _ask_each(cluster: RedisCluster, call: Callable, nodes: list[ClusterNode]) -> dict[str, object]:
     def ask(node: ClusterNode) -> object:
         try:

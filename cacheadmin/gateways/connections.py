@@ -320,8 +320,9 @@ def _build_sentinel_master(config: RedisInstance, db: int | None) -> redis.Redis
     )
 
 
-def is_sentinel(instance: str) -> bool:
-    """Whether an instance's Redis is a Sentinel service (its writes are guarded)."""
+def has_sentinels(instance: str) -> bool:
+    """Whether an instance's Redis is a Sentinel service: its writes are guarded, and
+    its sentinels' own events can be listened to."""
     try:
         return redis_instance(instance).kind == "sentinel"
     except ConfigError:

@@ -84,16 +84,21 @@ class RedisInstance:
     @property
     def own_db(self) -> int:
         """The database its URL names (0 when none)."""
-        if self.kind == "sentinel":
-            return self.sentinel.db
+        if address := self.sentinel:
+            return address.db
         parts = urlsplit(self.url)
         named = parse_qs(parts.query).get("db", [""])[0] if parts.scheme == "unix" else ""
         named = named or unquote(parts.path).strip("/")
         return int(named) if named.isascii() and named.isdigit() else 0
 
+    @property
+    def confined_to(self) -> int | None:
+        """The one database its users reach; None: any."""
+        return None if self.databases == "all" else self.own_db
+
     def database_refusal(self, db: int | None) -> str | None:
         """Why its users may not reach database db; None when they may."""
-        if db is None or self.databases == "all" or db == self.own_db:
+        if db is None or self.confined_to in (None, db):
             return None
         return (
             f"The instance {self.name} reaches its own database, {self.own_db}, only: "

@@ -3,11 +3,11 @@
 import re
 
 import redis
-from redis.cluster import ClusterNode, RedisCluster
+from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
 
-from cacheadmin.gateways.cluster_scan import PrimaryDown
+from cacheadmin.gateways.cluster_scan import PrimaryDown, failed_node
 from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
@@ -44,7 +44,7 @@ def server_address(client: redis.Redis | RedisCluster) -> str:
 
 def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redis) -> Problem:
     where = server_address(client)
-    if isinstance(client, RedisCluster) and (node := _failed_node(exc)):
+    if node := failed_node(client, exc):
         where = f"{node}, a node of {where}"  # not only the seeds of its URL
     if isinstance(exc, RedisClusterException):  # slots no node serves, nodes all down
         return Problem(UNREACHABLE, f"Part of {where} cannot be reached: {exc}")
@@ -80,15 +80,6 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
     if "DB index is out of range" in str(exc):  # the caller asked for a database
         return Problem(BAD_REQUEST, f"Redis at {where} has no such database: {exc}")
     return Problem(ERROR, f"Redis at {where} answered with an error: {exc}")
-
-
-def _failed_node(exc: Exception) -> str:
-    """The cluster node a failure came from, as redis-py records it ("" unknown)."""
-    failed = getattr(exc, "connection", None)
-    if isinstance(failed, ClusterNode):
-        return failed.name
-    host, port = getattr(failed, "host", None), getattr(failed, "port", None)
-    return f"{host}:{port}" if isinstance(host, str) and port else ""
 
 
 def _changing_master(exc: redis.RedisError, service: str) -> Problem:

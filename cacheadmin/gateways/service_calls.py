@@ -59,7 +59,7 @@ def call_redis(
         )
     if isinstance(client, RedisCluster) and db:
         return None, Problem(BAD_REQUEST, "A Redis Cluster has one database only: database 0.")
-    if write and connections.is_sentinel(instance):
+    if write and connections.has_sentinels(instance):
         question = master_writes.on_current_master(question, instance=instance, db=db)
     try:
         return question(client), None

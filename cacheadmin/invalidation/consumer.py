@@ -16,14 +16,23 @@ from cacheadmin.web.access import instance_for, reloaded
 ACCESS_CHECK_SECONDS = websockets.ACCESS_CHECK_SECONDS  # a test makes it shorter
 
 
-@database_sync_to_async
-def current_state(job_id: int, user) -> dict | None:
-    """The job as its page shows it, when the user may see the job's instance (the
+def _visible_job(job_id: int, user) -> InvalidationJob | None:
+    """The job, when the user (as the database has them now) may see its instance (the
     check of its page); None for a job that is not there or not theirs to see."""
     job = InvalidationJob.objects.filter(id=job_id).first()
-    if job is None or not instance_for(reloaded(user), job.instance):
-        return None
-    return job_json(job)
+    return job if job and instance_for(reloaded(user), job.instance) else None
+
+
+@database_sync_to_async
+def current_state(job_id: int, user) -> dict | None:
+    """The job as its page shows it, if the user may see it."""
+    job = _visible_job(job_id, user)
+    return job_json(job) if job else None
+
+
+@database_sync_to_async
+def still_visible(job_id: int, user) -> bool:
+    return _visible_job(job_id, user) is not None
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -51,7 +60,7 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     async def _keep_checking_access(self) -> None:
         while True:
             await asyncio.sleep(ACCESS_CHECK_SECONDS)
-            if await current_state(self.job_id, self.scope["user"]) is None:
+            if not await still_visible(self.job_id, self.scope["user"]):
                 await self.channel_layer.group_discard(self.group, self.channel_name)
                 await self.close(code=websockets.ACCESS_ENDED)
                 return

@@ -65,7 +65,7 @@ def _confined_to(instance: str) -> int | None:
         config = connections.redis_instance(instance)
     except connections.ConfigError:
         return None
-    return None if config.databases == "all" else config.own_db
+    return config.confined_to
 
 
 def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str:

@@ -44,7 +44,7 @@ def live_page(request: HttpRequest) -> HttpResponse:
     context = {
         "has_rabbit": request.instance in configured.rabbitmq,
         # Sentinel's own events are offered where there are sentinels to tell them.
-        "sentinel": connections.is_sentinel(request.instance),
+        "sentinel": connections.has_sentinels(request.instance),
     }
     context["sources_offered"] = _sources_offered(
         has_redis=has_redis, has_rabbit=context["has_rabbit"], sentinel=context["sentinel"]

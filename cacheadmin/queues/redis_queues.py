@@ -43,12 +43,10 @@ def find_queues(
 ) -> Found:
     """Lists and streams matching the patterns (processing lists are found with their
     queue instead). On a cluster every primary searches at once, each with a budget of
-    its own, so a big primary cannot use up a small one's time."""
+    its own, so a big primary cannot use up a small one's time; one that fails is down.
+    A search cut short is named in cut_short ("" for a single server)."""
     budget = DISCOVERY_SECONDS if max_seconds is None else max_seconds
-    if not isinstance(client, RedisCluster):
-        queues, complete = _find_on(client, patterns, budget)
-        return Found(sorted(dict(queues).items()), [] if complete else [""])
-    answers = cluster_scan.each_primary(client, lambda node: _find_on(node, patterns, budget))
+    answers = cluster_scan.each_server(client, lambda node: _find_on(node, patterns, budget))
     found, cut_short, down = {}, [], {}
     for name, answer in answers.items():
         if isinstance(answer, Exception):

@@ -25,6 +25,15 @@ def asgi_server(settings):
     server.stop()
 
 
+def watching(page, server, user, pattern: str) -> None:
+    """Logged in as user, the live page open with a feed of pattern, live."""
+    log_in(page, server, user.username, PASSWORD)
+    page.goto(server.url + "/live/")
+    page.fill("input[name=pattern]", pattern)
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+
+
 def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, redis_client):
     log_in(page, asgi_server, viewer.username, PASSWORD)
     page.goto(asgi_server.url + "/live/")
@@ -63,11 +72,7 @@ def test_messages_arrive_live_and_html_stays_text(page, asgi_server, viewer, red
 def test_the_page_reconnects_and_resubscribes_after_the_server_restarts(
     page, asgi_server, viewer, redis_client
 ):
-    log_in(page, asgi_server, viewer.username, PASSWORD)
-    page.goto(asgi_server.url + "/live/")
-    page.fill("input[name=pattern]", "again.*")
-    page.click("#live-subscribe button[type=submit]")
-    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    watching(page, asgi_server, viewer, "again.*")
     asgi_server.stop()
     expect(page.locator("#live-connection")).to_contain_text("disconnected")
     expect(page.locator(".feed[data-state=waiting]")).to_have_count(1)
@@ -133,11 +138,7 @@ def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
 
 
 def test_the_shown_count_moves_with_the_rows(page, asgi_server, viewer, redis_client):
-    log_in(page, asgi_server, viewer.username, PASSWORD)
-    page.goto(asgi_server.url + "/live/")
-    page.fill("input[name=pattern]", "counted")
-    page.click("#live-subscribe button[type=submit]")
-    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    watching(page, asgi_server, viewer, "counted")
     # The count as it reads when the rows change, before any later refresh of it.
     page.evaluate(
         """window.countWithRows = [];
@@ -153,11 +154,7 @@ def test_the_shown_count_moves_with_the_rows(page, asgi_server, viewer, redis_cl
 def test_a_socket_closed_for_lost_access_is_explained_and_watch_disabled(
     page, asgi_server, viewer, redis_client
 ):
-    log_in(page, asgi_server, viewer.username, PASSWORD)
-    page.goto(asgi_server.url + "/live/")
-    page.fill("input[name=pattern]", "news")
-    page.click("#live-subscribe button[type=submit]")
-    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    watching(page, asgi_server, viewer, "news")
     viewer.groups.clear()
     page.fill("input[name=pattern]", "other")
     page.click("#live-subscribe button[type=submit]")  # refused: the socket is closed, 4403
