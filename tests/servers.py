@@ -18,6 +18,10 @@ from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode
 from redis.retry import Retry
 
+from cacheadmin.gateways.redis_kinds.cluster import ClusterKeyspace
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
+from cacheadmin.gateways.redis_kinds.single import ServerKeyspace
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -630,3 +634,11 @@ class TlsClusterSet(ClusterSet):
             ssl_certfile=str(self.files["client.crt"]),
             ssl_keyfile=str(self.files["client.key"]),
         )
+
+
+def keyspace_of(client: redis.Redis) -> Keyspace:
+    """The dashboard's Keyspace over a test's own client (a RedisCluster's, or one
+    server's), for calling capability code directly."""
+    if isinstance(client, redis.RedisCluster):
+        return ClusterKeyspace(client)
+    return ServerKeyspace(client)

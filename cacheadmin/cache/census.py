@@ -8,8 +8,9 @@ from collections import Counter
 import redis
 
 from cacheadmin.cache.rates import model_rates
-from cacheadmin.gateways import cluster_scan
-from cacheadmin.keys.keyspace import describe, scan_page
+from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
+from cacheadmin.keys.keyspace import scan_page
 from cacheadmin.objectcache import layout
 
 CENSUS_LIMIT = 20_000  # buckets described at most; past it, figures are scaled from them
@@ -33,14 +34,14 @@ def registered_models(client: redis.Redis, declared: list[dict] = ()) -> list[di
     return [models[name] for name in sorted(models)]
 
 
-def bucket_keys(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> tuple[list, int]:
+def bucket_keys(space: Keyspace, name: str, *, limit: int = CENSUS_LIMIT) -> tuple[list, int]:
     """Up to limit bucket keys of a model, and how many the model has (about)."""
     directory = layout.directory_key(name)
-    total = client.scard(directory)
+    total = space.client.scard(directory)
     if not total:  # a model written without the library has no directory: scan for it
-        return scanned_bucket_keys(client, name, limit=limit)
+        return scanned_bucket_keys(space, name, limit=limit)
     keys = []
-    for key in client.sscan_iter(directory, count=CHUNK):
+    for key in space.client.sscan_iter(directory, count=CHUNK):
         keys.append(key)
         if len(keys) >= limit:
             break
@@ -48,7 +49,7 @@ def bucket_keys(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) ->
 
 
 def scanned_bucket_keys(
-    client: redis.Redis, name: str, *, limit: int, max_seconds: float = 0.5
+    space: Keyspace, name: str, *, limit: int, max_seconds: float = 0.5
 ) -> tuple[list, int]:
     """Bucket keys found by SCAN (MATCH {name}:[0-9]*, TYPE hash; on a cluster, on every
     primary), within a budget; the total is estimated from the share scanned."""
@@ -57,7 +58,7 @@ def scanned_bucket_keys(
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
         return node.scan(cursor=at, match=match, count=hint, _type="hash")
 
-    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, 0)
+    scan, cursor = space.scanner(scan_node, 0)
     keys, examined, started = [], 0, time.monotonic()
     while True:
         cursor, batch = scan(cursor, CHUNK)
@@ -66,15 +67,15 @@ def scanned_bucket_keys(
         if cursor == 0:
             return keys, len(keys)
         if len(keys) >= limit or time.monotonic() - started > max_seconds:
-            return keys, round(len(keys) * cluster_scan.keyspace_size(client) / examined)
+            return keys, round(len(keys) * space.size() / examined)
 
 
-def census(client: redis.Redis, name: str, *, limit: int = CENSUS_LIMIT) -> dict:
+def census(space: Keyspace, name: str, *, limit: int = CENSUS_LIMIT) -> dict:
     """Buckets, objects, memory, TTL spread, encodings and fields per bucket of a model."""
-    keys, listed = bucket_keys(client, name, limit=limit)
+    keys, listed = bucket_keys(space, name, limit=limit)
     rows = []
     for start in range(0, len(keys), CHUNK):
-        described, _ = describe(client, keys[start : start + CHUNK])
+        described, _ = space.describe(keys[start : start + CHUNK])
         rows += [row for row in described if not row.gone]
     scale = listed / len(keys) if keys and listed > len(keys) else 1.0
     ttls = [row.ttl_ms for row in rows if row.ttl_ms >= 0]
@@ -125,16 +126,16 @@ def compact_limits(client: redis.Redis) -> dict[str, int] | None:
     }
 
 
-def model_summaries(client: redis.Redis, declared: list[dict] = ()) -> list[dict]:
+def model_summaries(space: Keyspace, declared: list[dict] = ()) -> list[dict]:
     """Every registered model with its census and hit rates (the /cache/ page and API)."""
-    summaries = []
+    summaries, client = [], space.client
     for schema in registered_models(client, declared):
         if schema.get("broken"):
             summaries.append({"schema": schema, "census": None, "rates": None})
             continue
         name = schema["name"]
         summaries.append(
-            {"schema": schema, "census": census(client, name), "rates": model_rates(client, name)}
+            {"schema": schema, "census": census(space, name), "rates": model_rates(client, name)}
         )
     return summaries
 
@@ -147,20 +148,20 @@ def model_schema(client: redis.Redis, name: str, declared: list[dict] = ()) -> d
 
 
 def bucket_page(
-    client: redis.Redis, name: str, *, cursor: int | cluster_scan.ClusterCursor, count: int
+    space: Keyspace, name: str, *, cursor: int | cluster_scan.ClusterCursor, count: int
 ) -> tuple[list, str]:
     """A page of a model's buckets, described in one round trip (on a cluster, one per
     primary), and the next cursor as text ("" after the last page)."""
-    directory = layout.directory_key(name)
+    directory, client = layout.directory_key(name), space.client
     if client.exists(directory):
         cursor, keys = client.sscan(
             directory, cursor=cluster_scan.server_cursor(cursor), count=count
         )
     else:
         match = layout.bucket_glob(name)
-        page = scan_page(client, match=match, type_="hash", cursor=cursor, count=count)
+        page = scan_page(space, match=match, type_="hash", cursor=cursor, count=count)
         keys, cursor = page.keys, page.cursor
-    rows, _ = describe(client, sorted(keys))
+    rows, _ = space.describe(sorted(keys))
     return rows, cluster_scan.as_text(cursor) if cursor else ""
 
 

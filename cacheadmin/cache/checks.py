@@ -7,7 +7,8 @@ import redis
 
 from cacheadmin.cache.census import bucket_page
 from cacheadmin.cache.lookups import bucket_of, index_values_or_none, json_or_raw
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.objectcache import layout
 
 MAX_EXAMPLES = 20
@@ -26,22 +27,22 @@ def check_state() -> dict:
     }
 
 
-def check_step(client: redis.Redis, schema: dict, state: dict, *, max_seconds: float) -> dict:
+def check_step(space: Keyspace, schema: dict, state: dict, *, max_seconds: float) -> dict:
     """Advance a consistency check: first every object's index entries (are they
     there?), then every index entry (is its object there?). Returns the new state."""
     state = {**state, "examples": list(state["examples"])}
     started = time.monotonic()
     while state["phase"] != "done" and time.monotonic() - started < max_seconds:
         if state["phase"] == "objects":
-            _check_objects(client, schema, state)
+            _check_objects(space, schema, state)
         else:
-            _check_entries(client, schema, state)
+            _check_entries(space, schema, state)
     return state
 
 
-def _check_objects(client: redis.Redis, schema: dict, state: dict) -> None:
-    cursor = cluster_scan.cursor_from_text(str(state["cursor"]))
-    rows, following = bucket_page(client, schema["name"], cursor=cursor, count=20)
+def _check_objects(space: Keyspace, schema: dict, state: dict) -> None:
+    cursor, client = cluster_scan.cursor_from_text(str(state["cursor"])), space.client
+    rows, following = bucket_page(space, schema["name"], cursor=cursor, count=20)
     state["cursor"] = following or 0  # text, kept in JSON: a cluster's cursor is one
     for row in rows:
         if row.gone:
@@ -68,15 +69,15 @@ def _check_objects(client: redis.Redis, schema: dict, state: dict) -> None:
         state["phase"], state["cursor"] = "entries", 0
 
 
-def _check_entries(client: redis.Redis, schema: dict, state: dict) -> None:
-    name = schema["name"]
+def _check_entries(space: Keyspace, schema: dict, state: dict) -> None:
+    name, client = schema["name"], space.client
     match = layout.inverted_glob(name)
 
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
         return node.scan(cursor=at, match=match, count=hint)
 
     at = cluster_scan.cursor_from_text(str(state["cursor"]))
-    scan, at = cluster_scan.keyspace_scan(client, scan_node, at)
+    scan, at = space.scanner(scan_node, at)
     at, keys = scan(at, 500)
     state["cursor"] = cluster_scan.as_text(at) if at else 0
     rule = layout.rule_from(schema["bucket"])

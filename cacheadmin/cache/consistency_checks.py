@@ -31,13 +31,13 @@ def check_advance(check: ConsistencyCheck, declared: list[dict]) -> ConsistencyC
     if check.status != RUNNING:
         return check
 
-    def step(client):
-        schema = model_schema(client, check.model, declared)
+    def step(space):
+        schema = model_schema(space.client, check.model, declared)
         if schema is None:
             return None
-        return check_step(client, schema, check.state, max_seconds=STEP_SECONDS)
+        return check_step(space, schema, check.state, max_seconds=STEP_SECONDS)
 
-    state, problem = call_redis(step, instance=check.instance, cluster_ready=True)
+    state, problem = call_redis(step, instance=check.instance)
     if problem or state is None:
         error = problem.message if problem else f"No model {check.model} is registered any more."
         changes = {"status": ConsistencyCheck.Status.FAILED, "error": error}

@@ -5,7 +5,7 @@ import json
 
 import redis
 
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.objectcache import layout
 
 

@@ -18,11 +18,11 @@ def models_summarise(*, instance: str, with_limits: bool = False) -> Outcome:
     """Every model with its census and hit rates; with the compact-encoding limits."""
     declared = declared_schemas(instance)
 
-    def read(client):
-        summaries = census.model_summaries(client, declared)
-        return (summaries, census.compact_limits(client)) if with_limits else summaries
+    def read(space):
+        summaries = census.model_summaries(space, declared)
+        return (summaries, census.compact_limits(space.client)) if with_limits else summaries
 
-    return call_redis(read, instance=instance, cluster_ready=True)
+    return call_redis(read, instance=instance)
 
 
 def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
@@ -30,14 +30,15 @@ def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
     None when no model has that name."""
     declared = declared_schemas(instance)
 
-    def read(client):
+    def read(space):
+        client = space.client
         schema = census.model_schema(client, name, declared)
         if schema is None:
             return None
-        rows, next_cursor = census.bucket_page(client, name, cursor=cursor, count=50)
+        rows, next_cursor = census.bucket_page(space, name, cursor=cursor, count=50)
         return {
             "schema": schema,
-            "census": census.census(client, name),
+            "census": census.census(space, name),
             "rates": rates.model_rates(client, name),
             "series": rates.rate_series(client, name),
             "limits": census.compact_limits(client),
@@ -48,7 +49,7 @@ def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
             "next_cursor": next_cursor,
         }
 
-    return call_redis(read, instance=instance, cluster_ready=True)
+    return call_redis(read, instance=instance)
 
 
 def model_lookup(
@@ -58,7 +59,8 @@ def model_lookup(
     model has that name; bad_attribute when the model does not index the attribute."""
     declared = declared_schemas(instance)
 
-    def read(client):
+    def read(space):
+        client = space.client
         schema = census.model_schema(client, name, declared)
         if schema is None:
             return None
@@ -74,4 +76,4 @@ def model_lookup(
                 )
         return result
 
-    return call_redis(read, instance=instance, cluster_ready=True)
+    return call_redis(read, instance=instance)

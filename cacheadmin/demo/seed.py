@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import pika
 import redis
-from redis.cluster import RedisCluster
 
 from cacheadmin.objectcache import Crc32, Div, ObjectCache
 
@@ -47,7 +46,7 @@ class ForeignKeys(Exception):
 
 def demo_models(cache: ObjectCache) -> dict:
     """The three models, by their plain names; on a cluster, named with a hash tag."""
-    tagged = isinstance(cache.client, RedisCluster)
+    tagged = cache.spread
 
     def name(model: str) -> str:
         return f"{{{model}}}" if tagged else model

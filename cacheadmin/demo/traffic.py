@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import pika
 import redis
-from redis.cluster import RedisCluster
 
 from cacheadmin.demo.seed import CATEGORIES, COUNTRIES, demo_models, make_object
 from cacheadmin.objectcache import ObjectCache
@@ -79,7 +78,7 @@ def redis_queue_tick(client: redis.Redis, rng: random.Random) -> None:
             pipe.rpush(
                 "queue:emails", json.dumps({"to": f"user{rng.randrange(10**4)}@example.com"})
             )
-        if not isinstance(client, RedisCluster):  # which moves nothing between two slots
+        if not ObjectCache(client).spread:  # a cluster moves nothing between two slots
             for _ in range(rng.randrange(1, 5)):
                 pipe.lmove("queue:emails", "queue:emails:processing", "LEFT", "RIGHT")
         pipe.ltrim("queue:emails:processing", -3, -1)  # the oldest ones were done

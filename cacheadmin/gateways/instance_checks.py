@@ -3,15 +3,14 @@ and what did not, in the words the pages use."""
 
 from dataclasses import dataclass
 
-import redis
 from django.conf import settings
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan, connections
+from cacheadmin.gateways import connections
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem, connect
 from cacheadmin.gateways.instances import shown_url
 from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import ERROR, Problem, Refusal
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 
 
@@ -26,17 +25,15 @@ class Tried:
 
 def try_redis(name: str) -> Tried:
     config = connections.redis_instance(name)
-    said, problem = call_redis(
-        lambda client: _describe(client, config.kind), instance=name, cluster_ready=True
-    )
+    said, problem = call_redis(lambda space: _describe(space, config.kind), instance=name)
     if problem:
         return Tried("redis", name, shown_url(config.url), False, problem.message)
     return Tried("redis", name, shown_url(config.url), True, said)
 
 
-def _describe(client: redis.Redis | RedisCluster, kind: str) -> str:
+def _describe(space: Keyspace, kind: str) -> str:
     """Version, kind and role (a cluster: its state, which must be ok)."""
-    version, what, healthy = cluster_scan.server_summary(client, kind)
+    version, what, healthy = space.summary(kind)
     if not healthy:
         raise Refusal(Problem(ERROR, f"The {what}: some slots are unserved."))
     return f"Redis {version}, {what}"

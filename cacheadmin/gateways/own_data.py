@@ -4,7 +4,6 @@ gives it one of its own on the server the dashboard inspects."""
 
 import redis
 from django.conf import settings
-from redis.cluster import RedisCluster
 
 from cacheadmin.gateways import connections, dashboard_keys
 from cacheadmin.gateways.problems import BAD_REQUEST, TIMEOUT, UNREACHABLE, Problem
@@ -42,14 +41,14 @@ def dashboard_database(instance: str) -> int | None:
     (localhost and 127.0.0.1 are one)."""
     ours, our_db = _dashboard_server()
     try:
-        client = connections.redis_client(instance=instance)
+        database = connections.keyspace(instance=instance).database
     except (connections.ConfigError, redis.RedisError):
         return None
-    if isinstance(client, RedisCluster):
-        return None  # one database only: the dashboard's keys are told by their prefix
-    if ours is None or our_db == client.connection_pool.connection_kwargs.get("db", 0):
+    if database is None:
+        return None  # a cluster's one database: the dashboard's keys are told by their prefix
+    if ours is None or our_db == database:
         return None
-    theirs, _ = call_redis(_run_id, instance=instance)
+    theirs, _ = call_redis(lambda space: _run_id(space.client), instance=instance)
     return our_db if ours == theirs else None
 
 
@@ -58,7 +57,7 @@ def replica_refusal(instance: str) -> Problem | None:
     or refused. None when the instance is a master, or does not say (a user who may not
     run INFO: the change itself then says what it lacks). A server that does not answer
     is that problem now: asking again for the change would wait out a second timeout."""
-    info, problem = call_redis(lambda client: client.info("replication"), instance=instance)
+    info, problem = call_redis(lambda space: space.client.info("replication"), instance=instance)
     if problem and problem.kind in (TIMEOUT, UNREACHABLE):
         return problem
     if not info or info.get("role") != "slave":

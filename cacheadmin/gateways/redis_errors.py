@@ -3,11 +3,8 @@
 import re
 
 import redis
-from redis.cluster import RedisCluster
-from redis.exceptions import RedisClusterException
-from redis.sentinel import MasterNotFoundError, SentinelConnectionPool
+from redis.sentinel import MasterNotFoundError
 
-from cacheadmin.gateways.cluster_scan import PrimaryDown, failed_node
 from cacheadmin.gateways.problems import (
     BAD_REQUEST,
     ERROR,
@@ -18,35 +15,15 @@ from cacheadmin.gateways.problems import (
     Problem,
     reason_of,
 )
+from cacheadmin.gateways.redis_kinds.cluster_scan import PrimaryDown
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace, LayoutFailure
 
 
-def connection_kwargs(client: redis.Redis | RedisCluster) -> dict:
-    """What the client connects with (a cluster: to each of its nodes)."""
-    if isinstance(client, RedisCluster):
-        return client.nodes_manager.connection_kwargs
-    return client.connection_pool.connection_kwargs
-
-
-def server_address(client: redis.Redis | RedisCluster) -> str:
-    """host:port/db (or the socket path, a Sentinel service, a cluster's first nodes) of
-    the client, never its password."""
-    if isinstance(client, RedisCluster):
-        nodes = sorted(node.name for node in client.nodes_manager.startup_nodes.values())
-        return f"the cluster of {', '.join(nodes[:3])}"
-    pool = client.connection_pool
-    kwargs = pool.connection_kwargs
-    if isinstance(pool, SentinelConnectionPool):
-        return f"{pool.service_name} (Sentinel)/{kwargs.get('db', 0)}"
-    if "path" in kwargs:
-        return f"{kwargs['path']} (db {kwargs.get('db', 0)})"
-    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
-
-
-def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redis) -> Problem:
-    where = server_address(client)
-    if node := failed_node(client, exc):
+def explain(exc: redis.RedisError | LayoutFailure, *, space: Keyspace) -> Problem:
+    where = space.address()
+    if node := space.failed_node(exc):
         where = f"{node}, a node of {where}"  # not only the seeds of its URL
-    if isinstance(exc, RedisClusterException):  # slots no node serves, nodes all down
+    if isinstance(exc, LayoutFailure):  # slots no node serves, nodes all down
         return Problem(UNREACHABLE, f"Part of {where} cannot be reached: {exc}")
     if isinstance(exc, redis.AuthenticationError) or "NOAUTH" in str(exc):
         return Problem(
@@ -56,20 +33,18 @@ def explain(exc: redis.RedisError | RedisClusterException, *, client: redis.Redi
             "file: redis://user:password@host:port/db).",
         )
     if isinstance(exc, redis.exceptions.NoPermissionError):
-        return _not_permitted(exc, client=client, where=where)
+        return _not_permitted(exc, space=space, where=where)
     if SCRIPT_REFUSED in str(exc):
-        return _script_refused(client=client, where=where)
-    pool = getattr(client, "connection_pool", None)
-    if isinstance(pool, SentinelConnectionPool) and isinstance(
-        exc, MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
-    ):
-        return _changing_master(exc, pool.service_name)
+        return _script_refused(space=space, where=where)
+    lost = MasterNotFoundError | redis.ConnectionError | redis.ReadOnlyError
+    if space.service and isinstance(exc, lost):  # a Sentinel service's master
+        return _changing_master(exc, space.service)
     if isinstance(exc, PrimaryDown):  # a cluster's node, not the seeds of its URL
         return Problem(
             UNREACHABLE, f"The primary {exc.node} of {where} did not answer ({exc.reason})."
         )
     if isinstance(exc, redis.TimeoutError):
-        timeout = connection_kwargs(client).get("socket_timeout")
+        timeout = space.connection_kwargs.get("socket_timeout")
         return Problem(TIMEOUT, f"Redis at {where} did not answer within {timeout} s.")
     if isinstance(exc, redis.ConnectionError) and (tls := _tls_trouble(exc, where)):
         return tls
@@ -110,9 +85,9 @@ OPERATOR_COMMANDS = (
 SCRIPT_REFUSED = "can't run this command or subcommand script"
 
 
-def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) -> Problem:
+def _not_permitted(exc: redis.RedisError, *, space: Keyspace, where: str) -> Problem:
     """NOPERM: which command the ACL user lacks, and how to grant it."""
-    user = connection_kwargs(client).get("username") or "default"
+    user = space.connection_kwargs.get("username") or "default"
     found = NOPERM_COMMAND.search(str(exc))
     if not found:
         return Problem(REFUSED, f"The Redis user {user} may not do this at {where}: {exc}.")
@@ -132,10 +107,10 @@ def _not_permitted(exc: redis.RedisError, *, client: redis.Redis, where: str) ->
     )
 
 
-def _script_refused(*, client: redis.Redis, where: str) -> Problem:
+def _script_refused(*, space: Keyspace, where: str) -> Problem:
     """A script the user may run, calling a command the user may not (Redis does not
     say which)."""
-    user = connection_kwargs(client).get("username") or "default"
+    user = space.connection_kwargs.get("username") or "default"
     return Problem(
         REFUSED,
         f"The Redis user {user} may run the dashboard's scripts at {where} but not every "

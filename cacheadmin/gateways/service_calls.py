@@ -5,17 +5,13 @@ misconfigured or refusing us is described the same way everywhere.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
-import redis
-from redis.cluster import RedisCluster
-from redis.exceptions import RedisClusterException
-
-from cacheadmin.gateways import connections, master_writes, redis_errors
+from cacheadmin.gateways import connections, redis_errors
 from cacheadmin.gateways.instances import DEFAULT
 from cacheadmin.gateways.problems import (
     BAD_REQUEST,
-    ERROR,
     MISCONFIGURED,
     NOT_FOUND,
     TIMEOUT,
@@ -23,50 +19,41 @@ from cacheadmin.gateways.problems import (
     Refusal,
 )
 from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.gateways.redis_kinds.keyspace import FAILURES, Keyspace
 
 T = TypeVar("T")
 Outcome = tuple[T | None, Problem | None]
 
 
 def call_redis(
-    question: Callable[[redis.Redis], T],
+    question: Callable[[Keyspace], T],
     *,
     db: int | None = None,
     instance: str = DEFAULT,
-    cluster_ready: bool = False,
     write: bool = False,
 ) -> Outcome:
     """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails.
-    cluster_ready: the question handles a RedisCluster client (capabilities learn it one
-    by one; until then, a cluster instance is refused with a message, not misread).
-    write: the question changes data, so on a Sentinel instance it must reach the
-    master the sentinels name now, confirmed, or fail (master_writes)."""
+    The question is asked of the instance's Keyspace, whatever its kind. write: the
+    question changes data, so on a Sentinel instance it must reach the master the
+    sentinels name now, confirmed, or fail (master_writes)."""
     try:
         if refusal := connections.redis_instance(instance).database_refusal(db):
             return None, Problem(BAD_REQUEST, refusal)
-        client = connections.redis_client(db, instance=instance)
+        space = connections.keyspace(db, instance=instance)
     except connections.UnknownInstance as exc:
         return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:
         return None, Problem(MISCONFIGURED, str(exc))
     except connections.ServerUnasked as exc:
-        return None, redis_errors.explain(exc.error, client=exc.client)
-    if isinstance(client, RedisCluster) and not cluster_ready:
-        return None, Problem(
-            ERROR,
-            f"The instance {instance} is a Redis Cluster, which this page does not read yet: "
-            "its overview shows the whole cluster.",
-        )
-    if isinstance(client, RedisCluster) and db:
-        return None, Problem(BAD_REQUEST, "A Redis Cluster has one database only: database 0.")
-    if write and connections.has_sentinels(instance):
-        question = master_writes.on_current_master(question, instance=instance, db=db)
+        return None, redis_errors.explain(exc.error, space=exc.keyspace)
+    if refusal := space.database_refusal():
+        return None, Problem(BAD_REQUEST, refusal)
     try:
-        return question(client), None
+        return (space.write(question) if write else partial(question, space))(), None
     except Refusal as exc:
         return None, exc.problem
-    except (redis.RedisError, RedisClusterException) as exc:
-        problem = redis_errors.explain(exc, client=client)
+    except FAILURES as exc:
+        problem = redis_errors.explain(exc, space=space)
     if write and problem.kind == TIMEOUT:  # the command may have run: say so
         message = (
             f"{problem.message} The change may or may not have been made: look before trying again."

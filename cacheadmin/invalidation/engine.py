@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass, field, replace
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan, dashboard_keys, globs
-from cacheadmin.gateways.cluster_scan import ClusterCursor
+from cacheadmin.gateways import dashboard_keys, globs
 from cacheadmin.gateways.keycodec import display_key
+from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.cluster_scan import ClusterCursor
+from cacheadmin.gateways.redis_kinds.keyspace import Batch, Keyspace
 from cacheadmin.objectcache import ObjectCache, layout
 from cacheadmin.objectcache.cache import Model
 
@@ -82,13 +83,16 @@ def model_for(client: redis.Redis, target: Target) -> Model:
     if not raw:
         raise TargetError(f"no object-cache model named {target.model!r} is registered")
     schema = json.loads(raw)
-    return ObjectCache(client).model(
-        schema["name"],
-        bucket=layout.rule_from(schema["bucket"]),
-        ttl=schema["ttl"],
-        inverted=schema["inverted"],
-        register=False,
-    )
+    try:
+        return ObjectCache(client).model(
+            schema["name"],
+            bucket=layout.rule_from(schema["bucket"]),
+            ttl=schema["ttl"],
+            inverted=schema["inverted"],
+            register=False,
+        )
+    except ValueError:  # on a cluster, a model named without a hash tag
+        raise TargetError(_untagged(target)) from None
 
 
 def deletable(target: Target, keys: list[bytes]) -> list[bytes]:
@@ -125,21 +129,25 @@ def refuse_own_keys(target: Target) -> None:
         )
 
 
-def refuse_untagged(target: Target) -> None:
+def _untagged(target: Target) -> str:
     """On a cluster, dropping objects runs the library's scripts, which need the model's
     keys in one slot: a model named without a hash tag has them spread."""
-    if not layout.hash_tag(target.model):
-        raise TargetError(
-            f"the model {target.model} has no hash tag ({{{target.model}}}), so on a Redis "
-            "Cluster its keys are spread over slots and its objects cannot be dropped "
-            "with their index entries in one step: drop the whole model, or a pattern"
-        )
+    return (
+        f"the model {target.model} has no hash tag ({{{target.model}}}), so on a Redis "
+        "Cluster its keys are spread over slots and its objects cannot be dropped "
+        "with their index entries in one step: drop the whole model, or a pattern"
+    )
 
 
-def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
+def model_counter(counter: str, model: str) -> str:
+    """A job's counter beside a model's keys: the library's drop script adds to it in
+    the same step as it drops, which a cluster allows within one slot (the model's)."""
+    return f"{counter}:{{{layout.hash_tag(model)}}}"
+
+
+def preview(space: Keyspace, target: Target) -> Preview:
     refuse_own_keys(target)
-    if isinstance(client, RedisCluster) and target.kind in ("bucket", "object", "attribute"):
-        refuse_untagged(target)
+    client = space.client
     if target.kind == "key":
         found = client.exists(target.target)
         return Preview(
@@ -148,7 +156,7 @@ def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
     if target.kind == "model":
         model_for(client, target)  # only a registered model can be dropped whole
     if target.kind in ("pattern", "model"):
-        return _scan_preview(client, target)
+        return _scan_preview(space, target)
     model = model_for(client, target)
     if target.kind == "bucket":
         key = layout.bucket_key(model.name, _bucket_number(target))
@@ -168,15 +176,13 @@ def preview(client: redis.Redis | RedisCluster, target: Target) -> Preview:
     return Preview(count, False, sorted(sample), None, count)
 
 
-def _scan_preview(
-    client: redis.Redis | RedisCluster, target: Target, *, budget: int = PREVIEW_BUDGET
-) -> Preview:
+def _scan_preview(space: Keyspace, target: Target, *, budget: int = PREVIEW_BUDGET) -> Preview:
     """Matches among the keys an unfiltered SCAN returns, each server (each primary of
     a cluster) looking at its share of the budget by its size, and scaled by its own
     DBSIZE when cut short: a pattern whose keys a hash tag keeps on one primary is
     counted there, and nowhere else."""
     matches = globs.matcher(patterns_for(target))
-    scanners = cluster_scan.sized_scanners(client)
+    scanners = space.sized_scanners()
     total = sum(size for _, size in scanners)
     estimate, complete, sample, examined = 0, True, [], 0
     for scan, size in scanners:
@@ -186,7 +192,7 @@ def _scan_preview(
         complete &= done
         examined += looked_at
         sample += seen[: SAMPLE - len(sample)]
-    memory = _memory(client, sample)
+    memory = _memory(space.client, sample)
     if memory is not None and sample:
         memory = round(memory * max(estimate, len(sample)) / len(sample))
     return Preview(estimate, not complete, sample, memory, examined=examined, keys=total)
@@ -289,26 +295,32 @@ return {reply[1], total, #reply[2]}
 
 
 def scan_batch(
-    client: redis.Redis, target: Target, progress: Progress, *, count: int, counter: str
+    space: Keyspace, target: Target, progress: Progress, *, count: int, counter: str
 ) -> Progress:
-    """One SCAN and a counted UNLINK of what it found that may go, in one script."""
+    """One SCAN and a counted UNLINK of what it found that may go, in one script, where
+    the scan stands (a cluster's: on one primary, its counter there)."""
     patterns = patterns_for(target)
     if progress.done or progress.phase >= len(patterns):
         return replace(progress, cursor=0, done=True)
     model = target.model if target.kind == "model" else ""
     buckets, inverted = (f"{model}:", f"{model}{layout.INVERTED}") if model else ("", "")
-    args = [progress.cursor, patterns[progress.phase], count, dashboard_keys.PREFIX]
-    cursor, deleted, returned = client.register_script(SCAN_UNLINK)(
-        keys=[counter], args=[*args, buckets, inverted]
-    )
-    cursor = int(cursor)
-    phase = progress.phase + (cursor == 0)
-    done = cursor == 0 and phase >= len(patterns)
+    args = [patterns[progress.phase], count, dashboard_keys.PREFIX, buckets, inverted]
+    before = Batch(progress.cursor, progress.nodes, progress.failovers, progress.deleted)
+    batch = space.counted_scan(SCAN_UNLINK, counter, before, args)
+    phase = progress.phase + (batch.cursor == 0)
+    done = batch.cursor == 0 and phase >= len(patterns)
     if done and target.kind == "model":
-        deleted = drop_directory(client, target, counter)
-    scanned = progress.scanned + int(returned)
-    return replace(
-        progress, phase=phase, cursor=cursor, scanned=scanned, deleted=int(deleted), done=done
+        directory = layout.directory_key(target.model).encode()
+        drop = lambda name: drop_directory(space.client, target, name)  # noqa: E731
+        batch = space.count_on_holder(counter, directory, batch, drop)
+    return Progress(
+        phase=phase,
+        cursor=batch.cursor,
+        scanned=progress.scanned + batch.returned,
+        deleted=batch.deleted,
+        done=done,
+        nodes=batch.nodes,
+        failovers=batch.failovers,
     )
 
 
@@ -339,12 +351,14 @@ def attribute_batch(
 
 
 def run_batch(
-    client: redis.Redis, target: Target, progress: Progress, *, count: int = BATCH, counter: str
+    space: Keyspace, target: Target, progress: Progress, *, count: int = BATCH, counter: str
 ) -> Progress:
-    """One batch of a job; counter is the Redis key that counts the job's deletions."""
+    """One batch of a job; counter is the Redis key that counts the job's deletions (by
+    attribute value: beside the model's keys)."""
     if target.kind == "attribute":
-        return attribute_batch(client, target, progress, count=count, counter=counter)
-    return scan_batch(client, target, progress, count=count, counter=counter)
+        counter = model_counter(counter, target.model)
+        return attribute_batch(space.client, target, progress, count=count, counter=counter)
+    return scan_batch(space, target, progress, count=count, counter=counter)
 
 
 def event(*, job_id: int | None, target: Target, deleted: int, status: str) -> dict:

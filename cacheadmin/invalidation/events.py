@@ -69,9 +69,8 @@ def event_announce(
     event = engine.event(job_id=job_id, target=target, deleted=deleted, status=status)
     body = json.dumps(event | {"instance": instance})
     _, problem = call_redis(
-        lambda client: client.publish(engine.EVENTS_CHANNEL, body),
-        instance=instance,
-        cluster_ready=True,  # a PUBLISH on any node reaches every node's subscribers
+        lambda space: space.client.publish(engine.EVENTS_CHANNEL, body),
+        instance=instance,  # a PUBLISH on any node reaches every node's subscribers
     )
     if problem:
         log.warning("invalidation %s: event not published on Redis: %s", job_id, problem.message)

@@ -10,14 +10,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan, connections, dashboard_keys
+from cacheadmin.gateways import dashboard_keys
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import ERROR, Problem
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.invalidation import cluster_batches, engine, events, messaging
+from cacheadmin.invalidation import engine, events, messaging
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.web.audit import audit_record
 
@@ -69,9 +69,8 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
             status=Status.RUNNING, started_at=timezone.now()
         )
         deleted, problem = call_redis(
-            lambda client: engine.run_small(client, target),
+            lambda space: engine.run_small(space.client, target),
             instance=job.instance,
-            cluster_ready=True,
             write=True,
         )
         job.deleted = deleted or 0
@@ -127,22 +126,19 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
     # The counter expires after a day: a job resumed later starts it from its checkpoint.
     counter = dashboard_keys.job_counter_key(job.id)
     call_redis(
-        lambda client: _claim_counter(client, job, counter),
+        lambda space: _claim_counter(space, job, counter),
         instance=job.instance,
-        cluster_ready=True,
         write=True,
     )
     return Claim(job)
 
 
-def _claim_counter(client, job: InvalidationJob, counter: str) -> None:
-    if isinstance(client, RedisCluster) and job.kind == "attribute":
-        counter = cluster_batches.model_counter(counter, job.model)
-        client.set(counter, job.deleted, nx=True, ex=86400)
-    elif isinstance(client, RedisCluster):
-        cluster_batches.claim_counters(client, counter, job.nodes)
+def _claim_counter(space, job: InvalidationJob, counter: str) -> None:
+    if job.kind == "attribute":  # its batches count beside the model's keys
+        counter = engine.model_counter(counter, job.model)
+        space.client.set(counter, job.deleted, nx=True, ex=86400)
     else:
-        client.set(counter, job.deleted, nx=True, ex=86400)
+        space.claim_counters(counter, job.deleted, job.nodes)
 
 
 def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, Problem | None]:
@@ -160,9 +156,8 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     target = target_of(job)
     counter = dashboard_keys.job_counter_key(job.id)
     progress, problem = call_redis(
-        lambda client: batch_for(client)(client, target, progress, count=count, counter=counter),
+        lambda space: engine.run_batch(space, target, progress, count=count, counter=counter),
         instance=job.instance,
-        cluster_ready=True,
         write=True,
     )
     if problem:
@@ -199,30 +194,13 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     return True, None
 
 
-def batch_for(client):
-    """A cluster's batches, or a server's."""
-    if isinstance(client, RedisCluster):
-        return cluster_batches.run_batch
-    return engine.run_batch
-
-
 def _follow_master(job: InvalidationJob) -> None:
     """On a Sentinel instance, notice a new master (by its run_id) before the batch. The
     sentinels are asked first, so that no batch more goes to a master that was just
     demoted. After a failover the job counts it, and its scan starts again from the
     beginning: a SCAN cursor means nothing on another server."""
-    try:
-        if connections.redis_instance(job.instance).kind != "sentinel":
-            return
-    except connections.ConfigError:
-        return
-
-    def master_run_id(client) -> str:
-        client.connection_pool.get_master_address()  # drops idle links to a demoted one
-        return client.info("server")["run_id"]
-
-    run_id, _ = call_redis(master_run_id, instance=job.instance)
-    if not run_id or run_id == job.master_run_id:
+    run_id, _ = call_redis(lambda space: space.master_run_id(), instance=job.instance)
+    if not run_id or run_id == job.master_run_id:  # None: no sentinels to follow
         return
     first_look, job.master_run_id = not job.master_run_id, run_id
     if first_look:
@@ -234,9 +212,7 @@ def _follow_master(job: InvalidationJob) -> None:
     # a new master without the job's counter (one restarted empty, then promoted) goes
     # on from the checkpoint's count, not from 0
     counter = dashboard_keys.job_counter_key(job.id)
-    call_redis(
-        lambda client: _claim_counter(client, job, counter), instance=job.instance, write=True
-    )
+    call_redis(lambda space: _claim_counter(space, job, counter), instance=job.instance, write=True)
 
 
 def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
@@ -304,15 +280,15 @@ def _forget_counters(job: InvalidationJob) -> None:
     """The counters a job kept in the inspected Redis (one, or one per primary of a
     cluster): its count is in its row now. Left there, they would stay a day."""
     counter = dashboard_keys.job_counter_key(job.id)
-    names = {counter, *(cluster_batches.counter_on(counter, int(slot)) for slot in job.nodes)}
-    if job.model:
-        names.add(cluster_batches.model_counter(counter, job.model))
 
-    def unlink_each(client) -> None:
+    def unlink_each(space) -> None:
+        names = space.counter_names(counter, job.nodes)
+        if job.model:
+            names.add(engine.model_counter(counter, job.model))
         for name in names:  # one by one: on a cluster they sit in different slots
-            client.unlink(name)
+            space.client.unlink(name)
 
-    call_redis(unlink_each, instance=job.instance, cluster_ready=True)
+    call_redis(unlink_each, instance=job.instance)
 
 
 def job_json(job: InvalidationJob) -> dict:

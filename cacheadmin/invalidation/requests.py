@@ -62,13 +62,13 @@ def target_preview(
     """How much the target holds; a target that cannot be invalidated as given is the
     caller's mistake (bad_request)."""
 
-    def ask(client) -> tuple[engine.Preview | None, Problem | None]:
+    def ask(space) -> tuple[engine.Preview | None, Problem | None]:
         try:
-            return engine.preview(client, target), None
+            return engine.preview(space, target), None
         except engine.TargetError as error:
             return None, Problem(BAD_REQUEST, str(error))
 
-    answer, problem = call_redis(ask, instance=instance, cluster_ready=True)
+    answer, problem = call_redis(ask, instance=instance)
     return answer or (None, problem)
 
 

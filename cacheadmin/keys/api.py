@@ -24,10 +24,9 @@ def api_keys(request: HttpRequest) -> JsonResponse:
         return invalid_form(form)
     db = form.cleaned_data["db"]
     page, problem = call_redis(
-        lambda client: browse(client, **form.scan_args()),
+        lambda space: browse(space, **form.scan_args()),
         db=db,
         instance=request.instance,
-        cluster_ready=True,
     )
     if problem:
         return problem_response(problem)
@@ -56,10 +55,9 @@ def api_key(request: HttpRequest, encoded: str) -> JsonResponse:
     if not form.is_valid():
         return invalid_form(form)
     found, problem = call_redis(
-        lambda client: key_summary(client, key),
+        lambda space: key_summary(space, key),
         db=form.cleaned_data["db"],
         instance=request.instance,
-        cluster_ready=True,
     )
     if problem:
         return problem_response(problem)

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.gateways.keycodec import parse_typed
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.keys.keyspace import TYPES
 from cacheadmin.keys.values import MAX_PREVIEW_BYTES
 from cacheadmin.web.forms import (

@@ -24,8 +24,9 @@ class KeyChange:
         target = f"db {self.db if self.db is not None else 'default'}: {display_key(self.key)}"
         return target if self.seconds is None else f"{target} (TTL {self.seconds} s)"
 
-    def run(self, client) -> bool:
+    def run(self, space) -> bool:
         """The command; False when it changed nothing (the key gone, or had no TTL)."""
+        client = space.client
         if self.action == "key.delete":
             return unlink_key(client, self.key)
         if self.action == "key.set_ttl":
@@ -54,9 +55,7 @@ def change_key(*, user: AbstractBaseUser, instance: str, change: KeyChange) -> C
             user=user, instance=instance, action=change.action, target=target, problem=refusal
         )
         return ChangeOutcome(False, refusal, refused=True)
-    changed, problem = call_redis(
-        change.run, db=change.db, instance=instance, cluster_ready=True, write=True
-    )
+    changed, problem = call_redis(change.run, db=change.db, instance=instance, write=True)
     audit_outcome(
         user=user,
         instance=instance,

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.gateways.keycodec import decode_key, encode_key
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.keys.namespaces import Tally, scan_step
 from cacheadmin.models import NamespaceScan
@@ -40,10 +40,9 @@ def scan_advance(scan: NamespaceScan) -> NamespaceScan:
         return scan
     tally = tally_of(scan)
     tally, problem = call_redis(
-        lambda client: scan_step(client, tally, max_seconds=STEP_SECONDS),
+        lambda space: scan_step(space, tally, max_seconds=STEP_SECONDS),
         db=scan.db,
         instance=scan.instance,
-        cluster_ready=True,
     )
     if problem:
         changes = {"status": NamespaceScan.Status.FAILED, "error": problem.message}

@@ -19,12 +19,11 @@ def namespace_sample(request: HttpRequest) -> HttpResponse:
         return render(request, "keys/namespaces.html", {"form": form}, status=400)
     data = form.cleaned_data
     result, problem = call_redis(
-        lambda client: namespaces.sample(
-            client, prefix=data["prefix"], delimiter=data["delimiter"], size=data["sample"]
+        lambda space: namespaces.sample(
+            space, prefix=data["prefix"], delimiter=data["delimiter"], size=data["sample"]
         ),
         db=data["db"],
         instance=request.instance,
-        cluster_ready=True,
     )
     context = {"form": form, "data": data, "problem": problem}
     if result:

@@ -8,13 +8,12 @@ import time
 from dataclasses import dataclass, field
 
 import redis
-from redis.cluster import RedisCluster
 from redis.exceptions import AskError
 
-from cacheadmin.gateways import cluster_scan
-from cacheadmin.gateways.cluster_scan import ClusterCursor
 from cacheadmin.gateways.keycodec import glob_escape
-from cacheadmin.gateways.problems import reason_of
+from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.cluster_scan import ClusterCursor
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 
 MAX_GROUPS = 500  # past this many distinct prefixes, the rest are counted as "other"
 OTHER = b"\x00other"
@@ -67,7 +66,7 @@ class Tally:
 
 
 def scan_step(
-    client: redis.Redis | RedisCluster,
+    space: Keyspace,
     tally: Tally,
     *,
     max_seconds: float,
@@ -78,9 +77,9 @@ def scan_step(
     in turn, each asked for the memory of the keys it holds; a primary that does not
     answer waits at the back while the others are counted, then fails the step
     (PrimaryDown, naming it)."""
-    scan_node = _node_scan(tally, on_cluster=isinstance(client, RedisCluster))
+    scan_node = _node_scan(tally)
     down: cluster_scan.Down = {}
-    scan, cursor = cluster_scan.keyspace_scan(client, scan_node, tally.cursor, down)
+    scan, cursor = space.scanner(scan_node, tally.cursor, down)
     started = time.monotonic()
     while not tally.done and time.monotonic() - started < max_seconds:
         if max_keys is not None and tally.keys >= max_keys:
@@ -95,14 +94,14 @@ def scan_step(
     return tally
 
 
-def _node_scan(tally: Tally, *, on_cluster: bool) -> cluster_scan.NodeScan:
+def _node_scan(tally: Tally) -> cluster_scan.NodeScan:
     """scan(node, cursor, hint): one SCAN for the tally's prefix, then the memory of each
     key found, as (key, memory) pairs."""
     match = glob_escape(tally.prefix) + b"*"
 
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
         at, keys = node.scan(cursor=at, match=match, count=hint)
-        return at, list(zip(keys, _memories(node, keys, on_cluster=on_cluster), strict=True))
+        return at, list(zip(keys, _memories(node, keys), strict=True))
 
     return scan_node
 
@@ -114,12 +113,12 @@ def _count(tally: Tally, found: list, examined: int) -> None:
             tally.add(key, memory)
 
 
-def _memories(node: redis.Redis, keys: list[bytes], *, on_cluster: bool) -> list[int | None]:
+def _memories(node: redis.Redis, keys: list[bytes]) -> list[int | None]:
     """MEMORY USAGE of each key. A cluster node refuses the keys of a slot on its way to
     it (resharding) unless each is asked after ASKING, which holds for one command:
     then the keys are asked again that way."""
     replies = _memory_usage(node, keys, asking=False)
-    if on_cluster and any(isinstance(reply, AskError) for reply in replies):  # MOVED too
+    if any(isinstance(reply, AskError) for reply in replies):  # MOVED too; on a cluster only
         replies = _memory_usage(node, keys, asking=True)
     for reply in replies:
         if isinstance(reply, Exception):
@@ -140,62 +139,17 @@ def _memory_usage(node: redis.Redis, keys: list[bytes], *, asking: bool) -> list
 
 
 def sample(
-    client: redis.Redis, *, prefix: bytes, delimiter: bytes, size: int, max_seconds: float = 0.5
+    space: Keyspace, *, prefix: bytes, delimiter: bytes, size: int, max_seconds: float = 0.5
 ) -> tuple[Tally, int]:
-    """A tally of about `size` keys, and the database size to scale it by."""
+    """A tally of about `size` keys, and the keyspace's size to scale it by (of the
+    primaries of a cluster that answered: those that did not are in tally.down)."""
     tally = Tally(prefix=prefix, delimiter=delimiter)
-    if isinstance(client, RedisCluster):
-        return tally, _sample_primaries(client, tally, size=size, max_seconds=max_seconds)
-    scan_step(client, tally, max_seconds=max_seconds, max_keys=size)
-    return tally, client.dbsize()
-
-
-def _sample_primaries(cluster: RedisCluster, tally: Tally, *, size: int, max_seconds: float) -> int:
-    """Sample every primary at once, each in proportion to its keys: rounds of one SCAN
-    per primary, its COUNT its share of SCAN_HINT, so that one scale fits every node.
-    (Primary after primary, a sample would see the first ones only, and miss a model
-    whose hash tag puts it on the last.) A primary that does not answer is left out,
-    said in tally.down. Returns the number of keys of the primaries that answered."""
-    down: cluster_scan.Down = {}
-    sizes = _primary_sizes(cluster, down)
-    total = sum(sizes.values())
-    left = {slot: 0 for slot, keys in sizes.items() if keys}  # first slot -> SCAN cursor
-    scan_node = _node_scan(tally, on_cluster=True)
-    started = time.monotonic()
-    while left and tally.keys < size and time.monotonic() - started < max_seconds:
-        for slot, at in list(left.items()):
-            hint = max(10, round(SCAN_HINT * sizes[slot] / total))
-            try:
-                at, found = cluster_scan.on_owner(
-                    cluster, slot, lambda node, at=at, hint=hint: scan_node(node, at, hint), down
-                )
-            except redis.RedisError as exc:
-                if cluster_scan.refuses_keys(exc):
-                    down[cluster_scan.owner(cluster, slot).name] = cluster_scan.REFUSES_KEYS
-                elif not isinstance(exc, cluster_scan.PrimaryDown):
-                    raise
-                del left[slot]
-                continue
-            _count(tally, found, hint)
-            left[slot] = at
-            if not at:
-                del left[slot]
-    tally.done = not left and not down
-    tally.down = cluster_scan.down_primaries(cluster, down)
-    return total
-
-
-def _primary_sizes(cluster: RedisCluster, down: cluster_scan.Down) -> dict[int, int]:
-    """DBSIZE of each primary that answers, by its first slot, all asked at once; those
-    that do not answer are recorded in down."""
-    answers = cluster_scan.each_primary(cluster, lambda node: node.dbsize())
-    sizes = {}
-    for slot, node in cluster_scan.primaries(cluster):
-        answer = answers.get(node.name)
-        if isinstance(answer, cluster_scan.UNREACHED):
-            down[node.name] = reason_of(answer)
-        elif isinstance(answer, Exception):
-            raise answer
-        elif answer is not None:
-            sizes[slot] = answer
-    return sizes
+    seen = space.sample(
+        _node_scan(tally),
+        hint=SCAN_HINT,
+        take=lambda found, hint: _count(tally, found, hint),
+        enough=lambda: tally.keys >= size,
+        max_seconds=max_seconds,
+    )
+    tally.done, tally.down = seen.complete, seen.down
+    return tally, seen.total

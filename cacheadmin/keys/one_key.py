@@ -4,10 +4,9 @@ cluster, each command goes to the node that serves the key's slot."""
 from dataclasses import replace
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways.cluster_scan import holder
-from cacheadmin.keys.keyspace import KeyInfo, describe_keys
+from cacheadmin.gateways.redis_kinds.key_metadata import KeyInfo, describe_keys
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 
 
 def access_figures(client: redis.Redis, key: bytes) -> dict:
@@ -37,11 +36,9 @@ def remove_ttl(client: redis.Redis, key: bytes) -> bool:
     return bool(client.persist(key))
 
 
-def key_summary(client: redis.Redis, key: bytes) -> tuple[KeyInfo, dict]:
+def key_summary(space: Keyspace, key: bytes) -> tuple[KeyInfo, dict]:
     """One key's metadata and its idle time or LFU frequency, read first, since
-    describing a key counts as an access."""
-    access = access_figures(client, key)
-    (info,), _ = describe_keys(client, [key])
-    if isinstance(client, RedisCluster):
-        info = replace(info, node=holder(client, key))
-    return info, access
+    describing a key counts as an access; on a cluster, the node that holds it."""
+    access = access_figures(space.client, key)
+    (info,), _ = describe_keys(space.client, [key])
+    return replace(info, node=space.holder(key)), access

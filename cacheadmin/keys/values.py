@@ -6,10 +6,9 @@ import itertools
 from dataclasses import dataclass
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.gateways.redis_errors import SCRIPT_REFUSED
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.keys.keyspace import scan_until
 
 MAX_PREVIEW_BYTES = 1024 * 1024
@@ -83,7 +82,7 @@ def read_cut(client: redis.Redis, key: bytes, command: str, *args) -> list:
     return _mark_cut(reply, dict(zip(cut_ones[::2], cut_ones[1::2], strict=True)))
 
 
-def _raw_reply(client: redis.Redis | RedisCluster, key: bytes, command: str, *args):
+def _raw_reply(client: redis.Redis, key: bytes, command: str, *args):
     """A command's reply as Redis gives it (as the script sees it), not as redis-py
     parses it: on the key's server, past the client's reply parsers."""
     pool = cluster_scan.key_server(client, key).connection_pool

@@ -36,10 +36,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form}, status=200 if continuing else 400)
     data = form.cleaned_data
     page, problem = call_redis(
-        lambda client: browse(client, **form.scan_args()),
+        lambda space: browse(space, **form.scan_args()),
         db=data["db"],
         instance=request.instance,
-        cluster_ready=True,
     )
     scanned = (data["scanned"] or 0) + (page.examined if page else 0)
     if page and page.dbsize is not None:  # COUNT is a hint: never more than there are
@@ -96,10 +95,9 @@ def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
         return render(request, "keys/detail.html", context, status=400)
     query = form.cleaned_data
     details, problem = call_redis(
-        lambda client: _read_key(client, key, query),
+        lambda space: _read_key(space, key, query),
         db=query["db"],
         instance=request.instance,
-        cluster_ready=True,
     )
     context = {"key": key, "form": form, "query": query, "problem": problem, **(details or {})}
     if problem:
@@ -109,8 +107,8 @@ def key_detail(request: HttpRequest, encoded: str) -> HttpResponse:
     return render(request, "keys/detail.html", context)
 
 
-def _read_key(client, key: bytes, query: dict) -> dict:
-    info, access = key_summary(client, key)
+def _read_key(space, key: bytes, query: dict) -> dict:
+    info, access, client = *key_summary(space, key), space.client
     if info.gone:
         return {"info": info}
     return {

@@ -9,12 +9,11 @@ import time
 
 import redis
 from channels.layers import get_channel_layer
-from redis.cluster import RedisCluster
-from redis.exceptions import RedisClusterException
 
-from cacheadmin.gateways import cluster_scan, connections
+from cacheadmin.gateways import connections
 from cacheadmin.gateways.instances import DEFAULT
 from cacheadmin.gateways.problems import reason_of
+from cacheadmin.gateways.redis_kinds.keyspace import LayoutFailure
 from cacheadmin.live.hub import Upstream
 from cacheadmin.live.pubsub import keyspace_flags
 from cacheadmin.live.reconnecting import Reconnecting
@@ -75,35 +74,30 @@ class RedisFeed(Upstream):
 
     async def targets(self) -> list[tuple[str, object]]:
         """(node, client) to subscribe with; node is "" where it does not matter."""
-        cluster = await self._cluster()
-        if cluster is None:
+        per_node = _per_node(self.feed)
+        self.turn += not per_node  # any node hears every PUBLISH: after a loss, the next
+        nodes = await self._nodes(per_node)
+        if nodes is None:
             return [("", self.connect())]
-        if not _per_node(self.feed):  # any node hears every PUBLISH: after a loss, the next
-            self.turn += 1
-            every = cluster.get_nodes()
-            address = every[self.turn % len(every)].name
-            return [("", connections.live_node_client(self.feed.instance, address))]
         return [
-            (node.name, connections.live_node_client(self.feed.instance, node.name))
-            for node in _heard_nodes(cluster, self.feed)
+            (node if per_node else "", connections.live_node_client(self.feed.instance, node))
+            for node in nodes
         ]
 
     def connect(self):
         return connections.live_redis_client(self.feed.instance)
 
-    async def _cluster(self) -> RedisCluster | None:
-        """The instance's cluster client with the slots asked anew, or None for a server."""
+    async def _nodes(self, per_node: bool) -> list[str] | None:
+        """The nodes to listen at, asked anew; None for a single server."""
+        channel = self.feed.pattern.encode() if self.feed.shard else None
 
-        def ask() -> RedisCluster | None:
-            client = connections.redis_client(instance=self.feed.instance)
-            if not isinstance(client, RedisCluster):
-                return None
-            client.nodes_manager.initialize()
-            return client
+        def ask() -> list[str] | None:
+            space = connections.keyspace(instance=self.feed.instance)
+            return space.listen_at(per_node=per_node, channel=channel, turn=self.turn)
 
         try:
             return await asyncio.to_thread(ask)
-        except RedisClusterException as exc:
+        except LayoutFailure as exc:
             raise redis.ConnectionError(str(exc)) from None
 
     async def _details(self, targets: list) -> dict:
@@ -136,8 +130,7 @@ class RedisFeed(Upstream):
     async def _watch_nodes(self, nodes: set[str]) -> None:
         while not self.stopped:
             await asyncio.sleep(TOPOLOGY_EVERY)
-            cluster = await self._cluster()
-            now = {node.name for node in _heard_nodes(cluster, self.feed)}
+            now = set(await self._nodes(per_node=True) or ())
             if now != nodes:
                 raise redis.ConnectionError(
                     f"the cluster's primaries changed ({', '.join(sorted(now))})"
@@ -179,13 +172,6 @@ def _per_node(feed) -> bool:
     """Keyspace notifications come from the node holding the key, a sharded channel's
     messages from its slot's primary: such feeds listen at given nodes."""
     return feed.source == "keyspace" or feed.shard
-
-
-def _heard_nodes(cluster: RedisCluster, feed) -> list:
-    """The nodes a cluster feed listens on per node."""
-    if feed.shard:
-        return [cluster_scan.key_owner(cluster, feed.pattern.encode())]
-    return [node for _, node in cluster_scan.primaries(cluster)]
 
 
 async def keyspace_setting(client) -> dict:

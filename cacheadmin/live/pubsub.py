@@ -3,13 +3,13 @@ channels) with their subscriber counts, pattern subscriptions, and whether keysp
 notifications are on."""
 
 import re
+from functools import partial
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways.cluster_scan import every_node
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.parallel import call_in_parallel
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 
 MAX_CHANNELS = 200  # PUBSUB CHANNELS has no COUNT: we show the first ones
 # K keyspace, E keyevent; g generic, $ string, l list, s set, h hash, z sorted set,
@@ -23,30 +23,22 @@ PRESETS = (
 )
 
 
-def pubsub_overview(client: redis.Redis | RedisCluster) -> dict:
+def pubsub_overview(space: Keyspace) -> dict:
     """Channels and sharded channels with subscribers (the first MAX_CHANNELS of each),
     their counts, and NUMPAT: two round trips. On a cluster, every node is asked at
     once (a subscriber may be connected to any node) and the counts are summed, but for
     NUMPAT, which is each node's count of distinct patterns: it is given per node."""
-    if not isinstance(client, RedisCluster):
-        found = _node_pubsub(client)
-        return _merged({"": found}, {keyspace_flags(found["config"])})
-    nodes = {_address(node): node for node in every_node(client)}
+    nodes = space.every_node()
     answers = call_in_parallel(
-        **{address: lambda node=node: _node_pubsub(node) for address, node in nodes.items()}
+        **{address: partial(_node_pubsub, node) for address, node in nodes.items()}
     )
-    primaries = {node.name for node in client.get_primaries()}
+    primaries = space.primary_names()
     flags = {
         keyspace_flags(answer["config"])
         for address, answer in answers.items()
         if address in primaries
     }
     return _merged(answers, flags)
-
-
-def _address(client: redis.Redis) -> str:
-    kwargs = client.connection_pool.connection_kwargs
-    return f"{kwargs['host']}:{kwargs['port']}"
 
 
 def _node_pubsub(client: redis.Redis) -> dict:
@@ -128,11 +120,11 @@ def keyspace_flags(config) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def set_keyspace_events(client: redis.Redis | RedisCluster, flags: str) -> str:
+def set_keyspace_events(space: Keyspace, flags: str) -> str:
     """CONFIG SET notify-keyspace-events (on a cluster, on every node: notifications are
     sent by the node holding the key, and a replica promoted keeps its own setting); the
     setting as Redis now reports it."""
-    nodes = every_node(client) if isinstance(client, RedisCluster) else [client]
+    nodes = list(space.every_node().values())
     for node in nodes:  # on a cluster, replicas too: a promoted one keeps its own
         node.config_set("notify-keyspace-events", flags)
     return keyspace_flags(nodes[0].config_get("notify-keyspace-events")) or ""

@@ -19,11 +19,10 @@ CHANNELS_REFRESH_SECONDS = 5
 
 def _context(instance: str, **extra) -> dict:
     overview, problem = call_redis(
-        lambda client: connections.redis_answers().get(
-            ("pubsub", instance), lambda: pubsub_overview(client)
+        lambda space: connections.redis_answers().get(
+            ("pubsub", instance), lambda: pubsub_overview(space)
         ),
         instance=instance,
-        cluster_ready=True,
     )
     current = set((overview or {}).get("keyspace_events") or "")
     return {
@@ -89,9 +88,8 @@ def keyspace_events(request: HttpRequest) -> HttpResponse:
     problem = replica_refusal(request.instance)
     if not problem:
         _, problem = call_redis(
-            lambda client: set_keyspace_events(client, flags),
+            lambda space: set_keyspace_events(space, flags),
             instance=request.instance,
-            cluster_ready=True,
             write=True,
         )
     connections.redis_answers().close()  # the page must show the new setting at once

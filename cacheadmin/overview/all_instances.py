@@ -5,7 +5,7 @@ lists the instances at once, without asking any; each row then asks its own inst
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.instances import shown_url
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, cluster_info
+from cacheadmin.overview import broker, redis_info
 
 KINDS = ("redis", "rabbitmq")
 
@@ -22,7 +22,7 @@ def rabbit_label(name: str) -> dict:
 
 
 def redis_row(name: str) -> dict:
-    figures, problem = call_redis(cluster_info.summary, instance=name, cluster_ready=True)
+    figures, problem = call_redis(redis_info.summary, instance=name)
     return redis_label(name) | {"figures": figures, "problem": problem, "asked": True}
 
 

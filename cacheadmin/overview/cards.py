@@ -6,13 +6,12 @@ from django.utils import timezone
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
-from cacheadmin.gateways.redis_errors import server_address
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, cluster_info, metrics, redis_info, replication
+from cacheadmin.overview import broker, metrics, redis_info, replication
 
 
 def redis_card(instance: str) -> dict:
-    figures, problem = call_redis(cluster_info.summary, instance=instance, cluster_ready=True)
+    figures, problem = call_redis(redis_info.summary, instance=instance)
     return {"figures": figures, "problem": problem, "sentinel": sentinel_card(instance)}
 
 
@@ -22,10 +21,10 @@ def sentinel_card(instance: str) -> dict | None:
         config = connections.redis_instance(instance)
     except connections.ConfigError:  # a RabbitMQ-only instance: its page says so
         return None
-    if config.kind != "sentinel":
-        return None
     try:
         manager = connections.sentinel_manager(instance)
+        if manager is None:
+            return None
         return {"view": replication.sentinel_view(manager, config.sentinel.service)}
     except connections.ConfigError as exc:
         return {"problem": Problem(MISCONFIGURED, str(exc))}
@@ -45,7 +44,7 @@ def with_history(card: dict, instance: str) -> dict:
     figures = card["figures"]
     if not figures:
         return card
-    server = server_address(connections.redis_client(instance=instance))
+    server = connections.keyspace(instance=instance).address()
     metrics.sample_record(
         server=server,
         instance=instance,
@@ -72,6 +71,4 @@ def all_cards(instance: str) -> dict:
 
 def statistics_reset(instance: str) -> tuple[None, object]:
     """CONFIG RESETSTAT: the hit rate and counters start from zero."""
-    return call_redis(
-        redis_info.reset_statistics, instance=instance, cluster_ready=True, write=True
-    )
+    return call_redis(lambda space: space.reset_statistics(), instance=instance, write=True)

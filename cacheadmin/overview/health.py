@@ -23,7 +23,7 @@ def check_database() -> str | None:
 
 
 def check_redis() -> str | None:
-    _, problem = call_redis(lambda client: client.ping(), cluster_ready=True)
+    _, problem = call_redis(lambda space: space.client.ping())
     return problem.kind if problem else None
 
 

@@ -1,7 +1,6 @@
 """Server figures from one INFO call."""
 
 import redis
-from redis.cluster import RedisCluster
 
 from cacheadmin.overview.replication import replication
 
@@ -58,10 +57,23 @@ def keyspace(info: dict) -> list[dict]:
     return sorted(rows, key=lambda row: row["db"])
 
 
-def reset_statistics(client: redis.Redis | RedisCluster) -> None:
-    """CONFIG RESETSTAT: zero the hit/miss, command and error counters of INFO (on a
-    cluster, of every primary)."""
-    if isinstance(client, RedisCluster):
-        client.config_resetstat(target_nodes=RedisCluster.PRIMARIES)
-    else:
-        client.config_resetstat()
+def summary(space) -> dict:
+    """The overview's figures of a server, or of a cluster as a whole (its layout)."""
+    layout = space.layout(node_figures, hit_rate)
+    return layout if layout is not None else server_summary(space.client)
+
+
+def node_figures(info: dict) -> dict:
+    """One node's figures in a cluster's layout, from its INFO."""
+    hits, misses = info.get("keyspace_hits", 0), info.get("keyspace_misses", 0)
+    return {
+        "version": info.get("redis_version"),
+        "keys": sum(db["keys"] for db in keyspace(info)),
+        "memory": info.get("used_memory", 0),
+        "maxmemory": info.get("maxmemory", 0),
+        "ops_per_sec": info.get("instantaneous_ops_per_sec", 0),
+        "hits": hits,
+        "misses": misses,
+        "hit_rate": hit_rate(hits, misses),
+        "replication": replication(info),
+    }

@@ -3,7 +3,6 @@ seconds, or a replica's link to its master; and a Sentinel service as its sentin
 see it."""
 
 import redis
-from redis.sentinel import Sentinel
 
 
 def replication(info: dict) -> dict:
@@ -32,7 +31,7 @@ def replication(info: dict) -> dict:
     }
 
 
-def sentinel_view(sentinel: Sentinel, service: str) -> dict:
+def sentinel_view(sentinel, service: str) -> dict:
     """The master, its replicas and the sentinels, from the first sentinel that answers.
     Raises the last sentinel's error when none does."""
     error: redis.RedisError | None = None

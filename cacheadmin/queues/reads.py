@@ -11,7 +11,6 @@ from django.utils import timezone
 from cacheadmin.display.charts import Series, chart_end, line_chart
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.problems import Problem
-from cacheadmin.gateways.redis_errors import server_address
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.queues import broker, redis_queues, samples
 from cacheadmin.queues.history import SPAN_SECONDS
@@ -60,8 +59,8 @@ def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Ou
     """A page of the Redis lists and streams used as queues; sample: record their depths
     for the history charts (someone watches them)."""
     page, problem = call_redis(
-        lambda client: redis_queues.queue_page(
-            client,
+        lambda space: redis_queues.queue_page(
+            space,
             patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
             name=query["name"],
             page=query["page"],
@@ -70,10 +69,9 @@ def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Ou
             descending=query["order"] == "desc",
         ),
         instance=instance,
-        cluster_ready=True,
     )
     if page and sample:
-        server = server_address(connections.redis_client(instance=instance))
+        server = connections.keyspace(instance=instance).address()
         samples.record(server=server, instance=instance, rows=page["items"], now=timezone.now())
     return page, problem
 
@@ -105,12 +103,11 @@ def redis_queue_describe(*, instance: str, key: bytes) -> Outcome:
     """A Redis queue's ends, processing list or groups, and its depth chart (this visit
     is sampled too); None when the key is not a list or stream."""
     queue, problem = call_redis(
-        lambda client: redis_queues.queue_detail(client, key),
+        lambda space: redis_queues.queue_detail(space, key),
         instance=instance,
-        cluster_ready=True,
     )
     if queue:
-        server = server_address(connections.redis_client(instance=instance))
+        server = connections.keyspace(instance=instance).address()
         samples.record(server=server, instance=instance, rows=[queue], now=timezone.now())
         history = charted(samples.depth_history(server=server, key=key))
         chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())

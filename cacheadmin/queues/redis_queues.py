@@ -5,11 +5,11 @@ import time
 from dataclasses import dataclass, field
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan, globs
+from cacheadmin.gateways import globs
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import reason_of
+from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).
@@ -36,7 +36,7 @@ class Found:
 
 
 def find_queues(
-    client: redis.Redis | RedisCluster,
+    space: Keyspace,
     patterns: tuple[str, ...],
     *,
     max_seconds: float | None = None,
@@ -46,7 +46,7 @@ def find_queues(
     its own, so a big primary cannot use up a small one's time; one that fails is down.
     A search cut short is named in cut_short ("" for a single server)."""
     budget = DISCOVERY_SECONDS if max_seconds is None else max_seconds
-    answers = cluster_scan.each_server(client, lambda node: _find_on(node, patterns, budget))
+    answers = space.each_server(lambda node: _find_on(node, patterns, budget))
     found, cut_short, down = {}, [], {}
     for name, answer in answers.items():
         if isinstance(answer, Exception):
@@ -95,9 +95,9 @@ def _types(node: redis.Redis, keys: list[bytes]) -> list[str]:
     return [kind.decode() if isinstance(kind, bytes) else str(kind) for kind in kinds]
 
 
-def describe_queues(client: redis.Redis, queues: list[tuple[bytes, str]]) -> list[dict]:
+def describe_queues(space: Keyspace, queues: list[tuple[bytes, str]]) -> list[dict]:
     """Depth, processing list and stream groups of each queue: one pipelined round trip."""
-    with client.pipeline(transaction=False) as pipe:
+    with space.client.pipeline(transaction=False) as pipe:
         for key, kind in queues:
             if kind == "list":
                 pipe.llen(key)
@@ -132,20 +132,19 @@ def describe_queues(client: redis.Redis, queues: list[tuple[bytes, str]]) -> lis
                 "messages": ready + unacked,
                 "consumers": consumers,
             }
-            | _node_of(client, key)
+            | _node_of(space, key)
         )
     return rows
 
 
-def _node_of(client: redis.Redis | RedisCluster, key: bytes) -> dict:
+def _node_of(space: Keyspace, key: bytes) -> dict:
     """On a cluster, the primary that holds the queue."""
-    if isinstance(client, RedisCluster):
-        return {"node": cluster_scan.key_owner(client, key).name}
-    return {}
+    node = space.primary_of(key)
+    return {"node": node} if node else {}
 
 
 def queue_page(
-    client: redis.Redis,
+    space: Keyspace,
     *,
     patterns: tuple[str, ...],
     name: str,
@@ -155,16 +154,16 @@ def queue_page(
     descending: bool,
 ) -> dict:
     """A page of Redis queues; sorting by depth describes every match (at most MAX_QUEUES)."""
-    found = find_queues(client, patterns)
+    found = find_queues(space, patterns)
     queues = found.queues
     if name:
         queues = [(key, kind) for key, kind in queues if name.lower() in display_key(key).lower()]
     start = (page - 1) * page_size
     if sort == "name":
         queues.sort(reverse=descending)
-        rows = describe_queues(client, queues[start : start + page_size])
+        rows = describe_queues(space, queues[start : start + page_size])
     else:
-        rows = describe_queues(client, queues)
+        rows = describe_queues(space, queues)
         rows.sort(key=lambda row: row[SORT_FIELDS[sort]] or 0, reverse=descending)
         rows = rows[start : start + page_size]
     total = len(queues)
@@ -175,25 +174,25 @@ def queue_page(
         "total": total,
         "complete": not found.cut_short and not found.down,
         "cut_short_on": found.cut_short,
-        "down": cluster_scan.down_primaries(client, found.down) if found.down else [],
+        "down": space.down_primaries(found.down),
         "discovery_seconds": DISCOVERY_SECONDS,
-        "cluster": isinstance(client, RedisCluster),
+        "cluster": space.sharded,
     }
 
 
 PEEK = 3  # items shown from each end
 
 
-def queue_detail(client: redis.Redis, key: bytes) -> dict | None:
+def queue_detail(space: Keyspace, key: bytes) -> dict | None:
     """A list's both ends and its processing lists, or a stream's oldest and newest
     entries and its groups; None when the key is neither (any more, or meanwhile)."""
-    kind = client.type(key)
+    kind = space.client.type(key)
     kind = kind.decode() if isinstance(kind, bytes) else kind
     try:
         if kind == "list":
-            return _list_detail(client, key)
+            return _list_detail(space, key)
         if kind == "stream":
-            return _stream_detail(client, key)
+            return _stream_detail(space, key)
     except redis.ResponseError as exc:  # it changed type, or went, between our calls
         if "WRONGTYPE" in str(exc) or "no such key" in str(exc):
             return None
@@ -201,8 +200,8 @@ def queue_detail(client: redis.Redis, key: bytes) -> dict | None:
     return None
 
 
-def _list_detail(client: redis.Redis, key: bytes) -> dict:
-    neighbours = [key + suffix for suffix in PROCESSING_SUFFIXES]
+def _list_detail(space: Keyspace, key: bytes) -> dict:
+    neighbours, client = [key + suffix for suffix in PROCESSING_SUFFIXES], space.client
     with client.pipeline(transaction=False) as pipe:
         for neighbour in neighbours:
             pipe.type(neighbour)
@@ -212,7 +211,7 @@ def _list_detail(client: redis.Redis, key: bytes) -> dict:
         for neighbour, kind in zip(neighbours, kinds, strict=True)
         if kind in (b"list", "list")
     ]
-    return describe_queues(client, [(key, "list")])[0] | {
+    return describe_queues(space, [(key, "list")])[0] | {
         "head": read_list(client, key, offset=0, count=PEEK, from_tail=False).items,
         "tail": read_list(client, key, offset=0, count=PEEK, from_tail=True).items,
         "processing": [
@@ -228,8 +227,9 @@ def _list_detail(client: redis.Redis, key: bytes) -> dict:
     }
 
 
-def _stream_detail(client: redis.Redis, key: bytes) -> dict:
-    return describe_queues(client, [(key, "stream")])[0] | {
+def _stream_detail(space: Keyspace, key: bytes) -> dict:
+    client = space.client
+    return describe_queues(space, [(key, "stream")])[0] | {
         "oldest": read_stream(client, key, after=None, count=PEEK, newest_first=False).items,
         "newest": read_stream(client, key, after=None, count=PEEK, newest_first=True).items,
         "groups": stream_groups(client, key),

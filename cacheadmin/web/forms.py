@@ -4,8 +4,8 @@ and SCAN cursors as typed."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.gateways.keycodec import is_utf8, parse_typed_glob
+from cacheadmin.gateways.redis_kinds import cluster_scan
 
 MAX_CURSOR = 2**64 - 1
 # Deeply nested wildcards once made Redis' glob matching hang (CVE-2022-36021):

@@ -34,7 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 from tests.bench.bench_invalidation import get_loop, p99_ms  # noqa: E402
 from tests.bench.measure import median_ms  # noqa: E402
-from tests.servers import ClusterSet, RedisServer  # noqa: E402
+from tests.servers import ClusterSet, RedisServer, keyspace_of  # noqa: E402
 
 KEYS = int(os.environ.get("BENCH_KEYS", "1000000"))
 RUNS = 25
@@ -96,7 +96,7 @@ def pages_and_namespaces(single, cluster) -> dict:
     from cacheadmin.keys.namespaces import Tally, scan_step
 
     figures = {}
-    for name, client in (("server", single), ("cluster", cluster)):
+    for name, client in (("server", keyspace_of(single)), ("cluster", keyspace_of(cluster))):
         browse(client, match=b"*", type_=None, cursor=0, count=100)  # load the script
         with Sends() as sends:
             page = browse(client, match=b"*", type_=None, cursor=0, count=100)
@@ -170,17 +170,16 @@ def timed_gets(port: int):
 
 def our_invalidation(client, port: int) -> tuple[float, int, list, list]:
     """Our batches to the end, as the worker runs them (without its checkpoints)."""
-    from cacheadmin.invalidation.cluster_batches import scan_batch
-    from cacheadmin.invalidation.engine import Progress, Target
+    from cacheadmin.invalidation.engine import Progress, Target, scan_batch
 
     stop = timed_gets(port)
     time.sleep(2.0)
     before = stop()
     stop = timed_gets(port)
-    target, progress = Target("pattern", b"del:*"), Progress()
+    target, progress, space = Target("pattern", b"del:*"), Progress(), keyspace_of(client)
     started = time.perf_counter()
     while not progress.done:
-        progress = scan_batch(client, target, progress, count=1000, counter="bench:deleted")
+        progress = scan_batch(space, target, progress, count=1000, counter="bench:deleted")
     seconds = time.perf_counter() - started
     return seconds, progress.deleted, before, stop()
 
@@ -204,8 +203,6 @@ def server_and_cluster() -> Iterator[tuple[redis.Redis, redis.RedisCluster]]:
 
 def main() -> None:
     django.setup()
-    from cacheadmin.gateways import cluster_scan
-
     with server_and_cluster() as (server_client, cluster_client):
         started = time.monotonic()
         write(server_client, range(KEYS), mixed)
@@ -218,7 +215,7 @@ def main() -> None:
         sampled = RECIPE_SAMPLE * 3
         hot = cluster_client.get_node_from_key("hot").name.rpartition(":")[2]
         seconds, deleted, before, during = our_invalidation(cluster_client, int(hot))
-        left = cluster_scan.keyspace_size(cluster_client)
+        left = keyspace_of(cluster_client).size()
 
     server, ours = figures["server"], figures["cluster"]
     print(f"\nRedis Cluster (3 primaries) beside one server, {KEYS:,} keys (median of {RUNS})")

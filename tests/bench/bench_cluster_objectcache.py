@@ -48,7 +48,7 @@ def per_node(cluster) -> list[tuple[str, int, int]]:
 
 def tags_one_per_primary(cluster) -> list[str]:
     """Three hash tags, each on another primary."""
-    from cacheadmin.gateways.cluster_scan import primaries, slot_tag
+    from cacheadmin.gateways.redis_kinds.cluster_scan import primaries, slot_tag
 
     return [slot_tag(slot) for slot, _ in primaries(cluster)]
 

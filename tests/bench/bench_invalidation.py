@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from cacheadmin.invalidation import engine  # noqa: E402
 from cacheadmin.invalidation.engine import Progress, Target  # noqa: E402
-from tests.servers import RedisServer  # noqa: E402
+from tests.servers import RedisServer, keyspace_of  # noqa: E402
 
 TOTAL = int(os.environ.get("BENCH_TOTAL", "2000000"))
 FILL = """
@@ -59,10 +59,10 @@ def redis_cli_recipe(port: int) -> float:
 
 
 def ours(client: redis.Redis) -> tuple[float, int]:
-    target, progress = Target("pattern", b"del:*"), Progress()
+    target, progress, space = Target("pattern", b"del:*"), Progress(), keyspace_of(client)
     started = time.perf_counter()
     while not progress.done:
-        progress = engine.run_batch(client, target, progress, counter="bench:deleted")
+        progress = engine.run_batch(space, target, progress, counter="bench:deleted")
     return time.perf_counter() - started, progress.deleted
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 from tests.bench.measure import median_ms  # noqa: E402
-from tests.servers import RedisServer  # noqa: E402
+from tests.servers import RedisServer, keyspace_of  # noqa: E402
 
 KEYS = int(os.environ.get("BENCH_KEYS", "1000000"))
 NEEDLES = KEYS // 1000
@@ -107,20 +107,21 @@ def main() -> None:
                 view_ms, response = median_ms(lambda: key_list(request), runs=RUNS)
                 assert response.status_code == 200
 
-            browse(client, match=b"*", type_=None, cursor=0, count=100)
+            space = keyspace_of(client)
+            browse(space, match=b"*", type_=None, cursor=0, count=100)
             before = CountingConnection.sends
-            page = browse(client, match=b"*", type_=None, cursor=0, count=100)
+            page = browse(space, match=b"*", type_=None, cursor=0, count=100)
             trips = CountingConnection.sends - before
             ours_ms, _ = median_ms(
-                lambda: browse(client, match=b"*", type_=None, cursor=0, count=100), runs=RUNS
+                lambda: browse(space, match=b"*", type_=None, cursor=0, count=100), runs=RUNS
             )
-            keys = scan_page(client, match=b"*", type_=None, cursor=0, count=100).keys
+            keys = scan_page(space, match=b"*", type_=None, cursor=0, count=100).keys
             before = CountingConnection.sends
             per_key_page(client, keys)
             baseline_trips = CountingConnection.sends - before
             baseline_ms, _ = median_ms(lambda: per_key_page(client, keys), runs=9)
             sparse_ms, sparse = median_ms(
-                lambda: browse(client, match=b"needle:*", type_=None, cursor=0, count=100), runs=9
+                lambda: browse(space, match=b"needle:*", type_=None, cursor=0, count=100), runs=9
             )
         finally:
             server.stop()

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from cacheadmin.cache.checks import check_state, check_step
 from cacheadmin.demo.traffic import Traffic, redis_queue_tick
 from cacheadmin.objectcache import ObjectCache
+from tests.servers import keyspace_of
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +237,7 @@ def test_a_tagged_model_on_a_cluster_is_counted_and_looked_up(viewer_client, clu
     schema = json.loads(client.hget("objectcache:models", "{user}"))
     state = check_state()
     while state["phase"] != "done":
-        state = check_step(client, schema, state, max_seconds=1)
+        state = check_step(keyspace_of(client), schema, state, max_seconds=1)
     assert (state["objects"], state["missing"], state["dangling"]) == (500, 0, 1)
 
 

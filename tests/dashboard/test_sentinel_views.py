@@ -6,7 +6,7 @@ import pytest
 from redis.sentinel import Sentinel
 
 from cacheadmin.gateways.keycodec import encode_key
-from cacheadmin.gateways.sentinels import NewestAsyncSentinel, NewestSentinel
+from cacheadmin.gateways.redis_kinds.sentinels import NewestAsyncSentinel, NewestSentinel
 from tests.dashboard.test_tls_and_acl import instances
 from tests.servers import SentinelSet
 

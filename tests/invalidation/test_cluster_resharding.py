@@ -3,7 +3,7 @@ that gives away its first slot is named anew, and the job scans it all the same.
 
 import pytest
 
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.invalidation.engine import Progress, Target
 from tests.invalidation.test_engine import fill, run_batch, run_to_end
 

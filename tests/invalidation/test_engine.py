@@ -3,18 +3,18 @@
 import pytest
 import redis
 
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.cluster import counter_on
 from cacheadmin.invalidation import engine
-from cacheadmin.invalidation.cluster_batches import counter_on
 from cacheadmin.invalidation.engine import Progress, Target
-from cacheadmin.invalidation.jobs import batch_for
 from cacheadmin.objectcache import Div, ObjectCache
+from tests.servers import keyspace_of
 
 
 def matching_keys(client, pattern: str) -> list[bytes]:
     """Every key matching pattern, on a server or on every primary of a cluster."""
     node_scan = lambda node, at, hint: node.scan(cursor=at, match=pattern, count=hint)  # noqa: E731
-    scan, cursor = cluster_scan.keyspace_scan(client, node_scan, 0)
+    scan, cursor = keyspace_of(client).scanner(node_scan, 0)
     keys = []
     while True:
         cursor, batch = scan(cursor, 1000)
@@ -35,7 +35,7 @@ COUNTER = "cacheadmin:dashboard:jobs:test:deleted"
 
 def run_batch(client, target, progress, count=500) -> Progress:
     """A server's batch, or a cluster's, as the worker runs them."""
-    return batch_for(client)(client, target, progress, count=count, counter=COUNTER)
+    return engine.run_batch(keyspace_of(client), target, progress, count=count, counter=COUNTER)
 
 
 def run_to_end(client, target, progress=None, count=500) -> Progress:
@@ -64,12 +64,12 @@ def test_a_pattern_deletes_exactly_its_keys_glob_characters_included(keyspace):
     target = Target("pattern", b"cache:page:*")
     progress = run_to_end(keyspace, target)
     assert progress.deleted == 20_000
-    assert cluster_scan.keyspace_size(keyspace) == 5_100 + len(counter_keys(keyspace))
+    assert keyspace_of(keyspace).size() == 5_100 + len(counter_keys(keyspace))
     for key in counter_keys(keyspace):
         keyspace.delete(key)  # a new job
     literal = Target("pattern", b"cache:page\\*literal:*")
     assert run_to_end(keyspace, literal).deleted == 100
-    assert cluster_scan.keyspace_size(keyspace) == 5_000 + len(counter_keys(keyspace))
+    assert keyspace_of(keyspace).size() == 5_000 + len(counter_keys(keyspace))
 
 
 def test_a_resumed_job_counts_right(keyspace):
@@ -82,28 +82,28 @@ def test_a_resumed_job_counts_right(keyspace):
     # the worker dies after the next batch but before saving: the batch is replayed
     run_batch(keyspace, target, checkpoint, count=1000)
     assert run_to_end(keyspace, target, checkpoint, count=1000).deleted == 10_000
-    assert cluster_scan.keyspace_size(keyspace) == len(counter_keys(keyspace))
+    assert keyspace_of(keyspace).size() == len(counter_keys(keyspace))
     assert counted(keyspace) == 10_000
 
 
 def test_preview_of_a_pattern_is_an_estimate_past_the_budget(keyspace):
     fill(keyspace, 60_000, "a:")
     fill(keyspace, 60_000, "b:")
-    preview = engine.preview(keyspace, Target("pattern", b"a:*"))
+    preview = engine.preview(keyspace_of(keyspace), Target("pattern", b"a:*"))
     assert preview.estimated and 40_000 < preview.estimate < 80_000
     assert len(preview.sample) == 20 and all(key.startswith(b"a:") for key in preview.sample)
     assert preview.memory > 0
-    small = engine.preview(keyspace, Target("pattern", b"nothing:*"))
+    small = engine.preview(keyspace_of(keyspace), Target("pattern", b"nothing:*"))
     assert small.estimate == 0 and small.sample == []
 
 
 def test_object_cache_targets(redis_client):
     users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     users.set_many({n: {"country": "FR" if n % 2 else "DE"} for n in range(300)})
-    one = engine.preview(redis_client, Target("object", b"3", "user"))
+    one = engine.preview(keyspace_of(redis_client), Target("object", b"3", "user"))
     assert (one.estimate, one.objects, one.entries) == (1, 1, ["user:inv:country:FR"])
     by_value = Target("attribute", b"FR", "user", "country")
-    assert engine.preview(redis_client, by_value).estimate == 150
+    assert engine.preview(keyspace_of(redis_client), by_value).estimate == 150
     assert engine.run_small(redis_client, by_value) == 150
     assert engine.run_small(redis_client, Target("object", b"2", "user")) == 1
     assert engine.run_small(redis_client, Target("bucket", b"1", "user")) == 50
@@ -111,7 +111,7 @@ def test_object_cache_targets(redis_client):
     assert run_to_end(redis_client, model).deleted >= 3
     assert [k for k in redis_client.scan_iter("user:*")] == []
     with pytest.raises(engine.TargetError, match="no object-cache model"):
-        engine.preview(redis_client, Target("object", b"1", "nobody"))
+        engine.preview(keyspace_of(redis_client), Target("object", b"1", "nobody"))
 
 
 def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
@@ -123,7 +123,7 @@ def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
     assert progress.deleted == 3 + 1 + 1  # buckets 0-2, the FR set and the directory
     assert redis_client.exists("user:42:profile", "user:inventory") == 2
     with pytest.raises(engine.TargetError, match="no object-cache model"):
-        engine.preview(redis_client, Target("model", b"session", "session"))
+        engine.preview(keyspace_of(redis_client), Target("model", b"session", "session"))
 
 
 def test_a_star_spares_the_dashboard_keys_and_counts_right(redis_client):
@@ -137,9 +137,9 @@ def test_a_star_spares_the_dashboard_keys_and_counts_right(redis_client):
 def test_text_targets_that_are_not_text_or_ids_are_refused(redis_client):
     ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     with pytest.raises(engine.TargetError, match="whole numbers"):
-        engine.preview(redis_client, Target("object", b"abc", "user"))
+        engine.preview(keyspace_of(redis_client), Target("object", b"abc", "user"))
     with pytest.raises(engine.TargetError, match="UTF-8"):
-        engine.preview(redis_client, Target("attribute", b"\xff", "user", "country"))
+        engine.preview(keyspace_of(redis_client), Target("attribute", b"\xff", "user", "country"))
 
 
 def test_a_byte_typed_in_a_pattern_is_literal():

@@ -11,13 +11,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from cacheadmin.gateways.cluster_scan import keyspace_size
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache
 from tests.invalidation.test_engine import fill, matching_keys
-from tests.servers import free_port
+from tests.servers import free_port, keyspace_of
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ def test_large_patterns_need_a_confirmation_then_run_on_the_worker(
     accepted = post(operator_client, kind="pattern", target="cache:page:*", confirm="3000")
     assert accepted.status_code == 201 and accepted.json()["status"] == "queued"
     job_id = accepted.json()["id"]
-    assert keyspace_size(keyspace) == 3500  # nothing yet: the worker does it
+    assert keyspace_of(keyspace).size() == 3500  # nothing yet: the worker does it
     run_worker()
     status = operator_client.get(f"/api/invalidations/{job_id}").json()
     assert (status["status"], status["deleted"], status["error"]) == ("done", 3000, None)

@@ -4,12 +4,12 @@ one by a hash tag (a pattern, or an object-cache model named with a tag)."""
 
 import pytest
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.objectcache import ObjectCache
 from tests.core.test_globs import CASES as GLOB_CASES
 from tests.invalidation.test_engine import fill, matching_keys
+from tests.servers import keyspace_of
 
 
 def assert_close(preview: engine.Preview, truth: int) -> None:
@@ -20,7 +20,7 @@ def assert_close(preview: engine.Preview, truth: int) -> None:
 def test_a_pattern_spread_over_every_primary(keyspace):
     fill(keyspace, 60_000, "even:")
     fill(keyspace, 60_000, "other:")
-    preview = engine.preview(keyspace, Target("pattern", b"even:*"))
+    preview = engine.preview(keyspace_of(keyspace), Target("pattern", b"even:*"))
     assert_close(preview, 60_000)
     assert len(preview.sample) == 20 and all(k.startswith(b"even:") for k in preview.sample)
 
@@ -28,7 +28,7 @@ def test_a_pattern_spread_over_every_primary(keyspace):
 def test_a_pattern_a_hash_tag_keeps_on_one_primary(keyspace):
     fill(keyspace, 30_000, "{tagged}:")
     fill(keyspace, 90_000, "spread:")
-    assert_close(engine.preview(keyspace, Target("pattern", b"{tagged}:*")), 30_000)
+    assert_close(engine.preview(keyspace_of(keyspace), Target("pattern", b"{tagged}:*")), 30_000)
 
 
 def test_an_object_cache_model_with_a_hash_tag(keyspace):
@@ -39,14 +39,14 @@ def test_an_object_cache_model_with_a_hash_tag(keyspace):
     fill(keyspace, 60_000, "filler:")
     truth = len(matching_keys(keyspace, "{customer}:*"))
     assert truth > 20_000
-    preview = engine.preview(keyspace, Target("model", b"{customer}", "{customer}"))
+    preview = engine.preview(keyspace_of(keyspace), Target("model", b"{customer}", "{customer}"))
     assert_close(preview, truth)
 
 
 def test_a_small_keyspace_is_counted_exactly(keyspace):
     fill(keyspace, 700, "few:")
     fill(keyspace, 300, "more:")
-    preview = engine.preview(keyspace, Target("pattern", b"few:*"))
+    preview = engine.preview(keyspace_of(keyspace), Target("pattern", b"few:*"))
     assert (preview.estimate, preview.estimated) == (700, False)
 
 
@@ -54,11 +54,13 @@ def test_a_small_keyspace_is_counted_exactly(keyspace):
 def test_the_preview_matches_keys_as_redis_does(redis_client, pattern, key, expected):
     redis_client.set(key, "x")
     assert bool(redis_client.keys(pattern)) is expected  # the server's own word
-    assert engine.preview(redis_client, Target("pattern", pattern)).estimate == int(expected)
+    assert engine.preview(keyspace_of(redis_client), Target("pattern", pattern)).estimate == int(
+        expected
+    )
 
 
 def test_every_primary_is_sampled(cluster_keyspace):
-    assert len(cluster_scan.sized_scanners(cluster_keyspace)) == 3
+    assert len(keyspace_of(cluster_keyspace).sized_scanners()) == 3
 
 
 def test_a_rare_pattern_is_counted_not_guessed(keyspace):
@@ -67,7 +69,7 @@ def test_a_rare_pattern_is_counted_not_guessed(keyspace):
     fill(keyspace, 120_000, "filler:")
     for n in range(3):
         keyspace.set(f"lone:{n}", "x")
-    preview = engine.preview(keyspace, Target("pattern", b"lone:*"))
+    preview = engine.preview(keyspace_of(keyspace), Target("pattern", b"lone:*"))
     assert (preview.estimate, preview.estimated) == (3, False)
     assert preview.examined >= 120_003 and preview.keys == 120_003
 
@@ -77,7 +79,7 @@ def test_a_small_tagged_model_among_many_keys_is_counted(keyspace):
     customers.set_many({n: {"plan": f"p{n % 6}"} for n in range(4_000)})
     fill(keyspace, 120_000, "filler:")
     truth = len(matching_keys(keyspace, "{customer}:*"))  # 40 buckets, 6 inverted keys
-    preview = engine.preview(keyspace, Target("model", b"{customer}", "{customer}"))
+    preview = engine.preview(keyspace_of(keyspace), Target("model", b"{customer}", "{customer}"))
     assert (preview.estimate, preview.estimated, truth) == (46, False, 46)
 
 
@@ -87,7 +89,7 @@ def test_an_estimate_of_nothing_says_what_it_saw_and_offers_the_job(
     monkeypatch.setattr(engine, "PREVIEW_SECONDS", 0)  # no reading on past the share
     fill(keyspace, 60_000, "filler:")
     last = matching_keys(keyspace, "*")[-1].decode()  # the last key a SCAN returns
-    preview = engine.preview(keyspace, Target("pattern", last.encode()))
+    preview = engine.preview(keyspace_of(keyspace), Target("pattern", last.encode()))
     assert (preview.estimate, preview.estimated) == (0, True)
     page = operator_client.get("/invalidations/new", {"kind": "pattern", "target": last})
     text = page.content.decode()

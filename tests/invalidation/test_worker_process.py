@@ -12,10 +12,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from cacheadmin.gateways.cluster_scan import keyspace_size
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_jobs import post
-from tests.servers import dashboard_env
+from tests.servers import dashboard_env, keyspace_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,5 +73,5 @@ def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, key
         second.communicate(timeout=30)
     job = InvalidationJob.objects.get(id=job_id)
     assert (job.status, job.deleted, job.attempts) == ("done", 200_000, 2)
-    assert keyspace_size(keyspace) == 1000  # the kept keys; the job's counters are gone
+    assert keyspace_of(keyspace).size() == 1000  # the kept keys; the job's counters are gone
     assert job.error == ""

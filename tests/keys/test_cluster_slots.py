@@ -7,8 +7,8 @@ import re
 import pytest
 from redis.crc import key_slot
 
+from cacheadmin.gateways.redis_kinds import cluster_keys
 from cacheadmin.invalidation.engine import Target
-from cacheadmin.keys import keyspace
 from tests.invalidation.test_engine import run_to_end
 from tests.keys.test_keys_pages import detail_url
 from tests.servers import free_port
@@ -58,7 +58,7 @@ def test_pages_and_jobs_follow_a_slot_as_it_moves(
     assert held_by(html) == at_target
     assert "stays" in viewer_client.get(detail_url(staying)).content.decode()
     with monkeypatch.context() as patched:  # one round trip per node, ASKING first
-        patched.setattr(keyspace, "_describe_node", the_slow_path)
+        patched.setattr(cluster_keys, "_describe_node", the_slow_path)
         listing = viewer_client.get("/api/keys?match=moving:*").json()
     nodes = {item["key"]: item["node"] for item in listing["keys"]}
     assert nodes == {MOVING.decode(): at_target, staying.decode(): at_source}

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from cacheadmin.gateways import cluster_scan
 from cacheadmin.gateways.keycodec import encode_key
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from tests.servers import ClusterSet
 
 pytestmark = pytest.mark.django_db

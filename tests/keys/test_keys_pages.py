@@ -9,7 +9,7 @@ from django.test import Client
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.keys.test_keyspace import fill
-from tests.servers import free_port
+from tests.servers import free_port, keyspace_of
 
 pytestmark = pytest.mark.django_db
 
@@ -178,14 +178,12 @@ def test_one_evalsha_per_page(viewer_client, redis_client):
 
 
 def test_keys_that_vanish_mid_page_show_as_gone(viewer_client, keyspace):
-    from cacheadmin.keys.keyspace import describe
-
     keyspace.set("short", "1", px=1)
     keyspace.set("stays", "1")
     import time
 
     time.sleep(0.01)
-    rows, _ = describe(keyspace, [b"short", b"stays"])
+    rows, _ = keyspace_of(keyspace).describe([b"short", b"stays"])
     assert [row.gone for row in rows] == [True, False]
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.models import NamespaceScan
 from tests.keys.test_keyspace import fill
 

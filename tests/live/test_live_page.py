@@ -5,17 +5,16 @@ import re
 import pytest
 import redis
 
-from cacheadmin.gateways.cluster_scan import every_node
 from cacheadmin.models import AuditEntry
 from tests.live.test_redis_feeds import set_events
-from tests.servers import free_port
+from tests.servers import free_port, keyspace_of
 
 pytestmark = pytest.mark.django_db
 
 
 def events_everywhere(client) -> set[str]:
     """notify-keyspace-events as each node reads it back, its flags in a set order."""
-    nodes = every_node(client) if isinstance(client, redis.RedisCluster) else [client]
+    nodes = list(keyspace_of(client).every_node().values())
     assert len(nodes) == (6 if isinstance(client, redis.RedisCluster) else 1)
     read = [node.config_get("notify-keyspace-events")["notify-keyspace-events"] for node in nodes]
     return {"".join(sorted(flags, key="Exe".find)) for flags in read}

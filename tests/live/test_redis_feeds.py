@@ -9,11 +9,11 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 
-from cacheadmin.gateways.cluster_scan import every_node
 from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
 from cacheadmin.live.consumer import current_hub
 from tests.live.conftest import LiveSocket, eventually
+from tests.servers import keyspace_of
 from tests.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -161,7 +161,7 @@ async def test_a_frozen_redis_is_noticed_and_the_gap_stated(live, redis_server, 
 def set_events(client, flags: str) -> None:
     """notify-keyspace-events on the server, or on every node of a cluster (a replica's
     setting is the one that counts once it is promoted)."""
-    nodes = every_node(client) if isinstance(client, redis.RedisCluster) else [client]
+    nodes = list(keyspace_of(client).every_node().values())
     for node in nodes:
         node.config_set("notify-keyspace-events", flags)
 

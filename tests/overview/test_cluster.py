@@ -79,13 +79,19 @@ def test_a_primary_killed_and_replaced_is_a_former_primary_not_a_fourth(
         cluster.revive(primary)
 
 
-def test_a_question_not_ready_for_a_cluster_is_refused_plainly(cluster):
+def test_every_question_reads_a_cluster_as_one_keyspace(settings, cluster):
+    """No question is refused for want of knowing a cluster (cluster_ready is gone): each
+    gets the instance's Keyspace, whose size is the sum over the primaries; a database
+    other than 0 is refused, plainly."""
     from cacheadmin.gateways.service_calls import call_redis
 
-    answer, problem = call_redis(lambda client: client.dbsize(), instance="big")
-    assert answer is None and "which this page does not read yet" in problem.message
-    answer, problem = call_redis(lambda client: client.ping(), instance="big", cluster_ready=True)
+    answer, problem = call_redis(lambda space: space.size(), instance="big")
+    assert (answer, problem) == (300, None)
+    answer, problem = call_redis(lambda space: space.client.ping(), instance="big")
     assert answer is True and problem is None
+    settings.REDIS_URL = cluster.url  # the default instance may ask for any database
+    answer, problem = call_redis(lambda space: space.size(), db=2)
+    assert answer is None and "one database only" in problem.message
 
 
 def test_the_health_check_and_the_all_instances_row_read_a_cluster(

@@ -6,8 +6,9 @@ import time
 import pytest
 from redis.cluster import RedisCluster
 
-from cacheadmin.gateways import cluster_scan
+from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.queues import redis_queues
+from tests.servers import keyspace_of
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +85,10 @@ def test_a_search_that_ends_says_it_is_complete(viewer_client, cluster_keyspace)
 def test_a_single_server_says_when_its_search_was_cut_short(viewer_client, redis_client):
     redis_client.rpush("queue:late", "x")
     redis_client.set("queue:not-a-list", "x")
-    found = redis_queues.find_queues(redis_client, ("queue:*",), max_seconds=10)
+    found = redis_queues.find_queues(keyspace_of(redis_client), ("queue:*",), max_seconds=10)
     assert found.queues == [(b"queue:late", "list")] and found.cut_short == []
     redis_client.eval(FILL, 1, "many", 1, 20_000)
-    cut = redis_queues.find_queues(redis_client, ("queue:*",), max_seconds=0.0)
+    cut = redis_queues.find_queues(keyspace_of(redis_client), ("queue:*",), max_seconds=0.0)
     assert cut.cut_short == [""]
     data = viewer_client.get("/api/queues?kind=redis").json()
     assert data["complete"] is True and data["cut_short_on"] == []

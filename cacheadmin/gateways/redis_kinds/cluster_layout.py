@@ -1,29 +1,30 @@
 """A Redis Cluster as a whole: its state and slot coverage, every primary and replica
-with its own figures, and totals summed over the primaries."""
+with its own figures (as the caller reads a node's INFO), and totals summed over the
+primaries."""
 
-from functools import partial
+from collections.abc import Callable
 
 import redis
-from redis.cluster import RedisCluster
 
-from cacheadmin.gateways.connections import cluster_node_client
-from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import reason_of
-from cacheadmin.overview.redis_info import hit_rate, keyspace, server_summary
-from cacheadmin.overview.replication import replication
+
+Figures = Callable[[dict], dict]  # a node's INFO -> version, keys, memory, ..., hit_rate
 
 
-def cluster_summary(client: RedisCluster) -> dict:
+def cluster_summary(space, figures: Figures, hit_rate: Callable) -> dict:
     """The overview's figures of a cluster: the card's usual ones are the totals of the
     primaries that answered (labelled so), with "cluster" for the state and the nodes.
     Every node is asked at once, in one round trip each: a node that is down or hung
     costs the page one timeout (REDIS_TIMEOUT), never one per question."""
-    answers = _ask(client, list(client.nodes_manager.nodes_cache))
+    client = space.client
+    answers = _ask(space, list(client.nodes_manager.nodes_cache))
     view = _view(client, answers)
     state, listed = view[0], view[1]
     unasked = [address for address in listed if address not in answers]
-    answers |= _ask(client, [address for address in unasked if not _failing(listed[address])])
-    nodes = [_node(address, node, answers.get(address)) for address, node in listed.items()]
+    answers |= _ask(space, [address for address in unasked if not _failing(listed[address])])
+    nodes = [
+        _node(address, node, answers.get(address), figures) for address, node in listed.items()
+    ]
     nodes.sort(
         key=lambda node: (node["role"] != "primary", node["primary_of"] or "", node["address"])
     )
@@ -61,21 +62,18 @@ def cluster_summary(client: RedisCluster) -> dict:
     }
 
 
-def _ask(cluster: RedisCluster, addresses: list[str]) -> dict[str, object]:
+def _ask(space, addresses: list[str]) -> dict[str, object]:
     """CLUSTER INFO, CLUSTER NODES and INFO of each node, all at once (a pipeline each):
     by address, the three answers, or the error of a node that did not give them."""
 
-    def ask(address: str) -> object:
-        try:
-            with cluster_node_client(cluster, address).pipeline(transaction=False) as pipe:
-                return pipe.cluster("info").cluster("nodes").info().execute()
-        except redis.RedisError as exc:
-            return exc
+    def ask(node: redis.Redis) -> list:
+        with node.pipeline(transaction=False) as pipe:
+            return pipe.cluster("info").cluster("nodes").info().execute()
 
-    return call_in_parallel(**{address: partial(ask, address) for address in addresses})
+    return space.ask_nodes(ask, addresses)
 
 
-def _view(cluster: RedisCluster, answers: dict[str, object]) -> list:
+def _view(cluster, answers: dict[str, object]) -> list:
     """The cluster as a node that answered sees it (a primary's, when one answered);
     when none did, the first node's error."""
     primaries = {node.name for node in cluster.get_primaries()}
@@ -91,7 +89,7 @@ def _failing(node: dict) -> bool:
     return any(flag in ("fail", "fail?") for flag in node.get("flags", "").split(","))
 
 
-def _node(address: str, node: dict, answer: object) -> dict:
+def _node(address: str, node: dict, answer: object, figures: Figures) -> dict:
     """One node, as the cluster sees it and as its own INFO says (answer: its three
     replies, an error, or None when it was not asked: the cluster says it failed). A
     primary that failed and whose slots a replica took over is a former primary."""
@@ -122,30 +120,11 @@ def _node(address: str, node: dict, answer: object) -> dict:
         )
         unserved = f"; its slots {_slots_text(slots)} are unserved" if slots else ""
         return row | {"up": False, "problem": f"{why}{unserved}"}
-    info = answer[2]
-    hits, misses = info.get("keyspace_hits", 0), info.get("keyspace_misses", 0)
-    return row | {
-        "version": info.get("redis_version"),
-        "keys": sum(db["keys"] for db in keyspace(info)),
-        "memory": info.get("used_memory", 0),
-        "maxmemory": info.get("maxmemory", 0),
-        "ops_per_sec": info.get("instantaneous_ops_per_sec", 0),
-        "hits": hits,
-        "misses": misses,
-        "hit_rate": hit_rate(hits, misses),
-        "replication": replication(info),
-    }
+    return row | figures(answer[2])
 
 
 def _slots_text(ranges: list) -> str:
     return ",".join(str(start) if start == end else f"{start}-{end}" for start, end in ranges)
-
-
-def summary(client: redis.Redis | RedisCluster) -> dict:
-    """The overview's figures of a server, or of a cluster."""
-    if isinstance(client, RedisCluster):
-        return cluster_summary(client)
-    return server_summary(client)
 
 
 def _ranges(node: dict) -> list:

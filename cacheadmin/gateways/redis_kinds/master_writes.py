@@ -17,26 +17,33 @@ from typing import TypeVar
 import redis
 from django.conf import settings
 
-from cacheadmin.gateways import connections
 from cacheadmin.gateways.problems import UNREACHABLE, Problem, Refusal
-from cacheadmin.gateways.sentinels import MasterView
+from cacheadmin.gateways.redis_kinds.sentinels import MasterView, NewestSentinel
 
 T = TypeVar("T")
 
 
-def on_current_master(
-    write: Callable[[redis.Redis], T], *, instance: str, db: int | None
-) -> Callable[[redis.Redis], T]:
-    """The write, run on the master the sentinels name now and confirmed (see above),
-    as a question for call_redis; a refusal raises Refusal with the problem to tell."""
-    service = connections.redis_instance(instance).sentinel.service
+class MasterGuard:
+    """The writes of one database of a Sentinel service: sentinels, the service's name,
+    and build(host, port), a client of the server at that address."""
 
-    def guarded(_pooled: redis.Redis) -> T:
-        sentinels = connections.sentinel_manager(instance)
+    def __init__(self, sentinels: NewestSentinel, service: str, build: Callable):
+        self.sentinels, self.service, self._build = sentinels, service, build
+        self._masters: dict[tuple[str, int], redis.Redis] = {}  # a set has few servers
+
+    def master_at(self, address: tuple[str, int]) -> redis.Redis:
+        if address not in self._masters:
+            self._masters[address] = self._build(*address)
+        return self._masters[address]
+
+    def run(self, write: Callable[[redis.Redis], T]) -> T:
+        """The write, run on the master the sentinels name now and confirmed (see
+        above); a refusal raises Refusal with the problem to tell."""
+        service, sentinels = self.service, self.sentinels
         before = sentinels.master_view(service)
         if before.changing:
             raise Refusal(_changing(service, "nothing was changed"))
-        master = connections.sentinel_master_at(instance, db, before.address)
+        master = self.master_at(before.address)
         replicas = _replicas_of_master(master, service)
         answer = write(master)
         if replicas and _confirmed_by(master) < 1:
@@ -45,7 +52,9 @@ def on_current_master(
             raise Refusal(_changing(service, "the change may be lost"))
         return answer
 
-    return guarded
+    def close(self) -> None:
+        for client in self._masters.values():
+            client.close()
 
 
 def _replicas_of_master(master: redis.Redis, service: str) -> int:

@@ -32,7 +32,6 @@ from redis.exceptions import (
     SlotNotCoveredError,
 )
 
-from cacheadmin.gateways.connections import cluster_node_client
 from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import BAD_REQUEST, CHANGED, Problem, Refusal, reason_of
 
@@ -129,7 +128,7 @@ def key_owner(cluster: RedisCluster, key: bytes) -> ClusterNode:
 
 def key_server(client: redis.Redis | RedisCluster, key: bytes) -> redis.Redis:
     """The client of the server that holds a key: a cluster's node serving its slot, or
-    a single server's own client."""
+    a single server's own client (for a reply read raw, past redis-py's parsers)."""
     if isinstance(client, RedisCluster):
         return client.get_redis_connection(key_owner(client, key))
     return client
@@ -261,21 +260,8 @@ def each_primary(cluster: RedisCluster, call: Callable[[redis.Redis], T]) -> dic
     return {name: answers[name] for name in now if name in answers}
 
 
-def each_server(
-    client: redis.Redis | RedisCluster, call: Callable[[redis.Redis], T]
-) -> dict[str, object]:
-    """call on every server that holds keys: a single server (named "", its failure
-    raised), or every primary of a cluster (each_primary: a failure is its answer)."""
-    if isinstance(client, RedisCluster):
-        return each_primary(client, call)
-    return {"": call(client)}
-
-
-def failed_node(client: redis.Redis | RedisCluster, exc: Exception) -> str:
-    """The cluster node a failure came from, as redis-py records it; "" unknown, or
-    not a cluster (the client's own address says where)."""
-    if not isinstance(client, RedisCluster):
-        return ""
+def failed_node(exc: Exception) -> str:
+    """The cluster node a failure came from, as redis-py records it; "" unknown."""
     failed = getattr(exc, "connection", None)
     if isinstance(failed, ClusterNode):
         return failed.name
@@ -328,20 +314,6 @@ def scanner(cluster: RedisCluster, scan_node: NodeScan, down: Down | None = None
     return scan
 
 
-def keyspace_scan(
-    client: redis.Redis | RedisCluster,
-    scan_node: NodeScan,
-    cursor: ClusterCursor | int,
-    down: Down | None = None,
-) -> tuple[Callable, ClusterCursor | int]:
-    """A scan(cursor, hint) over a server or a whole cluster, and the cursor it goes on
-    from; each call returns the cursor left (0 at the end) and what scan_node found.
-    down: see scanner."""
-    if isinstance(client, RedisCluster):
-        return scanner(client, scan_node, down), beginning(client, cursor)
-    return partial(scan_node, client), server_cursor(cursor)
-
-
 def cursor_from_text(text: str) -> ClusterCursor | int:
     """A cursor as kept in the database or given back by a page: a number or a cluster's."""
     return parse(text) if "-" in text else int(text or 0)
@@ -355,25 +327,21 @@ SERVER_CHANGED = (
 )
 
 
-def server_identity(client: redis.Redis | RedisCluster, down: Down | None = None) -> str:
-    """Which server a SCAN cursor belongs to (a cluster's: which primaries): the run id,
-    new at each start, and the replication id, new when a server is promoted or
-    resyncs from a new master; hashed into 16 hex digits. "" when INFO is refused.
-    With down (see on_owner): a primary that does not answer counts as down, and when
-    one is found so, the slots are learned again first (a failover may have happened)."""
-    if isinstance(client, RedisCluster):
-        known = set(down or ())
-        ids = _primary_ids(client, down)
-        if down is not None and set(down) - known:
-            failed = min(set(down) - known)
-            client.nodes_manager.initialize(last_failed_node_name=failed)
-            ids = _primary_ids(client, down)
-    else:
-        try:
-            info = client.info("server", "replication")
-        except redis.exceptions.NoPermissionError:
-            return ""
-        ids = [f"{info.get('run_id', '')}.{info.get('master_replid', '')}".encode()]
+def cluster_identity(cluster: RedisCluster, down: Down | None = None) -> str:
+    """Which primaries a cluster's SCAN cursor belongs to: their run ids, new at each
+    start, and replication ids, new when a server is promoted or resyncs from a new
+    master; hashed into 16 hex digits. "" when INFO is refused. With down (see
+    on_owner): a primary that does not answer counts as down, and when one is found so,
+    the slots are learned again first (a failover may have happened)."""
+    known = set(down or ())
+    ids = _primary_ids(cluster, down)
+    if down is not None and set(down) - known:
+        cluster.nodes_manager.initialize(last_failed_node_name=min(set(down) - known))
+        ids = _primary_ids(cluster, down)
+    return identity_of(ids)
+
+
+def identity_of(ids: list[bytes]) -> str:
     if not ids or not all(ids):
         return ""
     return hashlib.sha1(b"/".join(ids)).hexdigest()[:16]  # noqa: S324 (a name, not a secret)
@@ -397,33 +365,23 @@ def _primary_ids(cluster: RedisCluster, down: Down | None) -> list[bytes]:
     ]
 
 
-def same_server(client: redis.Redis | RedisCluster, since: str, down: Down | None = None) -> str:
+def refuse_changed(since: str, now: str) -> str:
     """The server's identity now, refused (CHANGED) if it is not the one a cursor came
     from (since; "" when unknown)."""
-    now = server_identity(client, down)
     if since and now and since != now:
         raise Refusal(Problem(CHANGED, SERVER_CHANGED))
     return now
 
 
-def keyspace_size(client: redis.Redis | RedisCluster) -> int:
-    """DBSIZE of a server, or summed over a cluster's primaries (redis-py asks one node)."""
-    if isinstance(client, RedisCluster):
-        return client.dbsize(target_nodes=RedisCluster.PRIMARIES)
-    return client.dbsize()
-
-
 NodeScanner = Callable[[int, int], tuple[int, list]]  # (cursor, hint) -> (cursor, keys)
 
 
-def sized_scanners(client: redis.Redis | RedisCluster) -> list[tuple[NodeScanner, int]]:
-    """An unfiltered SCAN of each server holding keys (a cluster's every primary, a
-    server itself) with its DBSIZE: what a sample in proportion to sizes needs."""
-    if not isinstance(client, RedisCluster):
-        return [(lambda at, hint: client.scan(cursor=at, count=hint), client.dbsize())]
+def sized_scanners(cluster: RedisCluster) -> list[tuple[NodeScanner, int]]:
+    """An unfiltered SCAN of every primary with its DBSIZE: what a sample in proportion
+    to sizes needs."""
     return [
-        (partial(_scan_on_owner, client, slot), primary_size(client, slot))
-        for slot, _ in primaries(client)
+        (partial(_scan_on_owner, cluster, slot), primary_size(cluster, slot))
+        for slot, _ in primaries(cluster)
     ]
 
 
@@ -431,15 +389,12 @@ def _scan_on_owner(cluster: RedisCluster, slot: int, at: int, hint: int) -> tupl
     return on_owner(cluster, slot, lambda node: node.scan(cursor=at, count=hint))
 
 
-def server_summary(client: redis.Redis | RedisCluster, kind: str) -> tuple[str, str, bool]:
-    """(version, what it is, healthy): a server's kind and role; a cluster's primaries
-    and state, healthy when the state is ok (no slot unserved)."""
-    if not isinstance(client, RedisCluster):
-        role = client.info("replication").get("role", "role unknown")
-        return client.info("server").get("redis_version"), f"{kind}, {role}", True
-    state = client.cluster_info().get("cluster_state")
-    primaries = client.get_primaries()
-    version = client.info("server", target_nodes=primaries[0]).get("redis_version")
+def cluster_summary(cluster: RedisCluster) -> tuple[str, str, bool]:
+    """(version, what it is, healthy): its primaries and state, healthy when the state
+    is ok (no slot unserved)."""
+    state = cluster.cluster_info().get("cluster_state")
+    primaries = cluster.get_primaries()
+    version = cluster.info("server", target_nodes=primaries[0]).get("redis_version")
     return version, f"cluster of {len(primaries)} primaries, state {state}", state == "ok"
 
 
@@ -456,16 +411,6 @@ def slot_tag(slot: int) -> str:
         if key_slot(str(number).encode()) == slot:
             return str(number)
     raise AssertionError("unreachable")
-
-
-def every_node(cluster: RedisCluster) -> list[redis.Redis]:
-    """A client of every node the cluster lists and does not count as failed, replicas
-    too (redis-py knows only the primaries)."""
-    return [
-        cluster_node_client(cluster, address)
-        for address, node in sorted(cluster.cluster_nodes().items())
-        if "fail" not in node.get("flags", "") and "noaddr" not in node.get("flags", "")
-    ]
 
 
 def at_once(commands: list[tuple[redis.Redis, tuple]], down: Down | None = None) -> list:
