@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from cacheadmin.cache.census import model_schema
 from cacheadmin.cache.checks import check_state, check_step
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import ConsistencyCheck
 
@@ -15,14 +17,14 @@ KEEP_FOR = timedelta(days=1)
 RUNNING = ConsistencyCheck.Status.RUNNING
 
 
-def check_start(*, user: AbstractBaseUser, instance: str, model: str) -> ConsistencyCheck:
+def check_start(*, user: AbstractBaseUser, instance: Instance, model: str) -> ConsistencyCheck:
     """A new check; the user's running ones stop, old ones go."""
     ConsistencyCheck.objects.filter(user=user, status=RUNNING).update(
         status=ConsistencyCheck.Status.STOPPED
     )
     ConsistencyCheck.objects.filter(updated_at__lt=timezone.now() - KEEP_FOR).delete()
     return ConsistencyCheck.objects.create(
-        user=user, instance=instance, model=model, state=check_state()
+        user=user, instance=instance.name, model=model, state=check_state()
     )
 
 
@@ -37,7 +39,7 @@ def check_advance(check: ConsistencyCheck, declared: list[dict]) -> ConsistencyC
             return None
         return check_step(space, schema, check.state, max_seconds=STEP_SECONDS)
 
-    state, problem = call_redis(step, instance=check.instance)
+    state, problem = call_redis(step, instance=connections.instance(check.instance))
     if problem or state is None:
         error = problem.message if problem else f"No model {check.model} is registered any more."
         changes = {"status": ConsistencyCheck.Status.FAILED, "error": error}

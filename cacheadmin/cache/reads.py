@@ -2,6 +2,7 @@
 models with their census, a model's page, a lookup by id or attribute value."""
 
 from cacheadmin.cache import census, lookups, rates
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import DeclaredModel
@@ -9,12 +10,12 @@ from cacheadmin.models import DeclaredModel
 Outcome = tuple[object, Problem | None]
 
 
-def declared_schemas(instance: str) -> list[dict]:
+def declared_schemas(instance: Instance) -> list[dict]:
     """Models declared in the dashboard, for caches written without the library."""
-    return [declared.schema() for declared in DeclaredModel.objects.filter(instance=instance)]
+    return [declared.schema() for declared in DeclaredModel.objects.filter(instance=instance.name)]
 
 
-def models_summarise(*, instance: str, with_limits: bool = False) -> Outcome:
+def models_summarise(*, instance: Instance, with_limits: bool = False) -> Outcome:
     """Every model with its census and hit rates; with the compact-encoding limits."""
     declared = declared_schemas(instance)
 
@@ -25,7 +26,7 @@ def models_summarise(*, instance: str, with_limits: bool = False) -> Outcome:
     return call_redis(read, instance=instance)
 
 
-def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
+def model_describe(*, instance: Instance, name: str, cursor: object) -> Outcome:
     """A model's page: schema, census, rates, attributes and a page of its buckets;
     None when no model has that name."""
     declared = declared_schemas(instance)
@@ -53,7 +54,7 @@ def model_describe(*, instance: str, name: str, cursor: object) -> Outcome:
 
 
 def model_lookup(
-    *, instance: str, name: str, object_id: str, attribute: str, value: str, cursor: int
+    *, instance: Instance, name: str, object_id: str, attribute: str, value: str, cursor: int
 ) -> Outcome:
     """An object by id, or a page of the objects under attribute = value; None when no
     model has that name; bad_attribute when the model does not index the attribute."""

@@ -70,7 +70,7 @@ def check_page(request: HttpRequest, check_id) -> HttpResponse:
 @require_POST
 def check_step_view(request: HttpRequest, check_id) -> HttpResponse:
     check = _own_check(request, check_id)
-    check = check_advance(check, declared_schemas(check.instance))
+    check = check_advance(check, declared_schemas(request.instance))
     return render(request, "cache/partials/check_progress.html", {"check": check})
 
 
@@ -85,5 +85,5 @@ def check_stop_view(request: HttpRequest, check_id) -> HttpResponse:
 def _own_check(request: HttpRequest, check_id) -> ConsistencyCheck:
     """The user's check on this page's instance."""
     return get_object_or_404(
-        ConsistencyCheck, id=check_id, user=request.user, instance=request.instance
+        ConsistencyCheck, id=check_id, user=request.user, instance=request.instance.name
     )

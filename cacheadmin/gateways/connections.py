@@ -9,6 +9,7 @@ that needs it can say so; start-up never fails because of a service URL.
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -57,26 +58,46 @@ def instances() -> Instances:
     return _shared("instances", _load_instances)
 
 
-def redis_instance(name: str) -> RedisInstance:
-    try:
-        return instances().redis[name]
-    except KeyError:
-        raise UnknownInstance(f"There is no Redis instance named {name!r}.") from None
+@dataclass(frozen=True)
+class Instance:
+    """An instance as an entry point (a request, a socket message, a job) resolved it,
+    once: its name, its Redis and its RabbitMQ as configured (None where it has none:
+    an unknown name has neither). Its clients are asked of it, never by name again."""
+
+    name: str
+    redis: RedisInstance | None = None
+    rabbitmq: RabbitInstance | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def known(self) -> bool:
+        return self.redis is not None or self.rabbitmq is not None
+
+    def redis_config(self) -> RedisInstance:
+        if self.redis is None:
+            raise UnknownInstance(f"There is no Redis instance named {self.name!r}.")
+        return self.redis
+
+    def rabbit_config(self) -> RabbitInstance:
+        if self.rabbitmq is None:
+            raise UnknownInstance(f"There is no RabbitMQ instance named {self.name!r}.")
+        return self.rabbitmq
 
 
-def rabbit_instance(name: str) -> RabbitInstance:
-    try:
-        return instances().rabbitmq[name]
-    except KeyError:
-        raise UnknownInstance(f"There is no RabbitMQ instance named {name!r}.") from None
+def instance(name: str = DEFAULT) -> Instance:
+    """The instance of that name, as configured now (an unknown name has no services)."""
+    configured = instances()
+    return Instance(name, configured.redis.get(name), configured.rabbitmq.get(name))
 
 
-def keyspace(db: int | None = None, *, instance: str = DEFAULT) -> Keyspace:
-    """The keyspace of a Redis instance on a database (default: the one its URL names).
-    Built outside the lock, since finding out its kind may wait for a server; while
-    that server cannot be asked, ServerUnasked, and nothing is kept: the next call asks
-    again."""
-    config, name = redis_instance(instance), f"redis:{instance}:{db}"
+def keyspace(instance: Instance, db: int | None = None) -> Keyspace:
+    """The keyspace of an instance's Redis on a database (default: the one its URL
+    names). Built outside the lock, since finding out its kind may wait for a server;
+    while that server cannot be asked, ServerUnasked, and nothing is kept: the next
+    call asks again."""
+    config, name = instance.redis_config(), f"redis:{instance.name}:{db}"
     with _lock:
         if name in _clients:
             return _clients[name]
@@ -101,10 +122,10 @@ def rabbit_answers() -> SharedAnswers:
     )
 
 
-def rabbit_management(*, instance: str = DEFAULT) -> ManagementClient:
+def rabbit_management(instance: Instance) -> ManagementClient:
     """The client for a RabbitMQ instance's management HTTP API."""
-    config = rabbit_instance(instance)
-    return _shared(f"rabbit_management:{instance}", lambda: _build_rabbit_management(config))
+    config = instance.rabbit_config()
+    return _shared(f"rabbit_management:{instance.name}", lambda: _build_rabbit_management(config))
 
 
 def _load_instances() -> Instances:
@@ -116,14 +137,14 @@ def _load_instances() -> Instances:
     return load_instances(path=path, environ=os.environ, defaults=defaults)
 
 
-def sentinel_manager(instance: str):
+def sentinel_manager(instance: Instance):
     """The sentinels of a Sentinel instance, one client each (redis-py's Sentinel);
     None for another kind."""
-    config = redis_instance(instance)
-    return _shared(f"sentinel:{instance}", lambda: clients.build_sentinels(config))
+    config = instance.redis_config()
+    return _shared(f"sentinel:{instance.name}", lambda: clients.build_sentinels(config))
 
 
-def has_sentinels(instance: str) -> bool:
+def has_sentinels(instance: Instance) -> bool:
     """Whether an instance's Redis is a Sentinel service: its sentinels' own events
     can be listened to."""
     try:
@@ -132,19 +153,19 @@ def has_sentinels(instance: str) -> bool:
         return False
 
 
-def live_redis_client(instance: str) -> aioredis.Redis:
+def live_redis_client(instance: Instance) -> aioredis.Redis:
     """A new asyncio client of its own for a live feed (see clients.live_client)."""
-    return clients.live_client(redis_instance(instance))
+    return clients.live_client(instance.redis_config())
 
 
-def live_node_client(instance: str, address: str) -> aioredis.Redis:
+def live_node_client(instance: Instance, address: str) -> aioredis.Redis:
     """A new asyncio client of its own of one node of a cluster instance."""
-    return clients.live_node_client(redis_instance(instance), address)
+    return clients.live_node_client(instance.redis_config(), address)
 
 
-def live_sentinel_client(instance: str, turn: int) -> aioredis.Redis:
+def live_sentinel_client(instance: Instance, turn: int) -> aioredis.Redis:
     """A new asyncio client of one of a Sentinel instance's sentinels, the turn-th."""
-    return clients.live_sentinel_client(redis_instance(instance), turn)
+    return clients.live_sentinel_client(instance.redis_config(), turn)
 
 
 def _build_rabbit_management(config: RabbitInstance) -> ManagementClient:

@@ -2,6 +2,7 @@
 and what did not, in the words the pages use."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 
@@ -23,9 +24,9 @@ class Tried:
     said: str
 
 
-def try_redis(name: str) -> Tried:
-    config = connections.redis_instance(name)
-    said, problem = call_redis(lambda space: _describe(space, config.kind), instance=name)
+def try_redis(instance: connections.Instance) -> Tried:
+    config, name = instance.redis_config(), instance.name
+    said, problem = call_redis(lambda space: _describe(space, config.kind), instance=instance)
     if problem:
         return Tried("redis", name, shown_url(config.url), False, problem.message)
     return Tried("redis", name, shown_url(config.url), True, said)
@@ -39,10 +40,12 @@ def _describe(space: Keyspace, kind: str) -> str:
     return f"Redis {version}, {what}"
 
 
-def try_rabbit(name: str) -> Tried:
-    config = connections.rabbit_instance(name)
+def try_rabbit(instance: connections.Instance) -> Tried:
+    config, name = instance.rabbit_config(), instance.name
     address = f"{shown_url(config.amqp_url)} and {shown_url(config.management_url)}"
-    overview, problem = call_rabbit(lambda client: client.get_object("api/overview"), instance=name)
+    overview, problem = call_rabbit(
+        lambda client: client.get_object("api/overview"), instance=instance
+    )
     if problem:
         return Tried("rabbitmq", name, address, False, f"management API: {problem.message}")
     timeout = settings.RABBITMQ_TIMEOUT
@@ -60,6 +63,7 @@ def try_rabbit(name: str) -> Tried:
 def try_every_instance() -> list[Tried]:
     """Every instance tried once, all at the same time."""
     configured = connections.instances()
-    calls = {f"redis:{name}": lambda name=name: try_redis(name) for name in configured.redis}
-    calls |= {f"rabbit:{name}": lambda name=name: try_rabbit(name) for name in configured.rabbitmq}
+    each = {name: connections.instance(name) for name in {*configured.redis, *configured.rabbitmq}}
+    calls = {f"redis:{name}": partial(try_redis, each[name]) for name in configured.redis}
+    calls |= {f"rabbit:{name}": partial(try_rabbit, each[name]) for name in configured.rabbitmq}
     return list(call_in_parallel(**calls).values())

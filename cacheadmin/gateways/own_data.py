@@ -6,6 +6,7 @@ import redis
 from django.conf import settings
 
 from cacheadmin.gateways import connections, dashboard_keys
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import BAD_REQUEST, TIMEOUT, UNREACHABLE, Problem
 from cacheadmin.gateways.service_calls import call_redis
 
@@ -34,14 +35,14 @@ def _dashboard_server() -> tuple[str | None, int | None]:
         client.close()
 
 
-def dashboard_database(instance: str) -> int | None:
+def dashboard_database(instance: Instance) -> int | None:
     """The database number of the dashboard's own keys when it is apart from the
     instance's on the instance's server (a database that holds nothing else); None
     otherwise. One server is known by its run_id, whatever name or socket reaches it
     (localhost and 127.0.0.1 are one)."""
     ours, our_db = _dashboard_server()
     try:
-        database = connections.keyspace(instance=instance).database
+        database = connections.keyspace(instance).database
     except (connections.ConfigError, redis.RedisError):
         return None
     if database is None:
@@ -52,7 +53,7 @@ def dashboard_database(instance: str) -> int | None:
     return our_db if ours == theirs else None
 
 
-def replica_refusal(instance: str) -> Problem | None:
+def replica_refusal(instance: Instance) -> Problem | None:
     """A replica is read-only here: a change made on it would be lost at the next sync,
     or refused. None when the instance is a master, or does not say (a user who may not
     run INFO: the change itself then says what it lacks). A server that does not answer
@@ -71,7 +72,7 @@ def replica_refusal(instance: str) -> Problem | None:
 
 
 def mutation_refusal(
-    *, instance: str, key: bytes | None = None, db: int | None = None
+    *, instance: Instance, key: bytes | None = None, db: int | None = None
 ) -> Problem | None:
     """Why this key (in this database; None: the instance's own) may not be changed."""
     if key is not None and dashboard_keys.is_dashboard_key(key):

@@ -29,17 +29,18 @@ def call_redis(
     question: Callable[[Keyspace], T],
     *,
     db: int | None = None,
-    instance: str = DEFAULT,
+    instance: connections.Instance | None = None,
     write: bool = False,
 ) -> Outcome:
     """(answer, None), or (None, problem) when the instance's URL is bad or Redis fails.
     The question is asked of the instance's Keyspace, whatever its kind. write: the
     question changes data, so on a Sentinel instance it must reach the master the
-    sentinels name now, confirmed, or fail (master_writes)."""
+    sentinels name now, confirmed, or fail (master_writes). No instance: `default`."""
+    instance = instance or connections.instance()
     try:
-        if refusal := connections.redis_instance(instance).database_refusal(db):
+        if refusal := instance.redis_config().database_refusal(db):
             return None, Problem(BAD_REQUEST, refusal)
-        space = connections.keyspace(db, instance=instance)
+        space = connections.keyspace(instance, db)
     except connections.UnknownInstance as exc:
         return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:
@@ -60,16 +61,18 @@ def call_redis(
         )
         return None, Problem(TIMEOUT, message)
     if problem.kind == BAD_REQUEST and db is None:  # the database the URL names
-        where = "REDIS_URL" if instance == DEFAULT else f"the url of the instance {instance}"
+        where = "REDIS_URL" if instance.name == DEFAULT else f"the url of the instance {instance}"
         message = f"{problem.message}. Fix the database number in {where}."
         return None, Problem(MISCONFIGURED, message)
     return None, problem
 
 
-def call_rabbit(question: Callable[[ManagementClient], T], *, instance: str = DEFAULT) -> Outcome:
+def call_rabbit(
+    question: Callable[[ManagementClient], T], *, instance: connections.Instance | None = None
+) -> Outcome:
     """(answer, None), or (None, problem) when the management API cannot be used."""
     try:
-        return question(connections.rabbit_management(instance=instance)), None
+        return question(connections.rabbit_management(instance or connections.instance())), None
     except connections.UnknownInstance as exc:
         return None, Problem(NOT_FOUND, str(exc))
     except connections.ConfigError as exc:

@@ -64,7 +64,7 @@ def api_invalidate(request: HttpRequest) -> JsonResponse:
 
 @json_methods("GET")
 def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance).first()
+    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance.name).first()
     if job is None:
         return api_error(NOT_FOUND, f"There is no invalidation {job_id}.")
     return JsonResponse(jobs.job_json(job))
@@ -73,7 +73,7 @@ def api_invalidation(request: HttpRequest, job_id: int) -> JsonResponse:
 @json_methods("POST")
 @operator_required
 def api_invalidation_cancel(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance).first()
+    job = InvalidationJob.objects.filter(id=job_id, instance=request.instance.name).first()
     if job is None:
         return api_error(NOT_FOUND, f"There is no invalidation {job_id}.")
     job = jobs.job_cancel(job=job, by=request.user)

@@ -12,8 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from cacheadmin.gateways import connections
 from cacheadmin.gateways.amqp import FAILURES
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.invalidation import engine, messaging
 from cacheadmin.web.channel_groups import LIVE_INVALIDATIONS
@@ -61,13 +61,13 @@ def progress_push(job_id: int, state: dict, *, final: bool = False) -> None:
 
 
 def event_announce(
-    *, job_id: int, instance: str, target: engine.Target, deleted: int, status: str
+    *, job_id: int, instance: Instance, target: engine.Target, deleted: int, status: str
 ) -> None:
     """The end of a job: on the instance's Redis, and on the RabbitMQ of the same name
     if there is one, for application nodes; and to /live/ pages, whichever server
     process serves them. A failure is logged, never raised."""
     event = engine.event(job_id=job_id, target=target, deleted=deleted, status=status)
-    body = json.dumps(event | {"instance": instance})
+    body = json.dumps(event | {"instance": instance.name})
     _, problem = call_redis(
         lambda space: space.client.publish(engine.EVENTS_CHANNEL, body),
         instance=instance,  # a PUBLISH on any node reaches every node's subscribers
@@ -79,7 +79,7 @@ def event_announce(
         async_to_sync(get_channel_layer().group_send)(LIVE_INVALIDATIONS, message)
     except (redis.RedisError, OSError) as exc:
         log.warning("invalidation %s: event not sent to live pages: %r", job_id, exc)
-    broker = connections.instances().rabbitmq.get(instance)
+    broker = instance.rabbitmq
     if broker is None:
         return
     try:

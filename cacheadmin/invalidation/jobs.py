@@ -11,8 +11,9 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from cacheadmin.gateways import dashboard_keys
+from cacheadmin.gateways import connections, dashboard_keys
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import ERROR, Problem
 from cacheadmin.gateways.redis_kinds import cluster_scan
@@ -35,6 +36,11 @@ def target_of(job: InvalidationJob) -> engine.Target:
     return engine.Target(job.kind, bytes(job.target), job.model, job.attribute)
 
 
+def instance_of(job: InvalidationJob) -> Instance:
+    """The instance a job is on, as configured now (its row keeps the name)."""
+    return connections.instance(job.instance)
+
+
 def runs_at_once(target: engine.Target, estimate: int) -> bool:
     return target.kind in AT_ONCE or (target.kind == "attribute" and estimate <= AT_ONCE_LIMIT)
 
@@ -42,13 +48,13 @@ def runs_at_once(target: engine.Target, estimate: int) -> bool:
 def job_create(
     *,
     user: AbstractBaseUser,
-    instance: str,
+    instance: Instance,
     target: engine.Target,
     estimate: int,
     rate: int | None,
 ) -> InvalidationJob:
     return InvalidationJob.objects.create(
-        instance=instance,
+        instance=instance.name,
         kind=target.kind,
         target=target.target,
         model=target.model,
@@ -70,7 +76,7 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
         )
         deleted, problem = call_redis(
             lambda space: engine.run_small(space.client, target),
-            instance=job.instance,
+            instance=instance_of(job),
             write=True,
         )
         job.deleted = deleted or 0
@@ -127,7 +133,7 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
     counter = dashboard_keys.job_counter_key(job.id)
     call_redis(
         lambda space: _claim_counter(space, job, counter),
-        instance=job.instance,
+        instance=instance_of(job),
         write=True,
     )
     return Claim(job)
@@ -157,7 +163,7 @@ def job_step(*, job: InvalidationJob, count: int = engine.BATCH) -> tuple[bool, 
     counter = dashboard_keys.job_counter_key(job.id)
     progress, problem = call_redis(
         lambda space: engine.run_batch(space, target, progress, count=count, counter=counter),
-        instance=job.instance,
+        instance=instance_of(job),
         write=True,
     )
     if problem:
@@ -199,7 +205,7 @@ def _follow_master(job: InvalidationJob) -> None:
     sentinels are asked first, so that no batch more goes to a master that was just
     demoted. After a failover the job counts it, and its scan starts again from the
     beginning: a SCAN cursor means nothing on another server."""
-    run_id, _ = call_redis(lambda space: space.master_run_id(), instance=job.instance)
+    run_id, _ = call_redis(lambda space: space.master_run_id(), instance=instance_of(job))
     if not run_id or run_id == job.master_run_id:  # None: no sentinels to follow
         return
     first_look, job.master_run_id = not job.master_run_id, run_id
@@ -212,7 +218,9 @@ def _follow_master(job: InvalidationJob) -> None:
     # a new master without the job's counter (one restarted empty, then promoted) goes
     # on from the checkpoint's count, not from 0
     counter = dashboard_keys.job_counter_key(job.id)
-    call_redis(lambda space: _claim_counter(space, job, counter), instance=job.instance, write=True)
+    call_redis(
+        lambda space: _claim_counter(space, job, counter), instance=instance_of(job), write=True
+    )
 
 
 def job_cancel(*, job: InvalidationJob, by: AbstractBaseUser | None = None) -> InvalidationJob:
@@ -257,7 +265,7 @@ def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
     events.progress_push(job.id, job_json(job), final=True)
     events.event_announce(
         job_id=job.id,
-        instance=job.instance,
+        instance=instance_of(job),
         target=target,
         deleted=job.deleted,
         status=job.status,
@@ -266,7 +274,7 @@ def _ended(job: InvalidationJob, *, by: AbstractBaseUser | None = None) -> None:
     cancelled = job.status == Status.CANCELLED
     audit_record(
         user=by or job.requester,
-        instance=job.instance,
+        instance=instance_of(job),
         username="" if by else job.requester_name,
         action="invalidate.cancel" if cancelled else f"invalidate.{job.kind}",
         target=f"job {job.id}: {target.label()}" if cancelled else target.label(),
@@ -288,7 +296,7 @@ def _forget_counters(job: InvalidationJob) -> None:
         for name in names:  # one by one: on a cluster they sit in different slots
             space.client.unlink(name)
 
-    call_redis(unlink_each, instance=job.instance)
+    call_redis(unlink_each, instance=instance_of(job))
 
 
 def job_json(job: InvalidationJob) -> dict:

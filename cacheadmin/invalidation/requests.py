@@ -7,6 +7,7 @@ from enum import Enum
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.own_data import replica_refusal
 from cacheadmin.gateways.problems import BAD_REQUEST, Problem
 from cacheadmin.gateways.service_calls import call_redis
@@ -32,7 +33,7 @@ class RequestOutcome:
 
 
 def invalidation_request(
-    *, user: AbstractBaseUser, instance: str, form: InvalidationForm, preview_only: bool
+    *, user: AbstractBaseUser, instance: Instance, form: InvalidationForm, preview_only: bool
 ) -> RequestOutcome:
     """Preview the form's target on the instance; unless only a preview is asked for,
     start a job when it is confirmed. The form must be valid."""
@@ -57,7 +58,7 @@ def invalidation_request(
 
 
 def target_preview(
-    *, instance: str, target: engine.Target
+    *, instance: Instance, target: engine.Target
 ) -> tuple[engine.Preview | None, Problem | None]:
     """How much the target holds; a target that cannot be invalidated as given is the
     caller's mistake (bad_request)."""
@@ -73,7 +74,7 @@ def target_preview(
 
 
 def _audit_unstarted(
-    *, user: AbstractBaseUser, instance: str, target: engine.Target, problem: Problem
+    *, user: AbstractBaseUser, instance: Instance, target: engine.Target, problem: Problem
 ) -> None:
     """A start asked for and not made: refused (the target), or failed (a service)."""
     audit_unmade(

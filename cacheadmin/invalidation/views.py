@@ -17,7 +17,7 @@ from cacheadmin.web.access import operator_required
 
 @require_GET
 def invalidation_list(request: HttpRequest) -> HttpResponse:
-    jobs_here = InvalidationJob.objects.filter(instance=request.instance)
+    jobs_here = InvalidationJob.objects.filter(instance=request.instance.name)
     page = Paginator(jobs_here, 50).get_page(request.GET.get("page"))
     return render(request, "invalidations/list.html", {"page": page})
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.own_data import mutation_refusal
 from cacheadmin.gateways.problems import Problem
@@ -41,12 +42,12 @@ class ChangeOutcome:
     refused: bool = False  # refused before anything was sent to Redis
 
 
-def change_refusal(*, instance: str, change: KeyChange) -> Problem | None:
+def change_refusal(*, instance: Instance, change: KeyChange) -> Problem | None:
     """Why the dashboard would not make this change, told before it is confirmed."""
     return mutation_refusal(instance=instance, key=change.key, db=change.db)
 
 
-def change_key(*, user: AbstractBaseUser, instance: str, change: KeyChange) -> ChangeOutcome:
+def change_key(*, user: AbstractBaseUser, instance: Instance, change: KeyChange) -> ChangeOutcome:
     """Make a confirmed change, and audit it: made, failed, or refused."""
     target = change.audit_target()
     refusal = change_refusal(instance=instance, change=change)

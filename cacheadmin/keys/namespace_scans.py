@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.keycodec import decode_key, encode_key
 from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.gateways.service_calls import call_redis
@@ -18,7 +20,7 @@ KEEP_FOR = timedelta(days=1)
 
 
 def scan_start(
-    *, user: AbstractBaseUser, instance: str, db: int | None, prefix: bytes, delimiter: bytes
+    *, user: AbstractBaseUser, instance: Instance, db: int | None, prefix: bytes, delimiter: bytes
 ) -> NamespaceScan:
     """A new scan; the user's running ones stop (one at a time each), old ones go."""
     NamespaceScan.objects.filter(user=user, status=NamespaceScan.Status.RUNNING).update(
@@ -26,7 +28,7 @@ def scan_start(
     )
     NamespaceScan.objects.filter(updated_at__lt=timezone.now() - KEEP_FOR).delete()
     return NamespaceScan.objects.create(
-        user=user, instance=instance, db=db, prefix=prefix, delimiter=delimiter
+        user=user, instance=instance.name, db=db, prefix=prefix, delimiter=delimiter
     )
 
 
@@ -42,7 +44,7 @@ def scan_advance(scan: NamespaceScan) -> NamespaceScan:
     tally, problem = call_redis(
         lambda space: scan_step(space, tally, max_seconds=STEP_SECONDS),
         db=scan.db,
-        instance=scan.instance,
+        instance=connections.instance(scan.instance),
     )
     if problem:
         changes = {"status": NamespaceScan.Status.FAILED, "error": problem.message}

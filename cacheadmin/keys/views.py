@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.keycodec import decode_key, display_key
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.gateways.service_calls import call_redis
@@ -58,13 +58,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-def _confined_to(instance: str) -> int | None:
+def _confined_to(instance: Instance) -> int | None:
     """The one database an instance reaches (databases = "own"); None: any."""
-    try:
-        config = connections.redis_instance(instance)
-    except connections.ConfigError:
-        return None
-    return config.confined_to
+    return instance.redis.confined_to if instance.redis else None
 
 
 def _next_query(request: HttpRequest, page: KeyPage | None, scanned: int) -> str:

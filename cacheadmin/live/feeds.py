@@ -43,6 +43,8 @@ class RedisFeed(Upstream):
         retry = Reconnecting()
         self.heard: float | None = None  # when the server last said anything
         while not self.stopped:
+            # resolved at each connection: the instance as configured now
+            self.instance = connections.instance(self.feed.instance)
             try:
                 targets = await self.targets()
             except connections.ConfigError as exc:
@@ -80,19 +82,19 @@ class RedisFeed(Upstream):
         if nodes is None:
             return [("", self.connect())]
         return [
-            (node if per_node else "", connections.live_node_client(self.feed.instance, node))
+            (node if per_node else "", connections.live_node_client(self.instance, node))
             for node in nodes
         ]
 
     def connect(self):
-        return connections.live_redis_client(self.feed.instance)
+        return connections.live_redis_client(self.instance)
 
     async def _nodes(self, per_node: bool) -> list[str] | None:
         """The nodes to listen at, asked anew; None for a single server."""
         channel = self.feed.pattern.encode() if self.feed.shard else None
 
         def ask() -> list[str] | None:
-            space = connections.keyspace(instance=self.feed.instance)
+            space = connections.keyspace(self.instance)
             return space.listen_at(per_node=per_node, channel=channel, turn=self.turn)
 
         try:
@@ -196,7 +198,7 @@ class SentinelFeed(RedisFeed):
 
     async def targets(self) -> list[tuple[str, object]]:
         self.turn += 1
-        return [("", connections.live_sentinel_client(self.feed.instance, self.turn))]
+        return [("", connections.live_sentinel_client(self.instance, self.turn))]
 
 
 class InvalidationsFeed(Upstream):

@@ -72,7 +72,7 @@ class RabbitTap(Upstream):
 
     def _tap(self, loop, stop: threading.Event, retry: Reconnecting) -> None:
         try:
-            broker = connections.rabbit_instance(self.feed.instance)
+            broker = connections.instance(self.feed.instance).rabbit_config()
         except connections.ConfigError as exc:
             raise TapRefused(str(exc)) from None
         try:

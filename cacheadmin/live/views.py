@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.own_data import replica_refusal
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.gateways.service_calls import call_redis
@@ -17,10 +18,10 @@ from cacheadmin.web.audit import audit_outcome
 CHANNELS_REFRESH_SECONDS = 5
 
 
-def _context(instance: str, **extra) -> dict:
+def _context(instance: Instance, **extra) -> dict:
     overview, problem = call_redis(
         lambda space: connections.redis_answers().get(
-            ("pubsub", instance), lambda: pubsub_overview(space)
+            ("pubsub", instance.name), lambda: pubsub_overview(space)
         ),
         instance=instance,
     )
@@ -38,10 +39,9 @@ def _context(instance: str, **extra) -> dict:
 
 @require_GET
 def live_page(request: HttpRequest) -> HttpResponse:
-    configured = connections.instances()
-    has_redis = request.instance in configured.redis
+    has_redis = request.instance.redis is not None
     context = {
-        "has_rabbit": request.instance in configured.rabbitmq,
+        "has_rabbit": request.instance.rabbitmq is not None,
         # Sentinel's own events are offered where there are sentinels to tell them.
         "sentinel": connections.has_sentinels(request.instance),
     }

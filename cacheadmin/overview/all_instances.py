@@ -3,6 +3,7 @@ lists the instances at once, without asking any; each row then asks its own inst
 (one request per row), so an instance that hangs holds up its own row only."""
 
 from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.instances import shown_url
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, redis_info
@@ -10,42 +11,41 @@ from cacheadmin.overview import broker, redis_info
 KINDS = ("redis", "rabbitmq")
 
 
-def redis_label(name: str) -> dict:
+def redis_label(instance: Instance) -> dict:
     """What names a Redis row before its figures: no call to the instance."""
-    config = connections.redis_instance(name)
-    return {"name": name, "kind": config.kind, "address": shown_url(config.url)}
+    config = instance.redis_config()
+    return {"name": instance.name, "kind": config.kind, "address": shown_url(config.url)}
 
 
-def rabbit_label(name: str) -> dict:
-    config = connections.rabbit_instance(name)
-    return {"name": name, "address": shown_url(config.management_url)}
+def rabbit_label(instance: Instance) -> dict:
+    config = instance.rabbit_config()
+    return {"name": instance.name, "address": shown_url(config.management_url)}
 
 
-def redis_row(name: str) -> dict:
-    figures, problem = call_redis(redis_info.summary, instance=name)
-    return redis_label(name) | {"figures": figures, "problem": problem, "asked": True}
+def redis_row(instance: Instance) -> dict:
+    figures, problem = call_redis(redis_info.summary, instance=instance)
+    return redis_label(instance) | {"figures": figures, "problem": problem, "asked": True}
 
 
-def rabbit_row(name: str) -> dict:
-    figures, problem = call_rabbit(broker.overview_with_alarms, instance=name)
-    return rabbit_label(name) | {"figures": figures, "problem": problem, "asked": True}
+def rabbit_row(instance: Instance) -> dict:
+    figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
+    return rabbit_label(instance) | {"figures": figures, "problem": problem, "asked": True}
 
 
 def instance_rows(names: list[str]) -> dict:
     """The rows of the named instances (those the user may see), Redis and RabbitMQ,
     in the order of names, each still to be asked."""
-    configured = connections.instances()
+    instances = [connections.instance(name) for name in names]
     return {
-        "redis": [redis_label(name) for name in names if name in configured.redis],
-        "rabbitmq": [rabbit_label(name) for name in names if name in configured.rabbitmq],
+        "redis": [redis_label(each) for each in instances if each.redis],
+        "rabbitmq": [rabbit_label(each) for each in instances if each.rabbitmq],
     }
 
 
-def instance_row(name: str, kind: str) -> dict | None:
+def instance_row(instance: Instance, kind: str) -> dict | None:
     """One instance's row, asked now; None when it has no service of that kind."""
-    configured = connections.instances()
-    if kind == "redis" and name in configured.redis:
-        return redis_row(name)
-    if kind == "rabbitmq" and name in configured.rabbitmq:
-        return rabbit_row(name)
+    if kind == "redis" and instance.redis:
+        return redis_row(instance)
+    if kind == "rabbitmq" and instance.rabbitmq:
+        return rabbit_row(instance)
     return None

@@ -4,22 +4,22 @@ import redis
 from django.utils import timezone
 
 from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, metrics, redis_info, replication
 
 
-def redis_card(instance: str) -> dict:
+def redis_card(instance: Instance) -> dict:
     figures, problem = call_redis(redis_info.summary, instance=instance)
     return {"figures": figures, "problem": problem, "sentinel": sentinel_card(instance)}
 
 
-def sentinel_card(instance: str) -> dict | None:
+def sentinel_card(instance: Instance) -> dict | None:
     """A Sentinel instance's master, replicas and sentinels; None for another kind."""
-    try:
-        config = connections.redis_instance(instance)
-    except connections.ConfigError:  # a RabbitMQ-only instance: its page says so
+    config = instance.redis
+    if config is None:  # a RabbitMQ-only instance: its page says so
         return None
     try:
         manager = connections.sentinel_manager(instance)
@@ -33,18 +33,18 @@ def sentinel_card(instance: str) -> dict | None:
         return {"problem": Problem(UNREACHABLE, message)}
 
 
-def rabbit_card(instance: str) -> dict:
+def rabbit_card(instance: Instance) -> dict:
     figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
     return {"figures": figures, "problem": problem}
 
 
-def with_history(card: dict, instance: str) -> dict:
+def with_history(card: dict, instance: Instance) -> dict:
     """The card with the hit-rate history, after recording this reading (at most one
     per interval). Runs in the request's thread: it uses the database."""
     figures = card["figures"]
     if not figures:
         return card
-    server = connections.keyspace(instance=instance).address()
+    server = connections.keyspace(instance).address()
     metrics.sample_record(
         server=server,
         instance=instance,
@@ -55,13 +55,12 @@ def with_history(card: dict, instance: str) -> dict:
     return card | {"history": metrics.hit_rate_history(server=server)}
 
 
-def all_cards(instance: str) -> dict:
+def all_cards(instance: Instance) -> dict:
     """The cards of the instance's Redis and RabbitMQ (those it has), asked in parallel."""
-    configured = connections.instances()
     questions = {}
-    if instance in configured.redis:
+    if instance.redis:
         questions["redis"] = lambda: redis_card(instance)
-    if instance in configured.rabbitmq:
+    if instance.rabbitmq:
         questions["rabbit"] = lambda: rabbit_card(instance)
     cards = call_in_parallel(**questions)
     if "redis" in cards:
@@ -69,6 +68,6 @@ def all_cards(instance: str) -> dict:
     return cards
 
 
-def statistics_reset(instance: str) -> tuple[None, object]:
+def statistics_reset(instance: Instance) -> tuple[None, object]:
     """CONFIG RESETSTAT: the hit rate and counters start from zero."""
     return call_redis(lambda space: space.reset_statistics(), instance=instance, write=True)

@@ -2,13 +2,14 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.own_data import replica_refusal
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.overview.cards import statistics_reset
 from cacheadmin.web.audit import audit_outcome
 
 
-def reset_statistics(*, user: AbstractBaseUser, instance: str) -> Problem | None:
+def reset_statistics(*, user: AbstractBaseUser, instance: Instance) -> Problem | None:
     """CONFIG RESETSTAT on the instance's Redis (a master: a replica is refused), and
     the audit of what happened; the problem, if it did not."""
     problem = replica_refusal(instance)

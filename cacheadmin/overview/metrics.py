@@ -3,17 +3,22 @@ database, so it survives a restart of the dashboard."""
 
 from datetime import datetime, timedelta
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.models import MetricSample
 
 SAMPLE_EVERY = timedelta(seconds=10)  # whoever is watching, at most this often
 KEEP = timedelta(hours=1)
 
 
-def sample_record(*, server: str, instance: str, hits: int, misses: int, now: datetime) -> bool:
+def sample_record(
+    *, server: str, instance: Instance, hits: int, misses: int, now: datetime
+) -> bool:
     """Store a reading unless one was stored for this server in the last interval."""
     if MetricSample.objects.filter(server=server, at__gt=now - SAMPLE_EVERY).exists():
         return False
-    MetricSample.objects.create(server=server, instance=instance, at=now, hits=hits, misses=misses)
+    MetricSample.objects.create(
+        server=server, instance=instance.name, at=now, hits=hits, misses=misses
+    )
     MetricSample.objects.filter(server=server, at__lt=now - KEEP).delete()
     return True
 

@@ -24,7 +24,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """An instance's overview at /i/<name>/; at /, every instance's the user may see,
     or the one there is."""
     names = visible_to(request)
-    if not request.instance_named and names != [request.instance]:
+    if not request.instance_named and names != [request.instance.name]:
         if len(names) == 1:
             return redirect(instance_path(names[0], "/"))
         return _all_instances(request, names)
@@ -68,7 +68,7 @@ def _mistakes_for(request: HttpRequest) -> tuple:
 @require_http_methods(["GET", "POST"])
 def redis_reset_stats(request: HttpRequest) -> HttpResponse:
     """CONFIG RESETSTAT, after a confirmation page: hit rate and counters start from zero."""
-    if request.instance not in connections.instances().redis:
+    if request.instance.redis is None:
         raise Http404(f"The instance {request.instance} has no Redis.")
     if request.method == "GET":
         context = {"card": redis_card(request.instance)}

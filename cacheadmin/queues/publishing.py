@@ -5,6 +5,7 @@ from django.conf import settings
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem, connect, url_for_vhost
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.instances import RabbitInstance
 from cacheadmin.gateways.problems import MISCONFIGURED, Problem
 from cacheadmin.gateways.service_calls import call_rabbit
@@ -34,12 +35,12 @@ def publish_message(
 
 
 def test_message_publish(
-    *, instance: str, vhost: str, routing_key: str, body: bytes, headers: dict
+    *, instance: Instance, vhost: str, routing_key: str, body: bytes, headers: dict
 ) -> Problem | None:
     """Publish an operator's test message on the instance's broker; None when it was taken."""
     timeout = settings.RABBITMQ_TIMEOUT
     try:
-        broker = connections.rabbit_instance(instance)
+        broker = instance.rabbit_config()
     except connections.ConfigError as exc:
         return Problem(MISCONFIGURED, str(exc))
     if vhost != broker.vhost:  # the management API says whether the instance shows it

@@ -78,7 +78,7 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
         return render(request, "queues/detail.html", context, status=status)
     risky = peek_can_lose_messages(context["queue"])
     if risky:
-        if not can_operate(request.user, request.instance):
+        if not can_operate(request.user, request.instance.name):
             raise PermissionDenied(QUORUM_PEEK)
         if request.POST.get("confirmed") != "yes":
             return render(request, "queues/confirm.html", context | {"action": "peek"})

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cacheadmin.display.charts import Series, chart_end, line_chart
 from cacheadmin.gateways import connections
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.queues import broker, redis_queues, samples
@@ -31,9 +32,9 @@ def charted(points_by_name: dict[str, list]) -> list[Series]:
     return [Series(name, TONES[name], points) for name, points in points_by_name.items()]
 
 
-def rabbit_queues_page(*, instance: str, query: dict) -> Outcome:
+def rabbit_queues_page(*, instance: Instance, query: dict) -> Outcome:
     """The page the query asks for, shared by everyone asking within a statistics interval."""
-    key = (instance, *(query[name] for name in PAGE_FIELDS))
+    key = (instance.name, *(query[name] for name in PAGE_FIELDS))
 
     def fetch(client):
         return connections.rabbit_answers().get(
@@ -55,7 +56,7 @@ def rabbit_queues_page(*, instance: str, query: dict) -> Outcome:
 PAGE_FIELDS = ("vhost", "name", "page", "page_size", "sort", "order")
 
 
-def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Outcome:
+def redis_queues_page(*, instance: Instance, query: dict, sample: bool = False) -> Outcome:
     """A page of the Redis lists and streams used as queues; sample: record their depths
     for the history charts (someone watches them)."""
     page, problem = call_redis(
@@ -71,19 +72,21 @@ def redis_queues_page(*, instance: str, query: dict, sample: bool = False) -> Ou
         instance=instance,
     )
     if page and sample:
-        server = connections.keyspace(instance=instance).address()
+        server = connections.keyspace(instance).address()
         samples.record(server=server, instance=instance, rows=page["items"], now=timezone.now())
     return page, problem
 
 
-def rabbit_queue_describe(*, instance: str, vhost: str, name: str, charts: bool = True) -> Outcome:
+def rabbit_queue_describe(
+    *, instance: Instance, vhost: str, name: str, charts: bool = True
+) -> Outcome:
     """A queue's figures with its depth and rate charts, shared for a statistics
     interval; without charts (a confirmation), the figures of now, asked afresh."""
 
     def fetch(client):
         if not charts:
             return broker.queue_detail(client, vhost=vhost, name=name, history=False)
-        key = (instance, "queue", vhost, name)
+        key = (instance.name, "queue", vhost, name)
         return connections.rabbit_answers().get(
             key, lambda: broker.queue_detail(client, vhost=vhost, name=name)
         )
@@ -99,7 +102,7 @@ def rabbit_queue_describe(*, instance: str, vhost: str, name: str, charts: bool 
     return queue, problem
 
 
-def redis_queue_describe(*, instance: str, key: bytes) -> Outcome:
+def redis_queue_describe(*, instance: Instance, key: bytes) -> Outcome:
     """A Redis queue's ends, processing list or groups, and its depth chart (this visit
     is sampled too); None when the key is not a list or stream."""
     queue, problem = call_redis(
@@ -107,7 +110,7 @@ def redis_queue_describe(*, instance: str, key: bytes) -> Outcome:
         instance=instance,
     )
     if queue:
-        server = connections.keyspace(instance=instance).address()
+        server = connections.keyspace(instance).address()
         samples.record(server=server, instance=instance, rows=[queue], now=timezone.now())
         history = charted(samples.depth_history(server=server, key=key))
         chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())

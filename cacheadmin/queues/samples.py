@@ -5,6 +5,7 @@ interval of SAMPLE_EVERY."""
 import hashlib
 from datetime import datetime, timedelta
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.models import QueueSample
 
 SAMPLE_EVERY = timedelta(seconds=10)
@@ -15,7 +16,7 @@ def queue_id(server: str, key: bytes) -> str:
     return hashlib.sha256(server.encode() + b"\0" + key).hexdigest()
 
 
-def record(*, server: str, instance: str, rows: list[dict], now: datetime) -> None:
+def record(*, server: str, instance: Instance, rows: list[dict], now: datetime) -> None:
     """Store the depths for the interval now falls in, unless some viewer already did;
     forget samples older than KEEP. One insert and one delete, whatever the rows."""
     if not rows:
@@ -26,7 +27,7 @@ def record(*, server: str, instance: str, rows: list[dict], now: datetime) -> No
         [
             QueueSample(
                 queue=queue_id(server, row["key"]),
-                instance=instance,
+                instance=instance.name,
                 at=slot,
                 ready=row["messages_ready"] or 0,
                 unacked=row["messages_unacknowledged"] or 0,

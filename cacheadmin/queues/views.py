@@ -6,7 +6,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cacheadmin.gateways import connections
 from cacheadmin.gateways.keycodec import decode_key
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.queues.forms import QueueListForm
@@ -20,9 +19,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "queues/list.html", {"form": form}, status=400)
     query = form.cleaned_data
-    configured = connections.instances()
-    has_rabbit = request.instance in configured.rabbitmq
-    has_redis = request.instance in configured.redis
+    has_rabbit = request.instance.rabbitmq is not None
+    has_redis = request.instance.redis is not None
     page, problem = (None, None)
     if has_rabbit:
         page, problem = rabbit_queues_page(instance=request.instance, query=query)

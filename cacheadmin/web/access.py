@@ -28,14 +28,14 @@ def known_instances() -> list[str]:
 
 def instance_for(
     user: AbstractBaseUser | AnonymousUser, name: str, *, operate: bool = False
-) -> str | None:
+) -> connections.Instance | None:
     """The one access check of every entry point (pages and APIs, the live socket, the
     job socket): the instance `name` when it exists and the user, still active, has a
     role there (an operator's when operate); None otherwise, telling no more."""
     if name not in known_instances():
         return None
     allowed = can_operate(user, name) if operate else can_view(user, name)
-    return name if allowed else None
+    return connections.instance(name) if allowed else None
 
 
 def reloaded(user: AbstractBaseUser | AnonymousUser) -> AbstractBaseUser | AnonymousUser:
@@ -111,7 +111,7 @@ def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not instance_for(request.user, request.instance, operate=True):
+        if not instance_for(request.user, request.instance.name, operate=True):
             if request.method not in ("GET", "HEAD", "OPTIONS"):  # a change was tried
                 audit_forbidden(request)
             if is_api(request):
@@ -138,5 +138,5 @@ def role_context(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    instance = getattr(request, "instance", DEFAULT)
-    return {"role": role_name(user, instance), "is_operator": can_operate(user, instance)}
+    name = request.instance.name if hasattr(request, "instance") else DEFAULT
+    return {"role": role_name(user, name), "is_operator": can_operate(user, name)}

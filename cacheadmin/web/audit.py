@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import BAD_REQUEST, Problem
 from cacheadmin.models import AuditEntry
 
@@ -15,14 +16,14 @@ def audit_record(
     count: int | None = None,
     outcome: str = AuditEntry.Outcome.OK,
     error: str = "",
-    instance: str = "",
+    instance: Instance | None = None,
 ) -> AuditEntry:
     """instance: the one the action was on; "" for one on the dashboard itself (a login,
     a token)."""
     return AuditEntry.objects.create(
         user=user,
         username=username or user.get_username(),
-        instance=instance,
+        instance=instance.name if instance else "",
         action=action,
         target=target,
         count=count,
@@ -34,7 +35,7 @@ def audit_record(
 def audit_outcome(
     *,
     user: AbstractBaseUser,
-    instance: str,
+    instance: Instance,
     action: str,
     target: str,
     problem: Problem | None,
@@ -53,7 +54,7 @@ def audit_outcome(
 
 
 def audit_refusal(
-    *, user: AbstractBaseUser, instance: str, action: str, target: str, problem: Problem
+    *, user: AbstractBaseUser, instance: Instance, action: str, target: str, problem: Problem
 ) -> AuditEntry:
     """An action the dashboard refused before it reached a service."""
     return audit_record(
@@ -67,7 +68,7 @@ def audit_refusal(
 
 
 def audit_unmade(
-    *, user: AbstractBaseUser, instance: str, action: str, target: str, problem: Problem
+    *, user: AbstractBaseUser, instance: Instance, action: str, target: str, problem: Problem
 ) -> AuditEntry:
     """An action asked for and not made: refused (what was asked), or failed (a service
     that did not answer or refused us)."""

@@ -42,8 +42,9 @@ def visible_to(request: HttpRequest) -> list[str]:
 
 
 class InstanceMiddleware:
-    """Sets request.instance. An instance that does not exist is a 404, told only
-    after the login (a stranger learns no names): this goes after the access check."""
+    """Sets request.instance, the Instance the request is about, resolved once for the
+    whole request. An instance that does not exist is a 404, told only after the login
+    (a stranger learns no names): this goes after the access check."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,7 +53,7 @@ class InstanceMiddleware:
         name, rest = split_instance(request.path_info)
         if name is None and is_api(request):
             name = request.GET.get("instance")
-        request.instance = name or DEFAULT
+        request.instance = connections.instance(name or DEFAULT)
         request.instance_named = name is not None
         request.instance_malformed = name is not None and not NAME.match(name)
         if rest == request.path_info:
@@ -80,9 +81,9 @@ class InstanceMiddleware:
             )
         if getattr(view_func, "every_instance", False) and not request.instance_named:
             return None
-        if instance_for(request.user, request.instance):
+        if instance_for(request.user, request.instance.name):
             return None
-        message = f"There is no instance named {request.instance!r}."
+        message = f"There is no instance named {request.instance.name!r}."
         if is_api(request):
             return api_error(NOT_FOUND, message)
         raise Http404(message)
@@ -97,7 +98,7 @@ def every_instance(view):
 
 def instance_context(request: HttpRequest) -> dict:
     """The switcher's choices: this page on each instance."""
-    current = getattr(request, "instance", DEFAULT)
+    current = request.instance.name if hasattr(request, "instance") else DEFAULT
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"instance": current}
     names = visible_to(request)

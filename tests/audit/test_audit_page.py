@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cacheadmin.gateways import connections
 from cacheadmin.models import AuditEntry
 from cacheadmin.web.audit import audit_record
 
@@ -20,7 +21,7 @@ def entries(operator):
         failed = number % 3 == 0
         entry = audit_record(
             user=operator,
-            instance="default",
+            instance=connections.instance(),
             action="redis.delete" if number % 2 else "redis.ttl",
             target=f"key:{number}",
             count=number,
@@ -66,7 +67,9 @@ def test_bad_filters_are_a_400(viewer_client, entries):
 
 def test_hostile_targets_are_escaped(viewer_client, operator):
     hostile = '"><img src=x onerror=alert(1)>'
-    audit_record(user=operator, instance="default", action="redis.delete", target=hostile)
+    audit_record(
+        user=operator, instance=connections.instance(), action="redis.delete", target=hostile
+    )
     html = viewer_client.get("/audit/").content.decode()
     assert "<img src=x" not in html
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
@@ -74,7 +77,10 @@ def test_hostile_targets_are_escaped(viewer_client, operator):
 
 def test_entry_keeps_its_author_after_the_account_goes(viewer_client, operator):
     audit_record(
-        user=operator, instance="default", action="redis.reset_stats", target="CONFIG RESETSTAT"
+        user=operator,
+        instance=connections.instance(),
+        action="redis.reset_stats",
+        target="CONFIG RESETSTAT",
     )
     operator.delete()
     entry = AuditEntry.objects.get()

@@ -98,7 +98,7 @@ def main() -> None:
             REDIS_URL=server.url, RABBITMQ_MANAGEMENT_URL=management_url, RABBITMQ_TIMEOUT=60
         ):
             connections.reset()
-            client = connections.rabbit_management()
+            client = connections.rabbit_management(connections.instance())
             broker_calls = []
             client._http.event_hooks["request"].append(lambda request: broker_calls.append(1))
 

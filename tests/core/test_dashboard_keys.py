@@ -23,7 +23,7 @@ def test_a_unix_socket_redis_url_is_not_read_as_a_database(settings):
     from cacheadmin.gateways.redis_kinds import clients
 
     settings.REDIS_URL = "unix:///run/redis/redis.sock?db=2"
-    clients._database_in(connections.redis_instance("default"))  # a socket's path
+    clients._database_in(connections.instance("default").redis)  # a socket's path
     settings.REDIS_URL = "redis://127.0.0.1:6379/notadb"
     with pytest.raises(connections.ConfigError, match="REDIS_URL names the database"):
-        connections.keyspace()
+        connections.keyspace(connections.instance())

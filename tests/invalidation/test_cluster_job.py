@@ -98,7 +98,7 @@ def test_key_pages_across_a_cluster_failover_say_the_server_changed(viewer_clien
     # primary, now a replica with the same data: the cursor is still right there. A
     # key's page in that slot makes it learn the map (a MOVED) once the old one says so.
     key = encode_key(f"{{{cluster_scan.slot_tag(slot)}}}x".encode())
-    dashboard = connections.keyspace(instance="big").client
+    dashboard = connections.keyspace(connections.instance("big")).client
 
     def learned() -> bool:
         assert viewer_client.get(f"/i/big/api/keys/{key}").status_code == 404

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from cacheadmin.gateways import connections
 from cacheadmin.invalidation import engine
 from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
@@ -179,7 +180,7 @@ def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
     fill(redis_client, 5000, "x:")
     job = jobs.job_create(
         user=operator,
-        instance="default",
+        instance=connections.instance(),
         target=Target("pattern", b"x:*"),
         estimate=5000,
         rate=None,
@@ -245,7 +246,11 @@ def test_a_cancel_is_audited_as_the_canceller(
 
     fill(redis_client, 1500, "x:")
     job = jobs.job_create(
-        user=viewer, instance="default", target=Target("pattern", b"x:*"), estimate=1500, rate=None
+        user=viewer,
+        instance=connections.instance(),
+        target=Target("pattern", b"x:*"),
+        estimate=1500,
+        rate=None,
     )
     operator_client.post(f"/api/invalidations/{job.id}/cancel")
     entry = AuditEntry.objects.get()
@@ -310,7 +315,7 @@ def test_a_worker_whose_lease_was_taken_over_stops_without_writing(operator, red
     fill(redis_client, 5000, "x:")
     job = jobs.job_create(
         user=operator,
-        instance="default",
+        instance=connections.instance(),
         target=Target("pattern", b"x:*"),
         estimate=5000,
         rate=None,
@@ -339,7 +344,11 @@ def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator
 
     fill(redis_client, 10, "x:")
     job = jobs.job_create(
-        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=10, rate=None
+        user=operator,
+        instance=connections.instance(),
+        target=Target("pattern", b"x:*"),
+        estimate=10,
+        rate=None,
     )
     job = jobs.job_claim(job_id=job.id, worker="w1").job
     jobs.job_cancel(job=InvalidationJob.objects.get(id=job.id), by=operator)
@@ -353,7 +362,11 @@ def test_a_worker_cannot_fail_a_job_another_worker_holds(operator):
     from cacheadmin.invalidation.engine import Target
 
     job = jobs.job_create(
-        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=10, rate=None
+        user=operator,
+        instance=connections.instance(),
+        target=Target("pattern", b"x:*"),
+        estimate=10,
+        rate=None,
     )
     jobs.job_claim(job_id=job.id, worker="w1")
     jobs.job_fail(job_id=job.id, worker="w2", error=RuntimeError("not mine"))

@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from cacheadmin.gateways import connections
 from cacheadmin.invalidation import consumer, jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.models import InvalidationJob
@@ -27,7 +28,7 @@ async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator
     await sync_to_async(fill)(redis_client, 3000, "x:")
     target = Target("pattern", b"x:*")
     job = await sync_to_async(jobs.job_create)(
-        user=operator, instance="default", target=target, estimate=3000, rate=None
+        user=operator, instance=connections.instance(), target=target, estimate=3000, rate=None
     )
     await sync_to_async(InvalidationJob.objects.filter(id=job.id).update)(status="running")
     job.status = "running"
@@ -66,13 +67,17 @@ async def test_no_socket_for_a_job_on_an_instance_the_user_may_not_see(
     settings.CACHEADMIN_INSTANCES = str(path)
     await InstanceRole.objects.acreate(user=viewer, instance="other", role="viewer")
     job = await sync_to_async(jobs.job_create)(
-        user=operator, instance="default", target=Target("pattern", b"x:*"), estimate=1, rate=None
+        user=operator,
+        instance=connections.instance(),
+        target=Target("pattern", b"x:*"),
+        estimate=1,
+        rate=None,
     )
     socket = socket_for(job.id, await session_cookie(viewer))
     connected, _ = await socket.connect()
     assert not connected
     await socket.disconnect()
-    await InstanceRole.objects.acreate(user=viewer, instance="default", role="viewer")
+    await InstanceRole.objects.acreate(user=viewer, instance=connections.instance(), role="viewer")
     socket = socket_for(job.id, await session_cookie(viewer))
     connected, _ = await socket.connect()
     assert connected and (await socket.receive_json_from(timeout=3))["id"] == job.id
@@ -88,7 +93,7 @@ async def test_a_job_socket_closes_once_its_user_loses_access(
     monkeypatch.setattr(consumer, "ACCESS_CHECK_SECONDS", 0.2)
     target = Target("pattern", b"x:*")
     job = await sync_to_async(jobs.job_create)(
-        user=operator, instance="default", target=target, estimate=10, rate=None
+        user=operator, instance=connections.instance(), target=target, estimate=10, rate=None
     )
     socket = socket_for(job.id, await session_cookie(viewer))
     connected, _ = await socket.connect()

@@ -137,7 +137,7 @@ def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings)
     version = tuple(int(part) for part in plain.info("server")["redis_version"].split(".")[:2])
     plain.set("cold", "1")
     plain.object("idletime", "cold")
-    client = connections.keyspace()
+    client = connections.keyspace(connections.instance())
     browse(client, match=b"*", type_=None, cursor=0, count=10)
     assert client.client.ping()  # on servers without CLIENT NO-TOUCH the dashboard still works
     if version < (7, 2):

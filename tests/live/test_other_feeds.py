@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from cacheadmin.gateways import connections
 from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.live.rabbit_tap import TAP_PREFIX, RabbitTap
@@ -113,7 +114,11 @@ async def test_invalidation_events_reach_the_live_feed(live, operator, redis_cli
     await socket.subscribe(source="invalidations")
     redis_client.set("inv:1", "x")
     job = await sync_to_async(jobs.job_create)(
-        user=operator, instance="default", target=Target("key", b"inv:1"), estimate=1, rate=None
+        user=operator,
+        instance=connections.instance(),
+        target=Target("key", b"inv:1"),
+        estimate=1,
+        rate=None,
     )
     job, problem = await sync_to_async(jobs.job_start)(job=job)  # one key: runs now
     assert problem is None and job.status == "done"

@@ -83,11 +83,14 @@ def test_every_question_reads_a_cluster_as_one_keyspace(settings, cluster):
     """No question is refused for want of knowing a cluster (cluster_ready is gone): each
     gets the instance's Keyspace, whose size is the sum over the primaries; a database
     other than 0 is refused, plainly."""
+    from cacheadmin.gateways import connections
     from cacheadmin.gateways.service_calls import call_redis
 
-    answer, problem = call_redis(lambda space: space.size(), instance="big")
+    answer, problem = call_redis(lambda space: space.size(), instance=connections.instance("big"))
     assert (answer, problem) == (300, None)
-    answer, problem = call_redis(lambda space: space.client.ping(), instance="big")
+    answer, problem = call_redis(
+        lambda space: space.client.ping(), instance=connections.instance("big")
+    )
     assert answer is True and problem is None
     settings.REDIS_URL = cluster.url  # the default instance may ask for any database
     answer, problem = call_redis(lambda space: space.size(), db=2)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cacheadmin.gateways import connections
 from cacheadmin.models import MetricSample
 from cacheadmin.overview.metrics import hit_rate_history, sample_record
 
@@ -17,14 +18,16 @@ def at(seconds: int):
 
 
 def test_samples_at_most_once_per_interval_and_rates_between_them():
-    assert sample_record(server="s", instance="default", hits=0, misses=0, now=at(0))
+    assert sample_record(server="s", instance=connections.instance(), hits=0, misses=0, now=at(0))
     assert not sample_record(
-        server="s", instance="default", hits=5, misses=5, now=at(5)
+        server="s", instance=connections.instance(), hits=5, misses=5, now=at(5)
     )  # too soon
-    sample_record(server="s", instance="default", hits=30, misses=10, now=at(10))
-    sample_record(server="s", instance="default", hits=30, misses=10, now=at(20))  # no lookups
+    sample_record(server="s", instance=connections.instance(), hits=30, misses=10, now=at(10))
     sample_record(
-        server="s", instance="default", hits=2, misses=0, now=at(30)
+        server="s", instance=connections.instance(), hits=30, misses=10, now=at(20)
+    )  # no lookups
+    sample_record(
+        server="s", instance=connections.instance(), hits=2, misses=0, now=at(30)
     )  # the counters were reset
     assert [point["rate"] for point in hit_rate_history(server="s")] == [0.75, None, None]
     assert hit_rate_history(server="other") == []
@@ -32,7 +35,9 @@ def test_samples_at_most_once_per_interval_and_rates_between_them():
 
 def test_an_hour_is_kept():
     for minute in range(0, 90, 5):
-        sample_record(server="s", instance="default", hits=minute, misses=0, now=at(minute * 60))
+        sample_record(
+            server="s", instance=connections.instance(), hits=minute, misses=0, now=at(minute * 60)
+        )
     assert MetricSample.objects.filter(server="s").count() == 13  # 30..90 min, inclusive
 
 

@@ -161,7 +161,7 @@ def test_rabbitmq_on_an_ipv6_address(viewer_client, settings):
 
 
 def test_a_management_answer_of_the_wrong_shape_is_an_error(settings):
-    client = connections.rabbit_management()
+    client = connections.rabbit_management(connections.instance())
     with pytest.raises(ManagementError, match="JSON that is not an object"):
         client.get_object("api/vhosts")  # a list
 

@@ -351,7 +351,7 @@ def test_refused_requests_with_a_body_never_time_out(settings):
     next request on that connection for the rest of the body: it timed out (a peek
     under a wrong password said "Timed out" about one time in a hundred)."""
     settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "wrong")
-    client = connections.rabbit_management()
+    client = connections.rabbit_management(connections.instance())
     kinds = []
     for _ in range(2000):  # about one in 500 timed out
         try:

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cacheadmin.gateways import connections
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import QueueSample
 from cacheadmin.queues import samples as queue_samples
@@ -95,13 +96,19 @@ def test_samples_are_kept_for_an_hour_and_charted_with_gaps():
     row = {"key": b"queue:x", "messages_ready": 5, "messages_unacknowledged": 1}
     for seconds in (0, 5, 11, 25, 300):
         queue_samples.record(
-            server="s", instance="default", rows=[row], now=now + timedelta(seconds=seconds)
+            server="s",
+            instance=connections.instance(),
+            rows=[row],
+            now=now + timedelta(seconds=seconds),
         )
     assert QueueSample.objects.count() == 4  # the one 5 s after the first shared its slot
     ready = queue_samples.depth_history(server="s", key=b"queue:x")["ready"]
     assert [value for _, value in ready] == [5, 5, 5, None, 5]  # nobody watched
     queue_samples.record(
-        server="s", instance="default", rows=[row], now=now + timedelta(hours=1, seconds=15)
+        server="s",
+        instance=connections.instance(),
+        rows=[row],
+        now=now + timedelta(hours=1, seconds=15),
     )
     assert QueueSample.objects.count() == 3  # the first two are older than an hour
     assert queue_samples.depth_history(server="other", key=b"queue:x")["ready"] == []

@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, ask_to_stop)
         signal.signal(signal.SIGINT, ask_to_stop)
-        client = connections.keyspace().client
+        client = connections.keyspace(connections.instance()).client
         try:
             objects = int(client.hget(MARKER, "objects") or 0)
             if not objects:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, objects: int, force: bool, once: bool, no_rabbitmq: bool, **options):
         if objects < 3:
             raise CommandError("--objects must be at least 3")
-        client = connections.keyspace().client
+        client = connections.keyspace(connections.instance()).client
         try:
             if once and client.exists(seed.MARKER):
                 self.stdout.write("The demo data is there already.")
