@@ -21,10 +21,11 @@ POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
 test-postgres: services-postgres $(VENV)/.dev
 	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2
 
-# The pure tests need neither Redis nor RabbitMQ: prove it with neither in reach.
+# The pure tests (marked at collection: they ask for no service fixture) need neither
+# Redis nor RabbitMQ: prove it with neither in reach.
 test-pure: $(VENV)/.dev
 	env -i HOME="$$HOME" PATH="$(abspath $(VENV))/bin" CACHEADMIN_PURE_TESTS=1 \
-		TEST_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:1/ $(PY) -m pytest -q tests/core
+		TEST_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:1/ $(PY) -m pytest -q -m pure tests
 
 bench: services-test $(VENV)/.dev
 	@shopt -s nullglob; benches=(tests/bench/bench_*.py); \

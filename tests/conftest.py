@@ -1,9 +1,11 @@
 """Fixtures: a private redis-server, a throwaway RabbitMQ vhost, users for each role.
 
-No test reaches a service unless it asks: a test (or its package's conftest) that
-needs Redis or RabbitMQ asks for `services` (or `redis_client`). Everything else
-points at closed ports, so the pure tests run with neither, and nothing ever
-touches the Redis or RabbitMQ of the machine."""
+No test reaches a service unless it asks: a test that needs Redis or RabbitMQ asks
+for the fixture it uses (`services`, `redis_client`, `cluster`, ...), itself or through
+its own fixtures. Everything else points at closed ports. A test whose fixtures hold
+none of SERVICE_FIXTURES is marked `pure`: make test-pure runs those, from the whole
+tree, with neither service in reach, and nothing ever touches the Redis or RabbitMQ
+of the machine."""
 
 import os
 import socket
@@ -15,7 +17,13 @@ import pytest
 from django.core.cache import cache
 
 from dashboard.channel_layers import channel_layers
-from tests.servers import ClusterSet, RedisServer, SentinelSet, free_port
+from tests.servers import (
+    ClusterSet,
+    RedisServer,
+    SentinelSet,
+    free_port,
+    refuse_in_pure_run,
+)
 from tests.users import logged_in, make_user
 
 pytest_plugins = ["tests.browser_fixtures"]
@@ -26,13 +34,33 @@ RABBIT_ADMIN = (
     os.environ.get("TEST_RABBITMQ_PASSWORD", "guest"),
 )
 
+# The fixtures that reach Redis or RabbitMQ (a test's fixturenames are their closure:
+# a fixture that asks for one of these, as `keyspace` or `broker` do, counts too).
+SERVICE_FIXTURES = frozenset(
+    {
+        "services",
+        "redis_server",
+        "redis_client",
+        "rabbit_admin",
+        "rabbit_vhost",
+        "rabbit_user",
+        "sentinel_set",
+        "sentinel_sessions",
+        "redis_cluster",
+        "cluster",
+        "keyspace",
+        "cluster_keyspace",
+        "own_servers",
+    }
+)
 
-PURE = os.environ.get("CACHEADMIN_PURE_TESTS") == "1"  # set by make test-pure
 
-
-def refuse_in_pure_run(what: str) -> None:
-    if PURE:
-        pytest.fail(f"A pure test asked for {what}: move it out of tests/core.", pytrace=False)
+def pytest_collection_modifyitems(config, items):
+    """Mark `pure` every test that asks for no service and needs no browser."""
+    for item in items:
+        if item.get_closest_marker("browser") or not SERVICE_FIXTURES.isdisjoint(item.fixturenames):
+            continue
+        item.add_marker(pytest.mark.pure)
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +107,19 @@ def redis_cluster(tmp_path_factory):
     found = ClusterSet(tmp_path_factory.mktemp("cluster")).start()
     yield found
     found.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(redis_cluster):
+    """The shared Redis Cluster: another name for redis_cluster."""
+    return redis_cluster
+
+
+@pytest.fixture(scope="session")
+def own_servers():
+    """Asked for by a test, or its fixture, that starts redis-servers of its own
+    (tests.servers): such a test is not pure."""
+    refuse_in_pure_run("redis-servers of its own")
 
 
 class RabbitAdmin:

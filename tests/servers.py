@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode
@@ -23,6 +24,21 @@ from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.gateways.redis_kinds.single import ServerKeyspace
 
 ROOT = Path(__file__).resolve().parents[1]
+
+PURE = os.environ.get("CACHEADMIN_PURE_TESTS") == "1"  # set by make test-pure
+
+
+def refuse_in_pure_run(what: str) -> None:
+    """Fail the test loudly when a pure run (make test-pure) reaches for a service."""
+    if PURE:
+        message = f"A pure test reached for {what}: ask for the fixture (services, ...)."
+        pytest.fail(message, pytrace=False)
+
+
+def redis_server_binary() -> str:
+    """The redis-server program: never started by a pure test."""
+    refuse_in_pure_run("a redis-server")
+    return shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def free_port() -> int:
@@ -85,7 +101,7 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start on port {self.port}:\n{tail}")
 
     def _command(self) -> list[str]:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        binary = redis_server_binary()
         command = [binary, *self.options(), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.workdir)]
         return command + ["--logfile", str(self.workdir / "redis.log")]
@@ -212,7 +228,7 @@ class SentinelSet:
             f"sentinel failover-timeout {self.service} 3000\n"
             f"sentinel parallel-syncs {self.service} 1\n"
         )
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        binary = redis_server_binary()
         return subprocess.Popen([binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL)
 
     def _logs(self, lines: int = 15) -> str:
