@@ -35,7 +35,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, services):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors, refused = [], []
@@ -52,7 +52,7 @@ def page(browser):
 
 
 @pytest.fixture
-def hiding_context(browser, tmp_path):
+def hiding_context(browser, tmp_path, services):
     """The browser context of a Chromium in which a tab behind another is hidden, as in
     a person's browser: no animation frames, timers slowed. Playwright's own launch
     emulates focus on every page, which keeps them all visible; attached over CDP

@@ -15,7 +15,7 @@ from cacheadmin.demo.traffic import Traffic, redis_queue_tick
 from cacheadmin.objectcache import ObjectCache
 from tests.servers import keyspace_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture

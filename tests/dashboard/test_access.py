@@ -148,7 +148,7 @@ def test_superusers_are_operators(django_user_model):
 
 
 @pytest.mark.django_db
-def test_viewer_cannot_reset_statistics(viewer_client, redis_client):
+def test_viewer_cannot_reset_statistics(services, viewer_client, redis_client):
     redis_client.get("missing")  # one miss in INFO
     assert viewer_client.get("/redis/reset-stats/").status_code == 403
     assert viewer_client.post("/redis/reset-stats/").status_code == 403
@@ -160,7 +160,7 @@ def test_viewer_cannot_reset_statistics(viewer_client, redis_client):
 
 
 def test_a_user_with_roles_on_some_instances_reaches_their_own_pages(
-    settings, tmp_path, redis_server, viewer
+    services, settings, tmp_path, redis_server, viewer
 ):
     """Their profile (where tokens are made), their instances' audit, the API's
     description; a token works under the instance's prefix."""
@@ -190,7 +190,7 @@ def test_the_switcher_on_a_404_links_to_our_pages_only(viewer_client):
 
 
 def test_a_role_on_one_database_reaches_no_other_of_its_server(
-    settings, tmp_path, redis_server, viewer, operator
+    services, settings, tmp_path, redis_server, viewer, operator
 ):
     """Two instances on one server, a role on each: a viewer of y read x's keys with
     ?db=, and an operator of x deleted a key of y with db=."""

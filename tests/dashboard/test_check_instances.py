@@ -16,7 +16,7 @@ def check() -> tuple[str, str | None]:
     return out.getvalue(), None
 
 
-def test_every_instance_answers(settings, tmp_path, redis_server):
+def test_every_instance_answers(services, settings, tmp_path, redis_server):
     path = tmp_path / "instances.toml"
     path.write_text(f'[redis.cache]\nurl = "{redis_server.url_for(2)}"\n')
     settings.CACHEADMIN_INSTANCES = str(path)
@@ -27,7 +27,7 @@ def test_every_instance_answers(settings, tmp_path, redis_server):
     assert "All 3 instances answered." in out
 
 
-def test_mistakes_and_failures_are_said_and_fail(settings, tmp_path, monkeypatch):
+def test_mistakes_and_failures_are_said_and_fail(services, settings, tmp_path, monkeypatch):
     monkeypatch.setenv("DOWN_PASSWORD", "hunter2")
     path = tmp_path / "instances.toml"
     down = f'[redis.down]\nurl = "redis://:${{DOWN_PASSWORD}}@127.0.0.1:{free_port()}/0"\n'
@@ -41,7 +41,7 @@ def test_mistakes_and_failures_are_said_and_fail(settings, tmp_path, monkeypatch
 
 
 def test_a_password_with_reserved_characters_works_and_is_never_shown(
-    settings, tmp_path, monkeypatch, redis_server, viewer_client
+    services, settings, tmp_path, monkeypatch, redis_server, viewer_client
 ):
     password = "v#ult/p?ss@%41:x"
     redis_server.client().acl_setuser(
@@ -61,7 +61,9 @@ def test_a_password_with_reserved_characters_works_and_is_never_shown(
         assert not any(part in text for part in ("v#ult", "v%23ult", "p?ss", "p%3Fss"))
 
 
-def test_a_healthy_cluster_passes_and_an_unreachable_one_fails(settings, tmp_path, redis_cluster):
+def test_a_healthy_cluster_passes_and_an_unreachable_one_fails(
+    services, settings, tmp_path, redis_cluster
+):
     redis_cluster.until_ok()
     dead = f"redis+cluster://127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
     path = tmp_path / "instances.toml"

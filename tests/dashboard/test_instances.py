@@ -10,11 +10,11 @@ from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
 from tests.servers import RedisServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture(scope="module")
-def second_server(tmp_path_factory):
+def second_server(tmp_path_factory, own_servers):
     server = RedisServer(tmp_path_factory.mktemp("second")).start()
     yield server
     server.stop()

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.invalidation.test_sentinel_job import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def two_views(tmp_path_factory):
+def two_views(tmp_path_factory, own_servers):
     """Two sets of one sentinel each, watching `sessions` on servers of their own: the
     second set failed over (its view is of epoch 1), the first not (epoch 0)."""
     stale = SentinelSet(tmp_path_factory.mktemp("stale"), sentinels=1).start()

@@ -12,7 +12,7 @@ from cacheadmin.models import AuditEntry
 from tests.invalidation.test_sentinel_job import wait_for
 from tests.users import logged_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_secret_key_is_generated_once_and_kept_private(monkeypatch, tmp_path):
     assert env.secret_key(tmp_path) == "from-the-environment"
 
 
-def test_no_redis_setting_reaches_the_users_server(settings, redis_server):
+def test_no_redis_setting_reaches_the_users_server(services, settings, redis_server):
     """Every Redis the dashboard talks to is the tests' own during the tests."""
     import dashboard.settings as module
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def tls_server(tmp_path_factory):
+def tls_server(tmp_path_factory, own_servers):
     server = TlsRedisServer(tmp_path_factory.mktemp("tls")).start()
     yield server
     server.stop()
@@ -27,7 +27,7 @@ def instances(settings, tmp_path, text: str) -> None:
 
 
 def test_tls_with_the_right_ca_and_a_client_certificate(
-    viewer_client, settings, tmp_path, tls_server
+    services, viewer_client, settings, tmp_path, tls_server
 ):
     tls_server.client().set("over:tls", "1")
     files = tls_server.files
@@ -41,7 +41,7 @@ def test_tls_with_the_right_ca_and_a_client_certificate(
 
 
 def test_a_wrong_ca_or_no_client_certificate_is_said_plainly(
-    viewer_client, settings, tmp_path, tls_server
+    services, viewer_client, settings, tmp_path, tls_server
 ):
     other = make_certificates(tmp_path / "other", name="other")
     files = tls_server.files
@@ -63,7 +63,7 @@ def test_a_wrong_ca_or_no_client_certificate_is_said_plainly(
 
 
 @pytest.fixture(scope="module")
-def acl_server(tmp_path_factory):
+def acl_server(tmp_path_factory, own_servers):
     server = RedisServer(tmp_path_factory.mktemp("acl")).start()
     admin = server.client()
     admin.execute_command(
@@ -134,7 +134,7 @@ def test_a_read_only_acl_user_sees_every_page_it_can(
 
 
 def test_a_change_by_a_read_only_user_names_what_it_lacks(
-    operator_client, settings, tmp_path, acl_server
+    services, operator_client, settings, tmp_path, acl_server
 ):
     url = f"redis://monitor:watch-only@127.0.0.1:{acl_server.port}/0"
     instances(settings, tmp_path, f'[redis.watch]\nurl = "{url}"\n')
@@ -150,7 +150,7 @@ def test_a_change_by_a_read_only_user_names_what_it_lacks(
 
 
 def test_a_script_whose_commands_are_refused_names_them(
-    operator_client, settings, tmp_path, acl_server
+    services, operator_client, settings, tmp_path, acl_server
 ):
     admin = acl_server.client()
     admin.execute_command(

@@ -8,7 +8,7 @@ from django.urls import path
 from cacheadmin.web.websockets import protected
 from tests.users import session_cookie
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 class WhoAmI(AsyncJsonWebsocketConsumer):

@@ -7,7 +7,7 @@ from cacheadmin.invalidation import messaging as amqp
 
 
 @pytest.fixture
-def broker(settings):
+def broker(services, settings):
     """A channel on the test vhost, the job queue emptied, and a queue bound to the
     events exchange, as an application node would have."""
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
@@ -18,8 +18,3 @@ def broker(settings):
     channel.queue_bind(events, amqp.EVENTS_EXCHANGE)
     yield channel, events
     connection.close()
-
-
-@pytest.fixture(autouse=True)
-def _services(services):
-    """Every test here talks to the private Redis and the test RabbitMQ vhost."""

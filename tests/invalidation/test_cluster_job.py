@@ -14,7 +14,7 @@ from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_engine import fill
 from tests.invalidation.test_sentinel_job import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def test_preview_of_a_pattern_is_an_estimate_past_the_budget(keyspace):
     assert small.estimate == 0 and small.sample == []
 
 
-def test_object_cache_targets(redis_client):
+def test_object_cache_targets(services, redis_client):
     users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     users.set_many({n: {"country": "FR" if n % 2 else "DE"} for n in range(300)})
     one = engine.preview(keyspace_of(redis_client), Target("object", b"3", "user"))
@@ -114,7 +114,7 @@ def test_object_cache_targets(redis_client):
         engine.preview(keyspace_of(redis_client), Target("object", b"1", "nobody"))
 
 
-def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
+def test_a_model_drops_only_its_buckets_and_inverted_keys(services, redis_client):
     users = ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     users.set_many({n: {"country": "FR"} for n in range(250)})
     redis_client.set("user:42:profile", "an app's own key")
@@ -126,7 +126,7 @@ def test_a_model_drops_only_its_buckets_and_inverted_keys(redis_client):
         engine.preview(keyspace_of(redis_client), Target("model", b"session", "session"))
 
 
-def test_a_star_spares_the_dashboard_keys_and_counts_right(redis_client):
+def test_a_star_spares_the_dashboard_keys_and_counts_right(services, redis_client):
     fill(redis_client, 20_000, "k:")
     redis_client.set("cacheadmin:dashboard:channels:x", "1")
     progress = run_to_end(redis_client, Target("pattern", b"*"), count=1000)
@@ -134,7 +134,7 @@ def test_a_star_spares_the_dashboard_keys_and_counts_right(redis_client):
     assert redis_client.exists("cacheadmin:dashboard:channels:x", COUNTER) == 2
 
 
-def test_text_targets_that_are_not_text_or_ids_are_refused(redis_client):
+def test_text_targets_that_are_not_text_or_ids_are_refused(services, redis_client):
     ObjectCache(redis_client).model("user", bucket=Div(100), inverted=["country"])
     with pytest.raises(engine.TargetError, match="whole numbers"):
         engine.preview(keyspace_of(redis_client), Target("object", b"abc", "user"))

@@ -37,7 +37,7 @@ def run_worker() -> str:
     return out.getvalue()
 
 
-def test_dry_run_previews_and_deletes_nothing(operator_client, redis_client):
+def test_dry_run_previews_and_deletes_nothing(services, operator_client, redis_client):
     fill(redis_client, 50, "user:session:")
     response = post(operator_client, kind="pattern", target="user:session:*", dry_run=True)
     assert response.status_code == 200
@@ -118,7 +118,7 @@ def test_cancel_before_the_worker(operator_client, redis_client, broker):
 
 @pytest.mark.parametrize("field", ["kind", "target", "model", "attribute", "confirm"])
 @pytest.mark.parametrize("kind", ["key", "pattern", "bucket", "model", "object", "attribute"])
-def test_a_lone_surrogate_anywhere_is_a_400(operator_client, redis_client, kind, field):
+def test_a_lone_surrogate_anywhere_is_a_400(services, operator_client, redis_client, kind, field):
     body = {"kind": kind, "target": "t", "model": "user", "attribute": "a", "confirm": "1"}
     body[field] = "x\ud800"  # JSON carries it; no text of ours can
     response = operator_client.post(
@@ -128,7 +128,7 @@ def test_a_lone_surrogate_anywhere_is_a_400(operator_client, redis_client, kind,
     assert field in response.json()["fields"]
 
 
-def test_viewers_cannot_invalidate(viewer_client, redis_client):
+def test_viewers_cannot_invalidate(services, viewer_client, redis_client):
     redis_client.set("k", "v")
     response = post(viewer_client, kind="key", target="k")
     assert response.status_code == 403 and response.json() == {
@@ -138,7 +138,7 @@ def test_viewers_cannot_invalidate(viewer_client, redis_client):
     assert redis_client.exists("k")
 
 
-def test_the_api_wants_csrf_with_a_session(operator, redis_client):
+def test_the_api_wants_csrf_with_a_session(services, operator, redis_client):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
     redis_client.set("k", "v")
@@ -146,7 +146,7 @@ def test_the_api_wants_csrf_with_a_session(operator, redis_client):
     assert redis_client.exists("k")
 
 
-def test_bad_requests(operator_client, redis_client):
+def test_bad_requests(services, operator_client, redis_client):
     assert (
         operator_client.post(
             "/api/invalidations", "nope", content_type="application/json"
@@ -173,7 +173,7 @@ def test_a_job_against_a_stopped_redis_fails_plainly(
     assert AuditEntry.objects.get(action="invalidate.pattern").outcome == "failed"
 
 
-def test_cancel_stops_a_running_job_within_one_batch(operator, redis_client):
+def test_cancel_stops_a_running_job_within_one_batch(services, operator, redis_client):
     from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
@@ -204,7 +204,7 @@ def test_an_estimate_always_needs_a_confirmation(
     assert response.status_code == 400 and response.json()["preview"]["estimated"] is True
 
 
-def test_rabbitmq_down_when_queueing_is_a_503(operator_client, redis_client, settings):
+def test_rabbitmq_down_when_queueing_is_a_503(services, operator_client, redis_client, settings):
     fill(redis_client, 1500, "x:")
     settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F"
     response = post(operator_client, kind="pattern", target="x:*", confirm="x:*")
@@ -216,7 +216,7 @@ def test_rabbitmq_down_when_queueing_is_a_503(operator_client, redis_client, set
 
 
 def test_a_broker_refusing_the_job_names_its_user_never_its_password(
-    operator_client, redis_client, settings
+    services, operator_client, redis_client, settings
 ):
     fill(redis_client, 1500, "x:")
     vhost = urlsplit(settings.RABBITMQ_URL).path
@@ -262,7 +262,7 @@ def test_a_cancel_is_audited_as_the_canceller(
     assert entry.target == f"job {job.id}: x:*" and entry.count == 0
 
 
-def test_a_viewers_forbidden_post_is_audited(viewer_client, viewer, redis_client):
+def test_a_viewers_forbidden_post_is_audited(services, viewer_client, viewer, redis_client):
     refused = post(viewer_client, kind="pattern", target="x:*")
     assert refused.status_code == 403
     entry = AuditEntry.objects.get()
@@ -276,7 +276,7 @@ def test_a_viewers_forbidden_post_is_audited(viewer_client, viewer, redis_client
     assert AuditEntry.objects.count() == 1
 
 
-def test_the_dashboards_own_keys_are_no_target(operator_client, redis_client):
+def test_the_dashboards_own_keys_are_no_target(services, operator_client, redis_client):
     own = "cacheadmin:dashboard:jobs:7:deleted"
     redis_client.set(own, "3")
     for kind, target in (("key", own), ("pattern", "cacheadmin:dashboard:*")):
@@ -308,7 +308,9 @@ def test_a_job_another_live_worker_holds_is_not_run_twice(operator_client, redis
     assert (job.status, job.deleted) == ("done", 1500) and job.lease_owner != "other:1"
 
 
-def test_a_worker_whose_lease_was_taken_over_stops_without_writing(operator, redis_client):
+def test_a_worker_whose_lease_was_taken_over_stops_without_writing(
+    services, operator, redis_client
+):
     from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
@@ -338,7 +340,9 @@ def test_a_body_nested_too_deep_is_a_400(operator_client):
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
 
 
-def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator, redis_client):
+def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(
+    services, operator, redis_client
+):
     from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
@@ -357,7 +361,7 @@ def test_a_cancel_after_the_last_batch_is_not_overwritten_by_the_finish(operator
     assert AuditEntry.objects.get().action == "invalidate.cancel"  # one entry: the cancel
 
 
-def test_a_worker_cannot_fail_a_job_another_worker_holds(operator):
+def test_a_worker_cannot_fail_a_job_another_worker_holds(services, operator):
     from cacheadmin.invalidation import jobs
     from cacheadmin.invalidation.engine import Target
 
@@ -417,7 +421,9 @@ def test_a_held_job_waits_with_the_worker_while_the_next_job_runs(
         {"kind": "attribute", "attribute": "country", "target": "FR"},
     ],
 )
-def test_a_model_under_the_dashboards_prefix_is_no_target(operator_client, redis_client, body):
+def test_a_model_under_the_dashboards_prefix_is_no_target(
+    services, operator_client, redis_client, body
+):
     from cacheadmin.objectcache import Div, ObjectCache, layout
 
     # The library refuses ':' in a name, but a model can be declared by hand.
@@ -483,7 +489,7 @@ def test_object_cache_targets_on_a_server_and_on_a_cluster(operator_client, keys
     ],
 )
 def test_a_field_of_the_wrong_json_type_is_named_and_nothing_runs(
-    operator_client, redis_client, field, value
+    services, operator_client, redis_client, field, value
 ):
     fill(redis_client, 1500, "u")
     body = {"kind": "pattern", "target": "u*", "confirm": "u*"} | {field: value}

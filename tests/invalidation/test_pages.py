@@ -5,7 +5,7 @@ import pytest
 from cacheadmin.models import InvalidationJob
 from tests.invalidation.test_engine import fill
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 def test_preview_then_confirm_then_the_job_page(operator_client, redis_client, broker):

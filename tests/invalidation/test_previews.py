@@ -51,7 +51,7 @@ def test_a_small_keyspace_is_counted_exactly(keyspace):
 
 
 @pytest.mark.parametrize(("pattern", "key", "expected"), GLOB_CASES)
-def test_the_preview_matches_keys_as_redis_does(redis_client, pattern, key, expected):
+def test_the_preview_matches_keys_as_redis_does(services, redis_client, pattern, key, expected):
     redis_client.set(key, "x")
     assert bool(redis_client.keys(pattern)) is expected  # the server's own word
     assert engine.preview(keyspace_of(redis_client), Target("pattern", pattern)).estimate == int(

@@ -12,7 +12,7 @@ from dashboard.asgi import application
 from tests.invalidation.test_engine import fill
 from tests.users import session_cookie
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 def socket_for(job_id: int, cookie: str) -> WebsocketCommunicator:

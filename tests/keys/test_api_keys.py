@@ -61,7 +61,7 @@ def test_a_cursor_goes_on_only_on_the_server_that_gave_it(viewer_client, keyspac
     assert viewer_client.get(f"{query}&server=nothex").status_code == 400
 
 
-def test_a_restarted_server_is_another_server(viewer_client, settings, tmp_path):
+def test_a_restarted_server_is_another_server(own_servers, viewer_client, settings, tmp_path):
     server = RedisServer(tmp_path).start()
     server.fixed_port = True
     settings.REDIS_URL = server.url
@@ -88,7 +88,7 @@ def test_one_key(viewer_client, keyspace):
     assert "idle_seconds" in data
 
 
-def test_errors_are_json(viewer_client, settings):
+def test_errors_are_json(services, viewer_client, settings):
     missing = viewer_client.get(f"/api/keys/{encode_key(b'nope')}")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     bad = viewer_client.get("/api/keys?cursor=x&count=0")
@@ -106,7 +106,7 @@ def test_errors_are_json(viewer_client, settings):
     assert down.status_code == 503 and down.json()["error"] == "unreachable"
 
 
-def test_a_token_acts_as_its_owner(viewer, redis_client):
+def test_a_token_acts_as_its_owner(services, viewer, redis_client):
     redis_client.set("k", "v")
     _, secret = token_create(user=viewer, name="script")
     response = Client().get("/api/keys", headers=bearer(secret))
@@ -131,7 +131,7 @@ def test_a_token_of_a_user_without_role_is_forbidden(nobody):
     assert Client().get("/api/keys", headers=bearer(secret)).status_code == 403
 
 
-def test_tokens_are_made_on_the_profile_page_and_shown_once(viewer_client, viewer):
+def test_tokens_are_made_on_the_profile_page_and_shown_once(services, viewer_client, viewer):
     created = viewer_client.post("/accounts/tokens/", {"name": "nightly report"})
     assert created["Location"] == "/accounts/profile/"  # a reload cannot make a second one
     page = viewer_client.get(created["Location"]).content.decode()

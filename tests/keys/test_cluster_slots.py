@@ -13,7 +13,7 @@ from tests.invalidation.test_engine import run_to_end
 from tests.keys.test_keys_pages import detail_url
 from tests.servers import free_port
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 MOVING = b"moving:<b>one</b>"
 

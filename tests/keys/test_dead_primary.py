@@ -17,7 +17,7 @@ MARGIN = 0.6  # seconds beyond REDIS_TIMEOUT for the page itself, on a busy mach
 
 
 @pytest.fixture(scope="module")
-def lone(tmp_path_factory):
+def lone(tmp_path_factory, own_servers):
     """Three primaries without replicas, of this module alone (7 s to start): a primary
     stopped here leaves its slots unserved, and the shared cluster stays healthy."""
     found = ClusterSet(tmp_path_factory.mktemp("lone"), replicas=0).start()

@@ -51,12 +51,12 @@ def test_hostile_keys_round_trip_from_list_to_detail_to_delete(
     assert "was already gone" in again.content.decode()
 
 
-def test_escaped_display_of_a_binary_key(viewer_client, redis_client):
+def test_escaped_display_of_a_binary_key(services, viewer_client, redis_client):
     redis_client.set(b"\xff\xfe\x00binary", "1")
     assert "\\xff\\xfe\\u0000binary" in viewer_client.get("/keys/").content.decode()
 
 
-def test_a_50_mb_string_opens_with_a_preview(viewer_client, redis_client):
+def test_a_50_mb_string_opens_with_a_preview(services, viewer_client, redis_client):
     redis_client.setrange("huge", 50 * 1024 * 1024 - 1, b"!")
     response = viewer_client.get(detail_url(b"huge"))
     assert response.status_code == 200
@@ -65,7 +65,7 @@ def test_a_50_mb_string_opens_with_a_preview(viewer_client, redis_client):
     assert "The first 4,096 of 52,428,800 bytes" in html
 
 
-def test_a_million_field_hash_opens_with_a_page(viewer_client, redis_client):
+def test_a_million_field_hash_opens_with_a_page(services, viewer_client, redis_client):
     # a thousand short commands: one script doing it all ran past the client's
     # timeout under load, and redis-py's retry then met BUSY
     with redis_client.pipeline(transaction=False) as pipe:
@@ -115,13 +115,13 @@ def test_stream_viewer_shows_groups_and_pending(viewer_client, keyspace):
     "query",
     ["cursor=abc", "count=0", "count=100000", "type=blob", "db=-1", "match=" + "*" * 40],
 )
-def test_bad_browse_input_is_a_form_error(viewer_client, redis_client, query):
+def test_bad_browse_input_is_a_form_error(services, viewer_client, redis_client, query):
     response = viewer_client.get(f"/keys/?{query}")
     assert response.status_code == 400
     assert "This query cannot be run" in response.content.decode()
 
 
-def test_bad_detail_input(viewer_client, redis_client):
+def test_bad_detail_input(services, viewer_client, redis_client):
     redis_client.set("k", "v")
     assert viewer_client.get(detail_url(b"k", bytes="lots")).status_code == 400
     assert viewer_client.get(detail_url(b"k", low="drop table")).status_code == 400
@@ -129,12 +129,12 @@ def test_bad_detail_input(viewer_client, redis_client):
     assert viewer_client.get("/keys/k/a").status_code == 404  # not a whole byte
 
 
-def test_a_database_that_does_not_exist_is_said_plainly(viewer_client):
+def test_a_database_that_does_not_exist_is_said_plainly(services, viewer_client):
     response = viewer_client.get("/keys/?db=999")
     assert "DB index is out of range" in response.content.decode()
 
 
-def test_missing_key_is_a_404(viewer_client):
+def test_missing_key_is_a_404(services, viewer_client):
     response = viewer_client.get(detail_url(b"never-there"))
     assert response.status_code == 404
     assert "No such key" in response.content.decode()
@@ -160,7 +160,7 @@ def test_sparse_pattern_shows_a_partial_page_and_continues(viewer_client, keyspa
     assert found and "That is all." in html and "Scanned all 5,001 keys." in html
 
 
-def test_one_evalsha_per_page(viewer_client, redis_client):
+def test_one_evalsha_per_page(services, viewer_client, redis_client):
     fill(redis_client, 300)
     viewer_client.get("/keys/")  # the first page ever also loads the script
     before = redis_client.info("commandstats")
@@ -205,7 +205,7 @@ def test_operator_sets_and_removes_a_ttl_after_confirming(operator_client, keysp
     ]
 
 
-def test_bad_ttl_changes_nothing(operator_client, redis_client):
+def test_bad_ttl_changes_nothing(services, operator_client, redis_client):
     redis_client.set("k", "v")
     response = operator_client.post(
         f"/keys/ttl/{encode_key(b'k')}", {"seconds": "-5", "confirmed": "yes"}
@@ -215,7 +215,7 @@ def test_bad_ttl_changes_nothing(operator_client, redis_client):
     assert not AuditEntry.objects.exists()
 
 
-def test_viewers_see_no_buttons_and_are_refused(viewer_client, redis_client):
+def test_viewers_see_no_buttons_and_are_refused(services, viewer_client, redis_client):
     redis_client.set("k", "v")
     assert "Delete…" not in viewer_client.get(detail_url(b"k")).content.decode()
     for action in ("delete", "ttl", "persist"):
@@ -224,7 +224,7 @@ def test_viewers_see_no_buttons_and_are_refused(viewer_client, redis_client):
     assert redis_client.get("k") == b"v" and redis_client.ttl("k") == -1
 
 
-def test_mutations_need_post_and_csrf(operator, redis_client):
+def test_mutations_need_post_and_csrf(services, operator, redis_client):
     redis_client.set("k", "v")
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
@@ -234,7 +234,7 @@ def test_mutations_need_post_and_csrf(operator, redis_client):
     assert redis_client.exists("k") == 1
 
 
-def test_huge_elements_travel_cut(viewer_client, redis_client):
+def test_huge_elements_travel_cut(services, viewer_client, redis_client):
     big = b"x" * (3 * 1024 * 1024)
     redis_client.rpush("big-list", big, big, b"small")
     redis_client.hset("big-hash", mapping={"f": big})
@@ -248,14 +248,14 @@ def test_huge_elements_travel_cut(viewer_client, redis_client):
     "query",
     ["cursor=99999999999999999999", "after=%D9%A1", "low=1%0A", "cursor=%D9%A1", "count=0"],
 )
-def test_bad_viewer_input_is_a_400(viewer_client, redis_client, query):
+def test_bad_viewer_input_is_a_400(services, viewer_client, redis_client, query):
     redis_client.xadd("s", {"a": "b"})
     response = viewer_client.get(f"{detail_url(b's')}?{query}")
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("db", ["²", "-1", "1e3", "4096"])
-def test_bad_database_in_a_post_is_a_400(operator_client, redis_client, db):
+def test_bad_database_in_a_post_is_a_400(services, operator_client, redis_client, db):
     redis_client.set("k", "v")
     response = operator_client.post(
         f"/keys/delete/{encode_key(b'k')}", {"db": db, "confirmed": "yes"}
@@ -264,7 +264,7 @@ def test_bad_database_in_a_post_is_a_400(operator_client, redis_client, db):
     assert redis_client.exists("k") == 1
 
 
-def test_the_database_is_carried_from_list_to_delete(operator_client, redis_server):
+def test_the_database_is_carried_from_list_to_delete(services, operator_client, redis_server):
     import redis as redis_py
 
     db0, db1 = (redis_py.Redis(port=redis_server.port, db=n) for n in (0, 1))
@@ -322,7 +322,7 @@ def test_a_failure_while_continuing_is_told_in_the_row(viewer_client, settings):
 
 @pytest.mark.parametrize("action", ["delete", "ttl", "persist"])
 def test_the_dashboards_own_keys_and_database_cannot_be_changed(
-    operator_client, redis_server, redis_client, action
+    services, operator_client, redis_server, redis_client, action
 ):
     own = b"cacheadmin:dashboard:channels:x"
     redis_client.set(own, "the dashboard's", ex=600)
@@ -341,7 +341,7 @@ def test_the_dashboards_own_keys_and_database_cannot_be_changed(
     dashboard_db.close()
 
 
-def test_json_holding_a_lone_surrogate_escape_is_shown(viewer_client, redis_client):
+def test_json_holding_a_lone_surrogate_escape_is_shown(services, viewer_client, redis_client):
     """\\ud800 in JSON decodes to a character no page can carry: it once gave a 500."""
     redis_client.set("odd:json", b'{"a": "\\ud800"}')
     response = viewer_client.get(f"/keys/k/{encode_key(b'odd:json')}?view=json")
@@ -349,7 +349,7 @@ def test_json_holding_a_lone_surrogate_escape_is_shown(viewer_client, redis_clie
 
 
 def test_the_dashboards_database_is_known_by_its_server_not_by_its_url(
-    operator_client, redis_server, settings
+    services, operator_client, redis_server, settings
 ):
     """localhost and 127.0.0.1 are one server: the URLs' text once said otherwise."""
     settings.DASHBOARD_REDIS_URL = f"redis://localhost:{redis_server.port}/15"

@@ -39,7 +39,7 @@ def fill(client, count: int, prefix: str = "k") -> None:
         pipe.execute()
 
 
-def test_a_page_costs_its_scans_plus_one_round_trip(counting):
+def test_a_page_costs_its_scans_plus_one_round_trip(services, counting):
     fill(counting, 500)
     # The very first page also loads the script (EVALSHA, NOSCRIPT, EVAL): once per server.
     browse(keyspace_of(counting), match=b"*", type_=None, cursor=0, count=10)
@@ -130,7 +130,7 @@ def test_a_pattern_without_glob_looks_the_key_up(keyspace):
     assert missing.rows == []
 
 
-def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings):
+def test_browsing_does_not_touch_keys_where_redis_allows(services, redis_server, settings):
     from cacheadmin.gateways import connections
 
     plain = redis_server.client()
@@ -149,7 +149,9 @@ def test_browsing_does_not_touch_keys_where_redis_allows(redis_server, settings)
     assert plain.object("idletime", "cold") >= 1
 
 
-def test_a_cluster_page_costs_its_scans_plus_one_round_trip_per_primary(redis_cluster, monkeypatch):
+def test_a_cluster_page_costs_its_scans_plus_one_round_trip_per_primary(
+    services, redis_cluster, monkeypatch
+):
     redis_cluster.until_ok()
     keyspace = redis_cluster.client()
     keyspace.flushall(target_nodes=keyspace.PRIMARIES)

@@ -72,7 +72,7 @@ def test_full_scan_runs_step_by_step_and_stops(viewer_client, viewer, keyspace):
     assert "3,000" in viewer_client.get(start["Location"]).content.decode()
 
 
-def test_a_stopped_scan_stays_stopped(viewer_client, redis_client):
+def test_a_stopped_scan_stays_stopped(services, viewer_client, redis_client):
     fill(redis_client, 100, "a")
     viewer_client.post("/keys/namespaces/scans/", {})
     scan = NamespaceScan.objects.get()

@@ -110,8 +110,3 @@ async def eventually(check, timeout: float = 10):
             return result
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
-
-
-@pytest.fixture(autouse=True)
-def _services(services):
-    """Every test here talks to the private Redis and the test RabbitMQ vhost."""

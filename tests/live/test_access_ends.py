@@ -7,7 +7,7 @@ import pytest
 from cacheadmin.live import consumer
 from cacheadmin.models import InstanceRole
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
 async def closed_with(socket) -> int:

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def cluster(cluster_keyspace, redis_cluster):
-    """The instance `default` is the cluster, emptied."""
-    yield redis_cluster
+def cluster(cluster_keyspace, cluster):
+    """The instance `default` is the shared cluster, emptied."""
+    yield cluster
     set_events(cluster_keyspace, "")
 
 

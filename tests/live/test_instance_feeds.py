@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def second(settings, tmp_path):
+def second(settings, tmp_path, own_servers):
     server = RedisServer(tmp_path).start()
     path = tmp_path / "instances.toml"
     path.write_text(f'[redis.second]\nurl = "{server.url}"\n')
@@ -21,7 +21,7 @@ def second(settings, tmp_path):
     server.stop()
 
 
-async def test_a_feed_reads_its_instance(live, redis_client, second):
+async def test_a_feed_reads_its_instance(services, live, redis_client, second):
     socket = await live()
     status = await socket.subscribe(instance="second", source="redis", pattern="news")
     assert status["instance"] == "second"

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def asgi_server(settings):
+def asgi_server(settings, services):
     """The dashboard under daphne, on the tests' database and services."""
     server = Daphne(dashboard_env(settings)).start()
     yield server

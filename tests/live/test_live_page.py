@@ -89,7 +89,7 @@ def test_operators_turn_keyspace_notifications_on_after_confirming(
 
 
 @pytest.mark.parametrize("flags", ["x", "KE", "Q", "E; FLUSHALL", "E" * 30])
-def test_bad_flags_change_nothing(operator_client, redis_client, flags):
+def test_bad_flags_change_nothing(services, operator_client, redis_client, flags):
     redis_client.config_set("notify-keyspace-events", "")
     answer = operator_client.post("/live/keyspace-events", {"flags": flags, "confirmed": "yes"})
     assert answer.status_code == 400
@@ -106,7 +106,7 @@ def test_redis_down_is_a_card_not_a_500(viewer_client, operator_client, settings
     assert AuditEntry.objects.get(action="redis.keyspace_events").outcome == "failed"
 
 
-def test_the_keyspace_switch_needs_the_csrf_token(operator, redis_client):
+def test_the_keyspace_switch_needs_the_csrf_token(services, operator, redis_client):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
@@ -117,7 +117,7 @@ def test_the_keyspace_switch_needs_the_csrf_token(operator, redis_client):
 
 
 def test_sentinel_events_are_offered_on_a_sentinel_instance_only(
-    viewer_client, redis_client, sentinel_sessions
+    services, viewer_client, redis_client, sentinel_sessions
 ):
     option = '<option value="sentinel">'
     assert option in viewer_client.get("/i/sessions/live/").content.decode()
@@ -125,7 +125,7 @@ def test_sentinel_events_are_offered_on_a_sentinel_instance_only(
 
 
 def test_a_rabbitmq_only_instance_offers_its_exchanges_and_no_redis(
-    viewer_client, settings, tmp_path, redis_server
+    services, viewer_client, settings, tmp_path, redis_server
 ):
     path = tmp_path / "instances.toml"
     path.write_text(

@@ -31,7 +31,7 @@ def taps(rabbit_admin, vhost: str) -> list[str]:
 
 
 async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watchers(
-    live, rabbit_admin, rabbit_vhost
+    services, live, rabbit_admin, rabbit_vhost
 ):
     await sync_to_async(publish)("zl.events", "setup", b"")  # declares the exchange
     first, second = await live(), await live()
@@ -53,7 +53,7 @@ async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watcher
     await eventually(sync_to_async(lambda: taps(rabbit_admin, rabbit_vhost) == []), timeout=15)
 
 
-async def test_a_tap_whose_thread_dies_says_it_failed_and_why(live, monkeypatch):
+async def test_a_tap_whose_thread_dies_says_it_failed_and_why(services, live, monkeypatch):
     """The tap's thread once died on an error nobody caught: its feed stayed "connecting"."""
 
     def broken(self, channel):
@@ -68,7 +68,7 @@ async def test_a_tap_whose_thread_dies_says_it_failed_and_why(live, monkeypatch)
 
 
 async def test_a_tap_comes_back_when_the_broker_drops_its_connection(
-    live, rabbit_admin, rabbit_vhost
+    services, live, rabbit_admin, rabbit_vhost
 ):
     await sync_to_async(publish)("zl.restart", "setup", b"")
     socket = await live()
@@ -91,7 +91,7 @@ async def test_a_tap_comes_back_when_the_broker_drops_its_connection(
     assert received[0]["data"] == "again"
 
 
-async def test_a_missing_exchange_is_said_plainly_and_tried_again_when_asked(live):
+async def test_a_missing_exchange_is_said_plainly_and_tried_again_when_asked(services, live):
     socket = await live()
     await socket.send(action="subscribe", source="rabbitmq", exchange="zl.later")
     failed = await socket.until(lambda f: f["type"] == "status" and f["state"] == "failed")
@@ -109,7 +109,7 @@ async def test_names_too_long_for_amqp_are_refused_before_the_broker(live):
     assert "at most 255 bytes" in refused["message"]
 
 
-async def test_invalidation_events_reach_the_live_feed(live, operator, redis_client):
+async def test_invalidation_events_reach_the_live_feed(services, live, operator, redis_client):
     socket = await live()
     await socket.subscribe(source="invalidations")
     redis_client.set("inv:1", "x")
@@ -129,7 +129,7 @@ async def test_invalidation_events_reach_the_live_feed(live, operator, redis_cli
     assert (announced["id"], announced["target"], announced["deleted"]) == (job.id, "inv:1", 1)
 
 
-async def test_the_invalidations_feed_stays_live_while_nothing_happens(live):
+async def test_the_invalidations_feed_stays_live_while_nothing_happens(services, live):
     """channels-redis waits 5 s at a time for a message: a Redis read timeout of 5 s
     once ended every wait in "Channel layer lost" and a reconnection."""
     socket = await live()

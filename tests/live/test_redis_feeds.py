@@ -43,14 +43,14 @@ async def test_publish_and_receive_text_binary_and_big_payloads(live, keyspace):
     assert isinstance(first["ts"], float)
 
 
-async def test_a_plain_channel_is_subscribed_not_matched(live, redis_client):
+async def test_a_plain_channel_is_subscribed_not_matched(services, live, redis_client):
     socket = await live()
     await socket.subscribe(source="redis", pattern="exact")
     assert redis_client.pubsub_numsub("exact") == [(b"exact", 1)]
     assert redis_client.pubsub_numpat() == 0
 
 
-async def test_two_browsers_share_one_upstream_closed_when_both_leave(live, redis_client):
+async def test_two_browsers_share_one_upstream_closed_when_both_leave(services, live, redis_client):
     first, second = await live(), await live()
     await first.subscribe(source="redis", pattern="share.*")
     await second.subscribe(source="redis", pattern="share.*")
@@ -66,7 +66,7 @@ async def test_two_browsers_share_one_upstream_closed_when_both_leave(live, redi
     await eventually(sync_to_async(lambda: redis_client.pubsub_numpat() == 0))
 
 
-async def test_bad_requests_get_an_error_and_change_nothing(live, redis_client):
+async def test_bad_requests_get_an_error_and_change_nothing(services, live, redis_client):
     socket = await live()
     for request, says in [
         ("not json", "Send JSON"),
@@ -91,7 +91,7 @@ async def test_bad_requests_get_an_error_and_change_nothing(live, redis_client):
     assert redis_client.pubsub_numpat() == 0 and current_hub().upstreams == {}
 
 
-async def test_subscriptions_are_limited_per_connection(live):
+async def test_subscriptions_are_limited_per_connection(services, live):
     socket = await live()
     for number in range(10):
         await socket.send(action="subscribe", source="redis", pattern=f"limit.{number}.*")
@@ -100,13 +100,15 @@ async def test_subscriptions_are_limited_per_connection(live):
     assert "At most 10 feeds per connection" in frame["message"]
 
 
-async def test_wrong_origin_is_refused(viewer):
+async def test_wrong_origin_is_refused(services, viewer):
     socket = LiveSocket(await session_cookie(viewer), origin="http://evil.example")
     assert not await socket.connect()
     await socket.close()
 
 
-async def test_a_slow_browser_is_told_what_it_lost_and_memory_stays_bounded(live, redis_client):
+async def test_a_slow_browser_is_told_what_it_lost_and_memory_stays_bounded(
+    services, live, redis_client
+):
     fast, slow = await live(), await live()
     await fast.subscribe(source="redis", pattern="flood")
     await slow.subscribe(source="redis", pattern="flood")
@@ -127,7 +129,7 @@ async def test_a_slow_browser_is_told_what_it_lost_and_memory_stays_bounded(live
     assert len(late) + lost == total and lost > len(late)
 
 
-async def test_the_feed_comes_back_after_redis_restarts(live, redis_server, redis_client):
+async def test_the_feed_comes_back_after_redis_restarts(services, live, redis_server, redis_client):
     socket = await live()
     await socket.subscribe(source="redis", pattern="restart.*")
     await sync_to_async(redis_server.stop)()
@@ -142,7 +144,9 @@ async def test_the_feed_comes_back_after_redis_restarts(live, redis_server, redi
     assert received[0]["data"] == "after"
 
 
-async def test_a_frozen_redis_is_noticed_and_the_gap_stated(live, redis_server, monkeypatch):
+async def test_a_frozen_redis_is_noticed_and_the_gap_stated(
+    services, live, redis_server, monkeypatch
+):
     """SIGSTOP keeps the TCP connection up and says nothing: the feed once stayed "live"."""
     monkeypatch.setattr(feeds, "HEALTH_EVERY", 1.0)  # PING after 1 s of quiet, not 5
     monkeypatch.setattr(feeds, "HEALTH_WAIT", 1.0)
@@ -186,7 +190,7 @@ async def test_keyspace_notifications_and_the_setting_that_sends_them(live, keys
     set_events(keyspace, "")
 
 
-async def test_hostile_input_gets_an_error_and_the_socket_goes_on(live, redis_client):
+async def test_hostile_input_gets_an_error_and_the_socket_goes_on(services, live, redis_client):
     socket = await live()
     for request in ["[" * 5000, "[" * 1000 + "]" * 1000, '{"action": "ack", "seq": 1e400}']:
         await socket.socket.send_to(text_data=request)
@@ -197,7 +201,7 @@ async def test_hostile_input_gets_an_error_and_the_socket_goes_on(live, redis_cl
     assert received[0]["data"] == "yes"
 
 
-async def test_leaving_detaches_everything_and_limits_count_per_user(live, redis_client):
+async def test_leaving_detaches_everything_and_limits_count_per_user(services, live, redis_client):
     sockets = [await live(), await live(), await live()]
     for number in range(20):
         await sockets[number // 10].send(action="subscribe", source="redis", pattern=f"u.{number}*")
@@ -218,7 +222,9 @@ async def _async(value):
     return value
 
 
-async def test_a_channel_named_like_a_pattern_can_be_subscribed_as_such(live, redis_client):
+async def test_a_channel_named_like_a_pattern_can_be_subscribed_as_such(
+    services, live, redis_client
+):
     socket = await live()
     status = await socket.subscribe(source="redis", pattern="odd*name", mode="channel")
     assert status["mode"] == "channel"
@@ -226,7 +232,7 @@ async def test_a_channel_named_like_a_pattern_can_be_subscribed_as_such(live, re
     assert redis_client.pubsub_numpat() == 0
 
 
-async def test_a_frame_stays_within_its_budget_whatever_the_payloads(live, redis_client):
+async def test_a_frame_stays_within_its_budget_whatever_the_payloads(services, live, redis_client):
     socket = await live()
     await socket.subscribe(source="redis", pattern="escapes")
     publisher = redis_client.pipeline(transaction=False)

@@ -11,7 +11,7 @@ def sessions(sentinel_sessions):
     return sentinel_sessions
 
 
-async def test_a_failover_is_told_by_the_sentinels(live, sessions):
+async def test_a_failover_is_told_by_the_sentinels(services, live, sessions):
     from asgiref.sync import sync_to_async
 
     socket = await live()
@@ -34,7 +34,7 @@ async def test_an_instance_without_sentinels_has_no_sentinel_feed(live):
 
 
 @pytest.mark.parametrize("how", ["SENTINEL FAILOVER", "the master killed"])
-async def test_a_feed_through_a_failover_comes_back_with_its_gap(live, sessions, how):
+async def test_a_feed_through_a_failover_comes_back_with_its_gap(services, live, sessions, how):
     """A killed master drops the connection, a demoted one closes its clients: the feed
     reconnects, to the new master, and says how long it could not hear."""
     from asgiref.sync import sync_to_async

@@ -28,7 +28,7 @@ def instances_file(settings, tmp_path, redis_server, silent_port):
 
 
 def test_every_instance_at_once_then_each_row_in_its_own_time(
-    viewer_client, instances_file, settings
+    services, viewer_client, instances_file, settings
 ):
     started = time.monotonic()
     page = viewer_client.get("/").content.decode()
@@ -55,7 +55,7 @@ def test_every_instance_at_once_then_each_row_in_its_own_time(
     assert viewer_client.get("/i/cache/overview/row/rabbitmq").status_code == 404
 
 
-def test_a_row_of_an_instance_one_may_not_see_is_a_404(django_user_model, instances_file):
+def test_a_row_of_an_instance_one_may_not_see_is_a_404(services, django_user_model, instances_file):
     user = make_user(django_user_model, "cache-and-hung", None)
     for name in ("cache", "hung"):
         InstanceRole.objects.create(user=user, instance=name, role="viewer")
@@ -65,7 +65,9 @@ def test_a_row_of_an_instance_one_may_not_see_is_a_404(django_user_model, instan
     assert 'data-instance="down"' not in client.get("/").content.decode()
 
 
-def test_superusers_see_the_instances_files_mistakes(django_user_model, instances_file, settings):
+def test_superusers_see_the_instances_files_mistakes(
+    services, django_user_model, instances_file, settings
+):
     admin = django_user_model.objects.create_superuser("root-sees", password="x")
     client = logged_in(admin)
     said = f"{instances_file}: [redis.broken] password: unknown field"
@@ -75,13 +77,13 @@ def test_superusers_see_the_instances_files_mistakes(django_user_model, instance
     assert said in client.get("/").content.decode()  # on default's own overview now
 
 
-def test_an_instance_overview_is_the_overview_of_before(viewer_client, instances_file):
+def test_an_instance_overview_is_the_overview_of_before(services, viewer_client, instances_file):
     page = viewer_client.get("/i/cache/").content.decode()
     assert 'id="redis-card"' in page and 'id="rabbit-card"' not in page
     assert 'href="/i/cache/"' in page  # the Overview link of this instance
 
 
-def test_one_visible_instance_is_shown_at_once(django_user_model, instances_file):
+def test_one_visible_instance_is_shown_at_once(services, django_user_model, instances_file):
     user = make_user(django_user_model, "only-cache", None)
     InstanceRole.objects.create(user=user, instance="cache", role="viewer")
     client = logged_in(user)

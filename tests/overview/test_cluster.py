@@ -6,24 +6,25 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture
-def cluster(settings, tmp_path, redis_cluster):
-    redis_cluster.until_ok()
-    client = redis_cluster.client()
+def cluster(settings, tmp_path, cluster):
+    """The shared cluster as the instances `big` and `node` (one of its nodes), 300 keys."""
+    cluster.until_ok()
+    client = cluster.client()
     client.flushall(target_nodes=client.PRIMARIES)
     for number in range(300):
         client.set(f"user:{number}", "x")
-    one_node = redis_cluster.nodes[1]
+    one_node = cluster.nodes[1]
     path = tmp_path / "instances.toml"
     path.write_text(
-        f'[redis.big]\nurl = "{redis_cluster.url}"\n\n'
+        f'[redis.big]\nurl = "{cluster.url}"\n\n'
         f'[redis.node]\nurl = "redis://127.0.0.1:{one_node.port}/0"\n'
     )
     settings.CACHEADMIN_INSTANCES = str(path)
-    yield redis_cluster
+    yield cluster
     client.close()
 
 
@@ -120,12 +121,10 @@ def test_a_redis_url_of_one_node_browses_the_whole_cluster(viewer_client, cluste
 
 
 @pytest.fixture(scope="module")
-def tls_cluster(tmp_path_factory):
+def tls_cluster(tmp_path_factory, own_servers):
     """Three primaries and three replicas that speak TLS only, bus included."""
-    from tests.conftest import refuse_in_pure_run
     from tests.servers import TlsClusterSet
 
-    refuse_in_pure_run("a TLS Redis Cluster")
     found = TlsClusterSet(tmp_path_factory.mktemp("tls-cluster")).start()
     yield found
     found.stop()

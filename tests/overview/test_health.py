@@ -8,7 +8,7 @@ from tests.servers import free_port
 pytestmark = pytest.mark.django_db
 
 
-def test_all_up(client):
+def test_all_up(services, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
@@ -18,7 +18,7 @@ def test_all_up(client):
     }
 
 
-def test_services_down_degrade_but_stay_in_rotation(client, settings):
+def test_services_down_degrade_but_stay_in_rotation(services, client, settings):
     settings.REDIS_URL = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
     settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "wrong-secret")
     response = client.get("/healthz")

@@ -41,7 +41,7 @@ def test_an_hour_is_kept():
     assert MetricSample.objects.filter(server="s").count() == 13  # 30..90 min, inclusive
 
 
-def test_the_overview_records_and_charts_samples(viewer_client, redis_client):
+def test_the_overview_records_and_charts_samples(services, viewer_client, redis_client):
     viewer_client.get("/")
     MetricSample.objects.update(at=timezone.now() - timedelta(seconds=30))
     redis_client.set("k", "v")

@@ -18,7 +18,7 @@ from tests.servers import RedisServer, free_port
 pytestmark = pytest.mark.django_db
 
 
-def test_overview_shows_redis_figures(viewer_client, redis_client, redis_server):
+def test_overview_shows_redis_figures(services, viewer_client, redis_client, redis_server):
     redis_client.set("present", "1")
     redis_client.set("with-ttl", "1", ex=600)
     for _ in range(3):
@@ -33,7 +33,7 @@ def test_overview_shows_redis_figures(viewer_client, redis_client, redis_server)
     assert '<td>db0</td><td class="num">2</td><td class="num">1</td>' in html
 
 
-def test_overview_shows_rabbitmq_figures(viewer_client, rabbit_admin):
+def test_overview_shows_rabbitmq_figures(services, viewer_client, rabbit_admin):
     html = viewer_client.get("/").content.decode()
     version = rabbit_admin.http.get("overview").json()["rabbitmq_version"]
     assert f'data-figure="rabbit-version">{version}<' in html
@@ -41,7 +41,7 @@ def test_overview_shows_rabbitmq_figures(viewer_client, rabbit_admin):
     assert "Messages ready" in html
 
 
-def test_htmx_refresh_returns_only_the_cards(viewer_client):
+def test_htmx_refresh_returns_only_the_cards(services, viewer_client):
     response = viewer_client.get("/", headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200
@@ -50,7 +50,7 @@ def test_htmx_refresh_returns_only_the_cards(viewer_client):
     assert 'hx-trigger="refresh" data-refresh-every="5"' in html  # refresh.js, every 5 s
 
 
-def test_json_api_has_both_cards(viewer_client, redis_client):
+def test_json_api_has_both_cards(services, viewer_client, redis_client):
     data = viewer_client.get("/api/overview").json()
     assert data["redis"]["ok"] is True
     assert data["redis"]["figures"]["version"] == redis_client.info("server")["redis_version"]
@@ -58,7 +58,9 @@ def test_json_api_has_both_cards(viewer_client, redis_client):
     assert data["rabbit"]["figures"]["version"]
 
 
-def test_redis_stopped_is_said_plainly_and_rabbitmq_still_shows(viewer_client, settings, tmp_path):
+def test_redis_stopped_is_said_plainly_and_rabbitmq_still_shows(
+    services, own_servers, viewer_client, settings, tmp_path
+):
     gone = RedisServer(tmp_path).start()
     gone.stop()
     settings.REDIS_URL = gone.url
@@ -71,7 +73,7 @@ def test_redis_stopped_is_said_plainly_and_rabbitmq_still_shows(viewer_client, s
     assert viewer_client.get("/api/overview").json()["redis"]["problem"]["kind"] == "unreachable"
 
 
-def test_redis_that_never_answers_times_out(viewer_client, settings):
+def test_redis_that_never_answers_times_out(services, viewer_client, settings):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -82,14 +84,14 @@ def test_redis_that_never_answers_times_out(viewer_client, settings):
     assert "did not answer within 0.3 s" in html
 
 
-def test_malformed_redis_url_is_reported_on_the_page(viewer_client, settings):
+def test_malformed_redis_url_is_reported_on_the_page(services, viewer_client, settings):
     settings.REDIS_URL = "http://not-redis/"
     html = viewer_client.get("/").content.decode()
     assert "Misconfigured" in html
     assert "REDIS_URL is not a valid Redis URL" in html
 
 
-def test_a_database_that_is_not_a_number_is_a_misconfiguration(viewer_client, settings):
+def test_a_database_that_is_not_a_number_is_a_misconfiguration(services, viewer_client, settings):
     """redis-py reads redis://host:port/notadb as database 0, silently."""
     settings.REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/notadb"
     answer = viewer_client.get("/api/overview").json()["redis"]
@@ -98,7 +100,7 @@ def test_a_database_that_is_not_a_number_is_a_misconfiguration(viewer_client, se
     assert viewer_client.get("/api/keys").status_code == 503
 
 
-def test_redis_password_required(viewer_client, redis_server, redis_client):
+def test_redis_password_required(services, viewer_client, redis_server, redis_client):
     redis_client.config_set("requirepass", "s3cret-pass")
     try:
         html = viewer_client.get("/").content.decode()
@@ -111,7 +113,7 @@ def test_redis_password_required(viewer_client, redis_server, redis_client):
     assert "s3cret-pass" not in html
 
 
-def test_wrong_rabbitmq_password_names_the_user_not_the_password(viewer_client, settings):
+def test_wrong_rabbitmq_password_names_the_user_not_the_password(services, viewer_client, settings):
     settings.RABBITMQ_MANAGEMENT_URL = management_url("guest", "not-the-password")
     html = viewer_client.get("/").content.decode()
     assert "Access refused" in html
@@ -122,7 +124,7 @@ def test_wrong_rabbitmq_password_names_the_user_not_the_password(viewer_client, 
 
 @pytest.mark.parametrize("tags", ["", "management"])
 def test_rabbitmq_user_without_the_tag_is_told_which_tag(
-    viewer_client, settings, rabbit_user, tags
+    services, viewer_client, settings, rabbit_user, tags
 ):
     name, password = rabbit_user(tags)
     settings.RABBITMQ_MANAGEMENT_URL = management_url(name, password)
@@ -137,14 +139,16 @@ def test_rabbitmq_user_without_the_tag_is_told_which_tag(
         assert f"rabbitmqctl set_user_tags {name} monitoring" in html
 
 
-def test_rabbitmq_management_unreachable(viewer_client, settings):
+def test_rabbitmq_management_unreachable(services, viewer_client, settings):
     settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@127.0.0.1:{free_port()}/"
     html = viewer_client.get("/").content.decode()
     assert "Unreachable" in html
     assert "rabbitmq-plugins enable rabbitmq_management" in html
 
 
-def test_rabbitmq_url_that_is_not_the_api_keeps_its_password_secret(viewer_client, settings):
+def test_rabbitmq_url_that_is_not_the_api_keeps_its_password_secret(
+    services, viewer_client, settings
+):
     settings.RABBITMQ_MANAGEMENT_URL = "htp://admin:s3cr3t@somewhere/"
     html = viewer_client.get("/").content.decode()
     api = viewer_client.get("/api/overview").content.decode()
@@ -153,20 +157,20 @@ def test_rabbitmq_url_that_is_not_the_api_keeps_its_password_secret(viewer_clien
     assert "s3cr3t" not in html and "s3cr3t" not in api
 
 
-def test_rabbitmq_on_an_ipv6_address(viewer_client, settings):
+def test_rabbitmq_on_an_ipv6_address(services, viewer_client, settings):
     settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@[::1]:{free_port()}/"
     response = viewer_client.get("/")
     assert response.status_code == 200
     assert "RabbitMQ at http://[::1]:" in response.content.decode()
 
 
-def test_a_management_answer_of_the_wrong_shape_is_an_error(settings):
+def test_a_management_answer_of_the_wrong_shape_is_an_error(services, settings):
     client = connections.rabbit_management(connections.instance())
     with pytest.raises(ManagementError, match="JSON that is not an object"):
         client.get_object("api/vhosts")  # a list
 
 
-def test_idle_broker_reports_zero(rabbit_admin):
+def test_idle_broker_reports_zero(services, rabbit_admin):
     answer = rabbit_admin.http.get("overview").json()
     answer["queue_totals"] = answer["message_stats"] = {}  # as a broker with no queues says
     figures = broker.summarise_overview(answer)
@@ -214,7 +218,7 @@ def test_operator_resets_statistics_after_confirming(operator_client, operator, 
     assert entry.outcome == "ok"
 
 
-def test_reset_statistics_needs_the_csrf_token(operator, redis_client):
+def test_reset_statistics_needs_the_csrf_token(services, operator, redis_client):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
     redis_client.get("absent")

@@ -10,7 +10,7 @@ from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.queues import redis_queues
 from tests.servers import keyspace_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 # Keys written by the server itself, all in the slot of the tag given as KEYS[1]: many
 # in a fraction of a second, without a round trip each. A node running a script does

@@ -54,7 +54,7 @@ def wait_for(check, seconds: float = 20):
         time.sleep(0.3)
 
 
-def test_api_pages_filters_and_sorts(viewer_client, queues):
+def test_api_pages_filters_and_sorts(services, viewer_client, queues):
     query = {"kind": "rabbitmq", "vhost": queues, "name": "zq", "sort": "messages"}
     query |= {"order": "desc", "page_size": 2}
 
@@ -75,7 +75,7 @@ def test_api_pages_filters_and_sorts(viewer_client, queues):
     assert [item["name"] for item in named["items"]] == [HOSTILE[1]]
 
 
-def test_the_page_shows_names_escaped(viewer_client, queues):
+def test_the_page_shows_names_escaped(services, viewer_client, queues):
     html = get(viewer_client, "/queues/", vhost=queues).content.decode()
     assert "zq orders &lt;b&gt;&quot;bold&quot;&lt;/b&gt;" in html and "<b>" not in html
     assert "zq caf\u00e9/queue with spaces" in html
@@ -83,7 +83,7 @@ def test_the_page_shows_names_escaped(viewer_client, queues):
     assert fragment.content.decode().lstrip().startswith('<div id="queues"')
 
 
-def test_broker_errors_are_json(viewer_client, settings):
+def test_broker_errors_are_json(services, viewer_client, settings):
     settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@127.0.0.1:{free_port()}/"
     down = viewer_client.get("/api/queues")
     assert down.status_code == 503 and "not reachable" in down.json()["message"]
@@ -140,7 +140,7 @@ def detail(client, vhost, name):
     return get(client, "/queues/q", vhost=vhost, name=name)
 
 
-def test_detail_and_peek_keep_the_messages(viewer_client, queues):
+def test_detail_and_peek_keep_the_messages(services, viewer_client, queues):
     name = HOSTILE[0]
     page = detail(viewer_client, queues, name)
     assert page.status_code == 200 and "zq orders &lt;b&gt;" in page.content.decode()
@@ -156,7 +156,7 @@ def test_detail_and_peek_keep_the_messages(viewer_client, queues):
 
 
 def test_purge_is_for_operators_confirmed_and_audited(
-    viewer_client, operator_client, queues, rabbit_admin
+    services, viewer_client, operator_client, queues, rabbit_admin
 ):
     from urllib.parse import quote
 
@@ -175,7 +175,7 @@ def test_purge_is_for_operators_confirmed_and_audited(
     assert entry.outcome == "ok" and name in entry.target
 
 
-def test_publish_a_test_message(operator_client, viewer_client, queues):
+def test_publish_a_test_message(services, operator_client, viewer_client, queues):
     import pika
     from django.conf import settings
 
@@ -199,7 +199,7 @@ def test_publish_a_test_message(operator_client, viewer_client, queues):
     assert bad.status_code == 400 and "Headers are a JSON object" in bad.content.decode()
 
 
-def test_exchanges_and_their_bindings(viewer_client, queues, settings):
+def test_exchanges_and_their_bindings(services, viewer_client, queues, settings):
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
@@ -225,7 +225,9 @@ def test_exchanges_and_their_bindings(viewer_client, queues, settings):
         connection.close()
 
 
-def test_detail_charts_the_brokers_samples_and_refreshes_in_place(viewer_client, queues, settings):
+def test_detail_charts_the_brokers_samples_and_refreshes_in_place(
+    services, viewer_client, queues, settings
+):
     name = HOSTILE[0]
 
     def charted():  # depths come at once; rates need two samples of the counters
@@ -267,7 +269,7 @@ def test_rates_come_from_the_brokers_counters_with_gaps_at_a_reset():
     assert rate_series({})["publish"] == []
 
 
-def test_peek_shows_json_binary_html_and_big_payloads(viewer_client, queues, settings):
+def test_peek_shows_json_binary_html_and_big_payloads(services, viewer_client, queues, settings):
     name = "zq.payloads"
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
     channel = connection.channel()
@@ -292,7 +294,9 @@ def test_peek_shows_json_binary_html_and_big_payloads(viewer_client, queues, set
         connection.close()
 
 
-def test_headers_and_arguments_named_like_dict_methods_are_shown(viewer_client, queues, settings):
+def test_headers_and_arguments_named_like_dict_methods_are_shown(
+    services, viewer_client, queues, settings
+):
     name = "zq.items"
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
     channel = connection.channel()
@@ -330,7 +334,7 @@ def test_odd_samples_from_the_broker_are_left_out():
 
 
 def test_a_queues_page_is_shared_among_viewers_within_the_interval(
-    viewer_client, operator_client, queues, settings
+    services, viewer_client, operator_client, queues, settings
 ):
     from cacheadmin.gateways import connections
 
@@ -346,7 +350,7 @@ def test_a_queues_page_is_shared_among_viewers_within_the_interval(
 PEEK_BODY = {"count": 5, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": 20_000}
 
 
-def test_refused_requests_with_a_body_never_time_out(settings):
+def test_refused_requests_with_a_body_never_time_out(services, settings):
     """The broker answers a POST with 401 before reading its body, and then took the
     next request on that connection for the rest of the body: it timed out (a peek
     under a wrong password said "Timed out" about one time in a hundred)."""
@@ -361,7 +365,7 @@ def test_refused_requests_with_a_body_never_time_out(settings):
     assert set(kinds) == {"refused"}, kinds.count("timeout")
 
 
-def test_a_vhost_queue_or_exchange_that_is_not_there_is_a_404(viewer_client, queues):
+def test_a_vhost_queue_or_exchange_that_is_not_there_is_a_404(services, viewer_client, queues):
     page = viewer_client.get("/queues/q", {"vhost": queues, "name": "zq.nothing"})
     assert (
         page.status_code == 404 and "has no queue &#x27;zq.nothing&#x27;" in page.content.decode()
@@ -384,7 +388,9 @@ def silent_server() -> socket.socket:
     return silent
 
 
-def test_publishing_to_a_broker_that_never_answers_fails_in_time(operator_client, queues, settings):
+def test_publishing_to_a_broker_that_never_answers_fails_in_time(
+    services, operator_client, queues, settings
+):
     with silent_server() as silent:
         settings.RABBITMQ_URL = f"amqp://guest:guest@127.0.0.1:{silent.getsockname()[1]}/%2F"
         settings.RABBITMQ_TIMEOUT = 1.0
@@ -395,7 +401,9 @@ def test_publishing_to_a_broker_that_never_answers_fails_in_time(operator_client
     assert AuditEntry.objects.get(action="queue.publish").outcome == "failed"
 
 
-def test_a_malformed_rabbitmq_url_is_said_when_publishing(operator_client, queues, settings):
+def test_a_malformed_rabbitmq_url_is_said_when_publishing(
+    services, operator_client, queues, settings
+):
     settings.RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:notaport/%2F"
     response = operator_client.post("/queues/publish", PUBLISH | {"vhost": queues})
     assert response.status_code == 503 and "RABBITMQ_URL" in response.content.decode()
@@ -410,7 +418,7 @@ def test_a_malformed_rabbitmq_url_is_said_when_publishing(operator_client, queue
         ('{"\\udfff": 1}', "A header name is valid Unicode"),
     ],
 )
-def test_headers_amqp_cannot_carry_are_refused(operator_client, queues, headers, said):
+def test_headers_amqp_cannot_carry_are_refused(services, operator_client, queues, headers, said):
     response = operator_client.post(
         "/queues/publish", PUBLISH | {"vhost": queues, "headers": headers}
     )
@@ -418,7 +426,9 @@ def test_headers_amqp_cannot_carry_are_refused(operator_client, queues, headers,
     assert not AuditEntry.objects.filter(action="queue.publish").exists()
 
 
-def test_a_peek_at_a_silent_broker_waits_for_one_timeout(operator_client, queues, settings):
+def test_a_peek_at_a_silent_broker_waits_for_one_timeout(
+    services, operator_client, queues, settings
+):
     with silent_server() as silent:
         url = f"http://guest:guest@127.0.0.1:{silent.getsockname()[1]}/"
         settings.RABBITMQ_MANAGEMENT_URL = url
@@ -430,7 +440,7 @@ def test_a_peek_at_a_silent_broker_waits_for_one_timeout(operator_client, queues
 
 
 def test_a_viewer_cannot_lose_a_message_by_peeking_at_a_quorum_queue(
-    viewer_client, operator_client, queues, settings
+    services, viewer_client, operator_client, queues, settings
 ):
     """Each put-back counts as a delivery: with x-delivery-limit 1, three peeks once
     emptied the queue. Viewers may not peek there; operators confirm first."""
@@ -460,7 +470,7 @@ def test_a_viewer_cannot_lose_a_message_by_peeking_at_a_quorum_queue(
 
 
 def test_bidirectional_and_invisible_characters_in_names_are_shown_escaped(
-    viewer_client, queues, settings
+    services, viewer_client, queues, settings
 ):
     name = "zq invoice\u202egpj.exe\u200b"
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))

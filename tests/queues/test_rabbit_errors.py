@@ -12,7 +12,7 @@ import pytest
 from cacheadmin.models import AuditEntry
 from tests.conftest import management_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 QUEUE = "zq.errors.queue"
 BODY = "zq-secret-body-4242"
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import RABBIT_ADMIN, management_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture

@@ -68,7 +68,9 @@ def test_redis_down_is_a_problem_not_a_500(viewer_client, settings):
     assert refresh.status_code == 200 and "not reachable" in refresh.content.decode()
 
 
-def test_the_page_and_the_list_sample_depths_but_scripts_do_not(viewer_client, redis_client):
+def test_the_page_and_the_list_sample_depths_but_scripts_do_not(
+    services, viewer_client, redis_client
+):
     redis_client.rpush("queue:jobs", 1, 2, 3)
     page(viewer_client, b"queue:jobs")
     sample = QueueSample.objects.get()
@@ -82,7 +84,7 @@ def test_the_page_and_the_list_sample_depths_but_scripts_do_not(viewer_client, r
 
 
 def test_a_neighbour_of_another_type_or_a_key_that_changed_is_not_a_500(
-    viewer_client, redis_client
+    services, viewer_client, redis_client
 ):
     redis_client.rpush("queue:a", 1)
     redis_client.set("queue:a:processing", "not a list")

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from tests.conftest import MANAGEMENT_URL, RABBIT_ADMIN
 from tests.servers import TlsProxy, make_certificates
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 
 
 @pytest.fixture(scope="module")
