@@ -7,6 +7,8 @@ import time
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.servers import Daphne, dashboard_env
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,6 +51,15 @@ def page(browser, services):
     context.close()
     assert not errors, f"the page raised JavaScript errors: {errors}"
     assert not refused, f"the CSP refused parts of the page: {refused}"
+
+
+@pytest.fixture
+def asgi_server(settings, services):
+    """The dashboard under daphne (websockets need ASGI), on the tests' database and
+    services."""
+    server = Daphne(dashboard_env(settings)).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.test import Client
 
-from tests.invalidation.test_sentinel_job import wait_for
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 

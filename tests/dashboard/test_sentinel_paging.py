@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from tests.dashboard.test_sentinel_writes import demoted, moved_from
-from tests.invalidation.test_sentinel_job import wait_for
+from tests.helpers import wait_for
 from tests.users import logged_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]

@@ -7,7 +7,7 @@ from redis.sentinel import Sentinel
 
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.gateways.redis_kinds.sentinels import NewestAsyncSentinel, NewestSentinel
-from tests.dashboard.test_tls_and_acl import instances
+from tests.helpers import instances
 from tests.servers import SentinelSet
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import redis
 
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import AuditEntry
-from tests.invalidation.test_sentinel_job import wait_for
+from tests.helpers import wait_for
 from tests.users import logged_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]

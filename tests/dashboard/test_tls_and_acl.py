@@ -7,6 +7,7 @@ import pytest
 
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.models import InvalidationJob
+from tests.helpers import instances
 from tests.invalidation.test_jobs import run_worker
 from tests.servers import RedisServer, TlsRedisServer, make_certificates
 
@@ -18,12 +19,6 @@ def tls_server(tmp_path_factory, own_servers):
     server = TlsRedisServer(tmp_path_factory.mktemp("tls")).start()
     yield server
     server.stop()
-
-
-def instances(settings, tmp_path, text: str) -> None:
-    path = tmp_path / "instances.toml"
-    path.write_text(text)
-    settings.CACHEADMIN_INSTANCES = str(path)
 
 
 def test_tls_with_the_right_ca_and_a_client_certificate(

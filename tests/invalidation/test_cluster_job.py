@@ -11,8 +11,8 @@ from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
+from tests.helpers import wait_for
 from tests.invalidation.test_engine import fill
-from tests.invalidation.test_sentinel_job import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 

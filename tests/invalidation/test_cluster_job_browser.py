@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
 from tests.browser_fixtures import log_in
+from tests.helpers import wait_for
 from tests.invalidation.test_cluster_job import being_scanned
 from tests.invalidation.test_engine import fill
-from tests.invalidation.test_sentinel_job import wait_for
 from tests.servers import Daphne, dashboard_env
 from tests.users import PASSWORD
 

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from cacheadmin.invalidation import events, jobs
 from cacheadmin.models import InvalidationJob
 from tests.browser_fixtures import log_in
-from tests.servers import Daphne, dashboard_env
 from tests.users import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,13 +19,6 @@ def push(job: InvalidationJob) -> None:
     job.save()
     with ThreadPoolExecutor(1) as pool:
         pool.submit(events.progress_push, job.id, jobs.job_json(job), final=True).result()
-
-
-@pytest.fixture
-def asgi_server(settings, services):
-    server = Daphne(dashboard_env(settings)).start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("cluster", [True, False])

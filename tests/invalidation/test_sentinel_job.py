@@ -2,12 +2,12 @@
 on the new master, and its page says that a failover happened."""
 
 import threading
-import time
 
 import pytest
 
 from cacheadmin.invalidation.worker import Worker
 from cacheadmin.models import InvalidationJob
+from tests.helpers import wait_for
 from tests.invalidation.test_engine import fill
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,13 +26,6 @@ def newest_epoch(sessions) -> int:
         sessions.sentinel(index).sentinel_master(sessions.service)["config-epoch"]
         for index in range(len(sessions.sentinel_ports))
     )
-
-
-def wait_for(check, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("how", ["SENTINEL FAILOVER", "the master killed"])

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cacheadmin.models import InvalidationJob
+from tests.helpers import wait_for
 from tests.invalidation.test_jobs import post
 from tests.servers import dashboard_env, keyspace_of
 
@@ -32,13 +32,6 @@ def start_worker(*args: str) -> subprocess.Popen:
     )
 
 
-def wait_for(check, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, keyspace, broker):
     with keyspace.pipeline(transaction=False) as pipe:
         for number in range(200_000):
@@ -50,7 +43,7 @@ def test_a_killed_worker_leaves_a_job_the_next_one_finishes(operator_client, key
     job_id = post(operator_client, **body).json()["id"]
 
     first = start_worker()
-    wait_for(lambda: InvalidationJob.objects.get(id=job_id).deleted > 20_000)
+    wait_for(lambda: InvalidationJob.objects.get(id=job_id).deleted > 20_000, seconds=30)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     job = InvalidationJob.objects.get(id=job_id)

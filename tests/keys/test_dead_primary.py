@@ -9,6 +9,7 @@ import pytest
 
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.gateways.redis_kinds import cluster_scan
+from tests.helpers import wait_for
 from tests.servers import ClusterSet
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def dead(request, settings, tmp_path, lone, viewer_client):
             victim.start()
         else:
             victim.process.send_signal(signal.SIGCONT)
-        until(lambda: not any(flagged_failing(node) for node in lone.nodes), seconds=60)
+        wait_for(lambda: not any(flagged_failing(node) for node in lone.nodes), seconds=60)
         lone.until_ok(seconds=60)
         client.close()
 
@@ -79,13 +80,6 @@ def until_flagged_failed(node, victim, seconds: float = 20) -> None:
             return
         assert time.monotonic() < deadline, flags
         time.sleep(0.1)
-
-
-def until(check, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def timed(viewer_client, path: str, settings, **params):
@@ -138,7 +132,10 @@ def test_a_page_of_keys_lists_the_others_keys_and_names_the_primary_down(
     assert page.count('data-figure="unknown"') == page.count('class="key-row') > 0
     for node in others:  # the others serve their slots again
         node.client().config_set("cluster-require-full-coverage", "no")
-    until(lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others))
+    wait_for(
+        lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others),
+        seconds=10,
+    )
     data = timed(viewer_client, "/i/shop/api/keys", settings, count=1000).json()
     assert {row["type"] for row in data["keys"]} == {"string"}
     lost = next(key for key in (f"user:{n}" for n in range(300)) if key not in on_others)
@@ -161,7 +158,10 @@ def test_namespaces_count_the_others_and_name_the_primary_down(viewer_client, se
         assert said in page
     for node in others:
         node.client().config_set("cluster-require-full-coverage", "no")
-    until(lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others))
+    wait_for(
+        lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others),
+        seconds=10,
+    )
     page = timed(viewer_client, "/i/shop/keys/namespaces/", settings).content.decode()
     assert f"The primary {address} is left out" in page and "(5461-10922)" in page
     assert f"Estimated from a sample of {len(on_others)} keys" in page
@@ -182,7 +182,10 @@ def test_redis_queues_are_found_on_the_others(viewer_client, settings, dead):
     address = f"127.0.0.1:{victim.port}"
     for node in others:  # queues are read by their type: the others must read keys
         node.client().config_set("cluster-require-full-coverage", "no")
-    until(lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others))
+    wait_for(
+        lambda: all(node.client().cluster("info")["cluster_state"] == "ok" for node in others),
+        seconds=10,
+    )
     for node in others:
         node.client().rpush(f"queue:{{{cluster_scan.slot_tag(first_slot(node))}}}", "job")
     data = timed(viewer_client, "/i/shop/api/queues", settings, kind="redis").json()

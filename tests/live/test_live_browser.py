@@ -17,14 +17,6 @@ from tests.users import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def asgi_server(settings, services):
-    """The dashboard under daphne, on the tests' database and services."""
-    server = Daphne(dashboard_env(settings)).start()
-    yield server
-    server.stop()
-
-
 def watching(page, server, user, pattern: str) -> None:
     """Logged in as user, the live page open with a feed of pattern, live."""
     log_in(page, server, user.username, PASSWORD)

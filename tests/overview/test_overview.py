@@ -241,15 +241,6 @@ def test_wrong_method_is_refused(viewer_client):
     assert viewer_client.delete("/api/overview").status_code == 405
 
 
-@pytest.fixture
-def silent_port():
-    """A port that accepts connections and never says a word."""
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        yield silent.getsockname()[1]
-
-
 def test_both_services_silent_time_out_once_not_twice(viewer_client, settings, silent_port):
     settings.REDIS_URL = f"redis://127.0.0.1:{silent_port}/0"
     settings.RABBITMQ_MANAGEMENT_URL = f"http://guest:guest@127.0.0.1:{silent_port}/"

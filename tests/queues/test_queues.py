@@ -14,6 +14,7 @@ from cacheadmin.gateways import connections
 from cacheadmin.gateways.rabbit_management import ManagementError
 from cacheadmin.models import AuditEntry
 from tests.conftest import management_url
+from tests.helpers import wait_for_statistics
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -43,17 +44,6 @@ def get(client, path: str, headers: dict | None = None, **params):
     return client.get(path + "?" + urlencode(params), headers=headers or {})
 
 
-def wait_for(check, seconds: float = 20):
-    """The management statistics lag a few seconds behind: poll, with a deadline."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-
-
 def test_api_pages_filters_and_sorts(services, viewer_client, queues):
     query = {"kind": "rabbitmq", "vhost": queues, "name": "zq", "sort": "messages"}
     query |= {"order": "desc", "page_size": 2}
@@ -63,7 +53,7 @@ def test_api_pages_filters_and_sorts(services, viewer_client, queues):
         ready = [item["messages_ready"] for item in data["items"]]
         return data if ready == [3, 2] else None
 
-    data = wait_for(depths)
+    data = wait_for_statistics(depths)
     assert data["total"] == 3 and data["page"] == 1 and data["page_size"] == 2
     assert [item["name"] for item in data["items"]] == HOSTILE[:2]
     assert data["items"][0]["vhost"] == queues and data["items"][0]["kind"] == "rabbitmq"
@@ -152,7 +142,7 @@ def test_detail_and_peek_keep_the_messages(services, viewer_client, queues):
         data = get(viewer_client, "/api/queues", vhost=queues, name="zq orders").json()
         return data["items"][0]["messages_ready"] == 3
 
-    wait_for(still_three)
+    wait_for_statistics(still_three)
 
 
 def test_purge_is_for_operators_confirmed_and_audited(
@@ -170,7 +160,7 @@ def test_purge_is_for_operators_confirmed_and_audited(
     done = operator_client.post("/queues/purge", data | {"confirmed": "yes"})
     assert done.status_code == 302
     path = f"queues/{quote(queues, safe='')}/{quote(name, safe='')}"
-    wait_for(lambda: rabbit_admin.http.get(path).json().get("messages", 0) == 0)
+    wait_for_statistics(lambda: rabbit_admin.http.get(path).json().get("messages", 0) == 0)
     entry = AuditEntry.objects.get(action="queue.purge")
     assert entry.outcome == "ok" and name in entry.target
 
@@ -235,7 +225,7 @@ def test_detail_charts_the_brokers_samples_and_refreshes_in_place(
         drawn = 'aria-label="Depth"' in html and 'aria-label="Rates"' in html
         return html if drawn else None
 
-    html = wait_for(charted, seconds=30)  # the broker samples every 5 s
+    html = wait_for_statistics(charted, seconds=30)  # the broker samples every 5 s
     assert html.count("<polyline") >= 2
     fragment = get(
         viewer_client, "/queues/q", vhost=queues, name=name, headers={"HX-Request": "true"}
@@ -451,7 +441,7 @@ def test_a_viewer_cannot_lose_a_message_by_peeking_at_a_quorum_queue(
     channel.queue_declare(name, durable=True, arguments=arguments)
     channel.basic_publish("", name, b"precious")
     try:
-        wait_for(lambda: get(viewer_client, "/api/queues", name=name).json()["items"])
+        wait_for_statistics(lambda: get(viewer_client, "/api/queues", name=name).json()["items"])
         body = {"vhost": queues, "name": name, "count": 1}
         page = viewer_client.get("/queues/q", {"vhost": queues, "name": name}).content.decode()
         assert 'action="/queues/peek"' not in page and "only operators may peek" in page
@@ -477,7 +467,9 @@ def test_bidirectional_and_invisible_characters_in_names_are_shown_escaped(
     channel = connection.channel()
     channel.queue_declare(name, arguments={"x-note\u202e": "a\u2066b"})
     try:
-        wait_for(lambda: get(viewer_client, "/api/queues", name="invoice").json()["items"])
+        wait_for_statistics(
+            lambda: get(viewer_client, "/api/queues", name="invoice").json()["items"]
+        )
         for page in (
             get(viewer_client, "/queues/", name="invoice"),
             get(viewer_client, "/queues/q", vhost=queues, name=name),

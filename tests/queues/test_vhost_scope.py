@@ -3,7 +3,6 @@ the vhost its AMQP URL names) shows that vhost's figures, queues and exchanges, 
 says so; another vhost's queues never show."""
 
 import html
-import time
 import uuid
 from urllib.parse import quote
 
@@ -11,18 +10,10 @@ import pika
 import pytest
 
 from tests.conftest import RABBIT_ADMIN, management_url
+from tests.helpers import wait_for_statistics
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services")]
 EVERYTHING = {"configure": ".*", "write": ".*", "read": ".*"}
-
-
-def wait_for(check, seconds: float = 20):
-    """The management statistics lag a few seconds behind: poll, with a deadline."""
-    deadline = time.monotonic() + seconds
-    while not (result := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-    return result
 
 
 def make_vhost(rabbit_admin, name: str, queues: dict[str, int]) -> str:
@@ -72,7 +63,7 @@ def test_a_vhost_scoped_instance_shows_its_vhost_only(viewer_client, scoped, rab
         found = viewer_client.get("/api/overview?instance=scoped").json()["rabbit"]["figures"]
         return found if found["messages"] == 2 and found["consumers"] == 1 else None
 
-    found = wait_for(figures)
+    found = wait_for_statistics(figures)
     assert found["vhost"] == scoped["one"] and found["queues"] == 1
     # Another user's connections are not shown to this one: unknown, not 0.
     assert found["connections"] is None and found["channels"] is None
@@ -96,7 +87,7 @@ def test_a_vhost_scoped_instance_shows_its_vhost_only(viewer_client, scoped, rab
     # Rights on the other vhost too: the instance still names one, and shows it only.
     rabbit_admin.put(f"permissions/{quote(scoped['two'], safe='')}/{scoped['user']}", EVERYTHING)
     assert listed() == ["zq-in-one"]
-    assert wait_for(figures)["queues"] == 1
+    assert wait_for_statistics(figures)["queues"] == 1
 
 
 def depth(rabbit_url: str, queue: str) -> int:
