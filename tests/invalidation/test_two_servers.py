@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def two_servers(settings):
+def two_servers(settings, services):
     servers = [Daphne(dashboard_env(settings)).start() for _ in range(2)]
     yield servers
     for server in servers:
