@@ -72,7 +72,7 @@ def main() -> None:
                 assert count == (INSTANCES if hung_port else INSTANCES - 1), count
                 request = RequestFactory().get("/")
                 request.user, request.htmx = admin, False
-                request.instance, request.instance_named = "default", False
+                request.instance, request.instance_named = connections.instance(), False
                 overview(request)  # warm: connections opened
                 timings[name], response = median_ms(lambda r=request: overview(r), runs=RUNS)
                 assert response.status_code == 200
@@ -80,7 +80,7 @@ def main() -> None:
                 rows = {}
                 for instance in connections.instances().redis:
                     row = RequestFactory().get("/")
-                    row.user, row.htmx, row.instance = admin, True, instance
+                    row.user, row.htmx, row.instance = admin, True, connections.instance(instance)
                     rows[instance], answer = median_ms(
                         lambda r=row: overview_row(r, "redis"), runs=RUNS
                     )

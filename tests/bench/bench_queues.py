@@ -114,7 +114,8 @@ def main() -> None:
             whole = []
             whole_ms, _ = median_ms(lambda: whole.append(len(api.get(path).content)), runs=3)
             request = RequestFactory().get("/queues/", {"vhost": vhost, "page_size": PAGE_SIZE})
-            request.user, request.htmx, request.instance = AnonymousUser(), False, "default"
+            request.user, request.htmx = AnonymousUser(), False
+            request.instance = connections.instance()
 
             def first_view():
                 connections.rabbit_answers().close()
