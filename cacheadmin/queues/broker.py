@@ -4,6 +4,7 @@ import base64
 from urllib.parse import quote
 
 from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
+from cacheadmin.queues import frameworks
 from cacheadmin.queues.history import HISTORY_PARAMS, depth_series, rate_series
 
 COLUMNS = (
@@ -101,6 +102,7 @@ def queue_row(item: dict) -> dict:
         "name": item.get("name"),
         "type": item.get("type"),
         "state": item.get("state"),
+        "framework": frameworks.broker_framework(item.get("name") or ""),
         "messages_ready": item.get("messages_ready"),
         "messages_unacknowledged": item.get("messages_unacknowledged"),
         "messages": item.get("messages"),

@@ -22,6 +22,19 @@ QUEUE = {
         "name": {"type": "string", "description": "A Redis key's name is escaped (\\xNN)."},
         "type": STRING_OR_NULL,
         "state": STRING_OR_NULL,
+        "framework": {
+            "type": ["string", "null"],
+            "enum": ["rq", "celery", None],
+            "description": "The task framework that made the queue, known by its own "
+            "registries (RQ's rq:queues, kombu's bindings) or names (RabbitMQ: celery, "
+            "celeryev.*, *.pidbox); null for a queue of no framework known.",
+        },
+        "priorities": {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "A Celery queue on Redis: its messages by priority (kombu's "
+            "sub-queues), the priorities that hold some; messages_ready is their sum.",
+        },
         "messages_ready": INTEGER_OR_NULL,
         "messages_unacknowledged": INTEGER_OR_NULL,
         "messages": INTEGER_OR_NULL,

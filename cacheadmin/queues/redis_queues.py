@@ -1,5 +1,5 @@
-"""Redis lists and streams used as job queues, found by patterns; their depths in one
-round trip per page."""
+"""Redis lists and streams used as job queues, found by patterns and by the task
+frameworks' own registries (frameworks.py); their depths in one round trip per page."""
 
 import time
 from dataclasses import dataclass, field
@@ -11,6 +11,8 @@ from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import reason_of
 from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
+from cacheadmin.queues import frameworks
+from cacheadmin.queues.frameworks import Registered
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).
 DEFAULT_PATTERNS = ("queue:*", "*:queue", "*:queue:*", "rq:queue:*", "celery")
@@ -33,6 +35,7 @@ class Found:
     queues: list[tuple[bytes, str]]  # (key, type), in key order
     cut_short: list[str]  # where the search stopped at its budget: a cluster's primaries, or ""
     down: dict[str, str] = field(default_factory=dict)  # a cluster's primaries unasked: why
+    registered: Registered = field(default_factory=Registered)  # what the frameworks name
 
 
 def find_queues(
@@ -47,41 +50,47 @@ def find_queues(
     A search cut short is named in cut_short ("" for a single server)."""
     budget = DISCOVERY_SECONDS if max_seconds is None else max_seconds
     answers = space.each_server(lambda node: _find_on(node, patterns, budget))
-    found, cut_short, down = {}, [], {}
+    found, cut_short, down, known = {}, [], {}, Registered()
     for name, answer in answers.items():
         if isinstance(answer, Exception):
             down[name] = reason_of(answer)
             continue
-        queues, complete = answer
+        queues, complete, registered = answer
         found.update(queues)
+        known.merge(registered)
         if not complete:
             cut_short.append(name)
-    return Found(sorted(found.items()), cut_short, down)
+    found = frameworks.sorted_out(found, known)
+    return Found(sorted(found.items()), cut_short, down, known)
 
 
 def _find_on(
     node: redis.Redis, patterns: tuple[str, ...], max_seconds: float
-) -> tuple[list[tuple[bytes, str]], bool]:
-    """One server's queues, and whether its search ended within the budget: one SCAN
-    pass, the patterns matched here (a pass per pattern and type walked the keyspace ten
-    times), then the type of each key that matched, in one round trip."""
+) -> tuple[list[tuple[bytes, str]], bool, Registered]:
+    """One server's queues, whether its search ended within the budget, and what its
+    framework registries name: one SCAN pass, the patterns (and kombu's bindings)
+    matched here (a pass per pattern and type walked the keyspace ten times), then the
+    type of each key that matched and the registries, in two round trips."""
     wanted = globs.matcher([pattern.encode() for pattern in patterns])
-    match = patterns[0] if len(patterns) == 1 else None  # else a key matches any of them
+    binding = globs.matcher([frameworks.BINDINGS_GLOB])
     names: list[bytes] = []
+    bindings: list[bytes] = []
     deadline, cursor, complete = time.monotonic() + max_seconds, 0, True
     while True:
-        cursor, keys = node.scan(cursor=cursor, match=match, count=DISCOVERY_HINT)
+        cursor, keys = node.scan(cursor=cursor, count=DISCOVERY_HINT)
         names += [key for key in keys if wanted(key) and not key.endswith(PROCESSING_SUFFIXES)]
+        bindings += [key for key in keys if binding(key)]
         if cursor == 0:
             break
         if time.monotonic() >= deadline or len(names) >= MAX_QUEUES:
             complete = False
             break
-    return [
+    queues = [
         (key, kind)
         for key, kind in zip(names, _types(node, names), strict=True)
         if kind in QUEUE_TYPES
-    ], complete
+    ]
+    return queues, complete, frameworks.registered(node, bindings)
 
 
 QUEUE_TYPES = ("list", "stream")
@@ -95,8 +104,14 @@ def _types(node: redis.Redis, keys: list[bytes]) -> list[str]:
     return [kind.decode() if isinstance(kind, bytes) else str(kind) for kind in kinds]
 
 
-def describe_queues(space: Keyspace, queues: list[tuple[bytes, str]]) -> list[dict]:
-    """Depth, processing list and stream groups of each queue: one pipelined round trip."""
+def describe_queues(
+    space: Keyspace, queues: list[tuple[bytes, str]], known: Registered | None = None
+) -> list[dict]:
+    """Depth, processing list and stream groups of each queue, and the framework that
+    made it (a Celery queue's depth counts its priority sub-queues): one pipelined
+    round trip."""
+    known = known or Registered()
+    made_by = {key: frameworks.framework_of(key, known) for key, _ in queues}
     with space.client.pipeline(transaction=False) as pipe:
         for key, kind in queues:
             if kind == "list":
@@ -106,35 +121,48 @@ def describe_queues(space: Keyspace, queues: list[tuple[bytes, str]]) -> list[di
             else:
                 pipe.xlen(key)
                 pipe.xinfo_groups(key)
+            if made_by[key] == frameworks.CELERY:
+                for sub_queue in frameworks.priority_keys(key):
+                    pipe.llen(sub_queue)
         replies = iter(pipe.execute(raise_on_error=False))
-    rows = []
-    for key, kind in queues:
-        if kind == "list":
-            ready = next(replies)
-            processing = [next(replies) for _ in PROCESSING_SUFFIXES]
-            unacked, consumers = sum(_count(p) for p in processing), None
-        else:
-            ready, groups = next(replies), next(replies)
-            groups = groups if isinstance(groups, list) else []
-            unacked = sum(group.get("pending", 0) for group in groups)
-            consumers = sum(group.get("consumers", 0) for group in groups)
-        ready = _count(ready)
-        rows.append(
-            {
-                "kind": "redis",
-                "vhost": None,
-                "name": display_key(key),
-                "key": key,
-                "type": kind,
-                "state": None,
-                "messages_ready": ready,
-                "messages_unacknowledged": unacked,
-                "messages": ready + unacked,
-                "consumers": consumers,
-            }
-            | _node_of(space, key)
-        )
-    return rows
+    return [_row(space, key, kind, made_by[key], replies) for key, kind in queues]
+
+
+def _row(space: Keyspace, key: bytes, kind: str, framework: str | None, replies) -> dict:
+    """A queue's row from its replies, read in the order describe_queues asked them."""
+    if kind == "list":
+        ready = next(replies)
+        processing = [next(replies) for _ in PROCESSING_SUFFIXES]
+        unacked, consumers = sum(_count(p) for p in processing), None
+    else:
+        ready, groups = next(replies), next(replies)
+        groups = groups if isinstance(groups, list) else []
+        unacked = sum(group.get("pending", 0) for group in groups)
+        consumers = sum(group.get("consumers", 0) for group in groups)
+    priorities = {}
+    if framework == frameworks.CELERY:
+        by_priority = {0: _count(ready)}
+        by_priority |= {step: _count(next(replies)) for step in frameworks.PRIORITIES}
+        priorities = {str(step): count for step, count in by_priority.items() if count}
+        ready = sum(by_priority.values())
+    ready = _count(ready)
+    return (
+        {
+            "kind": "redis",
+            "vhost": None,
+            "name": display_key(key),
+            "key": key,
+            "type": kind,
+            "state": None,
+            "framework": framework,
+            "messages_ready": ready,
+            "messages_unacknowledged": unacked,
+            "messages": ready + unacked,
+            "consumers": consumers,
+        }
+        | ({"priorities": priorities} if framework == frameworks.CELERY else {})
+        | _node_of(space, key)
+    )
 
 
 def _node_of(space: Keyspace, key: bytes) -> dict:
@@ -161,9 +189,9 @@ def queue_page(
     start = (page - 1) * page_size
     if sort == "name":
         queues.sort(reverse=descending)
-        rows = describe_queues(space, queues[start : start + page_size])
+        rows = describe_queues(space, queues[start : start + page_size], found.registered)
     else:
-        rows = describe_queues(space, queues)
+        rows = describe_queues(space, queues, found.registered)
         rows.sort(key=lambda row: row[SORT_FIELDS[sort]] or 0, reverse=descending)
         rows = rows[start : start + page_size]
     total = len(queues)
@@ -188,11 +216,14 @@ def queue_detail(space: Keyspace, key: bytes) -> dict | None:
     entries and its groups; None when the key is neither (any more, or meanwhile)."""
     kind = space.client.type(key)
     kind = kind.decode() if isinstance(kind, bytes) else kind
+    known = frameworks.known_for(space.client, key)
+    if kind == "none" and frameworks.framework_of(key, known):
+        kind = "list"  # a framework's queue, empty for now (RQ's or Celery's)
     try:
         if kind == "list":
-            return _list_detail(space, key)
+            return _list_detail(space, key, known)
         if kind == "stream":
-            return _stream_detail(space, key)
+            return _stream_detail(space, key, known)
     except redis.ResponseError as exc:  # it changed type, or went, between our calls
         if "WRONGTYPE" in str(exc) or "no such key" in str(exc):
             return None
@@ -200,7 +231,7 @@ def queue_detail(space: Keyspace, key: bytes) -> dict | None:
     return None
 
 
-def _list_detail(space: Keyspace, key: bytes) -> dict:
+def _list_detail(space: Keyspace, key: bytes, known: Registered) -> dict:
     neighbours, client = [key + suffix for suffix in PROCESSING_SUFFIXES], space.client
     with client.pipeline(transaction=False) as pipe:
         for neighbour in neighbours:
@@ -211,7 +242,7 @@ def _list_detail(space: Keyspace, key: bytes) -> dict:
         for neighbour, kind in zip(neighbours, kinds, strict=True)
         if kind in (b"list", "list")
     ]
-    return describe_queues(space, [(key, "list")])[0] | {
+    return describe_queues(space, [(key, "list")], known)[0] | {
         "head": read_list(client, key, offset=0, count=PEEK, from_tail=False).items,
         "tail": read_list(client, key, offset=0, count=PEEK, from_tail=True).items,
         "processing": [
@@ -227,9 +258,9 @@ def _list_detail(space: Keyspace, key: bytes) -> dict:
     }
 
 
-def _stream_detail(space: Keyspace, key: bytes) -> dict:
+def _stream_detail(space: Keyspace, key: bytes, known: Registered) -> dict:
     client = space.client
-    return describe_queues(space, [(key, "stream")])[0] | {
+    return describe_queues(space, [(key, "stream")], known)[0] | {
         "oldest": read_stream(client, key, after=None, count=PEEK, newest_first=False).items,
         "newest": read_stream(client, key, after=None, count=PEEK, newest_first=True).items,
         "groups": stream_groups(client, key),
