@@ -9,12 +9,18 @@ from cacheadmin.keys import openapi as keys_api
 from cacheadmin.live.urls import websocket_urlpatterns as live_sockets
 from cacheadmin.overview import openapi as overview_api
 from cacheadmin.queues import openapi as queues_api
+from cacheadmin.tasks import openapi as tasks_api
 from cacheadmin.web.json_api import api_not_found
 from cacheadmin.web.openapi import document, document_view
 
 # The JSON API's OpenAPI document: each capability describes its own endpoints.
 OPENAPI = document(
-    overview_api.PATHS, keys_api.PATHS, cache_api.PATHS, invalidation_api.PATHS, queues_api.PATHS
+    overview_api.PATHS,
+    keys_api.PATHS,
+    cache_api.PATHS,
+    invalidation_api.PATHS,
+    queues_api.PATHS,
+    tasks_api.PATHS,
 )
 
 urlpatterns = [
@@ -23,6 +29,7 @@ urlpatterns = [
     path("", include("cacheadmin.cache.urls")),
     path("", include("cacheadmin.invalidation.urls")),
     path("", include("cacheadmin.queues.urls")),
+    path("", include("cacheadmin.tasks.urls")),
     path("", include("cacheadmin.live.urls")),
     path("", include("cacheadmin.audit.urls")),
     path("", include("cacheadmin.accounts.urls")),

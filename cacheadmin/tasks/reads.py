@@ -1,0 +1,21 @@
+"""What the task pages and API ask of an instance's Redis, each in one service call."""
+
+from cacheadmin.gateways.connections import Instance
+from cacheadmin.gateways.problems import Problem
+from cacheadmin.gateways.service_calls import call_redis
+from cacheadmin.tasks.rq_reads import rq_queues, rq_workers
+
+Outcome = tuple[object, Problem | None]
+
+
+def rq_overview(*, instance: Instance) -> Outcome:
+    """RQ's queues with their registries' counts, and its workers."""
+    return call_redis(
+        lambda space: {"queues": rq_queues(space.client), "workers": rq_workers(space.client)},
+        instance=instance,
+    )
+
+
+def workers_list(*, instance: Instance) -> Outcome:
+    """RQ's workers."""
+    return call_redis(lambda space: rq_workers(space.client), instance=instance)

@@ -1,0 +1,36 @@
+"""The Tasks page and /api/workers, against a real RQ worker, as a viewer sees them."""
+
+from rq import Queue
+
+HOSTILE = '<b id="x">queue</b>'
+
+
+def test_the_page_shows_rqs_queues_registries_and_workers(
+    services, viewer_client, redis_client, busy_worker
+):
+    Queue(HOSTILE, connection=redis_client).enqueue("builtins.len", "x")
+    page = viewer_client.get("/tasks/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<b id="x">' not in html and "&lt;b id=&quot;x&quot;&gt;queue&lt;/b&gt;" in html
+    assert f'data-figure="queued-{HOSTILE}"' not in html  # the attribute is escaped too
+    assert 'data-figure="rq-queue"' in html and 'data-figure="worker">w-slow' in html
+    assert 'href="/tasks/" aria-current="page"' in html
+
+
+def test_the_api_lists_the_workers(services, viewer_client, busy_worker):
+    answer = viewer_client.get("/api/workers")
+    assert answer.status_code == 200
+    (worker,) = answer.json()["items"]
+    assert (worker["framework"], worker["name"], worker["queues"]) == ("rq", "w-slow", ["slow"])
+
+
+def test_no_rq_says_so(services, viewer_client):
+    html = viewer_client.get("/tasks/").content.decode()
+    assert "No RQ queue on this instance" in html and "No RQ worker is registered" in html
+
+
+def test_a_user_without_a_role_sees_nothing(services, client, nobody):
+    client.force_login(nobody)
+    assert client.get("/tasks/").status_code in (403, 404)
+    assert client.get("/api/workers").status_code in (403, 404)
