@@ -2,8 +2,14 @@
 
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.tasks.reads import workers_list
-from cacheadmin.web.json_api import json_methods, problem_response
+from cacheadmin.tasks.forms import TaskListForm
+from cacheadmin.tasks.reads import jobs_page, workers_list
+from cacheadmin.web.json_api import invalid_form, json_methods, problem_response
+
+TASK_FIELDS = (
+    *("id", "name", "state", "queue", "enqueued_at", "started_at", "ended_at"),
+    *("retries", "worker", "error", "call"),
+)
 
 
 @json_methods("GET")
@@ -12,3 +18,16 @@ def api_workers(request: HttpRequest) -> JsonResponse:
     if problem:
         return problem_response(problem)
     return JsonResponse({"items": [worker | {"framework": "rq"} for worker in workers]})
+
+
+@json_methods("GET")
+def api_tasks(request: HttpRequest) -> JsonResponse:
+    form = TaskListForm(request.GET)
+    if not form.is_valid():
+        return invalid_form(form)
+    page, problem = jobs_page(instance=request.instance, query=form.cleaned_data)
+    if problem:
+        return problem_response(problem)
+    items = [{field: item.get(field) for field in TASK_FIELDS} for item in page["items"]]
+    answer = {"items": items, "page": page["page"], "pages": page["pages"]}
+    return JsonResponse(answer | {"total": page["total"]})

@@ -1,6 +1,7 @@
 """What the task frameworks' JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.web.openapi import SERVICE_FAILURES, answers, json_answer
+from cacheadmin.tasks.forms import TaskListForm
+from cacheadmin.web.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
 
 STRING_OR_NULL = {"type": ["string", "null"]}
 INTEGER_OR_NULL = {"type": ["integer", "null"]}
@@ -23,7 +24,52 @@ WORKER = {
     },
 }
 
+TASK = {
+    "type": "object",
+    "required": ["id", "name", "state", "queue"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {**STRING_OR_NULL, "description": "The function, as RQ wrote it."},
+        "state": {"type": "string"},
+        "queue": {"type": "string"},
+        "enqueued_at": {**STRING_OR_NULL, "format": "date-time"},
+        "started_at": {**STRING_OR_NULL, "format": "date-time"},
+        "ended_at": {**STRING_OR_NULL, "format": "date-time"},
+        "retries": {**INTEGER_OR_NULL, "description": "Retries left."},
+        "worker": STRING_OR_NULL,
+        "error": {**STRING_OR_NULL, "description": "The exception's last line."},
+        "call": {**STRING_OR_NULL, "description": "The call as RQ described it, shortened."},
+    },
+}
+
 PATHS = {
+    "/api/tasks": {
+        "get": {
+            "summary": "A page of one RQ queue's jobs in one state (failed: newest first)",
+            "operationId": "listTasks",
+            "tags": ["tasks"],
+            "parameters": form_parameters(TaskListForm),
+            "responses": answers(
+                {
+                    200: json_answer(
+                        "The jobs of the page. Arguments and results are never unpickled.",
+                        {
+                            "type": "object",
+                            "required": ["items", "page", "pages"],
+                            "properties": {
+                                "items": {"type": "array", "items": TASK},
+                                "page": {"type": "integer"},
+                                "pages": {"type": "integer"},
+                                "total": {"type": "integer"},
+                            },
+                        },
+                    )
+                },
+                400,
+                *SERVICE_FAILURES,
+            ),
+        }
+    },
     "/api/workers": {
         "get": {
             "summary": "The task frameworks' workers on an instance (RQ's, as they registered)",
@@ -43,5 +89,5 @@ PATHS = {
                 *SERVICE_FAILURES,
             ),
         }
-    }
+    },
 }

@@ -3,7 +3,7 @@
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.tasks.rq_reads import rq_queues, rq_workers
+from cacheadmin.tasks.rq_reads import rq_jobs, rq_queues, rq_workers
 
 Outcome = tuple[object, Problem | None]
 
@@ -19,3 +19,11 @@ def rq_overview(*, instance: Instance) -> Outcome:
 def workers_list(*, instance: Instance) -> Outcome:
     """RQ's workers."""
     return call_redis(lambda space: rq_workers(space.client), instance=instance)
+
+
+def jobs_page(*, instance: Instance, query: dict) -> Outcome:
+    """A page of one RQ queue's jobs in one state."""
+    return call_redis(
+        lambda space: rq_jobs(space.client, query["queue"], query["state"], page=query["page"]),
+        instance=instance,
+    )

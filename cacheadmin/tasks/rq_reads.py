@@ -3,12 +3,16 @@ workers with their state and current job. Read only: RQ's registries clean thems
 up when counted by default (moving expired jobs to failed), a write a monitoring tool
 must not make, so every count here asks for none."""
 
+import warnings
 from datetime import datetime
 
 import redis
 from rq import worker_registration
+from rq.job import Job
 from rq.queue import Queue
 from rq.worker import Worker
+
+from cacheadmin.tasks.safe_pickle import PlainValues, Refused
 
 # A queue's registries, by the name the pages give them, as RQ's Queue names them.
 REGISTRIES = {
@@ -47,7 +51,7 @@ def rq_workers(client: redis.Redis) -> list[dict]:
     return [
         {
             "name": worker.name,
-            "state": str(worker.get_state()),
+            "state": _text(worker.get_state()),
             "queues": worker.queue_names(),
             "current_job": worker.get_current_job_id(),
             "last_heartbeat": _iso(worker.last_heartbeat),
@@ -63,3 +67,83 @@ def rq_workers(client: redis.Redis) -> list[dict]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+PAGE_SIZE = 50
+SHOWN = 300  # characters of a job's description (its call, as RQ wrote it) shown
+
+
+STATES = ("queued", *REGISTRIES)
+
+
+def rq_jobs(
+    client: redis.Redis, queue: str, state: str, *, page: int, page_size: int = PAGE_SIZE
+) -> dict:
+    """A page of a queue's jobs in one state, read on the server: the ids of that page
+    (waiting jobs in the queue's order; a registry's newest first: RQ sorts it by when
+    each job expires or is due, to the second), the jobs in one pipeline, each one's
+    latest result for its exception, and the page by when each ended. Job data is read
+    with PlainValues: never unpickled."""
+    rq_queue = Queue(queue, connection=client, serializer=PlainValues)
+    start = (page - 1) * page_size
+    if state == "queued":
+        total = rq_queue.count
+        ids = rq_queue.get_job_ids(offset=start, length=page_size)
+    else:
+        registry = getattr(rq_queue, REGISTRIES[state])
+        total = registry.get_job_count(cleanup=False)
+        ids = registry.get_job_ids(start, start + page_size - 1, desc=True, cleanup=False)
+    jobs = Job.fetch_many(ids, connection=client, serializer=PlainValues)
+    rows = [_task_row(job_id, job, queue, state) for job_id, job in zip(ids, jobs, strict=True)]
+    if state != "queued":
+        rows.sort(key=lambda row: row.get("ended_at") or "", reverse=True)  # within a second
+    return {"items": rows, "page": page, "pages": max(1, -(-total // page_size)), "total": total}
+
+
+def failed_jobs(client: redis.Redis, queue: str, *, page: int, page_size: int = PAGE_SIZE) -> dict:
+    """A page of a queue's failed jobs, newest first (see rq_jobs)."""
+    return rq_jobs(client, queue, "failed", page=page, page_size=page_size)
+
+
+def _task_row(job_id: str, job: Job | None, queue: str, state: str) -> dict:
+    """A job as the task API shows it; a job whose hash expired, with its id only."""
+    if job is None:
+        return {"id": job_id, "name": None, "state": state, "queue": queue, "gone": True}
+    description = job.description or ""
+    return {
+        "id": job_id,
+        "name": description.split("(", 1)[0] or None,
+        "call": description[:SHOWN] + ("…" if len(description) > SHOWN else ""),
+        "state": _text(job.get_status(refresh=False)),
+        "queue": job.origin or queue,
+        "enqueued_at": _iso(job.enqueued_at),
+        "started_at": _iso(job.started_at),
+        "ended_at": _iso(job.ended_at),
+        "retries": job.retries_left,
+        "worker": job.worker_name,
+        "error": _last_line(_exception(job)),
+    }
+
+
+def _exception(job: Job) -> str:
+    """The exception of a job's latest result; else the one RQ kept on the job itself
+    (a job RQ moved to failed by its own hand: abandoned by a dead worker, say)."""
+    try:
+        result = job.latest_result()
+    except (redis.RedisError, ValueError, Refused):
+        result = None
+    if result and result.exc_string:
+        return result.exc_string
+    with warnings.catch_warnings():  # exc_info is deprecated for the result's, read first
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return job.exc_info or ""
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:SHOWN] if lines else ""
+
+
+def _text(status: object) -> str:
+    """An RQ status (an enum, or its text in older versions) as its value."""
+    return str(getattr(status, "value", status))

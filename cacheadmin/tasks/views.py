@@ -5,8 +5,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cacheadmin.gateways.problems import http_status
-from cacheadmin.tasks.reads import rq_overview
-from cacheadmin.tasks.rq_reads import REGISTRIES
+from cacheadmin.tasks.forms import TaskListForm
+from cacheadmin.tasks.reads import jobs_page, rq_overview
+from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
 
 
 @require_GET
@@ -19,4 +20,18 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request, "tasks/index.html", context, status=http_status(problem) if problem else 200
+    )
+
+
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    """One RQ queue's jobs in one state, a page at a time (failed ones newest first)."""
+    form = TaskListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "tasks/jobs.html", {"form": form}, status=400)
+    query = form.cleaned_data
+    page, problem = jobs_page(instance=request.instance, query=query)
+    context = {"form": form, "query": query, "page": page, "problem": problem, "states": STATES}
+    return render(
+        request, "tasks/jobs.html", context, status=http_status(problem) if problem else 200
     )

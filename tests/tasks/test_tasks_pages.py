@@ -1,6 +1,6 @@
 """The Tasks page and /api/workers, against a real RQ worker, as a viewer sees them."""
 
-from rq import Queue
+from rq import Queue, SimpleWorker
 
 HOSTILE = '<b id="x">queue</b>'
 
@@ -34,3 +34,21 @@ def test_a_user_without_a_role_sees_nothing(services, client, nobody):
     client.force_login(nobody)
     assert client.get("/tasks/").status_code in (403, 404)
     assert client.get("/api/workers").status_code in (403, 404)
+
+
+def test_a_queues_failed_jobs_page_and_api(services, viewer_client, redis_client):
+    jobs = Queue(HOSTILE, connection=redis_client)
+    jobs.enqueue("builtins.int", "<script>alert(1)</script>")
+    SimpleWorker([jobs], connection=redis_client).work(burst=True)
+    listed = viewer_client.get("/tasks/").content.decode()
+    assert "/tasks/jobs?queue=" in listed and "state=failed" in listed
+    page = viewer_client.get("/tasks/jobs", {"queue": HOSTILE, "state": "failed"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "<script>alert" not in html
+    assert "invalid literal for int() with base 10: &#x27;&lt;script&gt;" in html
+    answer = viewer_client.get("/api/tasks", {"queue": HOSTILE, "state": "failed"}).json()
+    (task,) = answer["items"]
+    assert (task["state"], task["queue"], answer["pages"]) == ("failed", HOSTILE, 1)
+    assert task["error"].startswith("ValueError: invalid literal")
+    refused = viewer_client.get("/api/tasks", {"queue": HOSTILE, "state": "lost"})
+    assert refused.status_code == 400 and "state" in refused.json()["fields"]

@@ -1,0 +1,18 @@
+from django import forms
+
+from cacheadmin.tasks.rq_reads import STATES
+from cacheadmin.web.forms import TextForm
+
+
+class TaskListForm(TextForm):
+    framework = forms.ChoiceField(required=False, choices=[("rq", "RQ")])
+    queue = forms.CharField(max_length=1000, strip=False)
+    state = forms.ChoiceField(required=False, choices=[(state, state) for state in STATES])
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["framework"] = data.get("framework") or "rq"
+        data["state"] = data.get("state") or "failed"
+        data["page"] = data.get("page") or 1
+        return data
