@@ -45,3 +45,15 @@ def test_the_check_finds_what_it_looks_for():
     ):
         assert ASKING.search(line), line
     assert not ASKING.search("from redis.sentinel import MasterNotFoundError")
+
+
+def test_both_kinds_offer_the_whole_protocol():
+    from cacheadmin.gateways.redis_kinds.cluster import ClusterKeyspace
+    from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
+    from cacheadmin.gateways.redis_kinds.single import ServerKeyspace
+
+    promised = {name for name in vars(Keyspace) if not name.startswith("_")}
+    promised |= set(Keyspace.__annotations__) - {"client"}  # set by each one's __init__
+    assert len(promised) > 30
+    for kind in (ServerKeyspace, ClusterKeyspace):
+        assert promised - set(dir(kind)) == set(), kind

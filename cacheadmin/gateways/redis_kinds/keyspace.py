@@ -53,6 +53,9 @@ class Batch:
 class Keyspace(Protocol):
     client: Any  # a redis-py client for commands that name one key
     sharded: bool  # keys are spread over several primaries (a page names each key's)
+    connection_kwargs: dict  # what its connections are made with (user, timeouts)
+    database: int | None  # the database it reads; None on a cluster, which has one
+    service: str  # a Sentinel service's name; "" for another kind
 
     # reading keys
     def scanner(
