@@ -16,3 +16,12 @@ class TaskListForm(TextForm):
         data["state"] = data.get("state") or "failed"
         data["page"] = data.get("page") or 1
         return data
+
+
+class TaskForm(TextForm):
+    id = forms.RegexField(
+        regex=r"\A[A-Za-z0-9_-]+\Z",  # RQ's own rule for a job id
+        max_length=200,
+        error_messages={"invalid": "A job id holds letters, digits, _ and - only."},
+    )
+    framework = forms.ChoiceField(required=False, choices=[("rq", "RQ")])

@@ -1,6 +1,6 @@
 """What the task frameworks' JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.tasks.forms import TaskListForm
+from cacheadmin.tasks.forms import TaskForm, TaskListForm
 from cacheadmin.web.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
 
 STRING_OR_NULL = {"type": ["string", "null"]}
@@ -42,7 +42,35 @@ TASK = {
     },
 }
 
+JOB = {
+    "type": "object",
+    "required": [*TASK["required"], "arguments", "results"],
+    "properties": TASK["properties"]
+    | {
+        "arguments": {
+            "type": "object",
+            "description": "The call's arguments, when they are plain values (the dashboard "
+            "unpickles nothing else): readable, and text or why not.",
+        },
+        "created_at": {**STRING_OR_NULL, "format": "date-time"},
+        "results": {"type": "array", "items": {"type": "object"}},
+        "depends_on": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
 PATHS = {
+    "/api/tasks/{job_id}": {
+        "get": {
+            "summary": "One RQ job: its call, arguments, times, worker, retries and results",
+            "operationId": "getTask",
+            "tags": ["tasks"],
+            "parameters": [
+                {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                *form_parameters(TaskForm, "framework"),
+            ],
+            "responses": answers({200: json_answer("The job.", JOB)}, 400, 404, *SERVICE_FAILURES),
+        }
+    },
     "/api/tasks": {
         "get": {
             "summary": "A page of one RQ queue's jobs in one state (failed: newest first)",

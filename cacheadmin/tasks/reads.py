@@ -3,7 +3,7 @@
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.tasks.rq_reads import rq_jobs, rq_queues, rq_workers
+from cacheadmin.tasks.rq_reads import rq_job, rq_jobs, rq_queues, rq_workers
 
 Outcome = tuple[object, Problem | None]
 
@@ -27,3 +27,8 @@ def jobs_page(*, instance: Instance, query: dict) -> Outcome:
         lambda space: rq_jobs(space.client, query["queue"], query["state"], page=query["page"]),
         instance=instance,
     )
+
+
+def job_describe(*, instance: Instance, job_id: str) -> Outcome:
+    """One RQ job, whole; None when RQ has no such job."""
+    return call_redis(lambda space: rq_job(space.client, job_id), instance=instance)

@@ -3,13 +3,16 @@ workers with their state and current job. Read only: RQ's registries clean thems
 up when counted by default (moving expired jobs to failed), a write a monitoring tool
 must not make, so every count here asks for none."""
 
+import pickle
 import warnings
 from datetime import datetime
 
 import redis
 from rq import worker_registration
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
+from rq.results import Result
 from rq.worker import Worker
 
 from cacheadmin.tasks.safe_pickle import PlainValues, Refused
@@ -130,7 +133,7 @@ def _exception(job: Job) -> str:
     (a job RQ moved to failed by its own hand: abandoned by a dead worker, say)."""
     try:
         result = job.latest_result()
-    except (redis.RedisError, ValueError, Refused):
+    except (DeserializationError, redis.RedisError, ValueError, Refused):
         result = None
     if result and result.exc_string:
         return result.exc_string
@@ -147,3 +150,49 @@ def _last_line(text: str) -> str:
 def _text(status: object) -> str:
     """An RQ status (an enum, or its text in older versions) as its value."""
     return str(getattr(status, "value", status))
+
+
+def rq_job(client: redis.Redis, job_id: str) -> dict | None:
+    """One job, whole: its call, its arguments when they are plain values (PlainValues
+    refuses anything else), times, status, worker, retries left, and every result RQ
+    kept (newest first: a failure's traceback, a success's value when plain). None when
+    RQ has no such job (it expired, or never was)."""
+    try:
+        job = Job.fetch(job_id, connection=client, serializer=PlainValues)
+    except NoSuchJobError:
+        return None
+    row = _task_row(job_id, job, job.origin, _text(job.get_status(refresh=False)))
+    return row | {
+        "arguments": _arguments(job),
+        "created_at": _iso(job.created_at),
+        "results": _results(job),
+        "depends_on": list(job.dependency_ids),
+    }
+
+
+def _arguments(job: Job) -> dict:
+    """The call's arguments as Python would write them, when they are plain values."""
+    try:
+        args, kwargs = job.args, job.kwargs
+    except (DeserializationError, Refused, pickle.UnpicklingError, ValueError, EOFError) as exc:
+        return {"readable": False, "why": str(exc.__cause__ or exc)}  # RQ wraps the reason
+    shown = [repr(arg) for arg in args] + [f"{key}={value!r}" for key, value in kwargs.items()]
+    text = ", ".join(shown)
+    return {"readable": True, "text": text[: SHOWN * 10] + ("…" if len(text) > SHOWN * 10 else "")}
+
+
+def _results(job: Job) -> list[dict]:
+    try:
+        results = Result.all(job, serializer=PlainValues)
+    except (DeserializationError, Refused, redis.RedisError, ValueError):
+        return [{"type": "unreadable", "why": "a result holds more than plain values"}]
+    return [
+        {
+            "type": result.type.name.lower(),
+            "at": _iso(result.created_at),
+            "worker": result.worker_name or None,
+            "traceback": result.exc_string or None,
+            "value": None if result.return_value is None else repr(result.return_value)[:SHOWN],
+        }
+        for result in results
+    ]

@@ -52,3 +52,36 @@ def test_a_queues_failed_jobs_page_and_api(services, viewer_client, redis_client
     assert task["error"].startswith("ValueError: invalid literal")
     refused = viewer_client.get("/api/tasks", {"queue": HOSTILE, "state": "lost"})
     assert refused.status_code == 400 and "state" in refused.json()["fields"]
+
+
+def test_a_jobs_page_shows_its_call_arguments_and_traceback(services, viewer_client, redis_client):
+    jobs = Queue("jobs", connection=redis_client)
+    job = jobs.enqueue("builtins.int", "<i>not</i> a number", base=10)
+    SimpleWorker([jobs], connection=redis_client).work(burst=True)
+    page = viewer_client.get("/tasks/job", {"id": job.id})
+    html = page.content.decode()
+    assert page.status_code == 200 and "<i>not</i>" not in html
+    assert "&#x27;&lt;i&gt;not&lt;/i&gt; a number&#x27;, base=10" in html  # the arguments
+    assert 'data-figure="traceback">Traceback (most recent call last)' in html
+    answer = viewer_client.get(f"/api/tasks/{job.id}", {"framework": "rq"}).json()
+    assert (answer["state"], answer["arguments"]["readable"]) == ("failed", True)
+    assert answer["results"][0]["type"] == "failed"
+    assert answer["results"][0]["traceback"].rstrip().endswith("'<i>not</i> a number'")
+    missing = viewer_client.get("/api/tasks/no-such-job")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    assert viewer_client.get("/tasks/job", {"id": "no-such-job"}).status_code == 404
+
+
+def test_arguments_that_are_objects_are_not_read(services, viewer_client, redis_client):
+    job = Queue("jobs", connection=redis_client).enqueue("builtins.print", Exception("boom"))
+    answer = viewer_client.get(f"/api/tasks/{job.id}").json()
+    assert answer["arguments"]["readable"] is False
+    assert "builtins.Exception" in answer["arguments"]["why"]
+    html = viewer_client.get("/tasks/job", {"id": job.id}).content.decode()
+    assert "not shown" in html and answer["call"].startswith("builtins.print(")
+
+
+def test_an_id_rq_would_refuse_is_a_clear_400(services, viewer_client):
+    answer = viewer_client.get("/api/tasks/%3C%02%C2%A1")
+    assert answer.status_code == 400 and "letters, digits" in answer.json()["fields"]["id"][0]
+    assert viewer_client.get("/tasks/job", {"id": "<\x02"}).status_code == 404
