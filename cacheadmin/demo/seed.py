@@ -45,19 +45,22 @@ class ForeignKeys(Exception):
 
 
 def demo_models(cache: ObjectCache) -> dict:
-    """The three models, by their plain names; on a cluster, named with a hash tag."""
-    tagged = cache.spread
-
-    def name(model: str) -> str:
-        return f"{{{model}}}" if tagged else model
-
+    """The three models, by their plain names; where the library wants a hash tag (a
+    cluster), named with one."""
     return {
-        "user": cache.model(name("user"), bucket=Div(100), ttl=3600, inverted=["country", "plan"]),
-        "product": cache.model(
-            name("product"), bucket=Div(100), ttl=1800, inverted=["category", "tags"]
+        "user": _model(cache, "user", bucket=Div(100), ttl=3600, inverted=["country", "plan"]),
+        "product": _model(
+            cache, "product", bucket=Div(100), ttl=1800, inverted=["category", "tags"]
         ),
-        "session": cache.model(name("session"), bucket=Crc32(512), ttl=900, inverted=["user"]),
+        "session": _model(cache, "session", bucket=Crc32(512), ttl=900, inverted=["user"]),
     }
+
+
+def _model(cache: ObjectCache, name: str, **layout):
+    try:
+        return cache.model(name, **layout)
+    except ValueError:  # the library's answer on a cluster: name it {name}
+        return cache.model(f"{{{name}}}", **layout)
 
 
 def foreign_keys(client: redis.Redis, *, sample: int = 2000) -> list[bytes]:

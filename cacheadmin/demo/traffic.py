@@ -14,6 +14,7 @@ import pika
 import redis
 
 from cacheadmin.demo.seed import CATEGORIES, COUNTRIES, demo_models, make_object
+from cacheadmin.gateways.redis_kinds.keyspace import FAILURES
 from cacheadmin.objectcache import ObjectCache
 
 CHANNEL = "demo:events"
@@ -78,9 +79,13 @@ def redis_queue_tick(client: redis.Redis, rng: random.Random) -> None:
             pipe.rpush(
                 "queue:emails", json.dumps({"to": f"user{rng.randrange(10**4)}@example.com"})
             )
-        if not ObjectCache(client).spread:  # a cluster moves nothing between two slots
-            for _ in range(rng.randrange(1, 5)):
-                pipe.lmove("queue:emails", "queue:emails:processing", "LEFT", "RIGHT")
+        pipe.execute(raise_on_error=False)
+    for _ in range(rng.randrange(1, 5)):
+        try:
+            client.lmove("queue:emails", "queue:emails:processing", "LEFT", "RIGHT")
+        except FAILURES:  # a cluster moves nothing between two slots
+            break
+    with client.pipeline(transaction=False) as pipe:
         pipe.ltrim("queue:emails:processing", -3, -1)  # the oldest ones were done
         for _ in range(rng.randrange(0, 3)):
             pipe.xadd(

@@ -64,12 +64,6 @@ class ObjectCache:
             self.client.hset(layout.REGISTRY_KEY, name, json.dumps(model.schema()))
         return model
 
-    @property
-    def spread(self) -> bool:
-        """Whether keys are spread over a Redis Cluster's slots: a model's name then
-        carries a hash tag, and keys of two slots cannot be moved in one command."""
-        return isinstance(self.client, RedisCluster)
-
     def pipeline_at(self, key: str) -> redis.client.Pipeline:
         """A pipeline that can run the scripts: on a cluster, on the node serving key
         (a model's keys share its slot), since a cluster pipeline refuses scripts."""
