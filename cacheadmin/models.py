@@ -281,3 +281,47 @@ class InvalidationJob(models.Model):
 
     def __str__(self) -> str:
         return f"invalidation {self.id} ({self.kind}, {self.status})"
+
+
+class TaskAction(models.Model):
+    """An operator's change to a task framework's jobs: one job (requeue, cancel,
+    delete), or every failed job of a queue (requeue, delete), which the worker runs in
+    batches when it is large. Every failed job up to `cutoff` (the failed registry's
+    newest score when the action began) is its work: a job that fails again, or a new
+    failure, is not taken twice. The registry itself is the checkpoint: a job handled
+    leaves it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    instance = instance_field()
+    framework = models.CharField(max_length=16, default="rq")
+    action = models.CharField(max_length=16)  # requeue, delete, cancel
+    queue = models.TextField(blank=True)
+    job_id = models.CharField(max_length=200, blank=True)  # one job's action; else a queue's
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requester_name = models.CharField(max_length=150)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    estimate = models.BigIntegerField(default=0)
+    cutoff = models.FloatField(null=True, blank=True)
+    done = models.BigIntegerField(default=0)  # jobs requeued or deleted
+    expired = models.BigIntegerField(default=0)  # ids left whose job data had expired
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"task action {self.id} ({self.action}, {self.status})"
