@@ -2,23 +2,21 @@
 checkpointed after every batch under the worker's lease, announced and audited when
 they end."""
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from cacheadmin.gateways import connections, dashboard_keys
+from cacheadmin.gateways import connections, dashboard_keys, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
 from cacheadmin.gateways.connections import Instance
+from cacheadmin.gateways.job_queue import INVALIDATION, Claim, lease_end
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import ERROR, Problem
 from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.invalidation import engine, events, messaging
+from cacheadmin.invalidation import engine, events
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.web.audit import audit_record
 
@@ -86,29 +84,15 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
         ), problem
     timeout = settings.RABBITMQ_TIMEOUT
     try:
-        messaging.enqueue_job(settings.RABBITMQ_URL, job.id, timeout=timeout)
+        job_queue.enqueue(
+            settings.RABBITMQ_URL, job_queue.reference(INVALIDATION, job.id), timeout=timeout
+        )
     except FAILURES as exc:
         problem = amqp_problem(
             exc, doing="RabbitMQ did not take the job", timeout=timeout, url=settings.RABBITMQ_URL
         )
         return job_finish(job=job, status=Status.FAILED, problem=problem), problem
     return job, None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a worker got: the job, now running under its lease; or nothing to do (the
-    job ended or is gone); or held_elsewhere (another live worker holds its lease)."""
-
-    job: InvalidationJob | None
-    held_elsewhere: bool = False
-
-
-def lease_end() -> ExpressionWrapper:
-    """When a lease taken or renewed now runs out, by the database's clock: the one
-    clock every worker shares, whatever their own say."""
-    duration = timedelta(seconds=settings.INVALIDATION_LEASE_SECONDS)
-    return ExpressionWrapper(Now() + duration, output_field=DateTimeField())
 
 
 def job_claim(*, job_id: int, worker: str) -> Claim:

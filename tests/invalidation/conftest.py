@@ -3,6 +3,7 @@
 import pika
 import pytest
 
+from cacheadmin.gateways import job_queue
 from cacheadmin.invalidation import messaging as amqp
 
 
@@ -12,8 +13,9 @@ def broker(services, settings):
     events exchange, as an application node would have."""
     connection = pika.BlockingConnection(pika.URLParameters(settings.RABBITMQ_URL))
     channel = connection.channel()
-    amqp.declare(channel)
-    channel.queue_purge(amqp.JOBS_QUEUE)
+    job_queue.declare(channel)
+    channel.exchange_declare(amqp.EVENTS_EXCHANGE, exchange_type="fanout", durable=True)
+    channel.queue_purge(job_queue.JOBS_QUEUE)
     events = channel.queue_declare("", exclusive=True).method.queue
     channel.queue_bind(events, amqp.EVENTS_EXCHANGE)
     yield channel, events

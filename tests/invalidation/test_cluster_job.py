@@ -9,7 +9,7 @@ import pytest
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.keycodec import encode_key
 from cacheadmin.gateways.redis_kinds import cluster_scan
-from cacheadmin.invalidation.worker import Worker
+from cacheadmin.invalidation.worker import invalidation_worker
 from cacheadmin.models import InvalidationJob
 from tests.helpers import wait_for
 from tests.invalidation.test_engine import fill
@@ -48,7 +48,7 @@ def test_a_cluster_job_carries_on_through_a_failover(operator_client, big, broke
     started = operator_client.post("/i/big/api/invalidations", body, "application/json")
     assert started.status_code == 201, started.json()
     job = InvalidationJob.objects.filter(id=started.json()["id"])
-    worker = Worker(say=print, complain=print)
+    worker = invalidation_worker(say=print, complain=print)
     runner = threading.Thread(target=worker.run, kwargs={"once": True})
     runner.start()
     killed = None

@@ -6,7 +6,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from cacheadmin.invalidation.worker import Worker
+from cacheadmin.invalidation.worker import invalidation_worker
 from cacheadmin.models import InvalidationJob
 from tests.browser_fixtures import log_in
 from tests.helpers import wait_for
@@ -35,7 +35,7 @@ def test_a_cluster_jobs_page_speaks_of_primaries_as_it_runs(
     started = operator_client.post("/i/big/api/invalidations", body, "application/json")
     job = InvalidationJob.objects.filter(id=started.json()["id"])
     server = Daphne(dashboard_env(settings) | {"CACHEADMIN_INSTANCES": str(path)}).start()
-    worker = Worker(say=print, complain=print)
+    worker = invalidation_worker(say=print, complain=print)
     runner = threading.Thread(target=worker.run, kwargs={"once": True})
     try:
         log_in(page, server, operator.username, PASSWORD)

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from cacheadmin.gateways import connections
+from cacheadmin.gateways.job_queue import JOBS_QUEUE
 from cacheadmin.invalidation import engine
-from cacheadmin.invalidation.messaging import JOBS_QUEUE
 from cacheadmin.models import AuditEntry, InvalidationJob
 from cacheadmin.objectcache import Div, ObjectCache
 from tests.invalidation.test_engine import fill, matching_keys
@@ -234,7 +234,7 @@ def test_a_poison_message_is_dropped_and_the_worker_goes_on(operator_client, red
     fill(redis_client, 1500, "x:")
     job_id = post(operator_client, kind="pattern", target="x:*", confirm="x:*").json()["id"]
     output = run_worker()
-    assert "Dropped a message that is not a job id" in output
+    assert "Dropped a message that is not a job's reference" in output
     assert InvalidationJob.objects.get(id=job_id).status == "done"
 
 
@@ -383,7 +383,7 @@ def test_a_worker_cannot_fail_a_job_another_worker_holds(services, operator):
 def test_a_held_job_waits_with_the_worker_while_the_next_job_runs(
     operator_client, redis_client, broker
 ):
-    from cacheadmin.invalidation.worker import Worker
+    from cacheadmin.invalidation.worker import invalidation_worker
 
     channel, _ = broker
     fill(redis_client, 1500, "held:")
@@ -394,7 +394,7 @@ def test_a_held_job_waits_with_the_worker_while_the_next_job_runs(
     alive = timezone.now() + timedelta(hours=1)
     held.update(status="running", lease_owner="other:1", lease_until=alive)
     said = []
-    worker = Worker(say=said.append, complain=said.append)
+    worker = invalidation_worker(say=said.append, complain=said.append)
 
     def said_and_stop(line: str) -> None:
         said.append(line)

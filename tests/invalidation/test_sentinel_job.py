@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from cacheadmin.invalidation.worker import Worker
+from cacheadmin.invalidation.worker import invalidation_worker
 from cacheadmin.models import InvalidationJob
 from tests.helpers import wait_for
 from tests.invalidation.test_engine import fill
@@ -37,7 +37,7 @@ def test_a_job_carries_on_through_a_failover(operator_client, sessions, broker, 
     started = operator_client.post("/i/sessions/api/invalidations", body, "application/json")
     assert started.status_code == 201, started.json()
     job = InvalidationJob.objects.filter(id=started.json()["id"])
-    worker = Worker(say=print, complain=print)
+    worker = invalidation_worker(say=print, complain=print)
     runner = threading.Thread(target=worker.run, kwargs={"once": True})
     runner.start()
     try:

@@ -10,7 +10,7 @@ import pytest
 import websockets
 from asgiref.sync import sync_to_async
 
-from cacheadmin.invalidation.worker import Worker
+from cacheadmin.invalidation.worker import invalidation_worker
 from cacheadmin.web.tokens import token_create
 from tests.invalidation.test_engine import fill
 from tests.servers import Daphne, dashboard_env
@@ -64,7 +64,7 @@ async def test_progress_and_events_cross_server_processes(
             await feed.send(json.dumps({"action": "subscribe", "source": "invalidations"}))
             await until(feed, lambda f: f.get("state") == "live")
         assert json.loads(await progress.recv())["status"] == "queued"
-        worker = Worker(say=print, complain=print)  # here, on the same channel layer
+        worker = invalidation_worker(say=print, complain=print)  # here, on the same channel layer
         await sync_to_async(worker.run)(once=True)
         done = await until(progress, lambda state: state["status"] == "done")
         assert done["deleted"] == 3000

@@ -1,20 +1,24 @@
-"""manage.py invalidation_worker: run invalidation jobs (cacheadmin.invalidation.worker)."""
+"""manage.py invalidation_worker: run the background jobs (gateways.job_worker) of every
+kind: invalidations, and changes to task frameworks' jobs."""
 
 import signal
 
 from django.core.management.base import BaseCommand
 
-from cacheadmin.invalidation.worker import Worker
+from cacheadmin.gateways.job_queue import INVALIDATION
+from cacheadmin.gateways.job_worker import Worker
+from cacheadmin.invalidation.worker import Invalidations
 
 
 class Command(BaseCommand):
-    help = "Run invalidation jobs from RabbitMQ until stopped (SIGTERM or Ctrl-C)."
+    help = "Run background jobs (invalidations, task actions) from RabbitMQ until stopped."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="exit when the queue is empty")
 
     def handle(self, *args, once: bool, **options) -> None:
-        worker = Worker(say=self.stdout.write, complain=self.stderr.write)
+        kinds = {INVALIDATION: Invalidations()}
+        worker = Worker(kinds=kinds, say=self.stdout.write, complain=self.stderr.write)
         signal.signal(signal.SIGTERM, lambda signum, frame: worker.stop())
         signal.signal(signal.SIGINT, lambda signum, frame: worker.stop())
         worker.run(once=once)
