@@ -312,6 +312,7 @@ class TaskAction(models.Model):
     cutoff = models.FloatField(null=True, blank=True)
     done = models.BigIntegerField(default=0)  # jobs requeued or deleted
     expired = models.BigIntegerField(default=0)  # ids left whose job data had expired
+    skipped = models.BigIntegerField(default=0)  # failed again after the action began
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)

@@ -66,7 +66,7 @@ def test_the_document_is_served_to_a_token_and_refused_to_nobody(live_server, to
 def test_every_documented_path_answers_an_unknown_method_with_405(operator_client, services):
     for template in OPENAPI["paths"]:
         path = template.replace("{encoded}", "dXNlcjow").replace("{id}", "1")
-        path = path.replace("{job_id}", "1")
+        path = path.replace("{job_id}", "1").replace("{action_id}", "1")
         assert "{" not in path, path
         for prefix in ("", "/i/default"):
             answer = operator_client.generic("TRACE", prefix + path)

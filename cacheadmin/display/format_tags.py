@@ -1,5 +1,7 @@
 """Filters that turn raw figures into what an admin reads at a glance."""
 
+from datetime import datetime
+
 from django import template
 
 from cacheadmin.display import formatting as presentation
@@ -30,6 +32,24 @@ def duration(seconds: int | float | None) -> str:
         if amount:
             parts.append(f"{amount} {unit}")
     return " ".join(parts[:2])
+
+
+@register.filter
+def moment(iso: str | None) -> str:
+    """An ISO 8601 time (as the APIs give it) to the second, in its own zone: the
+    microseconds and the "T" are noise on a page. Anything else is shown as it is."""
+    if not iso:
+        return "–"
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    zone = (
+        ""
+        if when.utcoffset() is None
+        else (" UTC" if not when.utcoffset() else when.strftime(" %z"))
+    )
+    return when.strftime("%Y-%m-%d %H:%M:%S") + zone
 
 
 @register.filter

@@ -1,14 +1,29 @@
-"""JSON API of the task frameworks: RQ's workers."""
+"""JSON API of the task frameworks: RQ's workers and jobs, and operators' changes to them."""
 
+import json
+from collections.abc import Callable
+
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.tasks.forms import TaskForm, TaskListForm
+from cacheadmin.models import TaskAction
+from cacheadmin.tasks.action_jobs import action_json, cancel
+from cacheadmin.tasks.actions import (
+    Step,
+    failed_jobs_request,
+    one_job_action,
+    unconfirmed_message,
+)
+from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, workers_list
+from cacheadmin.web.access import operator_required
 from cacheadmin.web.json_api import (
+    BAD_REQUEST,
     NOT_FOUND,
     api_error,
     invalid_form,
     json_methods,
+    json_type_errors,
     problem_response,
 )
 
@@ -50,3 +65,81 @@ def api_task(request: HttpRequest, job_id: str) -> JsonResponse:
     if job is None:
         return api_error(NOT_FOUND, "RQ has no job of that id (it may have expired).")
     return JsonResponse(job)
+
+
+TEXT = (str,)
+ACTION_BODY = {"id": TEXT, "queue": TEXT, "state": TEXT, "confirm": TEXT, "dry_run": (bool,)}
+
+
+def api_task_action(action: str) -> Callable[[HttpRequest], JsonResponse]:
+    """POST /api/tasks/<action>: one job ({"id"}) now, or every failed job of a queue
+    ({"queue", "state": "failed"}) after a preview and, above the threshold, a confirm."""
+
+    @json_methods("POST")
+    @operator_required
+    def view(request: HttpRequest) -> JsonResponse:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, RecursionError):
+            return api_error(BAD_REQUEST, "The body is not JSON.")
+        if wrong := json_type_errors(body, ACTION_BODY):
+            return api_error(BAD_REQUEST, f"This {action} is not valid.", fields=wrong)
+        form = TaskActionForm(body, action=action)
+        if not form.is_valid():
+            return invalid_form(form, f"This {action} is not valid.")
+        data = form.cleaned_data
+        if data["id"]:
+            row, problem = one_job_action(
+                user=request.user, instance=request.instance, action=action, job_id=data["id"]
+            )
+            if problem:
+                return problem_response(problem, action=row.id)
+            return JsonResponse(action_json(row))
+        return _failed_jobs(request, action, data)
+
+    view.__name__ = f"api_task_{action}"
+    return view
+
+
+def _failed_jobs(request: HttpRequest, action: str, data: dict) -> JsonResponse:
+    outcome = failed_jobs_request(
+        user=request.user,
+        instance=request.instance,
+        action=action,
+        queue=data["queue"],
+        confirm=data["confirm"],
+        preview_only=data["dry_run"],
+    )
+    if outcome.step == Step.REFUSED:
+        return problem_response(outcome.problem)
+    preview = {
+        "queue": data["queue"],
+        "estimate": outcome.preview.count,
+        "threshold": settings.INVALIDATION_CONFIRM_THRESHOLD,
+    }
+    if outcome.step == Step.PREVIEWED:
+        return JsonResponse(preview | {"dry_run": True})
+    if outcome.step == Step.UNCONFIRMED:
+        message = unconfirmed_message(action, outcome.preview)
+        return api_error(BAD_REQUEST, message, preview=preview)
+    row = outcome.action
+    if outcome.problem:
+        return problem_response(outcome.problem, action=row.id, status=row.status)
+    return JsonResponse(action_json(row), status=201)
+
+
+@json_methods("GET")
+def api_task_action_state(request: HttpRequest, action_id: int) -> JsonResponse:
+    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    if row is None:
+        return api_error(NOT_FOUND, f"There is no task action {action_id}.")
+    return JsonResponse(action_json(row))
+
+
+@json_methods("POST")
+@operator_required
+def api_task_action_cancel(request: HttpRequest, action_id: int) -> JsonResponse:
+    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    if row is None:
+        return api_error(NOT_FOUND, f"There is no task action {action_id}.")
+    return JsonResponse(action_json(cancel(row, by=request.user)))

@@ -119,3 +119,117 @@ PATHS = {
         }
     },
 }
+
+ACTION = {
+    "type": "object",
+    "required": ["id", "action", "status", "estimate", "done"],
+    "properties": {
+        "id": {"type": "integer", "description": "The action's id (not a job's)."},
+        "framework": {"type": "string", "enum": ["rq"]},
+        "action": {"type": "string", "enum": ["requeue", "cancel", "delete"]},
+        "queue": {**STRING_OR_NULL, "description": "A queue's failed jobs: the queue."},
+        "job_id": {**STRING_OR_NULL, "description": "One job's action: the job."},
+        "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"]},
+        "estimate": {"type": "integer", "description": "Jobs failed when it began (1: one job)."},
+        "done": {"type": "integer", "description": "Jobs requeued, canceled or deleted."},
+        "expired": {"type": "integer", "description": "Ids whose job data had expired."},
+        "skipped": {"type": "integer", "description": "Jobs that failed again meanwhile."},
+        "error": STRING_OR_NULL,
+        "requester": {"type": "string"},
+        "created": {"type": "string", "format": "date-time"},
+        "started": {**STRING_OR_NULL, "format": "date-time"},
+        "finished": {**STRING_OR_NULL, "format": "date-time"},
+    },
+}
+ACTION_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": 'One job ({"id"}), or every failed job of a queue ({"queue", "state": '
+    '"failed"}): previewed with dry_run; above the confirmation threshold (the '
+    "invalidations' INVALIDATION_CONFIRM_THRESHOLD) confirm holds the queue's name or the "
+    "count.",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+        "queue": {"type": "string"},
+        "state": {"type": "string", "enum": ["failed"]},
+        "confirm": {"type": "string"},
+        "dry_run": {"type": "boolean"},
+    },
+    "examples": [{"id": "3f1c0d1e"}, {"queue": "default", "state": "failed", "dry_run": True}],
+}
+ACTION_PREVIEW = {
+    "type": "object",
+    "required": ["queue", "estimate", "threshold", "dry_run"],
+    "properties": {
+        "queue": {"type": "string"},
+        "estimate": {"type": "integer", "description": "The queue's failed jobs now."},
+        "threshold": {"type": "integer"},
+        "dry_run": {"type": "boolean", "const": True},
+    },
+}
+ACTION_ID = {"name": "action_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _change(action: str, summary: str) -> dict:
+    one_only = action == "cancel"
+    return {
+        "post": {
+            "summary": summary,
+            "operationId": f"{action}Tasks",
+            "tags": ["tasks"],
+            "description": "Operators only; audited. A session also needs the CSRF token. "
+            + (
+                "One job at a time."
+                if one_only
+                else "One job is changed at once (200); a queue's failed jobs are a task "
+                "action (201): up to 200 handled within the request, more queued for the "
+                "worker, followed at /api/tasks/actions/{action_id}."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ACTION_BODY}},
+            },
+            "responses": answers(
+                {
+                    200: json_answer(
+                        "One job changed, or a dry run's preview.",
+                        {"oneOf": [ACTION, ACTION_PREVIEW]},
+                    ),
+                    **({} if one_only else {201: json_answer("The task action, made.", ACTION)}),
+                },
+                400,
+                404,
+                *SERVICE_FAILURES,
+            ),
+        }
+    }
+
+
+PATHS |= {
+    "/api/tasks/requeue": _change(
+        "requeue", "Requeue a failed RQ job, or every failed job of a queue"
+    ),
+    "/api/tasks/delete": _change("delete", "Delete an RQ job, or every failed job of a queue"),
+    "/api/tasks/cancel": _change(
+        "cancel", "Cancel an RQ job that waits (queued, deferred, scheduled)"
+    ),
+    "/api/tasks/actions/{action_id}": {
+        "get": {
+            "summary": "A task action's progress",
+            "operationId": "getTaskAction",
+            "tags": ["tasks"],
+            "parameters": [ACTION_ID],
+            "responses": answers({200: json_answer("The action.", ACTION)}, 404),
+        }
+    },
+    "/api/tasks/actions/{action_id}/cancel": {
+        "post": {
+            "summary": "Stop a task action on a queue's failed jobs",
+            "operationId": "cancelTaskAction",
+            "tags": ["tasks"],
+            "description": "Operators only; audited. What it did by then stays done.",
+            "parameters": [ACTION_ID],
+            "responses": answers({200: json_answer("The action now.", ACTION)}, 404),
+        }
+    },
+}

@@ -6,7 +6,21 @@ urlpatterns = [
     path("tasks/", views.tasks_page, name="tasks"),
     path("tasks/jobs", views.task_list, name="task_list"),
     path("tasks/job", views.task_page, name="task"),
+    path("tasks/job/change", views.task_change, name="task_change"),
+    path("tasks/failed/change", views.failed_change, name="failed_change"),
+    path("tasks/actions/<int:action_id>", views.action_page, name="task_action"),
+    path("tasks/actions/<int:action_id>/cancel", views.action_cancel, name="task_action_cancel"),
     path("api/workers", api.api_workers, name="api_workers"),
     path("api/tasks", api.api_tasks, name="api_tasks"),
+    # before api/tasks/<job_id>: these words are no job's id here
+    path("api/tasks/requeue", api.api_task_action("requeue"), name="api_tasks_requeue"),
+    path("api/tasks/delete", api.api_task_action("delete"), name="api_tasks_delete"),
+    path("api/tasks/cancel", api.api_task_action("cancel"), name="api_tasks_cancel"),
+    path("api/tasks/actions/<int:action_id>", api.api_task_action_state, name="api_task_action"),
+    path(
+        "api/tasks/actions/<int:action_id>/cancel",
+        api.api_task_action_cancel,
+        name="api_task_action_cancel",
+    ),
     path("api/tasks/<str:job_id>", api.api_task, name="api_task"),
 ]

@@ -1,13 +1,20 @@
-"""The task frameworks' page (/tasks/): RQ's queues with every registry, and its workers."""
+"""The task frameworks' pages (/tasks/): RQ's queues with every registry, its workers,
+jobs by state, a job; and operators' changes to jobs, with their outcome."""
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cacheadmin.gateways.problems import http_status
-from cacheadmin.tasks.forms import TaskForm, TaskListForm
+from cacheadmin.models import TaskAction
+from cacheadmin.tasks.action_jobs import action_json, cancel
+from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
+from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, rq_overview
 from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
+from cacheadmin.web.access import operator_required
 
 
 @require_GET
@@ -50,3 +57,78 @@ def task_page(request: HttpRequest) -> HttpResponse:
     return render(
         request, "tasks/job.html", context, status=http_status(problem) if problem else 200
     )
+
+
+@operator_required
+@require_POST
+def task_change(request: HttpRequest) -> HttpResponse:
+    """Requeue, cancel or delete one job; cancel and delete after a confirmation."""
+    action = request.POST.get("action", "")
+    if action not in ONE_JOB:
+        return HttpResponseBadRequest("The change is requeue, cancel or delete.")
+    form = TaskActionForm({"id": request.POST.get("id", "")}, action=action)
+    if not form.is_valid() or not form.cleaned_data["id"]:
+        return HttpResponseBadRequest("A job is named by its id.")
+    job_id = form.cleaned_data["id"]
+    if action != "requeue" and request.POST.get("confirmed") != "yes":
+        return render(request, "tasks/confirm.html", {"action": action, "job_id": job_id})
+    row, _ = one_job_action(
+        user=request.user, instance=request.instance, action=action, job_id=job_id
+    )
+    return redirect(reverse("task_action", args=[row.id]))
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def failed_change(request: HttpRequest) -> HttpResponse:
+    """Every failed job of a queue: the preview (GET), then the start (POST), typed
+    confirmation above the threshold."""
+    data = request.POST if request.method == "POST" else request.GET
+    action = data.get("action", "")
+    form = TaskActionForm(
+        {"queue": data.get("queue", ""), "state": "failed", "confirm": data.get("confirm", "")},
+        action=action,
+    )
+    if action not in ON_FAILED or not form.is_valid():
+        return HttpResponseBadRequest("Requeue or delete a queue's failed jobs: name the queue.")
+    query = form.cleaned_data
+    outcome = failed_jobs_request(
+        user=request.user,
+        instance=request.instance,
+        action=action,
+        queue=query["queue"],
+        confirm=query["confirm"],
+        preview_only=request.method == "GET",
+    )
+    if outcome.step == Step.STARTED:
+        return redirect(reverse("task_action", args=[outcome.action.id]))
+    context = {
+        "action": action,
+        "queue": query["queue"],
+        "preview": outcome.preview,
+        "problem": outcome.problem,
+        "unconfirmed": outcome.step == Step.UNCONFIRMED,
+        "threshold": settings.INVALIDATION_CONFIRM_THRESHOLD,
+    }
+    status = http_status(outcome.problem) if outcome.problem else 200
+    return render(request, "tasks/confirm.html", context, status=status)
+
+
+@require_GET
+def action_page(request: HttpRequest, action_id: int) -> HttpResponse:
+    """A task action's outcome, or its progress while the worker runs it."""
+    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    if row is None:
+        raise Http404(f"There is no task action {action_id}.")
+    template = "tasks/partials/action.html" if request.htmx else "tasks/action.html"
+    return render(request, template, {"row": row, "action": action_json(row)})
+
+
+@operator_required
+@require_POST
+def action_cancel(request: HttpRequest, action_id: int) -> HttpResponse:
+    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    if row is None:
+        raise Http404(f"There is no task action {action_id}.")
+    cancel(row, by=request.user)
+    return redirect(reverse("task_action", args=[row.id]))

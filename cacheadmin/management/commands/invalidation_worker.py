@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand
 from cacheadmin.gateways.job_queue import INVALIDATION
 from cacheadmin.gateways.job_worker import Worker
 from cacheadmin.invalidation.worker import Invalidations
+from cacheadmin.tasks.action_jobs import KIND as TASK_ACTIONS
+from cacheadmin.tasks.action_jobs import TaskActions
 
 
 class Command(BaseCommand):
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="exit when the queue is empty")
 
     def handle(self, *args, once: bool, **options) -> None:
-        kinds = {INVALIDATION: Invalidations()}
+        kinds = {INVALIDATION: Invalidations(), TASK_ACTIONS: TaskActions()}
         worker = Worker(kinds=kinds, say=self.stdout.write, complain=self.stderr.write)
         signal.signal(signal.SIGTERM, lambda signum, frame: worker.stop())
         signal.signal(signal.SIGINT, lambda signum, frame: worker.stop())
