@@ -3,6 +3,7 @@ real workers running what was requeued; viewers are refused, everything is audit
 
 import pika
 import pytest
+from django.utils import timezone
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
@@ -10,7 +11,7 @@ from cacheadmin.gateways.job_queue import JOBS_QUEUE
 from cacheadmin.gateways.job_worker import Worker
 from cacheadmin.models import AuditEntry, TaskAction
 from cacheadmin.tasks import actions
-from cacheadmin.tasks.action_jobs import KIND, TaskActions
+from cacheadmin.tasks.action_jobs import KIND, TaskActions, claim, step
 from tests.tasks.test_rq_writes import fail_jobs
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,30 @@ def test_a_stopped_action_keeps_its_count_and_says_who_stopped_it(
         assert waiting.method.message_count == 0
     finally:
         connection.close()
+
+
+def test_only_an_operator_is_offered_the_changes(
+    services, viewer_client, operator_client, redis_server, redis_client
+):
+    (job,) = fail_jobs(redis_client, redis_server.url, "jobs", 1)
+    for client, offered in ((viewer_client, False), (operator_client, True)):
+        listed = client.get("/tasks/jobs", {"queue": "jobs", "state": "failed"}).content
+        one = client.get("/tasks/job", {"id": job.id}).content
+        assert (b'data-field="failed-actions"' in listed) is offered
+        assert (b'data-field="job-actions"' in one) is offered
+    assert viewer_client.get("/tasks/failed/change", {"queue": "jobs"}).status_code == 403
+
+
+def test_an_action_whose_worker_died_is_taken_over_from_the_registry(
+    services, monkeypatch, operator_client, redis_server, redis_client
+):
+    monkeypatch.setattr(actions, "AT_ONCE_LIMIT", 20)
+    fail_jobs(redis_client, redis_server.url, "jobs", 150)
+    action_id = post(operator_client, "requeue", queue="jobs", state="failed").json()["id"]
+    claimed = claim(action_id, "dead-worker").job
+    assert step(claimed) == (True, None)  # one batch of 100, then the worker dies
+    TaskAction.objects.filter(id=action_id).update(lease_until=timezone.now())
+    Worker(kinds={KIND: TaskActions()}, say=print, complain=print).run(once=True)
+    row = TaskAction.objects.get(id=action_id)
+    assert (row.status, row.done, row.attempts) == ("done", 150, 2)
+    assert Queue("jobs", connection=redis_client).count == 150
