@@ -1,6 +1,6 @@
 """Filters that turn raw figures into what an admin reads at a glance."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import template
 
@@ -144,6 +144,17 @@ def ttl(milliseconds: int | None) -> str:
     if milliseconds < 0:
         return "gone"
     return ms_duration(milliseconds)
+
+
+@register.filter
+def from_now(moment: datetime | None) -> str:
+    """'in 29 s', '3 min ago', 'now': an aware time against the clock of this moment."""
+    if moment is None:
+        return "–"
+    seconds = (moment - datetime.now(UTC)).total_seconds()
+    if abs(seconds) < 1:
+        return "now"
+    return f"in {duration(seconds)}" if seconds > 0 else f"{duration(-seconds)} ago"
 
 
 @register.filter

@@ -64,21 +64,23 @@ class ItemsPage:
     total: int | None = None  # the collection's size, where it costs nothing extra
 
 
-def read_cut(client: redis.Redis, key: bytes, command: str, *args) -> list:
-    """The reply of a read command on key, every element cut to ELEMENT_BYTES: on the
+def read_cut(
+    client: redis.Redis, key: bytes, command: str, *args, limit: int = ELEMENT_BYTES
+) -> list:
+    """The reply of a read command on key, every element cut to limit bytes: on the
     server by a read-only script, or here for a user who may not run scripts (a
     monitoring user: the page's elements then travel whole)."""
     try:
         reply, cut_ones = client.register_script(READ_SCRIPT)(
-            keys=[key], args=[ELEMENT_BYTES, command, *args]
+            keys=[key], args=[limit, command, *args]
         )
     except redis.exceptions.NoPermissionError:  # EVALSHA refused
-        return _cut_here(_raw_reply(client, key, command, *args))
+        return _cut_here(_raw_reply(client, key, command, *args), limit)
     except redis.ResponseError as exc:
         if SCRIPT_REFUSED not in str(exc):
             raise
         # the script runs, the command in it may not: asked alone, Redis names it
-        return _cut_here(_raw_reply(client, key, command, *args))
+        return _cut_here(_raw_reply(client, key, command, *args), limit)
     return _mark_cut(reply, dict(zip(cut_ones[::2], cut_ones[1::2], strict=True)))
 
 
@@ -100,12 +102,12 @@ def _raw_reply(client: redis.Redis, key: bytes, command: str, *args):
     return reply
 
 
-def _cut_here(reply):
+def _cut_here(reply, limit: int):
     """The script's cut, made on this side of the wire."""
     if isinstance(reply, list):
-        return [_cut_here(item) for item in reply]
-    if isinstance(reply, bytes) and len(reply) > ELEMENT_BYTES:
-        cut = Cut(reply[:ELEMENT_BYTES])
+        return [_cut_here(item, limit) for item in reply]
+    if isinstance(reply, bytes) and len(reply) > limit:
+        cut = Cut(reply[:limit])
         cut.full_length = len(reply)
         return cut
     return reply

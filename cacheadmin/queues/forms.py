@@ -28,6 +28,20 @@ class QueueListForm(TextForm):
         return data
 
 
+class RedisQueueForm(TextForm):
+    """A Redis queue's page: for a Celery queue, how many of its next messages to
+    decode, and which page of the reserved tasks to show."""
+
+    peek = forms.IntegerField(required=False, min_value=1, max_value=100)
+    reserved_page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["peek"] = data.get("peek") or 10
+        data["reserved_page"] = data.get("reserved_page") or 1
+        return data
+
+
 class QueueForm(TextForm):
     vhost = forms.CharField(max_length=255, strip=False)
     name = forms.CharField(max_length=255, strip=False)

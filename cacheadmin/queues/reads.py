@@ -102,11 +102,20 @@ def rabbit_queue_describe(
     return queue, problem
 
 
-def redis_queue_describe(*, instance: Instance, key: bytes) -> Outcome:
+def redis_queue_describe(
+    *,
+    instance: Instance,
+    key: bytes,
+    peek: int = redis_queues.CELERY_PEEK,
+    reserved_offset: int = 0,
+) -> Outcome:
     """A Redis queue's ends, processing list or groups, and its depth chart (this visit
-    is sampled too); None when the key is not a list or stream."""
+    is sampled too); None when the key is not a list or stream. A Celery queue's next
+    peek messages decoded, and its reserved tasks from reserved_offset."""
     queue, problem = call_redis(
-        lambda space: redis_queues.queue_detail(space, key),
+        lambda space: redis_queues.queue_detail(
+            space, key, peek=peek, reserved_offset=reserved_offset
+        ),
         instance=instance,
     )
     if queue:

@@ -11,7 +11,7 @@ from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import reason_of
 from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.keys.values import read_list, read_stream, stream_groups
-from cacheadmin.queues import frameworks
+from cacheadmin.queues import celery_redis, frameworks
 from cacheadmin.queues.frameworks import Registered
 
 # Common layouts: queue:*, *:queue, RQ (rq:queue:<name>), Celery (the "celery" list).
@@ -209,11 +209,15 @@ def queue_page(
 
 
 PEEK = 3  # items shown from each end
+CELERY_PEEK = 10  # a Celery queue's next messages, decoded
 
 
-def queue_detail(space: Keyspace, key: bytes) -> dict | None:
+def queue_detail(
+    space: Keyspace, key: bytes, *, peek: int = CELERY_PEEK, reserved_offset: int = 0
+) -> dict | None:
     """A list's both ends and its processing lists, or a stream's oldest and newest
-    entries and its groups; None when the key is neither (any more, or meanwhile)."""
+    entries and its groups; None when the key is neither (any more, or meanwhile). A
+    Celery queue's adds its next peek messages decoded and a page of the reserved tasks."""
     kind = space.client.type(key)
     kind = kind.decode() if isinstance(kind, bytes) else kind
     known = frameworks.known_for(space.client, key)
@@ -221,7 +225,10 @@ def queue_detail(space: Keyspace, key: bytes) -> dict | None:
         kind = "list"  # a framework's queue, empty for now (RQ's or Celery's)
     try:
         if kind == "list":
-            return _list_detail(space, key, known)
+            detail = _list_detail(space, key, known)
+            if detail["framework"] == frameworks.CELERY:
+                detail["celery"] = _celery_detail(space, key, peek, reserved_offset)
+            return detail
         if kind == "stream":
             return _stream_detail(space, key, known)
     except redis.ResponseError as exc:  # it changed type, or went, between our calls
@@ -255,6 +262,15 @@ def _list_detail(space: Keyspace, key: bytes, known: Registered) -> dict:
             for neighbour in processing_lists
             if (page := read_list(client, neighbour, offset=0, count=PEEK, from_tail=False)).total
         ],
+    }
+
+
+def _celery_detail(space: Keyspace, key: bytes, peek: int, reserved_offset: int) -> dict:
+    return {
+        "next": celery_redis.worker_order(space.client, key, peek),
+        "peek": peek,
+        "reserved": celery_redis.reserved(space.client, offset=reserved_offset),
+        "visibility_timeout": celery_redis.VISIBILITY_TIMEOUT,
     }
 
 

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET
 
 from cacheadmin.gateways.keycodec import decode_key
 from cacheadmin.gateways.problems import http_status
-from cacheadmin.queues.forms import QueueListForm
+from cacheadmin.queues.celery_redis import RESERVED_PAGE
+from cacheadmin.queues.forms import QueueListForm, RedisQueueForm
 from cacheadmin.queues.reads import rabbit_queues_page, redis_queue_describe, redis_queues_page
 from cacheadmin.queues.samples import SAMPLE_EVERY
 
@@ -49,14 +50,26 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def redis_queue(request: HttpRequest, encoded: str) -> HttpResponse:
     """One Redis list or stream used as a queue: both ends, what is being processed, its
-    consumer groups, and its depth history."""
+    consumer groups, and its depth history; a Celery queue's next messages decoded and
+    the tasks reserved but not acknowledged."""
     try:
         key = decode_key(encoded)
     except ValueError:
         raise Http404("This is not the address of a key.") from None
-    queue, problem = redis_queue_describe(instance=request.instance, key=key)
+    form = RedisQueueForm(request.GET)
+    if not form.is_valid():
+        return render(request, "queues/redis_queue.html", {"key": key, "form": form}, status=400)
+    reserved_page = form.cleaned_data["reserved_page"]
+    queue, problem = redis_queue_describe(
+        instance=request.instance,
+        key=key,
+        peek=form.cleaned_data["peek"],
+        reserved_offset=(reserved_page - 1) * RESERVED_PAGE,
+    )
     context = {
         "key": key,
+        "reserved_page": reserved_page,
+        "reserved_size": RESERVED_PAGE,
         "queue": queue,
         "problem": problem,
         "depth_chart": queue and queue["depth_chart"],
