@@ -1,8 +1,10 @@
 """RabbitMQ queues through the management API: a page at a time, only the columns shown."""
 
 import base64
+import re
 from urllib.parse import quote
 
+from cacheadmin.formats import celery_messages
 from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 from cacheadmin.queues import frameworks
 from cacheadmin.queues.history import HISTORY_PARAMS, depth_series, rate_series
@@ -39,26 +41,45 @@ def queue_page(
     page_size: int,
     sort: str,
     descending: bool,
+    hide_internal: bool = False,
 ) -> dict:
-    """One page of queues, filtered by a plain substring of the name (never a regular
-    expression: the broker's regex filter has had a ReDoS advisory). Without a vhost,
-    the instance's scope: its virtual host, or all (ManagementClient.scope)."""
+    """One page of queues, filtered by a plain substring of the name (never a user's
+    regular expression: the broker's regex filter has had a ReDoS advisory). Without a
+    vhost, the instance's scope: its virtual host, or all (ManagementClient.scope).
+    hide_internal leaves Celery's internal queues out, the broker paging the others,
+    and counts them (hidden): one more call."""
     vhost = vhost or client.scope()
     path = f"api/queues/{quote(vhost, safe='')}" if vhost else "api/queues"
+    order = {"sort": SORTS[sort], "sort_reverse": "true" if descending else "false"}
     found = _fetch_page(
         client,
         path,
-        {
-            "name": name,
-            "columns": ",".join(COLUMNS),
-            "sort": SORTS[sort],
-            "sort_reverse": "true" if descending else "false",
-        },
+        {"columns": ",".join(COLUMNS), **order, **_name_filter(name, hide_internal)},
         page=page,
         page_size=page_size,
         row=queue_row,
     )
+    if hide_internal:
+        internal = _name_filter(name, hide_internal, internal=True)
+        counted = client.get_object(path, internal | {"columns": "name", **ONE_ROW})
+        found["hidden"] = counted.get("filtered_count", 0)
     return found | {"scope": client.scope()}
+
+
+ONE_ROW = {"page": 1, "page_size": 1, "pagination": "true"}
+# Celery's own queues, as frameworks.broker_framework knows them: case-sensitive, while
+# the broker matches caseless; (?s): a name may hold a newline.
+CELERY_INTERNAL = rf"{re.escape(frameworks.CELERY_EVENTS)}|.*{re.escape(frameworks.PIDBOX)}$"
+
+
+def _name_filter(name: str, hide_internal: bool, *, internal: bool = False) -> dict:
+    """The broker's name filter: a plain substring; or, to tell Celery's internal queues
+    from the others, an expression of ours with the substring escaped in it (a user's
+    text never reaches the broker as an expression)."""
+    if not hide_internal:
+        return {"name": name, "use_regex": "false"}
+    which = f"(?:{CELERY_INTERNAL})" if internal else f"(?!{CELERY_INTERNAL})"
+    return {"name": f"(?s)^(?=.*{re.escape(name)})(?-i:{which})", "use_regex": "true"}
 
 
 def _fetch_page(
@@ -66,12 +87,8 @@ def _fetch_page(
 ) -> dict:
     """A page the broker cuts itself (plain-substring name, never a regex); a page past
     the last is empty."""
-    params = params | {
-        "page": page,
-        "page_size": page_size,
-        "use_regex": "false",
-        "pagination": "true",
-    }
+    params = {"use_regex": "false"} | params | {"page": page, "pagination": "true"}
+    params["page_size"] = page_size
     try:
         data = client.get_object(path, params)
     except ManagementError as exc:
@@ -164,7 +181,8 @@ def peek(
     client: ManagementClient, *, vhost: str, name: str, count: int, truncate: int
 ) -> list[dict]:
     """The first count messages, put back at once (the API's requeueing get): each is
-    marked redelivered, and on a quorum queue each peek counts toward its delivery limit."""
+    marked redelivered, and on a quorum queue each peek counts toward its delivery limit.
+    A Celery task message is decoded too (celery: its task when is_task)."""
     body = {"count": count, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": truncate}
     messages = client.request("POST", _queue_path(vhost, name) + "/get", body=body) or []
     return [
@@ -172,7 +190,13 @@ def peek(
             "raw": (raw := _payload_bytes(message)),
             "encoding": message.get("payload_encoding"),
             "bytes": message.get("payload_bytes"),
-            "truncated": (message.get("payload_bytes") or 0) > len(raw),
+            "truncated": (truncated := (message.get("payload_bytes") or 0) > len(raw)),
+            "celery": celery_messages.from_amqp(
+                raw,
+                message.get("properties"),
+                complete=not truncated,
+                redelivered=message.get("redelivered") is True,
+            ),
             "redelivered": message.get("redelivered"),
             "routing_key": message.get("routing_key"),
             "exchange": message.get("exchange") or "(default)",

@@ -17,6 +17,15 @@ class QueueListForm(TextForm):
         choices=[(s, s) for s in ("name", "messages", "ready", "unacked", "consumers")],
     )
     order = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
+    internal = forms.TypedChoiceField(
+        required=False,
+        choices=[("0", "0"), ("1", "1")],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        help_text="RabbitMQ: Celery's internal queues (celeryev.*, *.pidbox): 1 lists them, "
+        "0 leaves them out (and total counts the others). Without it the API lists them, "
+        "as it always did; the page leaves them out.",
+    )
 
     def clean(self) -> dict:
         data = super().clean()

@@ -66,6 +66,11 @@ QUEUE_PAGE = {
             "description": "Redis only: where the search stopped at its budget, so more "
             'queues may exist there: a cluster\'s primaries (host:port), or "" for a server.',
         },
+        "hidden": {
+            "type": ["integer", "null"],
+            "description": "RabbitMQ with internal=0 only: how many of Celery's internal "
+            "queues (celeryev.*, *.pidbox) matched the name and were left out.",
+        },
         "down": {
             "type": "array",
             "items": DOWN,

@@ -91,8 +91,11 @@ def queue_peek(request: HttpRequest) -> HttpResponse:
     if risky:
         count = None if problem else len(peeked)
         _audit(request, "queue.peek", data["vhost"], data["name"], count, problem)
+    celery_peek = any(message["celery"].is_task for message in peeked or [])
     return render(
-        request, "queues/detail.html", context | {"peeked": peeked, "peek_problem": problem}
+        request,
+        "queues/detail.html",
+        context | {"peeked": peeked, "peek_problem": problem, "celery_peek": celery_peek},
     )
 
 

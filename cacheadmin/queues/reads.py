@@ -32,9 +32,10 @@ def charted(points_by_name: dict[str, list]) -> list[Series]:
     return [Series(name, TONES[name], points) for name, points in points_by_name.items()]
 
 
-def rabbit_queues_page(*, instance: Instance, query: dict) -> Outcome:
-    """The page the query asks for, shared by everyone asking within a statistics interval."""
-    key = (instance.name, *(query[name] for name in PAGE_FIELDS))
+def rabbit_queues_page(*, instance: Instance, query: dict, hide_internal: bool = False) -> Outcome:
+    """The page the query asks for, shared by everyone asking within a statistics
+    interval; hide_internal leaves Celery's internal queues out and counts them."""
+    key = (instance.name, *(query[name] for name in PAGE_FIELDS), hide_internal)
 
     def fetch(client):
         return connections.rabbit_answers().get(
@@ -47,6 +48,7 @@ def rabbit_queues_page(*, instance: Instance, query: dict) -> Outcome:
                 page_size=query["page_size"],
                 sort=query["sort"],
                 descending=query["order"] == "desc",
+                hide_internal=hide_internal,
             ),
         )
 

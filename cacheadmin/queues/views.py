@@ -24,7 +24,10 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     has_redis = request.instance.redis is not None
     page, problem = (None, None)
     if has_rabbit:
-        page, problem = rabbit_queues_page(instance=request.instance, query=query)
+        hide_internal = not query["internal"]  # the page leaves Celery's own out unless asked
+        page, problem = rabbit_queues_page(
+            instance=request.instance, query=query, hide_internal=hide_internal
+        )
     redis_page, redis_problem = (None, None)
     if has_redis:
         redis_page, redis_problem = redis_queues_page(
