@@ -51,6 +51,7 @@ def test_the_next_tasks_are_decoded_in_the_order_a_consumer_takes_them(
     # kombu: priority steps 0, 3, 6, 9 (5 waits with 3), each list's oldest first
     assert shown == [sent[0], sent[3], sent[5], sent[2], sent[4]]
     assert html.count('data-figure="celery-next"') == 5
+    assert 'data-figure="priority-0">0: 3<' in html and 'data-figure="priority-3">3: 2<' in html
     assert ">shop.mail<" in html and "(3,)" in html and "Raw message" in html
     assert redis_client.llen("mail") == 3  # nothing was taken
     with celery_app.connection_for_read() as connection:
