@@ -97,7 +97,11 @@ def rq_jobs(
         total = registry.get_job_count(cleanup=False)
         ids = registry.get_job_ids(start, start + page_size - 1, desc=True, cleanup=False)
     jobs = Job.fetch_many(ids, connection=client, serializer=PlainValues)
-    rows = [_task_row(job_id, job, queue, state) for job_id, job in zip(ids, jobs, strict=True)]
+    results = latest_results(client, ids)
+    rows = [
+        _task_row(job_id, job, queue, state, results[job_id])
+        for job_id, job in zip(ids, jobs, strict=True)
+    ]
     if state != "queued":
         rows.sort(key=lambda row: row.get("ended_at") or "", reverse=True)  # within a second
     return {"items": rows, "page": page, "pages": max(1, -(-total // page_size)), "total": total}
@@ -108,7 +112,32 @@ def failed_jobs(client: redis.Redis, queue: str, *, page: int, page_size: int = 
     return rq_jobs(client, queue, "failed", page=page, page_size=page_size)
 
 
-def _task_row(job_id: str, job: Job | None, queue: str, state: str) -> dict:
+def latest_results(client: redis.Redis, ids: list[str]) -> dict[str, Result | None]:
+    """Each job's latest result, read in one pipeline (RQ's own Result.fetch_latest asks
+    job by job), decoded by RQ's Result.restore; a result whose value is a pickle of
+    anything but plain values is left unread (None)."""
+    with client.pipeline(transaction=False) as pipe:
+        for job_id in ids:
+            pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
+        entries = pipe.execute()
+    return {
+        job_id: _restored(client, job_id, entry) for job_id, entry in zip(ids, entries, strict=True)
+    }
+
+
+def _restored(client: redis.Redis, job_id: str, entry: list) -> Result | None:
+    if not entry:
+        return None
+    result_id, payload = entry[0]
+    try:
+        return Result.restore(
+            job_id, result_id.decode(), payload, connection=client, serializer=PlainValues
+        )
+    except (DeserializationError, ValueError, Refused, pickle.UnpicklingError, KeyError):
+        return None
+
+
+def _task_row(job_id: str, job: Job | None, queue: str, state: str, result: Result | None) -> dict:
     """A job as the task API shows it; a job whose hash expired, with its id only."""
     if job is None:
         return {"id": job_id, "name": None, "state": state, "queue": queue, "gone": True}
@@ -124,17 +153,13 @@ def _task_row(job_id: str, job: Job | None, queue: str, state: str) -> dict:
         "ended_at": _iso(job.ended_at),
         "retries": job.retries_left,
         "worker": job.worker_name,
-        "error": _last_line(_exception(job)),
+        "error": _last_line(_exception(job, result)),
     }
 
 
-def _exception(job: Job) -> str:
+def _exception(job: Job, result: Result | None) -> str:
     """The exception of a job's latest result; else the one RQ kept on the job itself
     (a job RQ moved to failed by its own hand: abandoned by a dead worker, say)."""
-    try:
-        result = job.latest_result()
-    except (DeserializationError, redis.RedisError, ValueError, Refused):
-        result = None
     if result and result.exc_string:
         return result.exc_string
     with warnings.catch_warnings():  # exc_info is deprecated for the result's, read first
@@ -161,7 +186,8 @@ def rq_job(client: redis.Redis, job_id: str) -> dict | None:
         job = Job.fetch(job_id, connection=client, serializer=PlainValues)
     except NoSuchJobError:
         return None
-    row = _task_row(job_id, job, job.origin, _text(job.get_status(refresh=False)))
+    latest = latest_results(client, [job_id])[job_id]
+    row = _task_row(job_id, job, job.origin, _text(job.get_status(refresh=False)), latest)
     return row | {
         "arguments": _arguments(job),
         "created_at": _iso(job.created_at),
