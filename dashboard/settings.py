@@ -28,6 +28,8 @@ REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 2.0)
 RABBITMQ_URL = env_str("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
+# How long Celery's workers are given to answer a broadcast (celery inspect's timeout).
+CELERY_INSPECT_TIMEOUT = env_float("CELERY_INSPECT_TIMEOUT", 1.0)
 # More named instances, from a TOML file (see README, "Instances"); the URLs above
 # are the instance named "default".
 CACHEADMIN_INSTANCES = env_str("CACHEADMIN_INSTANCES", "")

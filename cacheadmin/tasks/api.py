@@ -14,6 +14,7 @@ from cacheadmin.tasks.actions import (
     one_job_action,
     unconfirmed_message,
 )
+from cacheadmin.tasks.celery_reads import celery_workers
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, workers_list
 from cacheadmin.web.access import operator_required
@@ -35,10 +36,19 @@ TASK_FIELDS = (
 
 @json_methods("GET")
 def api_workers(request: HttpRequest) -> JsonResponse:
-    workers, problem = workers_list(instance=request.instance)
-    if problem:
-        return problem_response(problem)
-    return JsonResponse({"items": [worker | {"framework": "rq"} for worker in workers]})
+    """RQ's workers (on the instance's Redis) and Celery's (through each broker where
+    its remote control is bound); a framework's problem is said beside the others'."""
+    items, problems = [], []
+    if request.instance.redis is not None:
+        workers, problem = workers_list(instance=request.instance)
+        problems += [problem] if problem else []
+        items += [worker | {"framework": "rq"} for worker in workers or []]
+    _, celery, celery_problems = celery_workers(instance=request.instance)
+    items += celery
+    problems += celery_problems
+    if problems and not items:
+        return problem_response(problems[0])
+    return JsonResponse({"items": items, "problems": [problem.message for problem in problems]})
 
 
 @json_methods("GET")

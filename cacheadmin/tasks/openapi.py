@@ -10,9 +10,25 @@ WORKER = {
     "type": "object",
     "required": ["framework", "name", "state", "queues", "current_job"],
     "properties": {
-        "framework": {"type": "string", "enum": ["rq"]},
+        "framework": {"type": "string", "enum": ["rq", "celery"]},
         "name": {"type": "string"},
         "state": {"type": "string", "description": "As the worker says: idle, busy, ..."},
+        "broker": {
+            "type": "string",
+            "description": "Celery: Redis or RabbitMQ, where it answered.",
+        },
+        "active": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Celery: its tasks running now.",
+        },
+        "reserved": {**INTEGER_OR_NULL, "description": "Celery: tasks it holds, not yet run."},
+        "processed": {
+            "type": "object",
+            "description": "Celery: tasks run since it started, by name.",
+        },
+        "concurrency": INTEGER_OR_NULL,
+        "uptime": {"type": ["number", "null"]},
         "queues": {"type": "array", "items": {"type": "string"}},
         "current_job": {**STRING_OR_NULL, "description": "The id of the job it works on."},
         "last_heartbeat": {**STRING_OR_NULL, "format": "date-time"},
@@ -100,17 +116,23 @@ PATHS = {
     },
     "/api/workers": {
         "get": {
-            "summary": "The task frameworks' workers on an instance (RQ's, as they registered)",
+            "summary": "The task frameworks' workers on an instance: RQ's and Celery's",
             "operationId": "listWorkers",
             "tags": ["tasks"],
             "responses": answers(
                 {
                     200: json_answer(
-                        "The workers, by name; one whose registration expired is left out.",
+                        "RQ's workers, by name (one whose registration expired is left out), "
+                        "then Celery's, those that answered a broadcast within "
+                        "CELERY_INSPECT_TIMEOUT (only where Celery's remote control is bound); "
+                        "a framework's problem while another answered is in problems.",
                         {
                             "type": "object",
                             "required": ["items"],
-                            "properties": {"items": {"type": "array", "items": WORKER}},
+                            "properties": {
+                                "items": {"type": "array", "items": WORKER},
+                                "problems": {"type": "array", "items": {"type": "string"}},
+                            },
                         },
                     )
                 },

@@ -4,6 +4,7 @@ from cacheadmin.tasks import api, views
 
 urlpatterns = [
     path("tasks/", views.tasks_page, name="tasks"),
+    path("tasks/celery/workers", views.celery_workers_part, name="celery_workers"),
     path("tasks/jobs", views.task_list, name="task_list"),
     path("tasks/job", views.task_page, name="task"),
     path("tasks/job/change", views.task_change, name="task_change"),

@@ -11,6 +11,7 @@ from cacheadmin.gateways.problems import http_status
 from cacheadmin.models import TaskAction
 from cacheadmin.tasks.action_jobs import action_json, cancel
 from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
+from cacheadmin.tasks.celery_reads import celery_workers
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, rq_overview
 from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
@@ -24,10 +25,27 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
         "rq": found,
         "problem": problem,
         "registries": ["queued", *REGISTRIES],
+        "inspect_timeout": settings.CELERY_INSPECT_TIMEOUT,
     }
     return render(
         request, "tasks/index.html", context, status=http_status(problem) if problem else 200
     )
+
+
+@require_GET
+def celery_workers_part(request: HttpRequest) -> HttpResponse:
+    """The Celery workers' card, asked after the page has shown (a broadcast waits its
+    whole timeout for the workers' answers)."""
+    brokers, workers, problems = celery_workers(instance=request.instance)
+    for worker in workers:
+        worker["processed_total"] = sum(worker["processed"].values())
+    context = {
+        "asked": bool(brokers),
+        "workers": workers,
+        "problems": problems,
+        "inspect_timeout": settings.CELERY_INSPECT_TIMEOUT,
+    }
+    return render(request, "tasks/partials/celery_workers.html", context)
 
 
 @require_GET

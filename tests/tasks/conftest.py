@@ -36,3 +36,37 @@ def busy_worker(redis_server, redis_client):
 
 def _working_on(client, job_id: str) -> bool:
     return any(worker["current_job"] == job_id for worker in rq_workers(client))
+
+
+CELERY = str(Path(sys.executable).parent / "celery")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_celery_worker(broker: str, name: str, queues: str, backend: str = "") -> subprocess.Popen:
+    """A real Celery worker (events on) of tests.queues.celery_worker_app, in a pool of
+    two threads: a solo worker answers no broadcast while a task runs."""
+    return subprocess.Popen(
+        [CELERY, "-A", "tests.queues.celery_worker_app", "worker", "-P", "threads", "-c", "2", "-E"]
+        + ["-n", name, "-Q", queues, "--without-mingle", "--without-gossip", "-l", "warning"],
+        cwd=ROOT,
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "CELERY_TEST_BROKER": broker,
+            "CELERY_TEST_BACKEND": backend,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def celery_worker(redis_server, redis_client):
+    """A real Celery worker on the private Redis (broker and result backend), queue
+    work, its remote control bound (the pidbox binding kombu keeps on Redis)."""
+    process = start_celery_worker(redis_server.url, "w1@tests", "work", redis_server.url_for(1))
+    try:
+        wait_for(lambda: redis_client.exists(b"_kombu.binding.celery.pidbox"), 30)
+        yield process
+    finally:
+        process.kill()
+        process.wait()

@@ -6,7 +6,12 @@ change is refused plainly."""
 import pytest
 from rq import Queue, SimpleWorker
 
+from cacheadmin.gateways import connections
 from cacheadmin.models import AuditEntry
+from cacheadmin.tasks.celery_reads import celery_workers
+from tests.helpers import wait_for
+from tests.tasks.conftest import start_celery_worker
+from tests.tasks.test_celery_workers import forget_celery_exchanges
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +41,24 @@ def test_on_a_cluster_there_is_no_rq_and_a_change_is_refused(operator_client, cl
     one = operator_client.post("/api/tasks/delete", {"id": "abc"}, "application/json")
     assert one.status_code == 404, one.json()
     assert AuditEntry.objects.get(action="tasks.delete").outcome == "failed"
+
+
+def test_celery_workers_are_asked_through_the_sentinels_master(sentinel_sessions):
+    master = sentinel_sessions.master_client()
+    address = master.connection_pool.connection_kwargs
+    url = f"redis://{address['host']}:{address['port']}/0"
+    process = start_celery_worker(url, "w3@tests", "work")
+    try:
+        instance = connections.instance("sessions")
+        wait_for(lambda: celery_workers(instance=instance)[1], 30)
+        brokers, workers, problems = celery_workers(instance=instance)
+        assert (brokers, problems) == (["Redis"], [])
+        assert [worker["name"] for worker in workers] == ["w3@tests"]
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_on_a_cluster_no_celery_worker_is_asked(settings, cluster_keyspace):
+    forget_celery_exchanges(settings.RABBITMQ_URL)
+    assert celery_workers(instance=connections.instance()) == ([], [], [])

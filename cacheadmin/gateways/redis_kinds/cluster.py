@@ -313,6 +313,9 @@ class ClusterKeyspace:
     def master_run_id(self) -> str | None:
         return None
 
+    def celery_broker(self) -> None:
+        return None
+
     def refresh(self) -> None:
         self.client.nodes_manager.initialize()
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 import redis
 from redis.exceptions import RedisClusterException
 
+from cacheadmin.gateways.redis_kinds.brokers import BrokerAddress
 from cacheadmin.gateways.redis_kinds.cluster_scan import ClusterCursor, Down, NodeScan
 from cacheadmin.gateways.redis_kinds.key_metadata import KeyInfo
 
@@ -163,6 +164,10 @@ class Keyspace(Protocol):
 
     def master_run_id(self) -> str | None:
         """The run_id of a Sentinel service's master now; None without sentinels."""
+
+    def celery_broker(self) -> BrokerAddress | None:
+        """The server as a Celery app's broker (a Sentinel service's master now); None
+        where Celery cannot run (a cluster: kombu's keys span slots)."""
 
     def refresh(self) -> None: ...
 

@@ -36,6 +36,10 @@ class MasterGuard:
             self._masters[address] = self._build(*address)
         return self._masters[address]
 
+    def current_master(self) -> redis.Redis:
+        """A client of the master the sentinels name now."""
+        return self.master_at(self.sentinels.master_view(self.service).address)
+
     def run(self, write: Callable[[redis.Redis], T]) -> T:
         """The write, run on the master the sentinels name now and confirmed (see
         above); a refusal raises Refusal with the problem to tell."""

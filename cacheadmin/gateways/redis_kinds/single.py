@@ -10,6 +10,7 @@ from typing import TypeVar
 import redis
 
 from cacheadmin.gateways.redis_kinds import cluster_scan
+from cacheadmin.gateways.redis_kinds.brokers import BrokerAddress, broker_of
 from cacheadmin.gateways.redis_kinds.cluster_scan import ClusterCursor, Down, NodeScan
 from cacheadmin.gateways.redis_kinds.key_metadata import KeyInfo, describe_keys
 from cacheadmin.gateways.redis_kinds.keyspace import Batch, Sample
@@ -167,6 +168,11 @@ class ServerKeyspace:
             return None
         self.client.connection_pool.get_master_address()
         return self.client.info("server")["run_id"]
+
+    def celery_broker(self) -> BrokerAddress:
+        if self.guard is None:
+            return broker_of(self.client)
+        return broker_of(self.guard.current_master())
 
     def refresh(self) -> None:
         """Learn the layout again (a cluster's slots); nothing to learn here."""
