@@ -14,7 +14,8 @@ from cacheadmin.tasks.actions import (
     one_job_action,
     unconfirmed_message,
 )
-from cacheadmin.tasks.celery_reads import celery_workers
+from cacheadmin.tasks.celery_changes import celery_task_change
+from cacheadmin.tasks.celery_reads import celery_task, celery_workers
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, workers_list
 from cacheadmin.web.access import operator_required
@@ -69,6 +70,13 @@ def api_task(request: HttpRequest, job_id: str) -> JsonResponse:
     form = TaskForm({"id": job_id, "framework": request.GET.get("framework", "")})
     if not form.is_valid():
         return invalid_form(form)
+    if form.cleaned_data["framework"] == "celery":
+        task, problem = celery_task(instance=request.instance, task_id=form.cleaned_data["id"])
+        if problem:
+            return problem_response(problem)
+        if task is None:
+            return api_error(NOT_FOUND, "The result backend keeps no task of that id.")
+        return JsonResponse(task | {"framework": "celery"})
     job, problem = job_describe(instance=request.instance, job_id=form.cleaned_data["id"])
     if problem:
         return problem_response(problem)
@@ -153,3 +161,32 @@ def api_task_action_cancel(request: HttpRequest, action_id: int) -> JsonResponse
     if row is None:
         return api_error(NOT_FOUND, f"There is no task action {action_id}.")
     return JsonResponse(action_json(cancel(row, by=request.user)))
+
+
+def api_celery_change(action: str) -> Callable[[HttpRequest], JsonResponse]:
+    """POST /api/tasks/retry or /api/tasks/revoke: {"id"} of a Celery task."""
+
+    @json_methods("POST")
+    @operator_required
+    def view(request: HttpRequest) -> JsonResponse:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, RecursionError):
+            return api_error(BAD_REQUEST, "The body is not JSON.")
+        if wrong := json_type_errors(body, {"id": TEXT}):
+            return api_error(BAD_REQUEST, f"This {action} is not valid.", fields=wrong)
+        form = TaskForm({"id": body.get("id", ""), "framework": "celery"})
+        if not form.is_valid():
+            return invalid_form(form, f"This {action} is not valid.")
+        task_id = form.cleaned_data["id"]
+        new_id, problem = celery_task_change(
+            user=request.user, instance=request.instance, action=action, task_id=task_id
+        )
+        if problem:
+            return problem_response(problem)
+        if action == "retry":
+            return JsonResponse({"id": task_id, "new_id": new_id, "status": "sent"}, status=201)
+        return JsonResponse({"id": task_id, "status": "revoked"})
+
+    view.__name__ = f"api_task_{action}"
+    return view

@@ -27,7 +27,11 @@ def celery_app(broker: BrokerAddress, timeout: float) -> Celery:
         broker_connection_timeout=timeout,
         broker_connection_retry=False,
         broker_connection_max_retries=0,
-        broker_transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        broker_transport_options={
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "confirm_publish": True,  # AMQP: a message sent is one the broker took
+        },
         accept_content=["json"],
         result_accept_content=["json"],
         task_serializer="json",

@@ -15,6 +15,11 @@ from cacheadmin.gateways.problems import NOT_FOUND, UNREACHABLE, Problem, reason
 from cacheadmin.gateways.redis_kinds.brokers import BrokerAddress
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.tasks.celery_control import ask_workers, celery_app
+from cacheadmin.tasks.celery_results import (
+    Unreadable,
+    task_meta,
+    task_view,
+)
 
 PIDBOX = "celery.pidbox"
 PIDBOX_BINDING = b"_kombu.binding." + PIDBOX.encode()  # kombu's on Redis
@@ -61,3 +66,16 @@ def celery_workers(*, instance: Instance) -> tuple[list[str], list[dict], list[P
             continue
         workers += [worker | {"broker": where} for worker in answered]
     return [where for where, _ in brokers], workers, problems
+
+
+def celery_task(*, instance: Instance, task_id: str) -> tuple[dict | None, Problem | None]:
+    """A task as the instance's result backend keeps it; None when it keeps none."""
+
+    def read(space) -> dict | None:
+        try:
+            meta = task_meta(space.client, task_id)
+        except Unreadable as exc:
+            return {"id": task_id, "unreadable": str(exc)}
+        return task_view(task_id, meta) if meta is not None else None
+
+    return call_redis(read, instance=instance)

@@ -3,7 +3,8 @@ from django import forms
 from cacheadmin.tasks.rq_reads import STATES
 from cacheadmin.web.forms import TextForm
 
-JOB_ID = r"\A[A-Za-z0-9_-]+\Z"  # RQ's own rule for a job id
+JOB_ID = r"\A[A-Za-z0-9_-]+\Z"  # RQ's own rule for a job id; Celery's uuids keep it
+FRAMEWORKS = [("rq", "RQ"), ("celery", "Celery")]
 
 
 class TaskListForm(TextForm):
@@ -26,7 +27,12 @@ class TaskForm(TextForm):
         max_length=200,
         error_messages={"invalid": "A job id holds letters, digits, _ and - only."},
     )
-    framework = forms.ChoiceField(required=False, choices=[("rq", "RQ")])
+    framework = forms.ChoiceField(required=False, choices=FRAMEWORKS)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["framework"] = data.get("framework") or "rq"
+        return data
 
 
 class TaskActionForm(TextForm):

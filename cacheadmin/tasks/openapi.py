@@ -77,7 +77,7 @@ JOB = {
 PATHS = {
     "/api/tasks/{job_id}": {
         "get": {
-            "summary": "One RQ job: its call, arguments, times, worker, retries and results",
+            "summary": "One RQ job, or (framework=celery) a Celery task as its backend keeps it",
             "operationId": "getTask",
             "tags": ["tasks"],
             "parameters": [
@@ -254,4 +254,69 @@ PATHS |= {
             "responses": answers({200: json_answer("The action now.", ACTION)}, 404),
         }
     },
+}
+
+CELERY_ID_BODY = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": False,
+    "properties": {"id": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}},
+}
+
+
+def _celery_change(action: str, summary: str, ok: dict) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "operationId": f"{action}CeleryTask",
+            "tags": ["tasks"],
+            "description": "Operators only; audited. A session also needs the CSRF token. Sent "
+            "through the broker where the instance's Celery workers listen (their remote "
+            "control bound); on a Redis broker confirmed as every write is.",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": CELERY_ID_BODY}},
+            },
+            "responses": answers(ok, 400, 404, *SERVICE_FAILURES),
+        }
+    }
+
+
+PATHS |= {
+    "/api/tasks/retry": _celery_change(
+        "retry",
+        "Send a failed Celery task again: its name, arguments and queue from the result "
+        "backend (result_extended), a new id whose parent is the old task",
+        {
+            201: json_answer(
+                "Sent.",
+                {
+                    "type": "object",
+                    "required": ["id", "new_id", "status"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "new_id": {"type": "string"},
+                        "status": {"type": "string", "const": "sent"},
+                    },
+                },
+            )
+        },
+    ),
+    "/api/tasks/revoke": _celery_change(
+        "revoke",
+        "Revoke a Celery task: every worker discards it when it comes to it",
+        {
+            200: json_answer(
+                "Every worker was told.",
+                {
+                    "type": "object",
+                    "required": ["id", "status"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "status": {"type": "string", "const": "revoked"},
+                    },
+                },
+            )
+        },
+    ),
 }

@@ -11,7 +11,8 @@ from cacheadmin.gateways.problems import http_status
 from cacheadmin.models import TaskAction
 from cacheadmin.tasks.action_jobs import action_json, cancel
 from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
-from cacheadmin.tasks.celery_reads import celery_workers
+from cacheadmin.tasks.celery_changes import CHANGES, celery_task_change
+from cacheadmin.tasks.celery_reads import celery_task, celery_workers
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, rq_overview
 from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
@@ -64,17 +65,47 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def task_page(request: HttpRequest) -> HttpResponse:
-    """One RQ job: its call, arguments, times, worker, retries and results."""
+    """One RQ job (its call, arguments, times, worker, retries and results), or one
+    Celery task as its result backend keeps it (?framework=celery)."""
     form = TaskForm(request.GET)
     if not form.is_valid():
         raise Http404("A job is named by its id (?id=).")
-    job, problem = job_describe(instance=request.instance, job_id=form.cleaned_data["id"])
+    task_id, framework = form.cleaned_data["id"], form.cleaned_data["framework"]
+    if framework == "celery":
+        return _celery_task_page(request, task_id)
+    job, problem = job_describe(instance=request.instance, job_id=task_id)
     if job is None and not problem:
         raise Http404("RQ has no job of that id (it may have expired).")
     context = {"job": job, "problem": problem}
     return render(
         request, "tasks/job.html", context, status=http_status(problem) if problem else 200
     )
+
+
+def _celery_task_page(request: HttpRequest, task_id: str) -> HttpResponse:
+    task, problem = celery_task(instance=request.instance, task_id=task_id)
+    context = {"task": task, "task_id": task_id, "problem": problem}
+    status = http_status(problem) if problem else (200 if task else 404)
+    return render(request, "tasks/celery_task.html", context, status=status)
+
+
+@operator_required
+@require_POST
+def celery_change_page(request: HttpRequest) -> HttpResponse:
+    """Retry a failed Celery task, or revoke one after a confirmation."""
+    action = request.POST.get("action", "")
+    form = TaskForm({"id": request.POST.get("id", ""), "framework": "celery"})
+    if action not in CHANGES or not form.is_valid():
+        return HttpResponseBadRequest("Retry or revoke a Celery task: name it by its id.")
+    task_id = form.cleaned_data["id"]
+    if action == "revoke" and request.POST.get("confirmed") != "yes":
+        return render(request, "tasks/celery_changed.html", {"task_id": task_id, "confirm": True})
+    new_id, problem = celery_task_change(
+        user=request.user, instance=request.instance, action=action, task_id=task_id
+    )
+    context = {"task_id": task_id, "action": action, "new_id": new_id, "problem": problem}
+    status = http_status(problem) if problem else 200
+    return render(request, "tasks/celery_changed.html", context, status=status)
 
 
 @operator_required

@@ -61,9 +61,9 @@ def start_celery_worker(broker: str, name: str, queues: str, backend: str = "") 
 
 @pytest.fixture
 def celery_worker(redis_server, redis_client):
-    """A real Celery worker on the private Redis (broker and result backend), queue
+    """A real Celery worker on the private Redis (broker and result backend, database 0), queue
     work, its remote control bound (the pidbox binding kombu keeps on Redis)."""
-    process = start_celery_worker(redis_server.url, "w1@tests", "work", redis_server.url_for(1))
+    process = start_celery_worker(redis_server.url, "w1@tests", "work", redis_server.url)
     try:
         wait_for(lambda: redis_client.exists(b"_kombu.binding.celery.pidbox"), 30)
         yield process
