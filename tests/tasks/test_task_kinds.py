@@ -4,6 +4,7 @@ where RQ cannot run (its transactions span slots), the page says there is no RQ 
 change is refused plainly."""
 
 import pytest
+from celery import Celery
 from rq import Queue, SimpleWorker
 
 from cacheadmin.gateways import connections
@@ -62,3 +63,23 @@ def test_celery_workers_are_asked_through_the_sentinels_master(sentinel_sessions
 def test_on_a_cluster_no_celery_worker_is_asked(settings, cluster_keyspace):
     forget_celery_exchanges(settings.RABBITMQ_URL)
     assert celery_workers(instance=connections.instance()) == ([], [], [])
+
+
+def test_a_celery_task_is_revoked_through_the_sentinels_master(operator_client, sentinel_sessions):
+    master = sentinel_sessions.master_client()
+    address = master.connection_pool.connection_kwargs
+    url = f"redis://{address['host']}:{address['port']}/0"
+    process = start_celery_worker(url, "w4@tests", "work")
+    sender = Celery(broker=url)
+    try:
+        instance = connections.instance("sessions")
+        wait_for(lambda: celery_workers(instance=instance)[1], 30)
+        body = {"id": "revoked-behind-sentinel"}
+        answer = operator_client.post("/i/sessions/api/tasks/revoke", body, "application/json")
+        assert answer.status_code == 200, answer.json()
+        inspect = sender.control.inspect(timeout=1.0)
+        wait_for(lambda: body["id"] in (inspect.revoked() or {}).get("w4@tests", []), 10)
+    finally:
+        sender.close()
+        process.kill()
+        process.wait()
