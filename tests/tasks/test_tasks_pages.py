@@ -85,3 +85,11 @@ def test_an_id_rq_would_refuse_is_a_clear_400(services, viewer_client):
     answer = viewer_client.get("/api/tasks/%3C%02%C2%A1")
     assert answer.status_code == 400 and "letters, digits" in answer.json()["fields"]["id"][0]
     assert viewer_client.get("/tasks/job", {"id": "<\x02"}).status_code == 404
+
+
+def test_a_job_is_found_by_its_id_from_the_tasks_page(services, viewer_client, redis_client):
+    page = viewer_client.get("/tasks/").content.decode()
+    assert 'data-field="find-task"' in page and 'name="framework"' in page
+    job = Queue("jobs", connection=redis_client).enqueue("builtins.len", "x")
+    found = viewer_client.get("/tasks/job", {"id": job.id, "framework": "rq"})
+    assert found.status_code == 200 and job.id in found.content.decode()
