@@ -60,7 +60,6 @@ def celery_change(
     where, broker, problem = _broker_for_changes(instance)
     if problem:
         return None, problem
-    app = celery_app(broker, settings.CELERY_INSPECT_TIMEOUT)
     meta = None
     if action == "retry":
         meta, problem = call_redis(
@@ -70,7 +69,11 @@ def celery_change(
             return None, problem
         if meta is None:
             return None, Problem(NOT_FOUND, f"The result backend has no task {task_id}.")
+    with celery_app(broker, settings.CELERY_INSPECT_TIMEOUT) as app:
+        return _change(app, instance, where, action, task_id, meta)
 
+
+def _change(app, instance: Instance, where: str, action: str, task_id: str, meta: dict | None):
     def change() -> str | None:
         if action == "retry":
             return send_again(app, task_id, meta)

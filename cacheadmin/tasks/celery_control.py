@@ -6,7 +6,6 @@ retries a connection: a broker that does not answer is a problem to show, at onc
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from celery import Celery
 
@@ -17,9 +16,10 @@ QUESTIONS = ("stats", "active", "active_queues", "reserved")
 SHOWN_ACTIVE = 20  # active tasks listed per worker
 
 
-@lru_cache(maxsize=32)
 def celery_app(broker: BrokerAddress, timeout: float) -> Celery:
-    """A Celery app of ours on a broker (cached: it keeps a connection pool)."""
+    """A Celery app of ours on a broker, for one question or change: close it after
+    (`with celery_app(...) as app`), so that no connection of ours outlives it (a
+    connect costs little beside a broadcast's wait)."""
     app = Celery("cacheadmin", set_as_current=False)
     app.conf.update(
         broker_url=broker.url,

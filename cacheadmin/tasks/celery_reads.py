@@ -59,7 +59,8 @@ def celery_workers(*, instance: Instance) -> tuple[list[str], list[dict], list[P
     timeout = settings.CELERY_INSPECT_TIMEOUT
     for where, broker in brokers:
         try:
-            answered = ask_workers(celery_app(broker, timeout), timeout)
+            with celery_app(broker, timeout) as app:
+                answered = ask_workers(app, timeout)
         except BROKER_FAILURES as exc:
             message = f"Celery's workers could not be asked through {where}: {reason_of(exc)}"
             problems.append(Problem(UNREACHABLE, message))

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_worker_answers_with_its_queues_and_current_task(services, redis_server, celery_worker):
-    sender = Celery(broker=redis_server.url)
+    with Celery(broker=redis_server.url) as sender:
+        asked_while_busy(sender)
+
+
+def asked_while_busy(sender: Celery) -> None:
     brokers, workers, problems = celery_workers(instance=connections.instance())
     assert (brokers, problems) == (["Redis"], [])
     assert [worker["name"] for worker in workers] == ["w1@tests"]
