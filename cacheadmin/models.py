@@ -193,24 +193,61 @@ class MetricSample(models.Model):
         return f"{self.server} at {self.at:%H:%M:%S}"
 
 
-class QueueSample(models.Model):
-    """A Redis queue's depth at a moment, for its history chart; kept in the dashboard's
-    database, like MetricSample. queue is a digest of the server and the key, so keys of
-    any length and bytes fit."""
+class SampledSeries(models.Model):
+    """One figure of one thing on one instance, as the sampler follows it (a queue's
+    ready messages, an RQ queue's failed jobs...): what its samples are about, said once
+    rather than on every sample. subject tells things of one figure apart (a digest, so
+    keys of any length and bytes fit; "" for the instance itself); labels name it for
+    people and for Prometheus."""
 
-    queue = models.CharField(max_length=64)
     instance = instance_field()
-    at = models.DateTimeField()
-    ready = models.BigIntegerField()
-    unacked = models.BigIntegerField()
+    figure = models.CharField(max_length=60)
+    subject = models.CharField(max_length=64, blank=True)
+    labels = models.JSONField(default=dict)
 
     class Meta:
-        indexes = [models.Index(fields=["queue", "at"]), models.Index(fields=["at"])]
-        # at is the start of a sampling interval: two viewers sampling at once make one row
-        constraints = [models.UniqueConstraint(fields=["queue", "at"], name="one_sample_a_slot")]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "figure", "subject"], name="one_series")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.queue[:12]} at {self.at:%H:%M:%S}"
+        return f"{self.figure} of {self.subject[:12] or self.instance}"
+
+
+class Sample(models.Model):
+    """A series' value over one interval of step seconds starting at `at` (unix
+    seconds): the sampler's own (step SAMPLE_SECONDS), or a roll-up of them (60, 600).
+    Integer times, so intervals are plain arithmetic on every database."""
+
+    series = models.ForeignKey(SampledSeries, on_delete=models.CASCADE, db_index=False)
+    step = models.PositiveIntegerField()
+    at = models.BigIntegerField()
+    value = models.FloatField()
+
+    class Meta:
+        # a series' samples of one step in time order (the charts); two samplers, or a
+        # round written twice, make one row
+        constraints = [
+            models.UniqueConstraint(fields=["series", "step", "at"], name="one_sample_a_step")
+        ]
+        indexes = [models.Index(fields=["step", "at"])]  # roll-ups and pruning
+
+    def __str__(self) -> str:
+        return f"{self.series_id} at {self.at} ({self.step} s): {self.value}"
+
+
+class SamplerLease(models.Model):
+    """Who samples: one row, held by one sampler process until `until` (the database's
+    clock), renewed every round; another waits and takes over once it runs out.
+    last_round says when a round last ended, so the pages can say whether one runs."""
+
+    name = models.CharField(max_length=20, primary_key=True, default="sampler")
+    holder = models.CharField(max_length=100, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    last_round = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'nobody'}"
 
 
 class ConsistencyCheck(models.Model):

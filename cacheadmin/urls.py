@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("cacheadmin.invalidation.urls")),
     path("", include("cacheadmin.queues.urls")),
     path("", include("cacheadmin.tasks.urls")),
+    path("", include("cacheadmin.monitoring.urls")),
     path("", include("cacheadmin.live.urls")),
     path("", include("cacheadmin.audit.urls")),
     path("", include("cacheadmin.accounts.urls")),

@@ -212,6 +212,13 @@ INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)
 # again meanwhile is not run twice, and a dead worker's job resumes once its lease ends.
 INVALIDATION_LEASE_SECONDS = env_float("INVALIDATION_LEASE_SECONDS", 60.0)
 
+# The sampler (manage.py sampler) reads every instance this often, keeps its samples an
+# hour, a minute's roll-ups a day and ten minutes' for SAMPLE_RETENTION_DAYS, and never
+# more than SAMPLE_MAX_ROWS rows (the oldest go first).
+SAMPLE_SECONDS = max(1.0, env_float("SAMPLE_SECONDS", 10.0))
+SAMPLE_RETENTION_DAYS = env_float("SAMPLE_RETENTION_DAYS", 7.0)
+SAMPLE_MAX_ROWS = int(env_float("SAMPLE_MAX_ROWS", 2_000_000))
+
 # The broker's statistics interval (collect_statistics_interval): queue figures
 # change no faster, so one management call per page is shared for this long.
 RABBITMQ_STATS_INTERVAL = env_float("RABBITMQ_STATS_INTERVAL", 5.0)

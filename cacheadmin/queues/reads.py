@@ -1,19 +1,21 @@
 """What the queue pages and API ask of RabbitMQ and Redis, each in one service call.
 
-RabbitMQ's answers are shared by every viewer for a statistics interval; Redis queues
-are sampled for their depth history whenever a person watches them (not the API)."""
+RabbitMQ's answers are shared by every viewer for a statistics interval; a Redis
+queue's depth history is the sampler's (cacheadmin.monitoring), read, never asked of
+Redis."""
 
 import time
 
 from django.conf import settings
-from django.utils import timezone
 
 from cacheadmin.display.charts import Series, chart_end, line_chart
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
-from cacheadmin.queues import broker, redis_queues, samples
+from cacheadmin.monitoring import history
+from cacheadmin.monitoring.figures import QUEUE_READY, QUEUE_UNACKED, redis_queue_subject
+from cacheadmin.queues import broker, redis_queues
 from cacheadmin.queues.history import SPAN_SECONDS
 
 Outcome = tuple[dict | None, Problem | None]
@@ -58,10 +60,9 @@ def rabbit_queues_page(*, instance: Instance, query: dict, hide_internal: bool =
 PAGE_FIELDS = ("vhost", "name", "page", "page_size", "sort", "order")
 
 
-def redis_queues_page(*, instance: Instance, query: dict, sample: bool = False) -> Outcome:
-    """A page of the Redis lists and streams used as queues; sample: record their depths
-    for the history charts (someone watches them)."""
-    page, problem = call_redis(
+def redis_queues_page(*, instance: Instance, query: dict) -> Outcome:
+    """A page of the Redis lists and streams used as queues."""
+    return call_redis(
         lambda space: redis_queues.queue_page(
             space,
             patterns=tuple(settings.REDIS_QUEUE_PATTERNS),
@@ -73,10 +74,6 @@ def redis_queues_page(*, instance: Instance, query: dict, sample: bool = False) 
         ),
         instance=instance,
     )
-    if page and sample:
-        server = connections.keyspace(instance).address()
-        samples.record(server=server, instance=instance, rows=page["items"], now=timezone.now())
-    return page, problem
 
 
 def rabbit_queue_describe(
@@ -111,8 +108,8 @@ def redis_queue_describe(
     peek: int = redis_queues.CELERY_PEEK,
     reserved_offset: int = 0,
 ) -> Outcome:
-    """A Redis queue's ends, processing list or groups, and its depth chart (this visit
-    is sampled too); None when the key is not a list or stream. A Celery queue's next
+    """A Redis queue's ends, processing list or groups, and its depth chart from the
+    sampler's history; None when the key is not a list or stream. A Celery queue's next
     peek messages decoded, and its reserved tasks from reserved_offset."""
     queue, problem = call_redis(
         lambda space: redis_queues.queue_detail(
@@ -121,9 +118,24 @@ def redis_queue_describe(
         instance=instance,
     )
     if queue:
-        server = connections.keyspace(instance).address()
-        samples.record(server=server, instance=instance, rows=[queue], now=timezone.now())
-        history = charted(samples.depth_history(server=server, key=key))
-        chart = line_chart(history, span_seconds=REDIS_CHART_SECONDS, end=time.time())
+        chart = line_chart(
+            depth_history(instance, key), span_seconds=REDIS_CHART_SECONDS, end=time.time()
+        )
         queue = queue | {"depth_chart": chart}
     return queue, problem
+
+
+DEPTHS = {"ready": QUEUE_READY, "processing / pending": QUEUE_UNACKED}
+
+
+def depth_history(instance: Instance, key: bytes) -> list[Series]:
+    """A Redis queue's ready and processing/pending depths as the sampler kept them."""
+    subject = redis_queue_subject(key)
+    return charted(
+        {
+            name: history.points(
+                instance=instance.name, figure=figure, subject=subject, span=REDIS_CHART_SECONDS
+            )
+            for name, figure in DEPTHS.items()
+        }
+    )

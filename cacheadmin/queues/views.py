@@ -8,10 +8,10 @@ from django.views.decorators.http import require_GET
 
 from cacheadmin.gateways.keycodec import decode_key
 from cacheadmin.gateways.problems import http_status
+from cacheadmin.monitoring.lease import sampling
 from cacheadmin.queues.celery_redis import RESERVED_PAGE
 from cacheadmin.queues.forms import QueueListForm, RedisQueueForm
 from cacheadmin.queues.reads import rabbit_queues_page, redis_queue_describe, redis_queues_page
-from cacheadmin.queues.samples import SAMPLE_EVERY
 
 
 @require_GET
@@ -31,7 +31,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     redis_page, redis_problem = (None, None)
     if has_redis:
         redis_page, redis_problem = redis_queues_page(
-            instance=request.instance, query=query | {"page": 1}, sample=True
+            instance=request.instance, query=query | {"page": 1}
         )
     context = {
         "has_rabbit": has_rabbit,
@@ -76,7 +76,8 @@ def redis_queue(request: HttpRequest, encoded: str) -> HttpResponse:
         "queue": queue,
         "problem": problem,
         "depth_chart": queue and queue["depth_chart"],
-        "refresh_seconds": SAMPLE_EVERY.total_seconds(),
+        "refresh_seconds": settings.SAMPLE_SECONDS,
+        "sampling": sampling(),
     }
     if request.htmx:  # a refresh: the fragment shows the problem, and htmx swaps only a 200
         return render(request, "queues/partials/redis_figures.html", context)

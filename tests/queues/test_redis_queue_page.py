@@ -1,15 +1,10 @@
 """A Redis list or stream used as a queue: both ends, processing lists, groups, and
-the depth history the dashboard samples."""
-
-from datetime import timedelta
+the depth history the sampler keeps (tests/monitoring)."""
 
 import pytest
-from django.utils import timezone
 
-from cacheadmin.gateways import connections
 from cacheadmin.gateways.keycodec import encode_key
-from cacheadmin.models import QueueSample
-from cacheadmin.queues import samples as queue_samples
+from cacheadmin.models import Sample
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -68,19 +63,12 @@ def test_redis_down_is_a_problem_not_a_500(viewer_client, settings):
     assert refresh.status_code == 200 and "not reachable" in refresh.content.decode()
 
 
-def test_the_page_and_the_list_sample_depths_but_scripts_do_not(
-    services, viewer_client, redis_client
-):
+def test_the_pages_read_the_history_and_never_write_it(services, viewer_client, redis_client):
     redis_client.rpush("queue:jobs", 1, 2, 3)
-    page(viewer_client, b"queue:jobs")
-    sample = QueueSample.objects.get()
-    assert (sample.ready, sample.unacked) == (3, 0)
-    QueueSample.objects.all().delete()
+    html = page(viewer_client, b"queue:jobs").content.decode()
     viewer_client.get("/queues/")
-    assert QueueSample.objects.count() == 1
-    QueueSample.objects.all().delete()
-    viewer_client.get("/api/queues?kind=redis")
-    assert QueueSample.objects.count() == 0
+    assert Sample.objects.count() == 0
+    assert "No samples yet" in html and "No sampler is running" in html
 
 
 def test_a_neighbour_of_another_type_or_a_key_that_changed_is_not_a_500(
@@ -91,26 +79,3 @@ def test_a_neighbour_of_another_type_or_a_key_that_changed_is_not_a_500(
     redis_client.rpush("queue:a:inflight", "working")
     html = page(viewer_client, b"queue:a").content.decode()
     assert "queue:a:inflight" in html and "queue:a:processing</code>" not in html
-
-
-def test_samples_are_kept_for_an_hour_and_charted_with_gaps():
-    now = timezone.now().replace(second=0, microsecond=0)
-    row = {"key": b"queue:x", "messages_ready": 5, "messages_unacknowledged": 1}
-    for seconds in (0, 5, 11, 25, 300):
-        queue_samples.record(
-            server="s",
-            instance=connections.instance(),
-            rows=[row],
-            now=now + timedelta(seconds=seconds),
-        )
-    assert QueueSample.objects.count() == 4  # the one 5 s after the first shared its slot
-    ready = queue_samples.depth_history(server="s", key=b"queue:x")["ready"]
-    assert [value for _, value in ready] == [5, 5, 5, None, 5]  # nobody watched
-    queue_samples.record(
-        server="s",
-        instance=connections.instance(),
-        rows=[row],
-        now=now + timedelta(hours=1, seconds=15),
-    )
-    assert QueueSample.objects.count() == 3  # the first two are older than an hour
-    assert queue_samples.depth_history(server="other", key=b"queue:x")["ready"] == []

@@ -1,0 +1,81 @@
+"""What the sampler records: the figures it knows, and what a figure source gives it.
+
+A capability that has figures to keep writes a Source (its figures.py) and the sampler
+command lists it (cacheadmin/management/commands/sampler.py): the loop itself never
+changes for a new figure. A figure is added here, named once, with how its roll-ups
+combine samples."""
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cacheadmin.gateways.connections import Instance
+from cacheadmin.gateways.problems import Problem
+
+LEVEL = "level"  # a roll-up keeps the mean (a depth)
+COUNT = "count"  # a roll-up keeps the largest (a count whose increases are charted)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    meaning: str
+    rolls_up: str  # LEVEL or COUNT
+
+
+FIGURES = {
+    figure.name: figure
+    for figure in (
+        Figure("queue.ready", "messages waiting in a queue", LEVEL),
+        Figure("queue.unacked", "messages delivered and not acknowledged", LEVEL),
+        Figure("queue.consumers", "consumers of a queue", LEVEL),
+        Figure("rq.failed", "jobs in an RQ queue's failed registry", COUNT),
+    )
+}
+QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = FIGURES
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One figure's value now: about subject (subject_of; "" for the instance itself),
+    named for people by labels."""
+
+    figure: str
+    subject: str
+    value: float
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+Read = tuple[list[Reading] | None, Problem | None]
+
+
+class Source(Protocol):
+    """A capability's figures. read runs in a thread of its own and must not touch the
+    dashboard's database; it asks one service of the instance (service: "redis" or
+    "rabbitmq"), whose timeout bounds how long a round waits for it."""
+
+    name: str
+    service: str
+
+    def wanted(self, instance: Instance) -> bool: ...
+
+    def read(self, instance: Instance) -> Read: ...
+
+
+def subject_of(*parts: bytes | str) -> str:
+    """A short, fixed-length name for what a series is about, from its parts (a queue's
+    key, or its vhost and name), whatever their length or bytes."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()[:40]
+
+
+def redis_queue_subject(key: bytes) -> str:
+    """What a Redis queue's series are about: its key (on its instance)."""
+    return subject_of("redis", key)
+
+
+def rabbit_queue_subject(vhost: str, name: str) -> str:
+    return subject_of("rabbitmq", vhost, name)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from cacheadmin.monitoring import views
+
+urlpatterns = [
+    path("history/rq", views.rq_charts, name="rq_history"),
+]
