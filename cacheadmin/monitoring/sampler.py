@@ -58,7 +58,7 @@ class Sampler:
         # asked and not answered yet, past a round's wait: not asked again until it answers
         self.busy: set[tuple[str, str]] = set()
         self.said: dict[tuple[str, str], str] = {}  # the last problem told, per task
-        self.leading = False
+        self.leading: bool | None = None  # unknown until the first turn, which says
         self.capped_at = 0.0
 
     def stop(self) -> None:
