@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`, after the services and the venv are ready: the database, the admin,
-# the demo data (once), the invalidation worker and the demo traffic in the
-# background, and the dashboard.
+# the demo data (once), the invalidation worker, the sampler and the demo traffic in
+# the background, and the dashboard.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
@@ -19,6 +19,9 @@ trap stop_background EXIT
 "$PY" manage.py invalidation_worker >var/invalidation_worker.log 2>&1 &
 background+=($!)
 echo "[run] invalidation worker in the background (log: var/invalidation_worker.log)"
+"$PY" manage.py sampler >var/sampler.log 2>&1 &
+background+=($!)
+echo "[run] sampler in the background (log: var/sampler.log)"
 if "$PY" manage.py seed_demo --once; then
   "$PY" manage.py demo_traffic >var/demo_traffic.log 2>&1 &
   background+=($!)
