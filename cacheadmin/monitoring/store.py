@@ -29,13 +29,8 @@ def write(instance: str, at: int, readings: list[Reading]) -> int:
 
 
 def _series_ids(instance: str, readings: list[Reading]) -> dict[tuple[str, str], int]:
-    """The series of these readings, made where they are new: two queries, or three."""
-    figures = {reading.figure for reading in readings}
-    known = SampledSeries.objects.filter(instance=instance, figure__in=figures)
-    ids = {
-        (figure, subject): id
-        for id, figure, subject in known.values_list("id", "figure", "subject")
-    }
+    """The series of these readings, made where they are new: one query, or three."""
+    ids = _known_series(instance, readings)
     new = {(r.figure, r.subject): r.labels for r in readings if (r.figure, r.subject) not in ids}
     if new:
         made = [
@@ -43,8 +38,17 @@ def _series_ids(instance: str, readings: list[Reading]) -> dict[tuple[str, str],
             for (figure, subject), labels in new.items()
         ]
         SampledSeries.objects.bulk_create(made, ignore_conflicts=True)
-        return _series_ids(instance, readings)
+        ids = _known_series(instance, readings)
     return ids
+
+
+def _known_series(instance: str, readings: list[Reading]) -> dict[tuple[str, str], int]:
+    figures = {reading.figure for reading in readings}
+    known = SampledSeries.objects.filter(instance=instance, figure__in=figures)
+    return {
+        (figure, subject): id
+        for id, figure, subject in known.values_list("id", "figure", "subject")
+    }
 
 
 def roll_up(now: int) -> int:
