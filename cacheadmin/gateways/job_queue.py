@@ -11,8 +11,9 @@ from typing import Protocol
 
 import pika
 from django.conf import settings
-from django.db.models import DateTimeField, ExpressionWrapper
-from django.db.models.functions import Now
+from django.db.models import DateTimeField, ExpressionWrapper, F, Model, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
 
 from cacheadmin.gateways.amqp import connect
 from cacheadmin.gateways.problems import Problem
@@ -86,3 +87,23 @@ def lease_end() -> ExpressionWrapper:
     clock every worker shares, whatever their own say."""
     duration = timedelta(seconds=settings.INVALIDATION_LEASE_SECONDS)
     return ExpressionWrapper(Now() + duration, output_field=DateTimeField())
+
+
+def claim_row(model: type[Model], job_id: int, worker: str) -> Claim:
+    """A job's row (of a model with status, started_at, attempts and the lease fields),
+    now running under this worker's lease, unless it ended, is gone, or another worker
+    holds a lease that has not run out. A running job whose lease ran out is claimed
+    again: its worker died, and it resumes from its checkpoint."""
+    status = model.Status
+    unfinished = model.objects.filter(id=job_id, status__in=[status.QUEUED, status.RUNNING])
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=Now()) | Q(lease_owner=worker)
+    claimed = unfinished.filter(free).update(
+        status=status.RUNNING,
+        started_at=Coalesce(F("started_at"), timezone.now()),
+        attempts=F("attempts") + 1,
+        lease_owner=worker,
+        lease_until=lease_end(),
+    )
+    if not claimed:
+        return Claim(None, held_elsewhere=unfinished.exists())
+    return Claim(model.objects.get(id=job_id))

@@ -1,7 +1,5 @@
 """JSON API of invalidations: preview (dry run), start, follow, cancel."""
 
-import json
-
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
@@ -16,8 +14,8 @@ from cacheadmin.web.json_api import (
     NOT_FOUND,
     api_error,
     invalid_form,
+    json_body,
     json_methods,
-    json_type_errors,
     problem_response,
 )
 
@@ -36,12 +34,9 @@ BODY_TYPES = {
 @json_methods("POST")
 @operator_required
 def api_invalidate(request: HttpRequest) -> JsonResponse:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):
-        return api_error(BAD_REQUEST, "The body is not JSON.")
-    if wrong := json_type_errors(body, BODY_TYPES):
-        return api_error(BAD_REQUEST, "This invalidation is not valid.", fields=wrong)
+    body, refusal = json_body(request, BODY_TYPES, "This invalidation")
+    if refusal:
+        return refusal
     form = InvalidationForm(body)
     if not form.is_valid():
         return invalid_form(form, "This invalidation is not valid.")

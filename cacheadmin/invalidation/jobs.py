@@ -4,14 +4,14 @@ they end."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Now
+from django.db.models import F
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from cacheadmin.gateways import connections, dashboard_keys, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.gateways.job_queue import INVALIDATION, Claim, lease_end
+from cacheadmin.gateways.job_queue import INVALIDATION, Claim, claim_row, lease_end
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.gateways.problems import ERROR, Problem
 from cacheadmin.gateways.redis_kinds import cluster_scan
@@ -96,23 +96,12 @@ def job_start(*, job: InvalidationJob) -> tuple[InvalidationJob, Problem | None]
 
 
 def job_claim(*, job_id: int, worker: str) -> Claim:
-    """The job, now running under this worker's lease, unless it ended, is gone, or
-    another worker holds a lease that has not run out. A running job whose lease ran
-    out is claimed again: its worker died, and it resumes from its checkpoint."""
-    unfinished = InvalidationJob.objects.filter(
-        id=job_id, status__in=[Status.QUEUED, Status.RUNNING]
-    )
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=Now()) | Q(lease_owner=worker)
-    claimed = unfinished.filter(free).update(
-        status=Status.RUNNING,
-        started_at=Coalesce(F("started_at"), timezone.now()),
-        attempts=F("attempts") + 1,
-        lease_owner=worker,
-        lease_until=lease_end(),
-    )
-    if not claimed:
-        return Claim(None, held_elsewhere=unfinished.exists())
-    job = InvalidationJob.objects.get(id=job_id)
+    """The job, now running under this worker's lease (job_queue.claim_row), its
+    counter set from its checkpoint."""
+    claim = claim_row(InvalidationJob, job_id, worker)
+    if claim.job is None:
+        return claim
+    job = claim.job
     # The counter expires after a day: a job resumed later starts it from its checkpoint.
     counter = dashboard_keys.job_counter_key(job.id)
     call_redis(
@@ -120,7 +109,7 @@ def job_claim(*, job_id: int, worker: str) -> Claim:
         instance=instance_of(job),
         write=True,
     )
-    return Claim(job)
+    return claim
 
 
 def _claim_counter(space, job: InvalidationJob, counter: str) -> None:

@@ -4,13 +4,12 @@ failed registry is the checkpoint (a job handled leaves it). Ended, each is audi
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from cacheadmin.gateways import connections, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
-from cacheadmin.gateways.job_queue import Claim, lease_end
+from cacheadmin.gateways.job_queue import Claim, claim_row, lease_end
 from cacheadmin.gateways.problems import ERROR, Problem
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import AuditEntry, TaskAction
@@ -141,28 +140,11 @@ def _audit(row: TaskAction, *, by: AbstractBaseUser | None = None) -> None:
     )
 
 
-def claim(job_id: int, worker: str) -> Claim:
-    """The action, now running under this worker's lease, unless it ended, is gone, or
-    another live worker holds it; one whose lease ran out resumes (its worker died)."""
-    unfinished = TaskAction.objects.filter(id=job_id, status__in=UNFINISHED)
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=Now()) | Q(lease_owner=worker)
-    claimed = unfinished.filter(free).update(
-        status=Status.RUNNING,
-        started_at=Coalesce(F("started_at"), timezone.now()),
-        attempts=F("attempts") + 1,
-        lease_owner=worker,
-        lease_until=lease_end(),
-    )
-    if not claimed:
-        return Claim(None, held_elsewhere=unfinished.exists())
-    return Claim(TaskAction.objects.get(id=job_id))
-
-
 class TaskActions:
     """The worker's JobKind for task actions."""
 
     def claim(self, job_id: int, worker: str) -> Claim:
-        return claim(job_id, worker)
+        return claim_row(TaskAction, job_id, worker)
 
     def describe(self, row: TaskAction) -> str:
         return f"Task action {row.id}: {row.action} {bulk_target(row.queue)} ({row.estimate:,})"

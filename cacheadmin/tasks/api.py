@@ -1,6 +1,5 @@
 """JSON API of the task frameworks: RQ's workers and jobs, and operators' changes to them."""
 
-import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -24,8 +23,8 @@ from cacheadmin.web.json_api import (
     NOT_FOUND,
     api_error,
     invalid_form,
+    json_body,
     json_methods,
-    json_type_errors,
     problem_response,
 )
 
@@ -96,12 +95,9 @@ def api_task_action(action: str) -> Callable[[HttpRequest], JsonResponse]:
     @json_methods("POST")
     @operator_required
     def view(request: HttpRequest) -> JsonResponse:
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, RecursionError):
-            return api_error(BAD_REQUEST, "The body is not JSON.")
-        if wrong := json_type_errors(body, ACTION_BODY):
-            return api_error(BAD_REQUEST, f"This {action} is not valid.", fields=wrong)
+        body, refusal = json_body(request, ACTION_BODY, f"This {action}")
+        if refusal:
+            return refusal
         form = TaskActionForm(body, action=action)
         if not form.is_valid():
             return invalid_form(form, f"This {action} is not valid.")
@@ -169,12 +165,9 @@ def api_celery_change(action: str) -> Callable[[HttpRequest], JsonResponse]:
     @json_methods("POST")
     @operator_required
     def view(request: HttpRequest) -> JsonResponse:
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, RecursionError):
-            return api_error(BAD_REQUEST, "The body is not JSON.")
-        if wrong := json_type_errors(body, {"id": TEXT}):
-            return api_error(BAD_REQUEST, f"This {action} is not valid.", fields=wrong)
+        body, refusal = json_body(request, {"id": TEXT}, f"This {action}")
+        if refusal:
+            return refusal
         form = TaskForm({"id": body.get("id", ""), "framework": "celery"})
         if not form.is_valid():
             return invalid_form(form, f"This {action} is not valid.")

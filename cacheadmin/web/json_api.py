@@ -2,6 +2,7 @@
 for a bad query, a missing object, a wrong method or path, a login, a role, a service
 that fails, even a CSRF refusal; see the README, "JSON API"."""
 
+import json
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -98,3 +99,17 @@ def json_methods(*methods: str) -> Callable:
 
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return api_error(NOT_FOUND, "There is no such API endpoint.")
+
+
+def json_body(
+    request: HttpRequest, types: dict[str, tuple[type, ...]], what: str
+) -> tuple[dict | None, JsonResponse | None]:
+    """A request's JSON object (each field of its one type), or the 400 that says what is
+    wrong with it: not JSON, or which fields (what names the thing: "This purge")."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):
+        return None, api_error(BAD_REQUEST, "The body is not JSON.")
+    if wrong := json_type_errors(body, types):
+        return None, api_error(BAD_REQUEST, f"{what} is not valid.", fields=wrong)
+    return body, None

@@ -7,11 +7,11 @@ from django.utils import timezone
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
-from cacheadmin.gateways.job_queue import JOBS_QUEUE
+from cacheadmin.gateways.job_queue import JOBS_QUEUE, claim_row
 from cacheadmin.gateways.job_worker import Worker
 from cacheadmin.models import AuditEntry, TaskAction
 from cacheadmin.tasks import actions
-from cacheadmin.tasks.action_jobs import KIND, TaskActions, claim, step
+from cacheadmin.tasks.action_jobs import KIND, TaskActions, step
 from tests.tasks.test_rq_writes import fail_jobs
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_an_action_whose_worker_died_is_taken_over_from_the_registry(
     monkeypatch.setattr(actions, "AT_ONCE_LIMIT", 20)
     fail_jobs(redis_client, redis_server.url, "jobs", 150)
     action_id = post(operator_client, "requeue", queue="jobs", state="failed").json()["id"]
-    claimed = claim(action_id, "dead-worker").job
+    claimed = claim_row(TaskAction, action_id, "dead-worker").job
     assert step(claimed) == (True, None)  # one batch of 100, then the worker dies
     TaskAction.objects.filter(id=action_id).update(lease_until=timezone.now())
     Worker(kinds={KIND: TaskActions()}, say=print, complain=print).run(once=True)
