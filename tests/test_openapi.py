@@ -40,6 +40,7 @@ def token(services, operator, redis_client) -> str:
     return secret
 
 
+@pytest.mark.timeout(330)  # schemathesis' own run is bounded at 300 s below
 def test_every_operation_answers_as_documented(live_server, token, tmp_path):
     command = [str(Path(sys.executable).with_name("st")), "run"]
     command += [live_server.url + "/api/openapi.json", "--header", f"Authorization: Bearer {token}"]

@@ -171,7 +171,8 @@ def test_a_sentinel_instance_offers_its_sentinels_events(
         expect(page.locator("input[name=pattern]")).to_be_hidden()
         page.fill("input[name=events]", "+switch-master")
         page.click("#live-subscribe button[type=submit]")
-        expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+        # the dashboard's own process asks the sentinels first: give a busy machine time
+        expect(page.locator(".feed[data-state=live]")).to_have_count(1, timeout=20_000)
         expect(page.locator(".feed-label")).to_have_text("sentinel: +switch-master")
         new_port = sentinel_sessions.failover()
         row = page.locator("#live-rows tr", has_text="+switch-master")
