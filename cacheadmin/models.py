@@ -363,3 +363,72 @@ class TaskAction(models.Model):
 
     def __str__(self) -> str:
         return f"task action {self.id} ({self.action}, {self.status})"
+
+
+class CeleryTask(models.Model):
+    """One Celery task as its events (`celery worker -E`) told it, recorded by
+    `manage.py celery_events` (cacheadmin.tasks.celery_recorder): the newest event's
+    state, each kind of event's newest time, and the texts the events carried, cut, ""
+    where none came (names, arguments and exceptions are the senders' text: shown
+    escaped)."""
+
+    instance = models.CharField(max_length=63, default="default")
+    task_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16)
+    queue = models.CharField(max_length=200, blank=True)  # from task-sent events only
+    args = models.TextField(blank=True)
+    kwargs = models.TextField(blank=True)
+    retries = models.IntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True)
+    received_at = models.DateTimeField(null=True)
+    started_at = models.DateTimeField(null=True)
+    retried_at = models.DateTimeField(null=True)
+    failed_at = models.DateTimeField(null=True)
+    rejected_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+    succeeded_at = models.DateTimeField(null=True)
+    runtime = models.FloatField(null=True)
+    result = models.TextField(blank=True)
+    exception = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    root_id = models.CharField(max_length=200, blank=True)
+    parent_id = models.CharField(max_length=200, blank=True)
+    event_at = models.DateTimeField()  # the newest event's time, as its worker said
+    history = models.JSONField(default=list)  # [[kind, unix time], ...] oldest first
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "task_id"], name="one_celery_task")
+        ]
+        indexes = [
+            models.Index(fields=["instance", "-event_at"], name="celery_task_newest"),
+            models.Index(fields=["instance", "state", "-event_at"], name="celery_task_state"),
+            models.Index(fields=["instance", "queue", "-event_at"], name="celery_task_queue"),
+            models.Index(fields=["event_at"], name="celery_task_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Celery task {self.task_id} ({self.state})"
+
+
+class CeleryWorkerBeat(models.Model):
+    """A Celery worker's newest heartbeat (worker-online, -heartbeat, -offline)."""
+
+    instance = models.CharField(max_length=63, default="default")
+    hostname = models.CharField(max_length=200)
+    heartbeat_at = models.DateTimeField()
+    active = models.IntegerField(null=True)
+    processed = models.BigIntegerField(null=True)
+    freq = models.FloatField(null=True)
+    offline = models.BooleanField(default=False)
+    software = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "hostname"], name="one_celery_worker")
+        ]
+
+    def __str__(self) -> str:
+        return f"Celery worker {self.hostname}"

@@ -30,6 +30,9 @@ RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL", "http://guest:guest
 RABBITMQ_TIMEOUT = env_float("RABBITMQ_TIMEOUT", 3.0)
 # How long Celery's workers are given to answer a broadcast (celery inspect's timeout).
 CELERY_INSPECT_TIMEOUT = env_float("CELERY_INSPECT_TIMEOUT", 1.0)
+# Celery's task states recorded from its events (manage.py celery_events), per instance.
+CELERY_EVENTS_KEEP_DAYS = env_float("CELERY_EVENTS_KEEP_DAYS", 7)
+CELERY_EVENTS_KEEP_ROWS = int(env_float("CELERY_EVENTS_KEEP_ROWS", 100_000))
 # More named instances, from a TOML file (see README, "Instances"); the URLs above
 # are the instance named "default".
 CACHEADMIN_INSTANCES = env_str("CACHEADMIN_INSTANCES", "")

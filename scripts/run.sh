@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`, after the services and the venv are ready: the database, the admin,
-# the demo data (once), the invalidation worker, the sampler and the demo traffic in
-# the background, and the dashboard.
+# the demo data (once), the invalidation worker, the sampler, the recorder of Celery's
+# events and the demo traffic in the background, and the dashboard.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
@@ -22,6 +22,9 @@ echo "[run] invalidation worker in the background (log: var/invalidation_worker.
 "$PY" manage.py sampler >var/sampler.log 2>&1 &
 background+=($!)
 echo "[run] sampler in the background (log: var/sampler.log)"
+"$PY" manage.py celery_events >var/celery_events.log 2>&1 &
+background+=($!)
+echo "[run] Celery events recorder in the background (log: var/celery_events.log)"
 if "$PY" manage.py seed_demo --once; then
   "$PY" manage.py demo_traffic >var/demo_traffic.log 2>&1 &
   background+=($!)

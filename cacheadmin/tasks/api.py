@@ -14,8 +14,9 @@ from cacheadmin.tasks.actions import (
     unconfirmed_message,
 )
 from cacheadmin.tasks.celery_changes import celery_task_change
+from cacheadmin.tasks.celery_events import tasks_page
 from cacheadmin.tasks.celery_reads import celery_task, celery_workers
-from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
+from cacheadmin.tasks.forms import CeleryTaskListForm, TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, workers_list
 from cacheadmin.web.access import operator_required
 from cacheadmin.web.json_api import (
@@ -53,6 +54,8 @@ def api_workers(request: HttpRequest) -> JsonResponse:
 
 @json_methods("GET")
 def api_tasks(request: HttpRequest) -> JsonResponse:
+    if request.GET.get("framework") == "celery":
+        return _celery_tasks(request)
     form = TaskListForm(request.GET)
     if not form.is_valid():
         return invalid_form(form)
@@ -62,6 +65,18 @@ def api_tasks(request: HttpRequest) -> JsonResponse:
     items = [{field: item.get(field) for field in TASK_FIELDS} for item in page["items"]]
     answer = {"items": items, "page": page["page"], "pages": page["pages"]}
     return JsonResponse(answer | {"total": page["total"]})
+
+
+def _celery_tasks(request: HttpRequest) -> JsonResponse:
+    """Celery's tasks as the recorder kept them from the events (newest first)."""
+    form = CeleryTaskListForm(request.GET)
+    if not form.is_valid():
+        return invalid_form(form)
+    data = form.cleaned_data
+    page = tasks_page(
+        instance=request.instance.name, queue=data["queue"], state=data["state"], page=data["page"]
+    )
+    return JsonResponse(page)
 
 
 @json_methods("GET")

@@ -1,5 +1,6 @@
 from django import forms
 
+from cacheadmin.tasks.celery_event_states import STATES as CELERY_STATES
 from cacheadmin.tasks.rq_reads import STATES
 from cacheadmin.web.forms import TextForm
 
@@ -17,6 +18,21 @@ class TaskListForm(TextForm):
         data = super().clean()
         data["framework"] = data.get("framework") or "rq"
         data["state"] = data.get("state") or "failed"
+        data["page"] = data.get("page") or 1
+        return data
+
+
+class CeleryTaskListForm(TextForm):
+    """/api/tasks?framework=celery: the recorded tasks, of any queue and state unless
+    one is named."""
+
+    framework = forms.ChoiceField(choices=[("celery", "Celery")])
+    queue = forms.CharField(max_length=200, required=False, strip=False)
+    state = forms.ChoiceField(required=False, choices=[(state, state) for state in CELERY_STATES])
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
         data["page"] = data.get("page") or 1
         return data
 

@@ -1,6 +1,6 @@
 """What the task frameworks' JSON API promises, in OpenAPI terms."""
 
-from cacheadmin.tasks.forms import TaskForm, TaskListForm
+from cacheadmin.tasks.forms import CeleryTaskListForm, TaskForm, TaskListForm
 from cacheadmin.web.openapi import SERVICE_FAILURES, answers, form_parameters, json_answer
 
 STRING_OR_NULL = {"type": ["string", "null"]}
@@ -47,13 +47,19 @@ TASK = {
         "id": {"type": "string"},
         "name": {**STRING_OR_NULL, "description": "The function, as RQ wrote it."},
         "state": {"type": "string"},
-        "queue": {"type": "string"},
+        "queue": {
+            **STRING_OR_NULL,
+            "description": "Celery: known from task-sent events (task_send_sent_event).",
+        },
         "enqueued_at": {**STRING_OR_NULL, "format": "date-time"},
         "started_at": {**STRING_OR_NULL, "format": "date-time"},
         "ended_at": {**STRING_OR_NULL, "format": "date-time"},
-        "retries": {**INTEGER_OR_NULL, "description": "Retries left."},
+        "retries": {**INTEGER_OR_NULL, "description": "RQ: retries left. Celery: retries made."},
         "worker": STRING_OR_NULL,
-        "error": {**STRING_OR_NULL, "description": "The exception's last line."},
+        "error": {
+            **STRING_OR_NULL,
+            "description": "RQ: the exception's last line. Celery: the exception.",
+        },
         "call": {**STRING_OR_NULL, "description": "The call as RQ described it, shortened."},
     },
 }
@@ -74,6 +80,22 @@ JOB = {
     },
 }
 
+
+def _list_parameters() -> list:
+    """TaskListForm's (RQ) and CeleryTaskListForm's parameters, as one list."""
+    celery = {parameter["name"]: parameter for parameter in form_parameters(CeleryTaskListForm)}
+    merged = []
+    for parameter in form_parameters(TaskListForm):
+        other = celery[parameter["name"]]
+        if "enum" in parameter["schema"]:
+            values = parameter["schema"]["enum"] + other["schema"]["enum"]
+            parameter["schema"] = parameter["schema"] | {"enum": list(dict.fromkeys(values))}
+        if parameter["name"] == "queue":
+            parameter = parameter | {"required": False, "description": "Required for RQ."}
+        merged.append(parameter)
+    return merged
+
+
 PATHS = {
     "/api/tasks/{job_id}": {
         "get": {
@@ -89,10 +111,11 @@ PATHS = {
     },
     "/api/tasks": {
         "get": {
-            "summary": "A page of one RQ queue's jobs in one state (failed: newest first)",
+            "summary": "A page of one RQ queue's jobs in one state (failed: newest first); "
+            "framework=celery: the Celery tasks recorded from their events, newest first",
             "operationId": "listTasks",
             "tags": ["tasks"],
-            "parameters": form_parameters(TaskListForm),
+            "parameters": _list_parameters(),
             "responses": answers(
                 {
                     200: json_answer(

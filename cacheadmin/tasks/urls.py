@@ -1,10 +1,11 @@
 from django.urls import path
 
-from cacheadmin.tasks import api, views
+from cacheadmin.tasks import api, event_views, views
 
 urlpatterns = [
     path("tasks/", views.tasks_page, name="tasks"),
     path("tasks/celery/workers", views.celery_workers_part, name="celery_workers"),
+    path("tasks/celery/events", event_views.celery_events_part, name="celery_events"),
     path("tasks/jobs", views.task_list, name="task_list"),
     path("tasks/job", views.task_page, name="task"),
     path("tasks/job/change", views.task_change, name="task_change"),

@@ -1,0 +1,192 @@
+"""Celery's events recorded by the dashboard: real workers (`-P solo -E`) on the private
+Redis and on the test vhost run tasks that succeed, fail and retry; the recorder (its
+threads, as `manage.py celery_events` runs them) keeps their states; the API lists them
+newest first, filtered and paged; a new recorder keeps what the last one wrote; and a
+worker with events off makes the Tasks page say how to turn them on."""
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from cacheadmin.models import CeleryTask, CeleryWorkerBeat
+from cacheadmin.tasks import celery_recorder
+from cacheadmin.tasks.celery_events import task_history, tasks_page
+from tests.helpers import wait_for
+from tests.tasks.test_celery_workers import forget_celery_exchanges
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CELERY = str(Path(sys.executable).parent / "celery")
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = '<script>alert("x")</script>\u202e\x00 & done'
+
+
+def start_worker(broker: str, name: str, logs: Path, *, events: bool = True) -> subprocess.Popen:
+    """A real solo worker of tests.tasks.celery_events_app on queue work (events on
+    unless told), its log in logs."""
+    command = [CELERY, "-A", "tests.tasks.celery_events_app", "worker", "-P", "solo", "-n", name]
+    command += ["-Q", "work", "--without-mingle", "--without-gossip", "-l", "warning"]
+    command += ["-E"] if events else []
+    with open(logs / f"{name}.log", "wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={"PATH": str(Path(sys.executable).parent), "CELERY_TEST_BROKER": broker},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stopped(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
+
+
+class Recording:
+    """The recorder's threads for the instance default, as the command starts them."""
+
+    def __init__(self):
+        self.said: list[str] = []
+        self.stop = threading.Event()
+        self.threads = celery_recorder.run(self.stop, self.said.append, names=["default"])
+
+    def listening(self, broker: str) -> bool:
+        return any(f"on {broker}: listening" in line for line in self.said)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+
+
+@pytest.fixture
+def recording(services, monkeypatch):
+    monkeypatch.setattr(celery_recorder, "NO_EXCHANGE_WAIT", 0.2)
+    started = []
+
+    def start() -> Recording:
+        started.append(Recording())
+        return started[-1]
+
+    yield start
+    for recorder in started:
+        recorder.close()
+
+
+def sender(broker: str) -> Celery:
+    app = Celery("cacheadmin_event_test_sender", broker=broker, set_as_current=False)
+    app.conf.task_send_sent_event = True
+    return app
+
+
+def states() -> dict[str, str]:
+    return dict(CeleryTask.objects.values_list("task_id", "state"))
+
+
+def send_mix(app: Celery) -> dict[str, str]:
+    """Tasks that succeed, fail, retry twice then succeed, and one no worker takes; the
+    states they end in, by id."""
+    ended = {}
+    for number in range(3):
+        ended[app.send_task("events.add", args=(number, 1), queue="work").id] = "succeeded"
+    ended[app.send_task("events.boom", args=(HOSTILE,), queue="work").id] = "failed"
+    ended[app.send_task("events.flaky", args=(2,), queue="work").id] = "succeeded"
+    ended[app.send_task("events.add", args=(1, 1), queue="nobody").id] = "sent"
+    return ended
+
+
+def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
+    recording, redis_server, viewer_client, tmp_path
+):
+    recorder = recording()
+    wait_for(lambda: recorder.listening("redis"), 30)
+    worker = start_worker(redis_server.url, "ev1@tests", tmp_path)
+    try:
+        wait_for(lambda: CeleryWorkerBeat.objects.filter(hostname="ev1@tests").exists(), 30)
+        ended = send_mix(sender(redis_server.url))
+        wait_for(lambda: states() == ended, 30)
+        flaky = next(id for id, task in _names().items() if task == "events.flaky")
+        assert CeleryTask.objects.get(task_id=flaky).retries == 2
+
+        listed = viewer_client.get("/api/tasks", {"framework": "celery"}).json()
+        assert (listed["page"], listed["pages"], listed["total"]) == (1, 1, 6)
+        assert {item["id"] for item in listed["items"]} == set(ended)
+        times = [CeleryTask.objects.get(task_id=item["id"]).event_at for item in listed["items"]]
+        assert times == sorted(times, reverse=True)  # newest first
+        (failed,) = viewer_client.get(
+            "/api/tasks", {"framework": "celery", "state": "failed"}
+        ).json()["items"]
+        assert failed["name"] == "events.boom" and failed["queue"] == "work"
+        assert failed["error"].startswith("ValueError(") and '<script>alert("x")' in failed["error"]
+        assert failed["worker"] == "ev1@tests" and failed["ended_at"] and failed["started_at"]
+        (waiting,) = viewer_client.get(
+            "/api/tasks", {"framework": "celery", "queue": "nobody"}
+        ).json()["items"]
+        assert (waiting["state"], waiting["worker"], waiting["started_at"]) == ("sent", None, None)
+        wrong = viewer_client.get("/api/tasks", {"framework": "celery", "state": "lost"})
+        assert wrong.status_code == 400
+
+        two = tasks_page(instance="default", queue="work", page=3, page_size=2)
+        assert (two["pages"], two["total"], len(two["items"])) == (3, 5, 1)
+
+        history = [event["type"] for event in task_history("default", flaky)["events"]]
+        assert history.count("task-retried") == 2 and history[-1] == "task-succeeded"
+        assert history.count("task-received") == 3
+
+        card = viewer_client.get("/tasks/celery/events").content.decode()
+        assert 'data-field="events-off"' not in card
+        assert "&lt;script&gt;alert(&quot;x&quot;)" in card and '<script>alert("x")' not in card
+        assert 'data-figure="celery-heartbeat">ev1@tests' in card
+
+        recorder.close()  # a new recorder: what was recorded stays, and it goes on
+        again = recording()
+        wait_for(lambda: again.listening("redis"), 30)
+        assert states() == ended
+        later = sender(redis_server.url).send_task("events.add", args=(5, 5), queue="work").id
+        wait_for(lambda: states().get(later) == "succeeded", 30)
+        assert viewer_client.get("/api/tasks", {"framework": "celery"}).json()["total"] == 7
+    finally:
+        stopped(worker)
+
+
+def _names() -> dict[str, str]:
+    return dict(CeleryTask.objects.values_list("task_id", "name"))
+
+
+def test_tasks_on_rabbitmq_are_recorded(recording, settings, viewer_client, tmp_path):
+    worker = start_worker(settings.RABBITMQ_URL, "ev2@tests", tmp_path)
+    recorder = recording()
+    try:
+        wait_for(lambda: recorder.listening("rabbitmq"), 30)
+        wait_for(lambda: CeleryWorkerBeat.objects.filter(hostname="ev2@tests").exists(), 30)
+        ended = send_mix(sender(settings.RABBITMQ_URL))
+        wait_for(lambda: states() == ended, 30)
+        answer = viewer_client.get("/api/tasks", {"framework": "celery", "state": "succeeded"})
+        succeeded = answer.json()["items"]
+        assert len(succeeded) == 4 and {item["worker"] for item in succeeded} == {"ev2@tests"}
+        assert max(item["retries"] for item in succeeded) == 2
+    finally:
+        stopped(worker)
+        recorder.close()
+        forget_celery_exchanges(settings.RABBITMQ_URL)
+
+
+def test_with_events_off_the_page_says_how_to_turn_them_on(
+    recording, redis_server, redis_client, viewer_client, tmp_path
+):
+    recorder = recording()
+    wait_for(lambda: recorder.listening("redis"), 30)
+    worker = start_worker(redis_server.url, "quiet@tests", tmp_path, events=False)
+    try:
+        wait_for(lambda: redis_client.exists(b"_kombu.binding.celery.pidbox"), 30)
+        card = viewer_client.get("/tasks/celery/events").content.decode()
+        assert 'data-field="events-off"' in card
+        assert "celery -A app worker -E" in card and "control enable_events" in card
+        assert CeleryTask.objects.count() == CeleryWorkerBeat.objects.count() == 0
+    finally:
+        stopped(worker)
