@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import pika
 import redis
@@ -26,8 +27,9 @@ from cacheadmin.formats import celery_events
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.amqp import FAILURES as AMQP_FAILURES
 from cacheadmin.gateways.amqp import connect
-from cacheadmin.gateways.problems import reason_of
+from cacheadmin.gateways.problems import NOT_FOUND, reason_of
 from cacheadmin.gateways.redis_kinds.keyspace import LayoutFailure
+from cacheadmin.gateways.service_calls import call_rabbit
 from cacheadmin.tasks.celery_event_store import prune, record
 
 log = logging.getLogger(__name__)
@@ -152,7 +154,11 @@ class Recorder:
     def _rabbitmq(self) -> bool:
         """A queue of our own bound to `celeryev` (every routing key), consumed until
         stopped; messages acknowledged once written. True once it was connected."""
-        config = connections.instance(self.instance).rabbit_config()
+        instance = connections.instance(self.instance)
+        if not _has_events_exchange(instance):
+            self.stop.wait(NO_EXCHANGE_WAIT)  # no worker has sent events here yet
+            return True
+        config = instance.rabbit_config()
         connection = connect(
             config.amqp_url, timeout=5.0, ca_file=config.ca_file, named=config.named("amqp_url")
         )
@@ -163,8 +169,7 @@ class Recorder:
             except pika.exceptions.ChannelClosedByBroker as exc:
                 if exc.reply_code != 404:
                     raise
-                self.stop.wait(NO_EXCHANGE_WAIT)  # no worker has sent events here yet
-                return True
+                return True  # deleted since the management API was asked: look again
             queue = self._declare(channel)
             self.say(f"{self}: listening ({queue})")
             last_tag = 0
@@ -189,6 +194,15 @@ class Recorder:
         channel.queue_bind(queue, celery_events.EXCHANGE, routing_key="#")
         channel.basic_qos(prefetch_count=PREFETCH)
         return queue
+
+
+def _has_events_exchange(instance: connections.Instance) -> bool:
+    """Whether the vhost has `celeryev`, asked of the management API (an AMQP passive
+    declare would log a warning at each look); True when that API cannot say."""
+    vhost = quote(instance.rabbit_config().vhost, safe="")
+    path = f"api/exchanges/{vhost}/{celery_events.EXCHANGE}"
+    _, problem = call_rabbit(lambda client: client.get_object(path), instance=instance)
+    return problem is None or problem.kind != NOT_FOUND
 
 
 def recorders(stop: threading.Event, say: Callable, names: list[str] | None = None) -> list:

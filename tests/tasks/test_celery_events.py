@@ -78,26 +78,32 @@ def recording(services, monkeypatch):
         recorder.close()
 
 
-def sender(broker: str) -> Celery:
+def send(broker: str, tasks: list[tuple[str, tuple, str]]) -> list[str]:
+    """Send tasks (name, args, queue) with task-sent events, as an application would;
+    their ids. The connection is closed after: a test that drops a vhost's connections
+    must find only its own."""
     app = Celery("cacheadmin_event_test_sender", broker=broker, set_as_current=False)
     app.conf.task_send_sent_event = True
-    return app
+    # A connection of its own: the app's pool is kombu's, shared by URL, and outlives it.
+    with app.connection_for_write() as connection:
+        return [
+            app.send_task(name, args=args, queue=queue, connection=connection).id
+            for name, args, queue in tasks
+        ]
 
 
 def states() -> dict[str, str]:
     return dict(CeleryTask.objects.values_list("task_id", "state"))
 
 
-def send_mix(app: Celery) -> dict[str, str]:
+def send_mix(broker: str) -> dict[str, str]:
     """Tasks that succeed, fail, retry twice then succeed, and one no worker takes; the
     states they end in, by id."""
-    ended = {}
-    for number in range(3):
-        ended[app.send_task("events.add", args=(number, 1), queue="work").id] = "succeeded"
-    ended[app.send_task("events.boom", args=(HOSTILE,), queue="work").id] = "failed"
-    ended[app.send_task("events.flaky", args=(2,), queue="work").id] = "succeeded"
-    ended[app.send_task("events.add", args=(1, 1), queue="nobody").id] = "sent"
-    return ended
+    tasks = [("events.add", (number, 1), "work") for number in range(3)]
+    tasks += [("events.boom", (HOSTILE,), "work"), ("events.flaky", (2,), "work")]
+    tasks += [("events.add", (1, 1), "nobody")]
+    ended = ["succeeded"] * 3 + ["failed", "succeeded", "sent"]
+    return dict(zip(send(broker, tasks), ended, strict=True))
 
 
 def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
@@ -108,7 +114,7 @@ def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
     worker = start_worker(redis_server.url, "ev1@tests", tmp_path)
     try:
         wait_for(lambda: CeleryWorkerBeat.objects.filter(hostname="ev1@tests").exists(), 30)
-        ended = send_mix(sender(redis_server.url))
+        ended = send_mix(redis_server.url)
         wait_for(lambda: states() == ended, 30)
         flaky = next(id for id, task in _names().items() if task == "events.flaky")
         assert CeleryTask.objects.get(task_id=flaky).retries == 2
@@ -147,7 +153,7 @@ def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
         again = recording()
         wait_for(lambda: again.listening("redis"), 30)
         assert states() == ended
-        later = sender(redis_server.url).send_task("events.add", args=(5, 5), queue="work").id
+        (later,) = send(redis_server.url, [("events.add", (5, 5), "work")])
         wait_for(lambda: states().get(later) == "succeeded", 30)
         assert viewer_client.get("/api/tasks", {"framework": "celery"}).json()["total"] == 7
     finally:
@@ -164,7 +170,7 @@ def test_tasks_on_rabbitmq_are_recorded(recording, settings, viewer_client, tmp_
     try:
         wait_for(lambda: recorder.listening("rabbitmq"), 30)
         wait_for(lambda: CeleryWorkerBeat.objects.filter(hostname="ev2@tests").exists(), 30)
-        ended = send_mix(sender(settings.RABBITMQ_URL))
+        ended = send_mix(settings.RABBITMQ_URL)
         wait_for(lambda: states() == ended, 30)
         answer = viewer_client.get("/api/tasks", {"framework": "celery", "state": "succeeded"})
         succeeded = answer.json()["items"]
