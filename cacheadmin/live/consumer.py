@@ -93,8 +93,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 raise ProtocolError(
                     f"At most {MAX_PER_USER} feeds per user in this server process, over all tabs."
                 )
-            if feed.source == "rabbitmq" and feed not in self.hub.upstreams:
-                taps = sum(1 for running in self.hub.upstreams if running.source == "rabbitmq")
+            if _is_tap(feed) and feed not in self.hub.upstreams:
+                taps = sum(1 for running in self.hub.upstreams if _is_tap(running))
                 if taps >= MAX_TAPS:
                     raise ProtocolError(f"At most {MAX_TAPS} RabbitMQ taps run at once here.")
             self.feeds.add(feed)
@@ -144,6 +144,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
+
+
+def _is_tap(feed: Feed) -> bool:
+    """A RabbitMQ tap (an exchange's, or Celery's events on RabbitMQ): a thread each."""
+    return feed.source == "rabbitmq" or (feed.source == "celery" and bool(feed.exchange))
 
 
 def _seq(request: dict) -> int:

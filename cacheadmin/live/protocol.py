@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from cacheadmin.gateways.instances import DEFAULT, NAME
 from cacheadmin.gateways.keycodec import is_glob, is_utf8
 
-SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations", "sentinel")
+SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations", "sentinel", "celery")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
 MAX_REQUEST = 4096  # characters of a client's message
 MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redis 7.0.9
@@ -16,6 +16,9 @@ MAX_PER_CONNECTION = 10
 MAX_PER_USER = 20
 KEYSPACE = re.compile(r"\A__key(space|event)@([0-9]{1,4}|\*)__:.+\Z", re.DOTALL)
 FEED_FIELDS = ("instance", "source", "pattern", "exchange", "binding_key")
+# Celery's events by routing key, as a binding: every event, a group, or one type.
+CELERY_BINDING = re.compile(r"\A(#|[a-z]{1,20}\.(#|\*|[a-z-]{1,40}))\Z")
+CELERY_EXCHANGE = "celeryev"
 
 
 class ProtocolError(ValueError):
@@ -79,6 +82,8 @@ def _feed_on_default(request: dict) -> Feed:
         raise ProtocolError(f"source is one of {', '.join(SOURCES)}.")
     if source == "invalidations":
         return Feed("invalidations")
+    if source == "celery":
+        return _celery_feed(request)
     if source == "sentinel" and not request.get("pattern"):
         return Feed("sentinel", pattern="*", glob=True)  # every event
     if source == "rabbitmq":
@@ -112,6 +117,24 @@ def _feed_on_default(request: dict) -> Feed:
     if source == "keyspace" or mode == "pattern" or (mode == "auto" and is_glob(pattern.encode())):
         return Feed(source, pattern=pattern, glob=True)
     return Feed(source, pattern=pattern)
+
+
+def _celery_feed(request: dict) -> Feed:
+    """Celery's events on the instance's Redis (the default) or RabbitMQ: pattern is a
+    binding of their routing keys (`#`, `task.*`, `task.failed`, `worker.heartbeat`).
+    A feed's own status frame (exchange "celeryev": RabbitMQ) is a request too."""
+    pattern = _text(request, "pattern") or "#"
+    if not CELERY_BINDING.match(pattern):
+        raise ProtocolError(
+            "A Celery pattern binds the events' routing keys: #, task.*, task.failed, "
+            "worker.heartbeat."
+        )
+    broker = request.get("broker") or (
+        "rabbitmq" if request.get("exchange") == CELERY_EXCHANGE else "redis"
+    )
+    if broker not in ("redis", "rabbitmq"):
+        raise ProtocolError('broker is "redis" or "rabbitmq".')
+    return Feed("celery", pattern=pattern, exchange=CELERY_EXCHANGE if broker == "rabbitmq" else "")
 
 
 def _text(request: dict, name: str, *, required: bool = False) -> str:

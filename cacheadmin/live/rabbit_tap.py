@@ -34,6 +34,12 @@ class TapRefused(Exception):
 
 
 class RabbitTap(Upstream):
+    keep_bytes = PAYLOAD_BYTES  # of each body, taken from the thread to the event loop
+    missing = "There is no exchange {exchange!r} in this virtual host."
+
+    def binding_key(self) -> str:
+        return self.feed.binding_key
+
     async def read(self) -> None:
         loop = asyncio.get_running_loop()
         stop, ended = threading.Event(), asyncio.Event()
@@ -101,7 +107,7 @@ class RabbitTap(Upstream):
                     (
                         method.delivery_tag,
                         method.routing_key.encode(),
-                        body[:PAYLOAD_BYTES],
+                        body[: self.keep_bytes],
                         len(body),
                     )
                 ),
@@ -124,12 +130,10 @@ class RabbitTap(Upstream):
             queue = f"{TAP_PREFIX}{uuid.uuid4().hex[:12]}"
             arguments = {"x-max-length": TAP_MAX_LENGTH, "x-overflow": "drop-head"}
             channel.queue_declare(queue, exclusive=True, auto_delete=True, arguments=arguments)
-            channel.queue_bind(queue, self.feed.exchange, routing_key=self.feed.binding_key)
+            channel.queue_bind(queue, self.feed.exchange, routing_key=self.binding_key())
         except pika.exceptions.ChannelClosedByBroker as exc:
             if exc.reply_code == 404:
-                raise TapRefused(
-                    f"There is no exchange {self.feed.exchange!r} in this virtual host."
-                ) from None
+                raise TapRefused(self.missing.format(exchange=self.feed.exchange)) from None
             if exc.reply_code in REFUSALS:
                 raise TapRefused(f"RabbitMQ refused the tap: {exc.reply_text}") from None
             raise

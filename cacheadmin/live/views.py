@@ -62,6 +62,8 @@ def _sources_offered(*, has_redis: bool, has_rabbit: bool, sentinel: bool) -> st
         sources += ["Redis channels and patterns", "keyspace notifications"]
     if has_rabbit:
         sources.append("a RabbitMQ exchange tap")
+    if has_redis or has_rabbit:
+        sources.append("Celery's events")
     if has_redis:
         sources.append("the dashboard's invalidations")
     if sentinel:

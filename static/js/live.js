@@ -98,6 +98,9 @@
     if (request.source === "shard") Object.assign(request, { source: "redis", mode: "shard" });
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
     if (request.source === "sentinel" && data.get("events")) request.pattern = data.get("events");
+    if (request.source === "celery-redis" || request.source === "celery-rabbitmq") {
+      Object.assign(request, { source: "celery", broker: request.source.slice(7), pattern: data.get("celery_events") || "#" });
+    }
     if (request.source === "rabbitmq") {
       request.exchange = data.get("exchange");
       request.binding_key = data.get("binding_key") || "#";
@@ -122,6 +125,7 @@
     const label = document.createElement("span");
     label.className = "feed-label";
     const what = frame.source === "rabbitmq" ? `${frame.exchange} ${frame.binding_key}`
+      : frame.source === "celery" ? `${frame.pattern} on ${frame.exchange ? "RabbitMQ" : "Redis"}`
       : frame.source === "invalidations" ? "dashboard"
       : frame.mode === "shard" ? `${frame.pattern} (sharded)` : frame.pattern;
     label.textContent = `${frame.source}: ${visible(what)}`;

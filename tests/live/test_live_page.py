@@ -139,7 +139,8 @@ def test_a_rabbitmq_only_instance_offers_its_exchanges_and_no_redis(
     assert broker.status_code == 200 and '<option value="rabbitmq">' in html
     assert 'value="redis"' not in html and 'value="invalidations"' not in html
     assert 'id="live-channels"' not in html and "no Redis instance" not in html
-    assert "Messages as they pass: a RabbitMQ exchange tap. Each feed" in html
+    assert "Messages as they pass: a RabbitMQ exchange tap, and Celery&#x27;s events." in html
+    assert '<option value="celery-rabbitmq">' in html and 'value="celery-redis"' not in html
     cache = viewer_client.get("/i/cache/live/").content.decode()
     assert '<option value="redis">' in cache and 'value="rabbitmq"' not in cache
     assert "RabbitMQ" not in cache.split("<h1>Live</h1>")[1].split("</p>")[0]
