@@ -3,9 +3,10 @@
 Two recorders may hear the same events, and events may come late or twice: every rule
 here gives the same record whatever the order and however often an event is applied.
 The state and the worker are those of the newest event (a tie goes to the later state
-in a task's life); each kind of time is the newest of its kind; retries the most seen;
-a name, arguments and ids, once known, stay; the exception is the newest failure's or
-retry's; the history is the set of (type, time) seen, in time order, its newest kept.
+in a task's life; a worker's event before a sender's task-sent); each kind of time is
+the newest of its kind; retries the most seen; a name, arguments and ids, once known,
+stay; the exception is the newest failure's or retry's; the history is the set of
+(type, time) seen, in time order, its newest kept.
 """
 
 import math
@@ -52,11 +53,7 @@ def apply_task_event(task: dict, event: dict) -> None:
     state, at = task_state_of(event), event_time(event)
     if state is None or at is None:
         return
-    newest = task["event_at"] is None or (at, _rank(state)) >= (
-        task["event_at"],
-        _rank(task["state"]),
-    )
-    if newest:
+    if task["event_at"] is None or _order(state, at) >= _order(task["state"], task["event_at"]):
         task["state"], task["event_at"] = state, at
         if state != "sent" and event.get("hostname"):  # a sent event names the client
             task["worker"] = cut(event["hostname"], CUT["worker"])
@@ -67,8 +64,11 @@ def apply_task_event(task: dict, event: dict) -> None:
     _remember(task, event["type"], at)
 
 
-def _rank(state: str | None) -> int:
-    return STATES.index(state) if state in STATES else -1
+def _order(state: str | None, at: float) -> tuple:
+    """Which event gives the state: a worker's, the newest (ties: the later state). A
+    sender's task-sent gives it only until a worker says anything: the sender sends it
+    after the task, and a fast worker may have run the task by then."""
+    return (state != "sent", at, STATES.index(state) if state in STATES else -1)
 
 
 def _sender_fields(task: dict, event: dict, state: str) -> None:

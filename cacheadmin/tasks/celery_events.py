@@ -12,8 +12,9 @@ from cacheadmin.tasks.celery_event_states import STATES
 PAGE_SIZE = 50
 SUMMARY_HOURS = 24  # the Tasks page counts the states of this many last hours
 ENDED = ("succeeded", "failed", "rejected", "revoked")
+FAILED = ("failed", "retried")
 SHOWN_WORKERS = 50
-TEXTS = ("args", "kwargs", "result", "traceback", "root_id", "parent_id")
+TEXTS = ("args", "kwargs", "result", "exception", "traceback", "root_id", "parent_id")
 
 
 def _at(value: datetime | None) -> str | None:
@@ -33,7 +34,8 @@ def _item(task: CeleryTask) -> dict:
         "ended_at": _at(ended),
         "retries": task.retries,
         "worker": task.worker or None,
-        "error": task.exception or None,
+        # the exception of a task that failed; one that succeeded after retries has none
+        "error": (task.exception or None) if task.state in FAILED else None,
     }
 
 

@@ -89,7 +89,7 @@ class Recorder:
                 self.say(f"{self}: {exc}")
                 return
             except (*REDIS_LOST, *AMQP_FAILURES) as exc:
-                self.say(f"{self}: lost ({reason_of(exc)}); again in {delay:g} s")
+                self.say(f"{self}: not listening ({reason_of(exc)}); again in {delay:g} s")
                 self.stop.wait(delay)
                 delay = min(delay * 2, RETRY_MOST)
             finally:

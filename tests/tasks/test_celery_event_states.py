@@ -56,6 +56,10 @@ def test_a_sent_event_names_no_worker_and_a_late_one_changes_no_state():
     task = folded([LIFE[2], LIFE[0]])
     assert (task["state"], task["worker"], task["queue"]) == ("started", "w@h", "payments")
     assert folded([LIFE[0]]).get("worker") is None
+    # The sender sends task-sent after the task: a fast worker's events come first.
+    done = [event("received", 2.0), event("succeeded", 2.1), event("sent", 2.2, queue="q")]
+    for order in itertools.permutations(done):
+        assert (folded(order)["state"], folded(order)["queue"]) == ("succeeded", "q")
 
 
 def test_texts_are_cut_and_odd_events_are_skipped():

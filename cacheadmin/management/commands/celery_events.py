@@ -1,6 +1,7 @@
 """manage.py celery_events: record Celery's events of every instance (or of those named)
 into the dashboard's database, until stopped (cacheadmin.tasks.celery_recorder)."""
 
+import logging
 import signal
 import threading
 
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, help="stop after this many seconds")
 
     def handle(self, *args, instance: list[str] | None, seconds: float | None, **options) -> None:
+        # pika logs every refused connection at length; the recorder says it in a line
+        logging.getLogger("pika").setLevel(logging.CRITICAL)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
         signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
