@@ -53,7 +53,22 @@ def from_body(body: bytes, content_type: object) -> list[dict]:
         return []
     found = _json(body)
     events = found[:MAX_EVENTS] if isinstance(found, list) else [found]
-    return [event for event in events if _is_event(event)]
+    try:
+        return [_storable(event) for event in events if _is_event(event)]
+    except RecursionError:  # nested past what a walk of it can follow
+        return []
+
+
+def _storable(value: object) -> object:
+    """Texts any database keeps: a NUL (PostgreSQL refuses it in text and JSON) shown as
+    \\x00, a lone surrogate (no UTF-8 has it) as its escape."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 def _is_event(event: object) -> bool:
