@@ -167,6 +167,11 @@ class TaskActions:
         return f"Task action {row.id}: {row.status}, {row.done:,} jobs"
 
 
+def action_on(instance: str, action_id: int) -> TaskAction | None:
+    """An action of the instance (another instance's is not there)."""
+    return TaskAction.objects.filter(id=action_id, instance=instance).first()
+
+
 def action_json(row: TaskAction) -> dict:
     """An action as the API and its page show it."""
     return {

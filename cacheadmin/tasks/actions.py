@@ -104,7 +104,7 @@ def failed_jobs_request(
                 user=user,
                 instance=instance,
                 action=f"tasks.{action}",
-                target=bulk_target(queue),
+                target=action_jobs.bulk_target(queue),
                 problem=problem,
             )
         return BulkOutcome(Step.REFUSED, problem=problem)
@@ -142,7 +142,3 @@ def unconfirmed_message(action: str, preview: rq_writes.FailedSet) -> str:
         f"This would {action} {preview.count:,} failed jobs: send confirm with the queue's "
         "name or the count."
     )
-
-
-def bulk_target(queue: str) -> str:
-    return action_jobs.bulk_target(queue)

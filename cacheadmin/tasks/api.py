@@ -5,8 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.models import TaskAction
-from cacheadmin.tasks.action_jobs import action_json, cancel
+from cacheadmin.tasks.action_jobs import action_json, action_on, cancel
 from cacheadmin.tasks.actions import (
     Step,
     failed_jobs_request,
@@ -159,7 +158,7 @@ def _failed_jobs(request: HttpRequest, action: str, data: dict) -> JsonResponse:
 
 @json_methods("GET")
 def api_task_action_state(request: HttpRequest, action_id: int) -> JsonResponse:
-    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    row = action_on(request.instance.name, action_id)
     if row is None:
         return api_error(NOT_FOUND, f"There is no task action {action_id}.")
     return JsonResponse(action_json(row))
@@ -168,7 +167,7 @@ def api_task_action_state(request: HttpRequest, action_id: int) -> JsonResponse:
 @json_methods("POST")
 @operator_required
 def api_task_action_cancel(request: HttpRequest, action_id: int) -> JsonResponse:
-    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    row = action_on(request.instance.name, action_id)
     if row is None:
         return api_error(NOT_FOUND, f"There is no task action {action_id}.")
     return JsonResponse(action_json(cancel(row, by=request.user)))

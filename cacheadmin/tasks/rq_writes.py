@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.exceptions import InvalidJobOperation
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 
@@ -115,10 +115,9 @@ def failed_batch(
         for job_id in client.zrangebyscore(registry.key, "-inf", cutoff, start=skip, num=count)
     ]
     handled = expired = skipped = 0
-    for job_id in ids:
-        try:
-            job = fetch(client, job_id)
-        except NoSuchJobError:
+    jobs = KeptJob.fetch_many(ids, connection=client, serializer=PlainValues)  # one pipeline
+    for job_id, job in zip(ids, jobs, strict=True):
+        if job is None:
             registry.remove(job_id)  # nothing is left to requeue or delete
             expired += 1
             continue

@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cacheadmin.gateways.problems import http_status
-from cacheadmin.models import TaskAction
-from cacheadmin.tasks.action_jobs import action_json, cancel
+from cacheadmin.tasks.action_jobs import action_json, action_on, cancel
 from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
 from cacheadmin.tasks.celery_changes import CHANGES, celery_task_change
 from cacheadmin.tasks.celery_reads import celery_task, celery_workers
@@ -166,7 +165,7 @@ def failed_change(request: HttpRequest) -> HttpResponse:
 @require_GET
 def action_page(request: HttpRequest, action_id: int) -> HttpResponse:
     """A task action's outcome, or its progress while the worker runs it."""
-    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    row = action_on(request.instance.name, action_id)
     if row is None:
         raise Http404(f"There is no task action {action_id}.")
     template = "tasks/partials/action.html" if request.htmx else "tasks/action.html"
@@ -176,7 +175,7 @@ def action_page(request: HttpRequest, action_id: int) -> HttpResponse:
 @operator_required
 @require_POST
 def action_cancel(request: HttpRequest, action_id: int) -> HttpResponse:
-    row = TaskAction.objects.filter(id=action_id, instance=request.instance.name).first()
+    row = action_on(request.instance.name, action_id)
     if row is None:
         raise Http404(f"There is no task action {action_id}.")
     cancel(row, by=request.user)
