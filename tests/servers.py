@@ -138,8 +138,8 @@ def dashboard_env(settings) -> dict[str, str]:
 
 
 class Daphne:
-    """The dashboard under daphne in a process of its own (websockets need ASGI), with
-    these environment variables on top of ours."""
+    """The dashboard under daphne (dashboard.serve) in a process of its own (websockets
+    need ASGI), with these environment variables on top of ours."""
 
     def __init__(self, env: dict[str, str], *options: str):
         self.options = options  # daphne's own, such as --proxy-headers
@@ -149,9 +149,9 @@ class Daphne:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Daphne":
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        command = [sys.executable, "-m", "dashboard.serve", "-b", "127.0.0.1", "-p", str(self.port)]
         self.process = subprocess.Popen(
-            [*command, *self.options, "dashboard.asgi:application"],
+            [*command, *self.options],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

@@ -15,6 +15,7 @@
   let paused = false;
   let pausedCount = 0;
   let pending = []; // messages waiting for the next animation frame
+  let asked = []; // feeds asked for before the socket was open: sent once it is
 
   // --- the socket -------------------------------------------------------------------
   function connect() {
@@ -27,6 +28,8 @@
       refused = 0;
       setConnection("open", "connected");
       for (const feed of feeds.values()) send(feed.request);
+      for (const request of asked) send(request);
+      asked = [];
     });
     socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
@@ -53,6 +56,12 @@
 
   function send(request) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request));
+  }
+
+  // A feed asked for while the socket still connects (or reconnects) is not lost.
+  function subscribe(request) {
+    if (socket && socket.readyState === WebSocket.OPEN) send(request);
+    else asked.push(request);
   }
 
   function receive(frame) {
@@ -262,7 +271,7 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     $("live-error").hidden = true;
-    send(requestFrom(new FormData(form)));
+    subscribe(requestFrom(new FormData(form)));
   });
   form.elements.source.addEventListener("change", showFields);
   rows.addEventListener("click", (event) => {
@@ -291,7 +300,7 @@
     form.elements.source.value = mode === "shard" ? "shard" : "redis";
     form.elements.pattern.value = channel;
     showFields();
-    send({ action: "subscribe", instance, source: "redis", pattern: channel, mode });
+    subscribe({ action: "subscribe", instance, source: "redis", pattern: channel, mode });
   });
 
   function showCounts() {

@@ -74,6 +74,51 @@ def test_the_page_reconnects_and_resubscribes_after_the_server_restarts(
     expect(page.locator("#live-rows td.payload")).to_have_text("after the restart")
 
 
+# The page's sockets connect only once window.openSockets() is called: until then they
+# are CONNECTING, as over a slow network.
+HELD_SOCKETS = """
+const Real = window.WebSocket;
+let open;
+const gate = new Promise((resolve) => { open = resolve; });
+window.openSockets = () => open();
+class Held extends EventTarget {
+  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+  constructor(url) {
+    super();
+    this.readyState = 0;
+    gate.then(() => {
+      this.real = new Real(url);
+      for (const type of ["open", "message", "close", "error"]) {
+        this.real.addEventListener(type, (event) => {
+          this.readyState = this.real.readyState;
+          this.dispatchEvent(new event.constructor(type, event));
+        });
+      }
+    });
+  }
+  send(data) { this.real.send(data); }
+  close(code, reason) { this.real.close(code, reason); }
+}
+window.WebSocket = Held;
+"""
+
+
+def test_a_feed_asked_for_while_the_socket_connects_is_watched_once_it_opens(
+    page, asgi_server, viewer, redis_client
+):
+    page.add_init_script(HELD_SOCKETS)
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    expect(page.locator("#live-connection")).to_have_text("connecting…")
+    page.fill("input[name=pattern]", "early")
+    page.click("#live-subscribe button[type=submit]")
+
+    page.evaluate("window.openSockets()")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    redis_client.publish("early", "here")
+    expect(page.locator("#live-rows td.payload")).to_have_text("here")
+
+
 def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
     page, asgi_server, viewer, redis_client
 ):
