@@ -14,7 +14,8 @@ from cacheadmin.tasks.actions import (
 )
 from cacheadmin.tasks.celery_changes import celery_task_change
 from cacheadmin.tasks.celery_events import tasks_page
-from cacheadmin.tasks.celery_reads import celery_task, celery_workers
+from cacheadmin.tasks.celery_reads import celery_workers
+from cacheadmin.tasks.celery_task import celery_task_told
 from cacheadmin.tasks.forms import CeleryTaskListForm, TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, workers_list
 from cacheadmin.web.access import operator_required
@@ -84,12 +85,15 @@ def api_task(request: HttpRequest, job_id: str) -> JsonResponse:
     if not form.is_valid():
         return invalid_form(form)
     if form.cleaned_data["framework"] == "celery":
-        task, problem = celery_task(instance=request.instance, task_id=form.cleaned_data["id"])
-        if problem:
+        task, problem = celery_task_told(instance=request.instance, task_id=form.cleaned_data["id"])
+        if task is None and problem:
             return problem_response(problem)
         if task is None:
-            return api_error(NOT_FOUND, "The result backend keeps no task of that id.")
-        return JsonResponse(task | {"framework": "celery"})
+            return api_error(
+                NOT_FOUND, "Neither the result backend nor the recorded events know that task."
+            )
+        backend = {"backend_problem": problem.message} if problem else {}
+        return JsonResponse(task | backend | {"framework": "celery"})
     job, problem = job_describe(instance=request.instance, job_id=form.cleaned_data["id"])
     if problem:
         return problem_response(problem)

@@ -1,6 +1,7 @@
 """The Tasks page's card of Celery's recorded events (/tasks/celery/events), asked after
-the page has shown: the states of the last hours by queue, the newest tasks, the
-workers' heartbeats, and how to turn events on when an instance with Celery sends none."""
+the page has shown: the states of the last hours by queue, failures and retries a
+minute, the newest tasks, the workers' heartbeats, and how to turn events on when an
+instance with Celery sends none."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cacheadmin.tasks.celery_charts import failures_chart
 from cacheadmin.tasks.celery_events import events_summary, tasks_page
 from cacheadmin.tasks.celery_reads import celery_brokers
 
@@ -27,5 +29,6 @@ def celery_events_part(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "brokers": [where for where, _ in brokers],
         "events_off": bool(brokers) and quiet,
+        "failures": failures_chart(request.instance.name) if summary["queues"] else None,
     }
     return render(request, "tasks/partials/celery_events_card.html", context)

@@ -99,7 +99,9 @@ def _list_parameters() -> list:
 PATHS = {
     "/api/tasks/{job_id}": {
         "get": {
-            "summary": "One RQ job, or (framework=celery) a Celery task as its backend keeps it",
+            "summary": "One RQ job, or (framework=celery) a Celery task: its result "
+            "backend's record and its recorded events (`events`; `kept` and `recorded` say "
+            "which know it)",
             "operationId": "getTask",
             "tags": ["tasks"],
             "parameters": [

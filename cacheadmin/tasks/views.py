@@ -11,7 +11,8 @@ from cacheadmin.gateways.problems import http_status
 from cacheadmin.tasks.action_jobs import action_json, action_on, cancel
 from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
 from cacheadmin.tasks.celery_changes import CHANGES, celery_task_change
-from cacheadmin.tasks.celery_reads import celery_task, celery_workers
+from cacheadmin.tasks.celery_reads import celery_workers
+from cacheadmin.tasks.celery_task import celery_task_told
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, rq_overview
 from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
@@ -82,9 +83,9 @@ def task_page(request: HttpRequest) -> HttpResponse:
 
 
 def _celery_task_page(request: HttpRequest, task_id: str) -> HttpResponse:
-    task, problem = celery_task(instance=request.instance, task_id=task_id)
+    task, problem = celery_task_told(instance=request.instance, task_id=task_id)
     context = {"task": task, "task_id": task_id, "problem": problem}
-    status = http_status(problem) if problem else (200 if task else 404)
+    status = 200 if task else (http_status(problem) if problem else 404)
     return render(request, "tasks/celery_task.html", context, status=status)
 
 

@@ -7,6 +7,7 @@ worker with events off makes the Tasks page say how to turn them on."""
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from celery import Celery
 
 from cacheadmin.models import CeleryTask, CeleryWorkerBeat
 from cacheadmin.tasks import celery_recorder
+from cacheadmin.tasks.celery_charts import failures_a_minute
 from cacheadmin.tasks.celery_events import task_history, tasks_page
 from tests.helpers import wait_for
 from tests.tasks.test_celery_workers import forget_celery_exchanges
@@ -143,11 +145,16 @@ def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
         history = [event["type"] for event in task_history("default", flaky)["events"]]
         assert history.count("task-retried") == 2 and history[-1] == "task-succeeded"
         assert history.count("task-received") == 3
+        failed, retried = failures_a_minute("default", now=time.time(), span=3600)
+        assert sum(count for _, count in failed) == 1  # events.boom
+        assert sum(count for _, count in retried) == 2  # events.flaky, twice
+        assert len(failed) in (60, 61) and all(at % 60 == 0 for at, _ in failed)
 
         card = viewer_client.get("/tasks/celery/events").content.decode()
         assert 'data-field="events-off"' not in card
         assert "&lt;script&gt;alert(&quot;x&quot;)" in card and '<script>alert("x")' not in card
         assert 'data-figure="celery-heartbeat">ev1@tests' in card
+        assert 'data-figure="celery-failures"' in card and "Failed and retried a minute" in card
 
         recorder.close()  # a new recorder: what was recorded stays, and it goes on
         again = recording()
@@ -196,3 +203,39 @@ def test_with_events_off_the_page_says_how_to_turn_them_on(
         assert CeleryTask.objects.count() == CeleryWorkerBeat.objects.count() == 0
     finally:
         stopped(worker)
+
+
+def test_a_task_is_told_by_its_backend_record_and_its_events(
+    recording, redis_server, redis_client, celery_worker, viewer_client
+):
+    recorder = recording()
+    wait_for(lambda: recorder.listening("redis"), 30)
+    sender = Celery(broker=redis_server.url, backend=redis_server.url, set_as_current=False)
+    try:
+        task_id = sender.send_task("shop.add", args=(2, 3), queue="work").id
+    finally:
+        sender.close()
+    wait_for(lambda: states().get(task_id) == "succeeded", 30)
+    key = f"celery-task-meta-{task_id}"
+    assert redis_client.exists(key)
+
+    both = viewer_client.get(f"/api/tasks/{task_id}", {"framework": "celery"}).json()
+    assert (both["kept"], both["recorded"]) == (True, True)
+    assert (both["state"], both["event_state"], both["result"]) == ("SUCCESS", "succeeded", "5")
+    kinds = [event["type"] for event in both["events"]]
+    assert kinds == ["task-received", "task-started", "task-succeeded"]
+    assert both["worker"] and both["started_at"] and both["runtime"] is not None
+
+    redis_client.delete(key)  # the result expired: the events still tell the task
+    events_only = viewer_client.get(f"/api/tasks/{task_id}", {"framework": "celery"}).json()
+    assert (events_only["kept"], events_only["recorded"]) == (False, True)
+    assert (events_only["state"], events_only["name"]) == ("succeeded", "shop.add")
+    assert events_only["retryable"] is False and events_only["events"] == both["events"]
+    page = viewer_client.get("/tasks/job", {"framework": "celery", "id": task_id})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-field="events-only"' in html
+    assert 'data-field="events"' in html and "task-started" in html
+
+    unknown = viewer_client.get("/api/tasks/no-such-task", {"framework": "celery"})
+    assert unknown.status_code == 404
+    assert viewer_client.get("/tasks/job", {"framework": "celery", "id": "x"}).status_code == 404
