@@ -45,6 +45,7 @@ def _detail_context(
         "problem": problem,
         "depth_chart": queue and queue.get("depth_chart"),
         "rate_chart": queue and queue.get("rate_chart"),
+        "history_chart": queue and queue.get("history_chart"),
         "refresh_seconds": settings.RABBITMQ_STATS_INTERVAL,
         **extra,
     }

@@ -14,12 +14,17 @@ from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.monitoring import history
-from cacheadmin.monitoring.figures import QUEUE_READY, QUEUE_UNACKED, redis_queue_subject
+from cacheadmin.monitoring.figures import (
+    QUEUE_READY,
+    QUEUE_UNACKED,
+    rabbit_queue_subject,
+    redis_queue_subject,
+)
 from cacheadmin.queues import broker, redis_queues
 from cacheadmin.queues.history import SPAN_SECONDS
 
 Outcome = tuple[dict | None, Problem | None]
-REDIS_CHART_SECONDS = 30 * 60
+REDIS_CHART_SECONDS = 30 * 60  # the sampler's history on a queue's page: half an hour
 TONES = {  # the colour of each series, by its name
     "ready": "tone-blue",
     "unacked": "tone-orange",
@@ -94,9 +99,11 @@ def rabbit_queue_describe(
     if queue and charts:
         depths, rates = charted(queue["depth_history"]), charted(queue["rate_history"])
         end = chart_end(depths + rates)
+        sampled = sampled_history(instance.name, rabbit_queue_subject(vhost, name), RABBIT_DEPTHS)
         queue = queue | {
             "depth_chart": line_chart(depths, span_seconds=SPAN_SECONDS, end=end),
             "rate_chart": line_chart(rates, span_seconds=SPAN_SECONDS, end=end),
+            "history_chart": line_chart(sampled, span_seconds=REDIS_CHART_SECONDS, end=time.time()),
         }
     return queue, problem
 
@@ -125,17 +132,23 @@ def redis_queue_describe(
     return queue, problem
 
 
-DEPTHS = {"ready": QUEUE_READY, "processing / pending": QUEUE_UNACKED}
+REDIS_DEPTHS = {"ready": QUEUE_READY, "processing / pending": QUEUE_UNACKED}
+RABBIT_DEPTHS = {"ready": QUEUE_READY, "unacked": QUEUE_UNACKED}
 
 
 def depth_history(instance: Instance, key: bytes) -> list[Series]:
     """A Redis queue's ready and processing/pending depths as the sampler kept them."""
-    subject = redis_queue_subject(key)
+    return sampled_history(instance.name, redis_queue_subject(key), REDIS_DEPTHS)
+
+
+def sampled_history(instance: str, subject: str, depths: dict[str, str]) -> list[Series]:
+    """A queue's ready and unacknowledged depths as the sampler kept them (the broker
+    keeps ten minutes; this, whatever anyone watched)."""
     return charted(
         {
             name: history.points(
-                instance=instance.name, figure=figure, subject=subject, span=REDIS_CHART_SECONDS
+                instance=instance, figure=figure, subject=subject, span=REDIS_CHART_SECONDS
             )
-            for name, figure in DEPTHS.items()
+            for name, figure in depths.items()
         }
     )

@@ -53,7 +53,14 @@ def fail_rq_jobs(url: str, client, queue: str, count: int) -> None:
 
 
 def test_one_round_reads_every_instance_and_every_kind_of_queue(
-    services, settings, tmp_path, redis_server, redis_client, rabbit_admin, rabbit_vhost
+    services,
+    settings,
+    tmp_path,
+    redis_server,
+    redis_client,
+    rabbit_admin,
+    rabbit_vhost,
+    viewer_client,
 ):
     instances(settings, tmp_path, f'[redis.second]\nurl = "{redis_server.url_for(1)}"\n')
     redis_client.rpush("queue:mail", 1, 2, 3)
@@ -98,6 +105,9 @@ def test_one_round_reads_every_instance_and_every_kind_of_queue(
     assert value("default", RQ_FAILED, rq_subject("high")) == 2
     assert value("second", QUEUE_READY, redis_queue_subject(b"queue:other")) == 7
     assert value("second", RQ_FAILED, rq_subject("high")) is None  # RQ is in database 0 only
+    page = viewer_client.get("/queues/q", {"vhost": rabbit_vhost, "name": "billing"})
+    sampled = page.content.decode().split("Depth, sampled")[1].split("</figure>")[0]
+    assert "ready <strong>1</strong>" in sampled and "No samples yet" not in sampled
 
 
 def test_a_hung_instance_delays_no_other(services, settings, tmp_path, redis_client, silent_port):
