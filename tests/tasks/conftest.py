@@ -1,12 +1,15 @@
-"""A real RQ worker process for the task tests."""
+"""Real RQ and Celery worker processes for the task tests, and the recorder of Celery's
+events."""
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from rq import Queue
 
+from cacheadmin.tasks import celery_recorder
 from cacheadmin.tasks.rq_reads import rq_workers
 from tests.helpers import wait_for
 
@@ -70,3 +73,35 @@ def celery_worker(redis_server, redis_client):
     finally:
         process.kill()
         process.wait()
+
+
+class Recording:
+    """The recorder's threads for the instance default, as the command starts them."""
+
+    def __init__(self):
+        self.said: list[str] = []
+        self.stop = threading.Event()
+        self.threads = celery_recorder.run(self.stop, self.said.append, names=["default"])
+
+    def listening(self, broker: str) -> bool:
+        return any(f"on {broker}: listening" in line for line in self.said)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+
+
+@pytest.fixture
+def recording(services, monkeypatch):
+    monkeypatch.setattr(celery_recorder, "NO_EXCHANGE_WAIT", 0.2)
+    started = []
+
+    def start() -> Recording:
+        started.append(Recording())
+        return started[-1]
+
+    yield start
+    for recorder in started:
+        recorder.close()

@@ -6,7 +6,6 @@ worker with events off makes the Tasks page say how to turn them on."""
 
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from celery import Celery
 
 from cacheadmin.models import CeleryTask, CeleryWorkerBeat
-from cacheadmin.tasks import celery_recorder
 from cacheadmin.tasks.celery_charts import failures_a_minute
 from cacheadmin.tasks.celery_events import task_history, tasks_page
 from tests.helpers import wait_for
@@ -46,38 +44,6 @@ def start_worker(broker: str, name: str, logs: Path, *, events: bool = True) -> 
 def stopped(process: subprocess.Popen) -> None:
     process.kill()
     process.wait()
-
-
-class Recording:
-    """The recorder's threads for the instance default, as the command starts them."""
-
-    def __init__(self):
-        self.said: list[str] = []
-        self.stop = threading.Event()
-        self.threads = celery_recorder.run(self.stop, self.said.append, names=["default"])
-
-    def listening(self, broker: str) -> bool:
-        return any(f"on {broker}: listening" in line for line in self.said)
-
-    def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=30)
-            assert not thread.is_alive()
-
-
-@pytest.fixture
-def recording(services, monkeypatch):
-    monkeypatch.setattr(celery_recorder, "NO_EXCHANGE_WAIT", 0.2)
-    started = []
-
-    def start() -> Recording:
-        started.append(Recording())
-        return started[-1]
-
-    yield start
-    for recorder in started:
-        recorder.close()
 
 
 def send(broker: str, tasks: list[tuple[str, tuple, str]]) -> list[str]:
