@@ -116,6 +116,15 @@ def show_name(text: object) -> str:
 
 
 @register.filter
+def show_text(text: object) -> str:
+    """A text from outside of several lines (a traceback, an error, arguments): each
+    line as show_name shows a name, the line breaks kept."""
+    if text is None:
+        return ""
+    return "\n".join(display_name(line) for line in str(text).split("\n"))
+
+
+@register.filter
 def key_b64(raw: bytes | str) -> str:
     return encode_key(_bytes(raw))
 

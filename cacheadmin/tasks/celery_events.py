@@ -8,6 +8,7 @@ from django.db.models import Count, Max
 
 from cacheadmin.models import CeleryTask, CeleryWorkerBeat
 from cacheadmin.tasks.celery_event_states import STATES
+from cacheadmin.tasks.errors import last_line
 
 PAGE_SIZE = 50
 SUMMARY_HOURS = 24  # the Tasks page counts the states of this many last hours
@@ -35,7 +36,9 @@ def _item(task: CeleryTask) -> dict:
         "retries": task.retries,
         "worker": task.worker or None,
         # the exception of a task that failed; one that succeeded after retries has none
-        "error": (task.exception or None) if task.state in FAILED else None,
+        "error": (last_line(task.traceback) or task.exception or None)
+        if task.state in FAILED
+        else None,
     }
 
 

@@ -10,9 +10,21 @@ import redis
 from celery import Celery
 from celery.backends.base import KeyValueStoreBackend
 
+from cacheadmin.tasks.errors import last_line
+
 META_PREFIX = KeyValueStoreBackend.task_keyprefix.encode()  # celery-task-meta-
 SHOWN = 300  # characters of an argument list, a result or a message shown
 RETRYABLE = ("FAILURE", "REVOKED")
+# The backend's states in the events' words, as /api/tasks lists them; others lowered.
+EVENT_STATES = {
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "RETRY": "retried",
+    "REVOKED": "revoked",
+    "STARTED": "started",
+    "RECEIVED": "received",
+    "REJECTED": "rejected",
+}
 
 
 class Unreadable(Exception):
@@ -41,12 +53,13 @@ def task_view(task_id: str, meta: dict) -> dict:
     return {
         "id": task_id,
         "name": _text(meta.get("name")),
-        "state": _text(meta.get("status")),
+        "state": event_state(meta.get("status")),
+        "backend_state": _text(meta.get("status")),
         "queue": _text(meta.get("queue")),
         "args": _shown(meta.get("args")),
         "kwargs": _shown(meta.get("kwargs")),
         "result": None if failed else _shown(result),
-        "error": _error(result) if failed else None,
+        "error": (last_line(meta.get("traceback")) or _error(result)) if failed else None,
         "traceback": _text(meta.get("traceback")),
         "retries": meta.get("retries") if isinstance(meta.get("retries"), int) else None,
         "worker": _text(meta.get("worker")),
@@ -57,6 +70,13 @@ def task_view(task_id: str, meta: dict) -> dict:
         "retryable": meta.get("status") in RETRYABLE and isinstance(meta.get("name"), str),
         "extended": "name" in meta,
     }
+
+
+def event_state(status: object) -> str | None:
+    """A state the backend stored, in the words of the events (succeeded, failed...)."""
+    if not isinstance(status, str):
+        return None
+    return EVENT_STATES.get(status, status.lower())
 
 
 def _text(value: object) -> str | None:

@@ -23,6 +23,12 @@ FROM_EVENTS = (
     "root_id",
     "error",
 )
+# Every answer has every field, null where neither source tells it.
+FIELDS = (
+    *FROM_EVENTS,
+    *("state", "backend_state", "event_state", "enqueued_at", "started_at", "runtime"),
+    *("last_event_at", "children"),
+)
 
 
 def celery_task_told(*, instance: Instance, task_id: str) -> tuple[dict | None, Problem | None]:
@@ -32,7 +38,8 @@ def celery_task_told(*, instance: Instance, task_id: str) -> tuple[dict | None, 
     history = task_history(instance.name, task_id)
     if kept is None and history is None:
         return None, problem
-    task = {"id": task_id, "kept": kept is not None, "recorded": history is not None}
+    task = dict.fromkeys(FIELDS) | {"retryable": False, "extended": False, "events": []}
+    task |= {"id": task_id, "kept": kept is not None, "recorded": history is not None}
     if history is not None:
         task |= {name: history[name] for name in (*FROM_EVENTS, "enqueued_at", "started_at")}
         task |= {"event_state": history["state"], "runtime": history["runtime"]}
@@ -40,5 +47,4 @@ def celery_task_told(*, instance: Instance, task_id: str) -> tuple[dict | None, 
     # The backend's record holds the outcome as the worker stored it: it wins.
     task |= {name: value for name, value in (kept or {}).items() if value is not None}
     task["events"] = history["events"] if history else []
-    task.setdefault("retryable", False)
     return task, problem

@@ -15,6 +15,7 @@ from rq.queue import Queue
 from rq.results import Result
 from rq.worker import Worker
 
+from cacheadmin.tasks.errors import last_line
 from cacheadmin.tasks.safe_pickle import PlainValues, Refused
 
 # A queue's registries, by the name the pages give them, as RQ's Queue names them.
@@ -153,7 +154,7 @@ def _task_row(job_id: str, job: Job | None, queue: str, state: str, result: Resu
         "ended_at": _iso(job.ended_at),
         "retries": job.retries_left,
         "worker": job.worker_name,
-        "error": _last_line(_exception(job, result)),
+        "error": last_line(_exception(job, result)),
     }
 
 
@@ -165,11 +166,6 @@ def _exception(job: Job, result: Result | None) -> str:
     with warnings.catch_warnings():  # exc_info is deprecated for the result's, read first
         warnings.simplefilter("ignore", DeprecationWarning)
         return job.exc_info or ""
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:SHOWN] if lines else ""
 
 
 def _text(status: object) -> str:

@@ -11,6 +11,7 @@ from cacheadmin.gateways.problems import http_status
 from cacheadmin.tasks.action_jobs import action_json, action_on, cancel
 from cacheadmin.tasks.actions import ON_FAILED, ONE_JOB, Step, failed_jobs_request, one_job_action
 from cacheadmin.tasks.celery_changes import CHANGES, celery_task_change
+from cacheadmin.tasks.celery_events import ENDED
 from cacheadmin.tasks.celery_reads import celery_workers
 from cacheadmin.tasks.celery_task import celery_task_told
 from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
@@ -84,7 +85,7 @@ def task_page(request: HttpRequest) -> HttpResponse:
 
 def _celery_task_page(request: HttpRequest, task_id: str) -> HttpResponse:
     task, problem = celery_task_told(instance=request.instance, task_id=task_id)
-    context = {"task": task, "task_id": task_id, "problem": problem}
+    context = {"task": task, "task_id": task_id, "problem": problem, "ended": ENDED}
     status = 200 if task else (http_status(problem) if problem else 404)
     return render(request, "tasks/celery_task.html", context, status=status)
 

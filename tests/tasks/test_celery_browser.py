@@ -16,7 +16,8 @@ from tests.users import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HOSTILE = "<img src=x onerror=alert(1)>"
+HOSTILE = "<img src=x onerror=alert(1)>\u202eevil"  # markup, and a turn to right-to-left
+SHOWN = HOSTILE.replace("\u202e", "\\u202e")  # as the page shows it
 
 
 def test_an_operator_finds_a_failed_task_and_retries_it(
@@ -40,12 +41,14 @@ def test_an_operator_finds_a_failed_task_and_retries_it(
     expect(page.locator("img")).to_have_count(0)
     card.locator("[data-figure=celery-task]", has_text="shop.needs").click()
 
-    expect(page.locator("[data-figure=state]")).to_have_text("FAILURE")
-    expect(page.locator("[data-figure=args]")).to_contain_text(HOSTILE)
-    expect(page.locator("[data-figure=error]")).to_contain_text("FileNotFoundError")
-    expect(page.locator("[data-figure=traceback]")).to_contain_text(HOSTILE)
+    expect(page.locator("[data-figure=state]")).to_have_text("failed")
+    expect(page.locator("[data-figure=args]")).to_contain_text(SHOWN)
+    expect(page.locator("[data-figure=error]")).to_contain_text("FileNotFoundError: [Errno 2]")
+    expect(page.locator("[data-figure=error]")).to_contain_text(SHOWN)  # the path named
+    expect(page.locator("[data-figure=traceback]")).to_contain_text(SHOWN)
     expect(page.locator("[data-field=events] td").first).to_have_text("task-received")
     expect(page.locator("img")).to_have_count(0)
+    assert "\u202e" not in page.locator("main").inner_text()  # shown as \\u202e, not obeyed
     if shots := os.environ.get("CACHEADMIN_SCREENSHOTS"):
         page.screenshot(path=f"{shots}/celery-task-failed.png", full_page=True)
 
@@ -56,5 +59,5 @@ def test_an_operator_finds_a_failed_task_and_retries_it(
     wait_for(lambda: b'"SUCCESS"' in (redis_client.get(key) or b""), 30)
     assert json.loads(redis_client.get(key))["parent_id"] == failed
     page.locator("[data-field=new-id]").click()
-    expect(page.locator("[data-figure=state]")).to_have_text("SUCCESS")
+    expect(page.locator("[data-figure=state]")).to_have_text("succeeded")
     expect(page.locator("[data-figure=result]")).to_have_text('"found"')

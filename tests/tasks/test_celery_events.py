@@ -96,7 +96,9 @@ def test_tasks_on_redis_are_recorded_listed_and_outlive_the_recorder(
             "/api/tasks", {"framework": "celery", "state": "failed"}
         ).json()["items"]
         assert failed["name"] == "events.boom" and failed["queue"] == "work"
-        assert failed["error"].startswith("ValueError(") and '<script>alert("x")' in failed["error"]
+        assert (
+            failed["error"].startswith("ValueError: ") and '<script>alert("x")' in failed["error"]
+        )
         assert failed["worker"] == "ev1@tests" and failed["ended_at"] and failed["started_at"]
         (waiting,) = viewer_client.get(
             "/api/tasks", {"framework": "celery", "queue": "nobody"}
@@ -187,7 +189,7 @@ def test_a_task_is_told_by_its_backend_record_and_its_events(
 
     both = viewer_client.get(f"/api/tasks/{task_id}", {"framework": "celery"}).json()
     assert (both["kept"], both["recorded"]) == (True, True)
-    assert (both["state"], both["event_state"], both["result"]) == ("SUCCESS", "succeeded", "5")
+    assert (both["state"], both["backend_state"], both["result"]) == ("succeeded", "SUCCESS", "5")
     kinds = [event["type"] for event in both["events"]]
     assert kinds == ["task-received", "task-started", "task-succeeded"]
     assert both["worker"] and both["started_at"] and both["runtime"] is not None

@@ -49,7 +49,12 @@ def test_a_failed_task_is_shown_and_sent_again_by_an_operator(
     entry = AuditEntry.objects.get(action="tasks.retry")
     assert entry.target == f"task {old}: sent again as {new}" and entry.outcome == "ok"
     answer = operator_client.get(f"/api/tasks/{new}", {"framework": "celery"}).json()
-    assert (answer["state"], answer["parent_id"], answer["framework"]) == ("SUCCESS", old, "celery")
+    assert (answer["state"], answer["parent_id"], answer["framework"]) == (
+        "succeeded",
+        old,
+        "celery",
+    )
+    assert answer["backend_state"] == "SUCCESS" and answer["kept"] is True
 
 
 def test_a_revoked_task_is_known_to_the_worker(services, operator_client, celery_worker, sender):
