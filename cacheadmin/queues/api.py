@@ -13,10 +13,13 @@ def api_queues(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return invalid_form(form)
     query = form.cleaned_data
+    # Celery's internal queues listed unless asked not to, as before the parameter
+    hide_internal = query["internal"] is False
     if query["kind"] == "redis":
-        page, problem = redis_queues_page(instance=request.instance, query=query)
-    else:  # Celery's internal queues listed unless asked not to, as before the parameter
-        hide_internal = query["internal"] is False
+        page, problem = redis_queues_page(
+            instance=request.instance, query=query, hide_internal=hide_internal
+        )
+    else:
         page, problem = rabbit_queues_page(
             instance=request.instance, query=query, hide_internal=hide_internal
         )
@@ -33,6 +36,6 @@ def api_queues(request: HttpRequest) -> JsonResponse:
     }
     if query["kind"] == "redis":
         answer |= {key: page[key] for key in ("complete", "cut_short_on", "down")}
-    elif "hidden" in page:
+    if "hidden" in page:
         answer["hidden"] = page["hidden"]
     return JsonResponse(answer)

@@ -22,9 +22,9 @@ class QueueListForm(TextForm):
         choices=[("0", "0"), ("1", "1")],
         coerce=lambda value: value == "1",
         empty_value=None,
-        help_text="RabbitMQ: Celery's internal queues (celeryev.*, *.pidbox): 1 lists them, "
-        "0 leaves them out (and total counts the others). Without it the API lists them, "
-        "as it always did; the page leaves them out.",
+        help_text="Celery's internal queues (celeryev.*, *.pidbox; RabbitMQ and Redis): "
+        "1 lists them, 0 leaves them out (and total counts the others). Without it the API "
+        "lists them, as it always did; the page leaves them out.",
     )
 
     def clean(self) -> dict:

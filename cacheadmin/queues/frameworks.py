@@ -79,8 +79,13 @@ def broker_framework(name: str) -> str | None:
     """A RabbitMQ queue that Celery made by its name: its default queue, its events'
     (celeryev.*) and its workers' remote-control queues (*.pidbox)."""
     celery = name == CELERY_DEFAULT.decode()
-    internal = name.startswith(CELERY_EVENTS) or name.endswith(PIDBOX)
-    return CELERY if celery or internal else None
+    return CELERY if celery or celery_internal(name.encode()) else None
+
+
+def celery_internal(name: bytes) -> bool:
+    """A queue of Celery's own, by its name: its events' or a worker's remote control
+    (and their replies), on RabbitMQ as on Redis."""
+    return name.startswith(CELERY_EVENTS.encode()) or name.endswith(PIDBOX.encode())
 
 
 def framework_of(key: bytes, known: Registered) -> str | None:

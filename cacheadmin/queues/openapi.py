@@ -68,7 +68,7 @@ QUEUE_PAGE = {
         },
         "hidden": {
             "type": ["integer", "null"],
-            "description": "RabbitMQ with internal=0 only: how many of Celery's internal "
+            "description": "With internal=0 only: how many of Celery's internal "
             "queues (celeryev.*, *.pidbox) matched the name and were left out.",
         },
         "down": {

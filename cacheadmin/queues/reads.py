@@ -65,8 +65,9 @@ def rabbit_queues_page(*, instance: Instance, query: dict, hide_internal: bool =
 PAGE_FIELDS = ("vhost", "name", "page", "page_size", "sort", "order")
 
 
-def redis_queues_page(*, instance: Instance, query: dict) -> Outcome:
-    """A page of the Redis lists and streams used as queues."""
+def redis_queues_page(*, instance: Instance, query: dict, hide_internal: bool = False) -> Outcome:
+    """A page of the Redis lists and streams used as queues; hide_internal leaves
+    Celery's internal queues out and counts them."""
     return call_redis(
         lambda space: redis_queues.queue_page(
             space,
@@ -76,6 +77,7 @@ def redis_queues_page(*, instance: Instance, query: dict) -> Outcome:
             page_size=query["page_size"],
             sort=query["sort"],
             descending=query["order"] == "desc",
+            hide_internal=hide_internal,
         ),
         instance=instance,
     )

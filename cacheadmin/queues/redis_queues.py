@@ -180,10 +180,16 @@ def queue_page(
     page_size: int,
     sort: str,
     descending: bool,
+    hide_internal: bool = False,
 ) -> dict:
-    """A page of Redis queues; sorting by depth describes every match (at most MAX_QUEUES)."""
+    """A page of Redis queues; sorting by depth describes every match (at most MAX_QUEUES).
+    hide_internal leaves Celery's internal queues out, and counts them."""
     found = find_queues(space, patterns)
     queues = found.queues
+    hidden = 0
+    if hide_internal:
+        kept = [(key, kind) for key, kind in queues if not frameworks.celery_internal(key)]
+        hidden, queues = len(queues) - len(kept), kept
     if name:
         queues = [(key, kind) for key, kind in queues if name.lower() in display_key(key).lower()]
     start = (page - 1) * page_size
@@ -200,6 +206,7 @@ def queue_page(
         "page": page,
         "page_size": page_size,
         "total": total,
+        "hidden": hidden,
         "complete": not found.cut_short and not found.down,
         "cut_short_on": found.cut_short,
         "down": space.down_primaries(found.down),

@@ -23,15 +23,15 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     has_rabbit = request.instance.rabbitmq is not None
     has_redis = request.instance.redis is not None
     page, problem = (None, None)
+    hide_internal = not query["internal"]  # the page leaves Celery's own out unless asked
     if has_rabbit:
-        hide_internal = not query["internal"]  # the page leaves Celery's own out unless asked
         page, problem = rabbit_queues_page(
             instance=request.instance, query=query, hide_internal=hide_internal
         )
     redis_page, redis_problem = (None, None)
     if has_redis:
         redis_page, redis_problem = redis_queues_page(
-            instance=request.instance, query=query | {"page": 1}
+            instance=request.instance, query=query | {"page": 1}, hide_internal=hide_internal
         )
     context = {
         "has_rabbit": has_rabbit,

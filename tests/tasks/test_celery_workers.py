@@ -88,3 +88,20 @@ def test_without_celery_the_card_says_why_none_is_shown(services, settings, view
     forget_celery_exchanges(settings.RABBITMQ_URL)  # another test's worker may have left them
     card = viewer_client.get("/tasks/celery/workers").content.decode()
     assert 'data-field="no-celery"' in card and "celery.pidbox" in card
+
+
+def test_celerys_own_queues_on_redis_are_left_out_unless_asked(
+    services, viewer_client, celery_worker
+):
+    page = viewer_client.get("/queues/").content.decode()
+    assert "pidbox" not in page.split('data-figure="redis-internal-hidden"')[0]
+    assert 'data-figure="redis-internal-hidden"' in page
+    assert "w1@tests.celery.pidbox" in viewer_client.get("/queues/?internal=1").content.decode()
+
+    answer = viewer_client.get("/api/queues", {"kind": "redis", "internal": "0"}).json()
+    names = [item["name"] for item in answer["items"]]
+    assert "work" in names and not any(name.endswith(".pidbox") for name in names)
+    assert answer["hidden"] >= 1
+    everything = viewer_client.get("/api/queues", {"kind": "redis"}).json()
+    assert "w1@tests.celery.pidbox" in [item["name"] for item in everything["items"]]
+    assert everything["hidden"] == 0
