@@ -1,5 +1,6 @@
 """Filters that turn raw figures into what an admin reads at a glance."""
 
+import re
 from datetime import UTC, datetime
 
 from django import template
@@ -13,6 +14,8 @@ from cacheadmin.gateways.keycodec import (
     to_typed,
 )
 
+# A call's leading module path: 'app.tasks.send(1)' is shown 'send(1)'.
+MODULE_PATH = re.compile(r"^(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*\()")
 register = template.Library()
 
 UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
@@ -122,6 +125,12 @@ def show_text(text: object) -> str:
     if text is None:
         return ""
     return "\n".join(display_name(line) for line in str(text).split("\n"))
+
+
+@register.filter
+def short_call(call: str) -> str:
+    """A job's call without its function's module path: what differs between rows."""
+    return MODULE_PATH.sub("", call, count=1)
 
 
 @register.filter

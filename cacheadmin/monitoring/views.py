@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cacheadmin.monitoring.lease import sampling
 from cacheadmin.monitoring.task_charts import SPAN, rq_queue_charts
+from cacheadmin.web.parts import render_part
 
 
 @require_GET
@@ -18,4 +18,6 @@ def rq_charts(request: HttpRequest) -> HttpResponse:
         "sample_seconds": settings.SAMPLE_SECONDS,
         "minutes": SPAN // 60,
     }
-    return render(request, "monitoring/rq_charts.html", context)
+    return render_part(
+        request, "monitoring/rq_charts.html", context, title="RQ queues over the last hour"
+    )

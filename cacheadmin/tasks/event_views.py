@@ -6,12 +6,12 @@ instance with Celery sends none."""
 from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cacheadmin.tasks.celery_charts import failures_chart
 from cacheadmin.tasks.celery_events import events_summary, tasks_page
 from cacheadmin.tasks.celery_reads import celery_brokers
+from cacheadmin.web.parts import render_part
 
 RECENT = 15  # newest tasks shown
 QUIET = timedelta(minutes=5)  # a worker with events on beats every 2 s
@@ -31,4 +31,9 @@ def celery_events_part(request: HttpRequest) -> HttpResponse:
         "events_off": bool(brokers) and quiet,
         "failures": failures_chart(request.instance.name) if summary["queues"] else None,
     }
-    return render(request, "tasks/partials/celery_events_card.html", context)
+    return render_part(
+        request,
+        "tasks/partials/celery_events_card.html",
+        context,
+        title="Celery tasks from their events",
+    )

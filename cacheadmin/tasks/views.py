@@ -18,6 +18,7 @@ from cacheadmin.tasks.forms import TaskActionForm, TaskForm, TaskListForm
 from cacheadmin.tasks.reads import job_describe, jobs_page, rq_overview
 from cacheadmin.tasks.rq_reads import REGISTRIES, STATES
 from cacheadmin.web.access import operator_required
+from cacheadmin.web.parts import render_part
 
 
 @require_GET
@@ -47,7 +48,9 @@ def celery_workers_part(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "inspect_timeout": settings.CELERY_INSPECT_TIMEOUT,
     }
-    return render(request, "tasks/partials/celery_workers.html", context)
+    return render_part(
+        request, "tasks/partials/celery_workers.html", context, title="Celery workers"
+    )
 
 
 @require_GET

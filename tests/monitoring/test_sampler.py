@@ -152,7 +152,10 @@ def test_the_charts_show_times_nobody_watched(
     assert 'class="legend"' in html and "ready <strong>4</strong>" in html
     polyline = html.split('<polyline points="')[1].split('"')[0]
     assert len(polyline.split()) == 3  # one point a round
-    charts = viewer_client.get("/history/rq").content.decode()
+    charts = viewer_client.get("/history/rq", headers={"HX-Request": "true"}).content.decode()
+    assert "<nav" not in charts  # the part the Tasks page asks for
+    alone = viewer_client.get("/history/rq").content.decode()  # opened on its own: a page
+    assert '<nav aria-label="Main">' in alone and 'id="rq-history"' in alone
     assert 'data-figure="rq-history-queue">high<' in charts
     assert "failed a minute <strong>2</strong>" in charts  # the two rises of that minute
     assert SamplerLease.objects.count() == 0  # charts need no sampler running: rows only

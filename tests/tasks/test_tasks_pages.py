@@ -15,6 +15,7 @@ def test_the_page_shows_rqs_queues_registries_and_workers(
     assert '<b id="x">' not in html and "&lt;b id=&quot;x&quot;&gt;queue&lt;/b&gt;" in html
     assert f'data-figure="queued-{HOSTILE}"' not in html  # the attribute is escaped too
     assert 'data-figure="rq-queue"' in html and 'data-figure="worker">w-slow' in html
+    assert f'href="/tasks/job?id={busy_worker.id}" data-figure="current-job"' in html
     assert 'href="/tasks/" aria-current="page"' in html
 
 
@@ -46,6 +47,8 @@ def test_a_queues_failed_jobs_page_and_api(services, viewer_client, redis_client
     html = page.content.decode()
     assert page.status_code == 200 and "<script>alert" not in html
     assert "invalid literal for int() with base 10: &#x27;&lt;script&gt;" in html
+    call = "builtins.int(&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)"
+    assert f'data-figure="call" title="{call}">int(' in html  # shortened, in full on hover
     answer = viewer_client.get("/api/tasks", {"queue": HOSTILE, "state": "failed"}).json()
     (task,) = answer["items"]
     assert (task["state"], task["queue"], answer["pages"]) == ("failed", HOSTILE, 1)
