@@ -12,6 +12,7 @@ from rq import worker_registration
 from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.queue import Queue
+from rq.registry import ScheduledJobRegistry
 from rq.results import Result
 from rq.worker import Worker
 
@@ -187,9 +188,19 @@ def rq_job(client: redis.Redis, job_id: str) -> dict | None:
     return row | {
         "arguments": _arguments(job),
         "created_at": _iso(job.created_at),
+        "scheduled_for": _scheduled_for(client, job) if row["state"] == "scheduled" else None,
         "results": _results(job),
         "depends_on": list(job.dependency_ids),
     }
+
+
+def _scheduled_for(client: redis.Redis, job: Job) -> str | None:
+    """When RQ's scheduler is to enqueue a scheduled job (its registry's score)."""
+    registry = ScheduledJobRegistry(job.origin, connection=client, serializer=PlainValues)
+    try:
+        return _iso(registry.get_scheduled_time(job))
+    except NoSuchJobError:
+        return None
 
 
 def _arguments(job: Job) -> dict:

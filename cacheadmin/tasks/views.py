@@ -78,12 +78,9 @@ def task_page(request: HttpRequest) -> HttpResponse:
     if framework == "celery":
         return _celery_task_page(request, task_id)
     job, problem = job_describe(instance=request.instance, job_id=task_id)
-    if job is None and not problem:
-        raise Http404("RQ has no job of that id (it may have expired).")
-    context = {"job": job, "problem": problem}
-    return render(
-        request, "tasks/job.html", context, status=http_status(problem) if problem else 200
-    )
+    context = {"job": job, "problem": problem, "task_id": task_id}
+    status = http_status(problem) if problem else (200 if job else 404)
+    return render(request, "tasks/job.html", context, status=status)
 
 
 def _celery_task_page(request: HttpRequest, task_id: str) -> HttpResponse:

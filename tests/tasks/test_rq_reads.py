@@ -2,11 +2,11 @@
 run by a real worker (finished, failed), running in a real `rq worker` process
 (started), scheduled, deferred and canceled; and read without a write."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from rq import Queue, SimpleWorker
 
-from cacheadmin.tasks.rq_reads import rq_queues, rq_workers
+from cacheadmin.tasks.rq_reads import rq_job, rq_queues, rq_workers
 from tests.helpers import wait_for
 
 
@@ -17,7 +17,7 @@ def test_every_registry_is_counted_and_the_busy_worker_named(redis_client, busy_
     SimpleWorker([jobs], connection=redis_client).work(burst=True)
     for _ in range(3):
         jobs.enqueue("builtins.len", "waiting")
-    jobs.enqueue_in(timedelta(hours=1), "builtins.len", "later")
+    later = jobs.enqueue_in(timedelta(hours=1), "builtins.len", "later")
     blocker = Queue("blocked", connection=redis_client).enqueue("builtins.len", "x")
     jobs.enqueue("builtins.len", "after", depends_on=blocker)  # deferred
     jobs.enqueue("builtins.len", "never").cancel()
@@ -41,6 +41,10 @@ def test_every_registry_is_counted_and_the_busy_worker_named(redis_client, busy_
     }
     assert queues["slow"]["started"] == 1 and queues["slow"]["queued"] == 0
     assert queues["blocked"]["queued"] == 1
+    scheduled = rq_job(redis_client, later.id)
+    assert scheduled["state"] == "scheduled" and scheduled["enqueued_at"] is None
+    when = datetime.fromisoformat(scheduled["scheduled_for"]) - datetime.now(UTC)
+    assert timedelta(minutes=59) < when <= timedelta(hours=1)
 
 
 def test_reading_changes_nothing(redis_client):

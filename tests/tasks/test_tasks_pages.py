@@ -72,7 +72,11 @@ def test_a_jobs_page_shows_its_call_arguments_and_traceback(services, viewer_cli
     assert answer["results"][0]["traceback"].rstrip().endswith("'<i>not</i> a number'")
     missing = viewer_client.get("/api/tasks/no-such-job")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
-    assert viewer_client.get("/tasks/job", {"id": "no-such-job"}).status_code == 404
+    missing_page = viewer_client.get("/tasks/job", {"id": "no-such-job"})
+    assert missing_page.status_code == 404
+    html = missing_page.content.decode()
+    assert 'data-field="no-job"' in html
+    assert 'href="/tasks/job?framework=celery&amp;id=no-such-job" data-field="try-celery"' in html
 
 
 def test_arguments_that_are_objects_are_not_read(services, viewer_client, redis_client):
