@@ -14,6 +14,7 @@ from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.problems import NOT_FOUND, UNREACHABLE, Problem, reason_of
 from cacheadmin.gateways.redis_kinds.brokers import BrokerAddress
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
+from cacheadmin.models import CeleryWorkerBeat
 from cacheadmin.tasks.celery_control import ask_workers, celery_app
 from cacheadmin.tasks.celery_results import (
     Unreadable,
@@ -66,7 +67,23 @@ def celery_workers(*, instance: Instance) -> tuple[list[str], list[dict], list[P
             problems.append(Problem(UNREACHABLE, message))
             continue
         workers += [worker | {"broker": where} for worker in answered]
-    return [where for where, _ in brokers], workers, problems
+    return [where for where, _ in brokers], with_heartbeats(instance.name, workers), problems
+
+
+def with_heartbeats(instance: str, workers: list[dict]) -> list[dict]:
+    """Each worker with its newest heartbeat where the events recorder heard one (a
+    broadcast's answer tells none)."""
+    beats = dict(
+        CeleryWorkerBeat.objects.filter(
+            instance=instance, hostname__in=[worker["name"] for worker in workers]
+        ).values_list("hostname", "heartbeat_at")
+    )
+    return [
+        worker | {"last_heartbeat": beats[worker["name"]].isoformat()}
+        if worker["name"] in beats
+        else worker
+        for worker in workers
+    ]
 
 
 def celery_task(*, instance: Instance, task_id: str) -> tuple[dict | None, Problem | None]:

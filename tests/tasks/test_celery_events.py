@@ -204,6 +204,14 @@ def test_a_task_is_told_by_its_backend_record_and_its_events(
     assert page.status_code == 200 and 'data-field="events-only"' in html
     assert 'data-field="events"' in html and "task-started" in html
 
+    wait_for(lambda: CeleryWorkerBeat.objects.filter(hostname="w1@tests").exists(), 30)
+    (worker,) = [
+        item
+        for item in viewer_client.get("/api/workers").json()["items"]
+        if item["framework"] == "celery"
+    ]
+    assert worker["name"] == "w1@tests" and worker["last_heartbeat"]  # as recorded
+
     unknown = viewer_client.get("/api/tasks/no-such-task", {"framework": "celery"})
     assert unknown.status_code == 404
     assert viewer_client.get("/tasks/job", {"framework": "celery", "id": "x"}).status_code == 404
