@@ -2,6 +2,7 @@
 
 from django.urls import include, path, re_path
 
+from cacheadmin.analysis import openapi as analysis_api
 from cacheadmin.cache import openapi as cache_api
 from cacheadmin.invalidation import openapi as invalidation_api
 from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
@@ -21,6 +22,7 @@ OPENAPI = document(
     invalidation_api.PATHS,
     queues_api.PATHS,
     tasks_api.PATHS,
+    analysis_api.PATHS,
 )
 
 urlpatterns = [
@@ -31,6 +33,7 @@ urlpatterns = [
     path("", include("cacheadmin.queues.urls")),
     path("", include("cacheadmin.tasks.urls")),
     path("", include("cacheadmin.monitoring.urls")),
+    path("", include("cacheadmin.analysis.urls")),
     path("", include("cacheadmin.live.urls")),
     path("", include("cacheadmin.audit.urls")),
     path("", include("cacheadmin.accounts.urls")),

@@ -1,0 +1,106 @@
+"""What the server diagnostics' JSON API promises, in OpenAPI terms."""
+
+from cacheadmin.web.openapi import SERVICE_FAILURES, answers, json_answer
+
+NODE = {
+    "type": "string",
+    "description": "The server it comes from: host:port of a cluster's node, '' otherwise.",
+}
+PROBLEMS = {
+    "type": "array",
+    "description": "The servers that could not be asked, with why; the others' items stand.",
+    "items": {
+        "type": "object",
+        "properties": {"node": {"type": "string"}, "error": {"type": "string"}},
+    },
+}
+SLOW_ENTRY = {
+    "type": "object",
+    "required": ["id", "at", "micros", "command", "args", "node"],
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "micros": {"type": "integer", "description": "How long it ran, in microseconds."},
+        "command": {"type": "string"},
+        "args": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Escaped as keys are, each cut to 120 characters; 12 at most.",
+        },
+        "more_args": {"type": "integer"},
+        "client": {"type": "string"},
+        "client_name": {"type": "string"},
+        "node": NODE,
+    },
+}
+CLIENT = {
+    "type": "object",
+    "required": ["id", "addr", "name", "age", "idle", "cmd", "own", "node"],
+    "properties": {
+        "id": {"type": "integer"},
+        "addr": {"type": "string"},
+        "name": {"type": "string"},
+        "age": {"type": "integer", "description": "Seconds connected."},
+        "idle": {"type": "integer", "description": "Seconds since its last command."},
+        "db": {"type": "integer"},
+        "cmd": {"type": "string", "description": "Its last command."},
+        "flags": {"type": "string"},
+        "user": {"type": "string"},
+        "memory": {"type": "integer", "description": "Bytes it uses (tot-mem)."},
+        "output_buffer": {"type": "integer", "description": "Bytes waiting to be sent (omem)."},
+        "own": {"type": "boolean", "description": "One of this dashboard's connections."},
+        "this": {"type": "boolean", "description": "The connection that asked."},
+        "node": NODE,
+    },
+}
+COMMAND = {
+    "type": "object",
+    "required": ["command", "calls", "usec", "usec_per_call", "node"],
+    "properties": {
+        "command": {"type": "string"},
+        "calls": {"type": "integer"},
+        "usec": {"type": "integer"},
+        "usec_per_call": {"type": "number"},
+        "rejected_calls": {"type": "integer"},
+        "failed_calls": {"type": "integer"},
+        "node": NODE,
+    },
+}
+
+
+def _listing(summary: str, operation: str, item: dict, what: str) -> dict:
+    schema = {
+        "type": "object",
+        "required": ["items", "problems"],
+        "properties": {"items": {"type": "array", "items": item}, "problems": PROBLEMS},
+    }
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation,
+            "tags": ["diagnostics"],
+            "responses": answers({200: json_answer(what, schema)}, *SERVICE_FAILURES),
+        }
+    }
+
+
+PATHS = {
+    "/api/slowlog": _listing(
+        "The slow log of every server of an instance (every node of a cluster)",
+        "listSlowlog",
+        SLOW_ENTRY,
+        "Each server's newest 128 slow commands, newest first, each naming its node.",
+    ),
+    "/api/clients": _listing(
+        "The clients connected to every server of an instance",
+        "listClients",
+        CLIENT,
+        "CLIENT LIST of each server, the dashboard's own connections marked.",
+    ),
+    "/api/commandstats": _listing(
+        "Each command's calls and time on every server of an instance",
+        "listCommandstats",
+        COMMAND,
+        "INFO commandstats of each server, the costliest first.",
+    ),
+}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from cacheadmin.analysis import api, views
+
+urlpatterns = [
+    path("diagnostics/", views.diagnostics_home, name="diagnostics_home"),
+    path("diagnostics/<str:page>", views.diagnostics_page, name="diagnostics"),
+    path("api/slowlog", api.api_slowlog, name="api_slowlog"),
+    path("api/clients", api.api_clients, name="api_clients"),
+    path("api/commandstats", api.api_commandstats, name="api_commandstats"),
+]

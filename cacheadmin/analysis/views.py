@@ -1,0 +1,61 @@
+"""Server diagnostics pages: each server of the instance's slow log, clients, command
+statistics, latency and memory, one report a page."""
+
+import time
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from cacheadmin.analysis.diagnostics import every_node_report
+from cacheadmin.display.charts import Series, line_chart
+from cacheadmin.gateways.problems import http_status
+
+# The pages, in the order of their tabs: the report each shows, and its title.
+PAGES = {
+    "slowlog": ("slowlog", "Slow log"),
+    "clients": ("clients", "Clients"),
+    "commands": ("commandstats", "Commands"),
+    "latency": ("latency", "Latency"),
+    "memory": ("memory", "Memory"),
+}
+LATENCY_SPAN = 3600  # the latency charts' last hour
+
+
+@require_GET
+def diagnostics_home(request: HttpRequest) -> HttpResponse:
+    return redirect("diagnostics", page="slowlog")
+
+
+@require_GET
+def diagnostics_page(request: HttpRequest, page: str) -> HttpResponse:
+    if page not in PAGES:
+        raise Http404("There is no such diagnostic.")
+    report, title = PAGES[page]
+    nodes, problem = every_node_report(instance=request.instance, report=report)
+    if page == "latency" and nodes:
+        nodes = [node | {"charts": _latency_charts(node["report"])} for node in nodes]
+    context = {
+        "page": page,
+        "title": title,
+        "tabs": [(name, label) for name, (_, label) in PAGES.items()],
+        "nodes": nodes or [],
+        "problem": problem,
+        "several": nodes is not None and len(nodes) > 1,
+    }
+    status = http_status(problem) if problem else 200
+    return render(request, f"analysis/{page}.html", context, status=status)
+
+
+def _latency_charts(report: dict | None) -> list[dict]:
+    """Each latency event's history (LATENCY HISTORY, its last 160 spikes) charted."""
+    now = time.time()
+    return [
+        {
+            "event": event["event"],
+            "chart": line_chart(
+                [Series("ms", "tone-orange", event["history"])], span_seconds=LATENCY_SPAN, end=now
+            ),
+        }
+        for event in (report or {}).get("events", [])
+    ]
