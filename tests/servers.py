@@ -440,10 +440,13 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 def cluster_ports(count: int) -> list[int]:
-    """Free ports below 55536 whose cluster bus port (+10000) is free too."""
+    """Free ports whose cluster bus port (+10000) is free too, both below the kernel's
+    ephemeral range (32768 and up on Linux): a port there, free when checked, could be
+    taken by any outgoing connection before the node binds it (seen in CI: a bus port
+    in use, the node aborting); and free_port's ports, ephemeral, never collide."""
     ports: list[int] = []
     while len(ports) < count:
-        port = random.randrange(20000, 45000)
+        port = random.randrange(10000, 22700)
         if all(_port_free(p) for p in (port, port + 10000)) and port not in ports:
             ports.append(port)
     return ports

@@ -4,6 +4,8 @@ from cacheadmin.analysis import api, views
 
 urlpatterns = [
     path("diagnostics/", views.diagnostics_home, name="diagnostics_home"),
+    path("diagnostics/slowlog/reset", views.slowlog_reset, name="slowlog_reset"),
+    path("diagnostics/clients/kill", views.client_kill, name="client_kill"),
     path("diagnostics/<str:page>", views.diagnostics_page, name="diagnostics"),
     path("api/slowlog", api.api_slowlog, name="api_slowlog"),
     path("api/clients", api.api_clients, name="api_clients"),

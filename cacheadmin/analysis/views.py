@@ -3,13 +3,17 @@ statistics, latency and memory, one report a page."""
 
 import time
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from cacheadmin.analysis.diagnostics import every_node_report
+from cacheadmin.analysis.forms import ClientKillForm, ServerForm
+from cacheadmin.analysis.server_changes import kill_client, reset_slowlog
 from cacheadmin.display.charts import Series, line_chart
 from cacheadmin.gateways.problems import http_status
+from cacheadmin.web.access import operator_required
 
 # The pages, in the order of their tabs: the report each shows, and its title.
 PAGES = {
@@ -59,3 +63,50 @@ def _latency_charts(report: dict | None) -> list[dict]:
         }
         for event in (report or {}).get("events", [])
     ]
+
+
+@operator_required
+@require_POST
+def slowlog_reset(request: HttpRequest) -> HttpResponse:
+    """Empty one server's slow log, after a confirmation."""
+    form = ServerForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Name the server, as the page showed it.")
+    data = form.cleaned_data
+    context = {"action": "slowlog_reset", "data": data}
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "analysis/confirm.html", context)
+    held, problem = reset_slowlog(
+        user=request.user, instance=request.instance, node=data["node"], seen_run_id=data["run_id"]
+    )
+    if problem:
+        context["problem"] = problem
+        return render(request, "analysis/confirm.html", context, status=http_status(problem))
+    messages.success(request, f"The slow log was emptied ({held:,} entries).")
+    return redirect("diagnostics", page="slowlog")
+
+
+@operator_required
+@require_POST
+def client_kill(request: HttpRequest) -> HttpResponse:
+    """End one client's connection, after a confirmation."""
+    form = ClientKillForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Name the client and its server, as the page showed them.")
+    data = form.cleaned_data
+    context = {"action": "client_kill", "data": data}
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "analysis/confirm.html", context)
+    _, problem = kill_client(
+        user=request.user,
+        instance=request.instance,
+        node=data["node"],
+        seen_run_id=data["run_id"],
+        client_id=data["id"],
+        addr=data["addr"],
+    )
+    if problem:
+        context["problem"] = problem
+        return render(request, "analysis/confirm.html", context, status=http_status(problem))
+    messages.success(request, f"The connection of client {data['id']} ({data['addr']}) was ended.")
+    return redirect("diagnostics", page="clients")

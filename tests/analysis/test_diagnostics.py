@@ -6,6 +6,7 @@ node (replicas too) answers, each entry naming it; behind Sentinel the master's.
 import pytest
 import redis
 
+from cacheadmin.models import AuditEntry
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,87 @@ def test_a_user_without_a_role_sees_no_diagnostics(services, client, nobody):
     assert client.get("/diagnostics/slowlog").status_code in (403, 404)
     assert client.get("/api/slowlog").status_code in (403, 404)
     assert client.get("/diagnostics/nothing").status_code in (403, 404)
+
+
+def _node_of(viewer_client, page: str) -> dict:
+    """The node and run id the page's forms carry (a single server: node "")."""
+    html = viewer_client.get(f"/diagnostics/{page}").content.decode()
+    run_id = html.split('name="run_id" value="')[1].split('"')[0]
+    return {"node": "", "run_id": run_id}
+
+
+def test_an_operator_empties_the_slow_log_after_confirming_and_it_is_audited(
+    services, operator_client, noting
+):
+    noting.eval(SLOW_LOOP, 0)
+    server = _node_of(operator_client, "slowlog")
+    asked = operator_client.post("/diagnostics/slowlog/reset", server)
+    assert asked.status_code == 200 and "Empty the slow log?" in asked.content.decode()
+    assert noting.slowlog_len() > 0  # nothing done before the confirmation
+    done = operator_client.post("/diagnostics/slowlog/reset", server | {"confirmed": "yes"})
+    assert done.status_code == 302 and noting.slowlog_len() <= 1  # the LEN of the reset
+    entry = AuditEntry.objects.get(action="diagnostics.slowlog_reset")
+    assert (entry.outcome, entry.target) == ("ok", "the slow log of the server")
+    assert entry.count >= 2
+
+
+def test_an_operator_ends_a_clients_connection_and_a_changed_server_is_refused(
+    services, operator_client, redis_server
+):
+    other = redis.Redis(port=redis_server.port, client_name="to-end")
+    other.ping()
+    me = other.client_info()
+    server = _node_of(operator_client, "clients")
+    client = {"id": me["id"], "addr": me["addr"], "name": "to-end"}
+    stale = operator_client.post(
+        "/diagnostics/clients/kill", server | client | {"run_id": "0" * 40, "confirmed": "yes"}
+    )
+    assert stale.status_code == 409 and "nothing was done" in stale.content.decode()
+    assert other.ping()  # still connected
+    done = operator_client.post("/diagnostics/clients/kill", server | client | {"confirmed": "yes"})
+    assert done.status_code == 302
+    names = [row["name"] for row in redis.Redis(port=redis_server.port).client_list()]
+    assert "to-end" not in names
+    again = operator_client.post(
+        "/diagnostics/clients/kill", server | client | {"confirmed": "yes"}
+    )
+    assert again.status_code == 404 and "had gone already" in again.content.decode()
+    outcomes = list(
+        AuditEntry.objects.filter(action="diagnostics.client_kill")
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes == ["failed", "ok", "failed"]
+    other.close()
+
+
+def test_a_viewer_can_neither_empty_the_slow_log_nor_end_a_client(
+    services, viewer_client, redis_client
+):
+    server = {"node": "", "run_id": redis_client.info("server")["run_id"]}
+    page = viewer_client.get("/diagnostics/clients").content.decode()
+    assert 'data-field="client-kill"' not in page and 'name="run_id"' not in page
+    refused = viewer_client.post("/diagnostics/slowlog/reset", server | {"confirmed": "yes"})
+    assert refused.status_code == 403
+    killed = viewer_client.post(
+        "/diagnostics/clients/kill", server | {"id": 1, "addr": "x:1", "confirmed": "yes"}
+    )
+    assert killed.status_code == 403
+    assert not AuditEntry.objects.filter(action__startswith="diagnostics.").exists()
+
+
+def test_on_a_cluster_the_slow_log_of_one_node_is_emptied(
+    operator_client, cluster_keyspace, redis_cluster
+):
+    first, second = redis_cluster.nodes[:2]
+    for node in (first, second):  # a few entries on each, then only the really slow
+        with node.client() as client:
+            client.config_set("slowlog-log-slower-than", 0)
+            client.ping()
+            client.config_set("slowlog-log-slower-than", 10000)
+    server = {"node": f"127.0.0.1:{first.port}", "run_id": first.client().info()["run_id"]}
+    done = operator_client.post("/diagnostics/slowlog/reset", server | {"confirmed": "yes"})
+    assert done.status_code == 302
+    assert first.client().slowlog_len() == 0 < second.client().slowlog_len()
+    entry = AuditEntry.objects.get(action="diagnostics.slowlog_reset")
+    assert entry.target == f"the slow log of node 127.0.0.1:{first.port}"
