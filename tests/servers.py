@@ -440,13 +440,14 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 def cluster_ports(count: int) -> list[int]:
-    """Free ports whose cluster bus port (+10000) is free too, both below the kernel's
-    ephemeral range (32768 and up on Linux): a port there, free when checked, could be
-    taken by any outgoing connection before the node binds it (seen in CI: a bus port
-    in use, the node aborting); and free_port's ports, ephemeral, never collide."""
+    """Free ports whose cluster bus port (+10000) is free too: nodes' ports from 10000 to
+    19999, bus ports from 20000 to 29999, so that no cluster's node takes another's bus
+    port (seen in CI: a node aborting on a bus port in use), and both below the kernel's
+    ephemeral range (32768 and up on Linux), where any outgoing connection could take a
+    port between its check and the node's bind (free_port's ports are there)."""
     ports: list[int] = []
     while len(ports) < count:
-        port = random.randrange(10000, 22700)
+        port = random.randrange(10000, 20000)
         if all(_port_free(p) for p in (port, port + 10000)) and port not in ports:
             ports.append(port)
     return ports
@@ -491,6 +492,14 @@ class ClusterSet:
         return f"redis+cluster://{hosts}"
 
     def start(self) -> "ClusterSet":
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # the nodes that started would outlive the run
+            raise
+        return self
+
+    def _start(self) -> None:
         for node in self.nodes:
             node.workdir.mkdir(parents=True, exist_ok=True)
             node.start()
@@ -500,7 +509,6 @@ class ClusterSet:
         command += ["--cluster-replicas", str(self.replicas)]
         subprocess.run([*command, "--cluster-yes"], check=True, capture_output=True, timeout=60)
         self.until_ok()
-        return self
 
     def cli_options(self) -> list[str]:
         return []

@@ -2,6 +2,7 @@
 statistics, latency and memory, one report a page."""
 
 import time
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -13,6 +14,7 @@ from cacheadmin.analysis.forms import ClientKillForm, ServerForm
 from cacheadmin.analysis.server_changes import kill_client, reset_slowlog
 from cacheadmin.display.charts import Series, line_chart
 from cacheadmin.gateways.problems import http_status
+from cacheadmin.gateways.service_calls import Outcome
 from cacheadmin.web.access import operator_required
 
 # The pages, in the order of their tabs: the report each shows, and its title.
@@ -73,17 +75,16 @@ def slowlog_reset(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Name the server, as the page showed it.")
     data = form.cleaned_data
-    context = {"action": "slowlog_reset", "data": data}
-    if request.POST.get("confirmed") != "yes":
-        return render(request, "analysis/confirm.html", context)
-    held, problem = reset_slowlog(
-        user=request.user, instance=request.instance, node=data["node"], seen_run_id=data["run_id"]
-    )
-    if problem:
-        context["problem"] = problem
-        return render(request, "analysis/confirm.html", context, status=http_status(problem))
-    messages.success(request, f"The slow log was emptied ({held:,} entries).")
-    return redirect("diagnostics", page="slowlog")
+
+    def reset() -> Outcome:
+        return reset_slowlog(
+            user=request.user,
+            instance=request.instance,
+            node=data["node"],
+            seen_run_id=data["run_id"],
+        )
+
+    return _confirmed(request, "slowlog_reset", data, reset, "slowlog", "The slow log was emptied.")
 
 
 @operator_required
@@ -94,19 +95,37 @@ def client_kill(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Name the client and its server, as the page showed them.")
     data = form.cleaned_data
-    context = {"action": "client_kill", "data": data}
+
+    def kill() -> Outcome:
+        return kill_client(
+            user=request.user,
+            instance=request.instance,
+            node=data["node"],
+            seen_run_id=data["run_id"],
+            client_id=data["id"],
+            addr=data["addr"],
+        )
+
+    done = f"The connection of client {data['id']} ({data['addr']}) was ended."
+    return _confirmed(request, "client_kill", data, kill, "clients", done)
+
+
+def _confirmed(
+    request: HttpRequest,
+    action: str,
+    data: dict,
+    change: Callable[[], Outcome],
+    page: str,
+    done: str,
+) -> HttpResponse:
+    """The confirmation, or the change made and told on its page; a problem on the
+    confirmation page, with nothing done."""
+    context = {"action": action, "data": data}
     if request.POST.get("confirmed") != "yes":
         return render(request, "analysis/confirm.html", context)
-    _, problem = kill_client(
-        user=request.user,
-        instance=request.instance,
-        node=data["node"],
-        seen_run_id=data["run_id"],
-        client_id=data["id"],
-        addr=data["addr"],
-    )
+    _, problem = change()
     if problem:
         context["problem"] = problem
         return render(request, "analysis/confirm.html", context, status=http_status(problem))
-    messages.success(request, f"The connection of client {data['id']} ({data['addr']}) was ended.")
-    return redirect("diagnostics", page="clients")
+    messages.success(request, done)
+    return redirect("diagnostics", page=page)
