@@ -1,0 +1,184 @@
+"""A keyspace analysis' report, built batch by batch from what each key is (its type,
+memory, TTL, encoding and length) and kept between batches as JSON, so that an
+analysis stopped by a crash goes on from its last batch. Plain data in, plain data
+out: the reading of keys is elsewhere (issue 24's analysis job).
+
+What it keeps: per namespace (the key's first `depth` parts by `delimiter`) its keys,
+memory, keys per type and keys without a TTL; the 100 biggest keys and the 100
+longest collections; a histogram of TTLs; per minute of the next 24 hours the keys
+and memory that expire then, overall and per namespace (whose busiest minute says how
+much of it expires at once: the avalanche risk); and the collections that left their
+compact encoding."""
+
+import heapq
+from dataclasses import dataclass
+
+from cacheadmin.gateways.keycodec import decode_key, display_key, encode_key
+
+TOP = 100
+FORECAST_MINUTES = 24 * 60
+# TTL histogram's upper bounds, in seconds; the last bucket holds everything longer.
+TTL_BOUNDS = (60, 300, 900, 3600, 6 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)
+TTL_LABELS = (
+    *("≤ 1 min", "≤ 5 min", "≤ 15 min", "≤ 1 h"),
+    *("≤ 6 h", "≤ 1 day", "≤ 7 days", "≤ 30 days"),
+)
+COMPACT = {"listpack", "ziplist", "intset"}  # a collection's small encodings
+# The settings past which a collection leaves its compact encoding, by type.
+COMPACT_LIMITS = {
+    "hash": ("hash-max-listpack-entries", "hash-max-listpack-value"),
+    "zset": ("zset-max-listpack-entries", "zset-max-listpack-value"),
+    "set": ("set-max-intset-entries", "set-max-listpack-entries", "set-max-listpack-value"),
+    "list": ("list-max-listpack-size",),
+}
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """One key as the batch reader found it; ttl_ms -1 for none, length for collections."""
+
+    key: bytes
+    type: str
+    memory: int
+    ttl_ms: int
+    encoding: str = ""
+    length: int | None = None
+
+
+def new_report(*, delimiter: bytes, depth: int, started_ms: int) -> dict:
+    """An empty report; started_ms (the analysis' start) is the forecast's minute 0."""
+    return {
+        "delimiter": encode_key(delimiter),
+        "depth": depth,
+        "started_ms": started_ms,
+        "scanned": 0,
+        "memory": 0,
+        "namespaces": {},
+        "top_memory": [],
+        "top_length": [],
+        "ttl_histogram": [0] * (len(TTL_BOUNDS) + 1),
+        "forecast": {},
+        "left_compact": {},
+    }
+
+
+def namespace_of(key: bytes, delimiter: bytes, depth: int) -> bytes:
+    """The key's prefix of at most depth parts, each with its delimiter, leaving out its
+    last part (its own name): user:1 is in user:, a:b:c:d at depth 2 in a:b:; a key
+    without the delimiter is its own namespace."""
+    parts = key.split(delimiter)[:-1][:depth]
+    return delimiter.join(parts) + delimiter if parts else key
+
+
+def add_batch(report: dict, batch: list[KeyFacts]) -> None:
+    """Every key of the batch folded into the report, in place."""
+    delimiter, depth = decode_key(report["delimiter"]), report["depth"]
+    for facts in batch:
+        name = encode_key(namespace_of(facts.key, delimiter, depth))
+        _count(report, name, facts)
+        _rank(report, facts)
+        if facts.ttl_ms >= 0:
+            _expiry(report, name, facts)
+        if facts.length is not None and facts.encoding and facts.encoding not in COMPACT:
+            left = report["left_compact"]
+            left[facts.type] = left.get(facts.type, 0) + 1
+
+
+def _count(report: dict, name: str, facts: KeyFacts) -> None:
+    report["scanned"] += 1
+    report["memory"] += facts.memory
+    space = report["namespaces"].setdefault(
+        name, {"keys": 0, "memory": 0, "types": {}, "no_ttl": 0, "forecast": {}}
+    )
+    space["keys"] += 1
+    space["memory"] += facts.memory
+    space["types"][facts.type] = space["types"].get(facts.type, 0) + 1
+    space["no_ttl"] += facts.ttl_ms < 0
+
+
+def _rank(report: dict, facts: KeyFacts) -> None:
+    key = encode_key(facts.key)
+    _keep_top(report["top_memory"], [facts.memory, key, facts.type])
+    if facts.length is not None:
+        _keep_top(report["top_length"], [facts.length, key, facts.type])
+
+
+def _keep_top(top: list, entry: list) -> None:
+    """The TOP largest entries ([size, key, type]) as a min-heap."""
+    if len(top) < TOP:
+        heapq.heappush(top, entry)
+    elif entry[0] > top[0][0]:
+        heapq.heapreplace(top, entry)
+
+
+def _expiry(report: dict, name: str, facts: KeyFacts) -> None:
+    seconds = facts.ttl_ms / 1000
+    bucket = next((i for i, bound in enumerate(TTL_BOUNDS) if seconds <= bound), len(TTL_BOUNDS))
+    report["ttl_histogram"][bucket] += 1
+    minute = int(facts.ttl_ms // 60_000)
+    if minute >= FORECAST_MINUTES:
+        return
+    keys, memory = report["forecast"].get(str(minute), (0, 0))
+    report["forecast"][str(minute)] = (keys + 1, memory + facts.memory)
+    per = report["namespaces"][name]["forecast"]
+    per[str(minute)] = per.get(str(minute), 0) + 1
+
+
+def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
+    """The report as pages and the API show it: namespaces biggest first with their
+    shares, the top lists biggest first, the forecast by minute, and each namespace
+    whose busiest minute holds more than avalanche_share of its keys."""
+    total_memory = report["memory"] or 1
+    namespaces = sorted(
+        report["namespaces"].items(), key=lambda item: (-item[1]["memory"], item[0])
+    )
+    return {
+        "scanned": report["scanned"],
+        "memory": report["memory"],
+        "namespaces": [
+            {
+                "prefix": display_key(decode_key(name)),
+                "prefix_b64": name,
+                "keys": space["keys"],
+                "memory": space["memory"],
+                "share": space["memory"] / total_memory,
+                "types": dict(sorted(space["types"].items())),
+                "no_ttl": space["no_ttl"],
+                "avalanche": _avalanche(space, avalanche_share),
+            }
+            for name, space in namespaces
+        ],
+        "top_memory": _ranked(report["top_memory"], "memory"),
+        "top_length": _ranked(report["top_length"], "length"),
+        "ttl_histogram": [
+            {"up_to": label, "keys": count}
+            for label, count in zip((*TTL_LABELS, "longer"), report["ttl_histogram"], strict=True)
+        ],
+        "expiry_forecast": [
+            {"minute": int(minute), "keys": keys, "memory": memory}
+            for minute, (keys, memory) in sorted(
+                report["forecast"].items(), key=lambda item: int(item[0])
+            )
+        ],
+        "left_compact": [
+            {"type": kind, "keys": count, "limits": list(COMPACT_LIMITS.get(kind, ()))}
+            for kind, count in sorted(report["left_compact"].items())
+        ],
+    }
+
+
+def _avalanche(space: dict, share: float) -> dict | None:
+    """The namespace's busiest minute when it holds more than share of its keys."""
+    if not space["forecast"]:
+        return None
+    minute, keys = max(space["forecast"].items(), key=lambda item: (item[1], -int(item[0])))
+    if keys <= share * space["keys"]:
+        return None
+    return {"minute": int(minute), "keys": keys, "share": keys / space["keys"]}
+
+
+def _ranked(top: list, size: str) -> list[dict]:
+    return [
+        {"key": display_key(decode_key(key)), "key_b64": key, "type": kind, size: amount}
+        for amount, key, kind in sorted(top, key=lambda entry: (-entry[0], entry[1]))
+    ]
