@@ -1,0 +1,69 @@
+"""A keyspace analysis stepped over real keys, on a single server and on the cluster: the
+report counts every key once, in its namespace and type, with TTLs, lengths and the
+collections past their compact encoding; and one stopped after a step and resumed
+from its kept state (JSON, the cursor as text) ends with the same report."""
+
+import json
+import time
+from functools import partial
+
+import pytest
+
+from cacheadmin.analysis.keyspace_report import new_report, summary
+from cacheadmin.analysis.keyspace_scan import AnalysisState, analysis_step
+from cacheadmin.gateways.service_calls import call_redis
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(client) -> None:
+    """300 hashes user:N, 200 strings cache:N expiring in 5 minutes, a list of 1,000
+    and a hash of 600 fields (past hash-max-listpack-entries' 512)."""
+    with client.pipeline(transaction=False) as pipe:
+        for n in range(300):
+            pipe.hset(f"user:{n}", mapping={"a": 1, "b": 2, "c": 3})
+        for n in range(200):
+            pipe.set(f"cache:{n}", "v" * 10, ex=300)
+        pipe.rpush("queue:big", *range(1000))
+        pipe.hset("wide:one", mapping={f"f{n}": n for n in range(600)})
+        pipe.execute()
+
+
+def analyse(*, steps_of: float, resumed: bool = False) -> dict:
+    state = AnalysisState(
+        cursor="0",
+        examined=0,
+        report=new_report(delimiter=b":", depth=1, started_ms=int(time.time() * 1000)),
+    )
+    while not state.done:
+        state, problem = call_redis(
+            partial(analysis_step, state=state, prefix=b"", max_seconds=steps_of)
+        )
+        assert problem is None, problem
+        if resumed:  # as the job keeps it in its row between steps
+            state = AnalysisState(**json.loads(json.dumps(state.__dict__)))
+    return summary(state.report)
+
+
+def test_every_key_is_counted_once_in_its_namespace_and_type(keyspace):
+    fill(keyspace)
+    told = analyse(steps_of=10)
+    assert told["scanned"] == 502
+    spaces = {space["prefix"]: space for space in told["namespaces"]}
+    assert spaces["user:"]["keys"] == 300 and spaces["user:"]["types"] == {"hash": 300}
+    assert spaces["cache:"]["no_ttl"] == 0 and spaces["user:"]["no_ttl"] == 300
+    assert spaces["cache:"]["avalanche"]["keys"] == 200  # all in the same minute
+    forecast = told["expiry_forecast"]
+    assert sum(row["keys"] for row in forecast) == 200 and forecast[0]["minute"] in (4, 5)
+    assert [entry["key"] for entry in told["top_length"][:2]] == ["queue:big", "wide:one"]
+    assert told["top_length"][0]["length"] == 1000
+    assert {row["type"]: row["keys"] for row in told["left_compact"]} == {"hash": 1, "list": 1}
+
+
+def test_an_analysis_resumed_between_steps_ends_the_same(keyspace):
+    fill(keyspace)
+    whole = analyse(steps_of=10)
+    stepped = analyse(steps_of=0, resumed=True)  # one SCAN call a step
+    assert stepped["scanned"] == whole["scanned"] == 502
+    assert stepped["namespaces"] == whole["namespaces"]
+    assert stepped["top_memory"] == whole["top_memory"]
