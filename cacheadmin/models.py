@@ -432,3 +432,42 @@ class CeleryWorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"Celery worker {self.hostname}"
+
+
+class KeyspaceAnalysis(models.Model):
+    """A keyspace analysis (cacheadmin.analysis): where the worker got to (the SCAN
+    cursor as text), and the report folded so far (keyspace_report's JSON), written
+    after every step, so that a worker that dies leaves it to another to resume."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+        STOPPED = "stopped", "stopped"
+
+    instance = instance_field()
+    db = models.PositiveIntegerField(null=True, blank=True)
+    prefix = models.BinaryField(default=b"")
+    delimiter = models.BinaryField(default=b":")
+    depth = models.PositiveSmallIntegerField(default=2)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requester_name = models.CharField(max_length=150)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    cursor = models.TextField(default="0")
+    examined = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)  # the keyspace's size when it began
+    report = models.JSONField(default=dict)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"keyspace analysis {self.id} ({self.status})"
+

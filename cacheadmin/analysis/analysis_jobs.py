@@ -1,0 +1,168 @@
+"""Keyspace analyses as background jobs of the one worker (gateways.job_worker): each
+step scans on for about STEP_SECONDS and writes its cursor and report to the row,
+under the lease the row keeps; a worker that dies leaves the row to another, which
+resumes from there. Begun and ended, each is audited."""
+
+from dataclasses import asdict
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from cacheadmin.analysis.keyspace_report import new_report
+from cacheadmin.analysis.keyspace_scan import AnalysisState, analysis_step
+from cacheadmin.gateways import connections, job_queue
+from cacheadmin.gateways.amqp import FAILURES, amqp_problem
+from cacheadmin.gateways.job_queue import Claim, claim_row, lease_end
+from cacheadmin.gateways.keycodec import display_key
+from cacheadmin.gateways.problems import ERROR, Problem
+from cacheadmin.gateways.service_calls import call_redis
+from cacheadmin.models import AuditEntry, KeyspaceAnalysis
+from cacheadmin.web.audit import audit_record
+
+KIND = "analysis"  # its references on the job queue: analysis:<id>
+STEP_SECONDS = 0.5
+Status = KeyspaceAnalysis.Status
+UNFINISHED = (Status.QUEUED, Status.RUNNING)
+
+
+def start(
+    *,
+    user: AbstractBaseUser,
+    instance: connections.Instance,
+    db: int | None,
+    prefix: bytes,
+    delimiter: bytes,
+    depth: int,
+) -> tuple[KeyspaceAnalysis | None, Problem | None]:
+    """A new analysis, its keyspace's size noted, queued for the worker."""
+    total, problem = call_redis(lambda space: space.size(), db=db, instance=instance)
+    if problem:
+        return None, problem
+    row = KeyspaceAnalysis.objects.create(
+        instance=instance.name,
+        db=db,
+        prefix=prefix,
+        delimiter=delimiter,
+        depth=depth,
+        requester=user,
+        requester_name=user.get_username(),
+        total=total,
+        report=new_report(delimiter=delimiter, depth=depth, started_ms=_now_ms()),
+    )
+    url, timeout = settings.RABBITMQ_URL, settings.RABBITMQ_TIMEOUT
+    try:
+        job_queue.enqueue(url, job_queue.reference(KIND, row.id), timeout=timeout)
+    except FAILURES as exc:
+        problem = amqp_problem(exc, doing="RabbitMQ did not take the job", timeout=timeout, url=url)
+        return finish(row, problem=problem), problem
+    return row, None
+
+
+def _now_ms() -> int:
+    return int(timezone.now().timestamp() * 1000)
+
+
+def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
+    """One step and its checkpoint: (more to do, problem). One stopped (or taken over)
+    meanwhile is not written over: there is no more to do."""
+    ours = KeyspaceAnalysis.objects.filter(
+        id=row.id, status=Status.RUNNING, lease_owner=row.lease_owner
+    )
+    if not ours.exists():
+        row.refresh_from_db()
+        return False, None
+    state = AnalysisState(cursor=row.cursor, examined=row.examined, report=row.report)
+    scan = partial(analysis_step, state=state, prefix=bytes(row.prefix), max_seconds=STEP_SECONDS)
+    state, problem = call_redis(scan, db=row.db, instance=connections.instance(row.instance))
+    if problem:
+        return True, problem
+    saved = ours.update(**_progress(state), lease_until=lease_end())
+    if not saved:
+        row.refresh_from_db()
+        return False, None
+    row.cursor, row.examined, row.report = state.cursor, state.examined, state.report
+    if state.done:
+        finish(row)
+        return False, None
+    return True, None
+
+
+def _progress(state: AnalysisState) -> dict:
+    kept = asdict(state)
+    return {"cursor": kept["cursor"], "examined": kept["examined"], "report": kept["report"]}
+
+
+def finish(row: KeyspaceAnalysis, *, problem: Problem | None = None) -> KeyspaceAnalysis:
+    """Record the end and audit it; unless it ended meanwhile (a stop)."""
+    ended = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
+        status=Status.FAILED if problem else Status.DONE,
+        finished_at=Now(),
+        error=problem.message if problem else "",
+    )
+    row.refresh_from_db()
+    if ended:
+        _audit(row)
+    return row
+
+
+def stop(row: KeyspaceAnalysis, *, by: AbstractBaseUser) -> KeyspaceAnalysis:
+    """Stop an analysis that has not ended; a running one stops after its step, and
+    what it found stays."""
+    stopped = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
+        status=Status.STOPPED, finished_at=Now()
+    )
+    row.refresh_from_db()
+    if stopped:
+        _audit(row, by=by)
+    return row
+
+
+def scope(row: KeyspaceAnalysis) -> str:
+    where = f"database {row.db}" if row.db is not None else "the keyspace"
+    prefix = bytes(row.prefix)
+    return f"{where}, keys under {display_key(prefix)}" if prefix else where
+
+
+def _audit(row: KeyspaceAnalysis, *, by: AbstractBaseUser | None = None) -> None:
+    audit_record(
+        user=by or row.requester,
+        username="" if by else row.requester_name,
+        instance=connections.instance(row.instance),
+        action="analysis.stop" if row.status == Status.STOPPED else "analysis.run",
+        target=f"analysis {row.id}: {scope(row)}",
+        count=row.report.get("scanned", 0),
+        outcome=AuditEntry.Outcome.FAILED if row.status == Status.FAILED else AuditEntry.Outcome.OK,
+        error=row.error,
+    )
+
+
+class Analyses:
+    """The worker's JobKind for keyspace analyses."""
+
+    def claim(self, job_id: int, worker: str) -> Claim:
+        return claim_row(KeyspaceAnalysis, job_id, worker)
+
+    def describe(self, row: KeyspaceAnalysis) -> str:
+        return f"Analysis {row.id}: {scope(row)} ({row.total:,} keys)"
+
+    def step(self, row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
+        return step(row)
+
+    def pause(self, row: KeyspaceAnalysis, spent: float) -> float:
+        return 0.0
+
+    def finish(self, row: KeyspaceAnalysis, status: str, problem: Problem | None) -> None:
+        finish(row, problem=problem)
+
+    def fail(self, job_id: int, worker: str, error: Exception) -> None:
+        found = KeyspaceAnalysis.objects.filter(
+            id=job_id, status=Status.RUNNING, lease_owner=worker
+        ).first()
+        if found:
+            finish(found, problem=Problem(ERROR, str(error)))
+
+    def ended(self, row: KeyspaceAnalysis) -> str:
+        return f"Analysis {row.id}: {row.status}, {row.report.get('scanned', 0):,} keys"

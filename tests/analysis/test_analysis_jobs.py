@@ -1,0 +1,79 @@
+"""A keyspace analysis run by the worker from the durable queue: to its end, audited;
+taken over after its worker died mid-way and ended with the same report; stopped."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cacheadmin.analysis import analysis_jobs, keyspace_scan
+from cacheadmin.analysis.analysis_jobs import KIND, Analyses, start, step, stop
+from cacheadmin.analysis.keyspace_report import summary
+from cacheadmin.gateways import connections
+from cacheadmin.gateways.job_worker import Worker
+from cacheadmin.models import AuditEntry, KeyspaceAnalysis
+from tests.analysis.test_keyspace_scan import fill
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def begun(user) -> KeyspaceAnalysis:
+    row, problem = start(
+        user=user, instance=connections.instance(), db=None, prefix=b"", delimiter=b":", depth=1
+    )
+    assert problem is None, problem
+    return row
+
+
+def work() -> list[str]:
+    said = []
+    Worker(kinds={KIND: Analyses()}, say=said.append, complain=said.append).run(once=True)
+    return said
+
+
+def test_the_worker_runs_an_analysis_to_its_end(services, operator, redis_client):
+    fill(redis_client)
+    row = begun(operator)
+    assert (row.status, row.total) == ("queued", 502)
+    said = work()
+    row.refresh_from_db()
+    assert row.status == "done" and f"Analysis {row.id}: done, 502 keys" in said
+    told = summary(row.report)
+    assert {space["prefix"]: space["keys"] for space in told["namespaces"]} == {
+        "user:": 300,
+        "cache:": 200,
+        "queue:": 1,
+        "wide:": 1,
+    }
+    entry = AuditEntry.objects.get(action="analysis.run")
+    assert (entry.outcome, entry.count, entry.username) == ("ok", 502, operator.username)
+
+
+def test_an_analysis_whose_worker_died_is_resumed_to_the_same_report(
+    services, operator, redis_client, monkeypatch
+):
+    fill(redis_client)
+    whole = begun(operator)
+    work()
+    whole.refresh_from_db()
+    monkeypatch.setattr(analysis_jobs, "STEP_SECONDS", 0)  # one SCAN call a step,
+    monkeypatch.setattr(keyspace_scan, "HINT", 50)  # of some 50 keys
+    row = begun(operator)
+    dead = Analyses().claim(row.id, "worker-that-dies").job
+    assert step(dead) == (True, None)  # one step written, then the worker is gone
+    KeyspaceAnalysis.objects.filter(id=row.id).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    work()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("done", 2)
+    assert summary(row.report)["namespaces"] == summary(whole.report)["namespaces"]
+
+
+def test_a_stopped_analysis_keeps_what_it_found(services, operator, redis_client):
+    fill(redis_client)
+    row = stop(begun(operator), by=operator)
+    work()
+    row.refresh_from_db()
+    assert row.status == "stopped" and row.report["scanned"] == 0
+    assert AuditEntry.objects.get(action="analysis.stop").username == operator.username
