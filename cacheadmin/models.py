@@ -470,4 +470,3 @@ class KeyspaceAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"keyspace analysis {self.id} ({self.status})"
-
