@@ -1,5 +1,6 @@
 """What the server diagnostics' JSON API promises, in OpenAPI terms."""
 
+from cacheadmin.analysis.forms import AnalysisForm
 from cacheadmin.web.openapi import SERVICE_FAILURES, answers, json_answer
 
 NODE = {
@@ -103,4 +104,109 @@ PATHS = {
         COMMAND,
         "INFO commandstats of each server, the costliest first.",
     ),
+}
+
+
+NAMESPACE = {
+    "type": "object",
+    "properties": {
+        "prefix": {"type": "string", "description": "Escaped as keys are."},
+        "prefix_b64": {"type": "string"},
+        "keys": {"type": "integer"},
+        "memory": {"type": "integer"},
+        "share": {"type": "number", "description": "Of all the memory analysed, 0 to 1."},
+        "types": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "no_ttl": {"type": "integer"},
+        "avalanche": {
+            "type": ["object", "null"],
+            "description": "Its busiest minute when more than a fifth of its keys expire then.",
+        },
+    },
+}
+RANKED = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "key_b64": {"type": "string"},
+        "type": {"type": "string"},
+        "memory": {"type": "integer"},
+        "length": {"type": "integer"},
+    },
+}
+ANALYSIS = {
+    "type": "object",
+    "required": ["id", "status", "scanned", "total", "namespaces", "top_memory"],
+    "properties": {
+        "id": {"type": "integer"},
+        "instance": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "stopped"]},
+        "scanned": {"type": "integer", "description": "Keys analysed so far."},
+        "total": {"type": "integer", "description": "Keys in the keyspace when it began."},
+        "examined": {"type": "integer"},
+        "namespaces": {"type": "array", "items": NAMESPACE},
+        "top_memory": {"type": "array", "items": RANKED},
+        "top_length": {"type": "array", "items": RANKED},
+        "ttl_histogram": {"type": "array", "items": {"type": "object"}},
+        "expiry_forecast": {
+            "type": "array",
+            "description": "Keys and memory expiring in each minute of the next 24 hours "
+            "(from the analysis' start); minutes with none are left out.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "minute": {"type": "integer"},
+                    "keys": {"type": "integer"},
+                    "memory": {"type": "integer"},
+                },
+            },
+        },
+        "left_compact": {"type": "array", "items": {"type": "object"}},
+        "error": {"type": ["string", "null"]},
+    },
+}
+ANALYSIS_REQUEST = {
+    "type": "object",
+    "properties": {
+        **{name: {"type": "string"} for name in ("prefix", "delimiter", "instance")},
+        **{name: {"type": "integer"} for name in ("db", "depth")},
+    },
+    "description": AnalysisForm.__doc__,
+}
+
+PATHS |= {
+    "/api/analyses": {
+        "post": {
+            "summary": "Start a keyspace analysis of an instance (run by the worker)",
+            "operationId": "startAnalysis",
+            "tags": ["analysis"],
+            "requestBody": {"content": {"application/json": {"schema": ANALYSIS_REQUEST}}},
+            "responses": answers(
+                {
+                    201: json_answer(
+                        "Queued for the worker.",
+                        {"type": "object", "properties": {"id": {}, "status": {}}},
+                    )
+                },
+                400,
+                404,
+                *SERVICE_FAILURES,
+            ),
+        }
+    },
+    "/api/analyses/{id}": {
+        "get": {
+            "summary": "A keyspace analysis as far as it got, its report summed up",
+            "operationId": "getAnalysis",
+            "tags": ["analysis"],
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": answers({200: json_answer("The analysis.", ANALYSIS)}, 404),
+        }
+    },
 }

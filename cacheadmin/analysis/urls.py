@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/slowlog", api.api_slowlog, name="api_slowlog"),
     path("api/clients", api.api_clients, name="api_clients"),
     path("api/commandstats", api.api_commandstats, name="api_commandstats"),
+    path("api/analyses", api.api_analyses, name="api_analyses"),
+    path("api/analyses/<int:id>", api.api_analysis, name="api_analysis"),
 ]

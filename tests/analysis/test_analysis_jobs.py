@@ -77,3 +77,38 @@ def test_a_stopped_analysis_keeps_what_it_found(services, operator, redis_client
     row.refresh_from_db()
     assert row.status == "stopped" and row.report["scanned"] == 0
     assert AuditEntry.objects.get(action="analysis.stop").username == operator.username
+
+
+def test_the_api_starts_an_analysis_and_reads_its_report(services, viewer_client, redis_client):
+    fill(redis_client)
+    body = {"prefix": "user:", "delimiter": ":", "depth": 1}
+    started = viewer_client.post("/api/analyses", body, "application/json")
+    assert started.status_code == 201, started.json()
+    assert started.json()["status"] == "queued"
+    work()
+    answer = viewer_client.get(f"/api/analyses/{started.json()['id']}").json()
+    assert (answer["status"], answer["scanned"], answer["total"]) == ("done", 300, 502)
+    (space,) = answer["namespaces"]
+    assert (space["prefix"], space["keys"], space["types"], space["no_ttl"]) == (
+        "user:",
+        300,
+        {"hash": 300},
+        300,
+    )
+    assert {"key", "key_b64", "type", "memory"} <= set(answer["top_memory"][0])
+    assert answer["expiry_forecast"] == [] and len(answer["ttl_histogram"]) == 9
+
+    named = viewer_client.post("/api/analyses", body | {"instance": "default"}, "application/json")
+    assert named.status_code == 201
+    unknown = viewer_client.post("/api/analyses", body | {"instance": "nope"}, "application/json")
+    assert unknown.status_code == 404
+    wrong = viewer_client.post("/api/analyses", {"depth": 99}, "application/json")
+    assert wrong.status_code == 400 and "depth" in wrong.json()["fields"]
+    assert viewer_client.get("/api/analyses/999999").status_code == 404
+
+
+def test_a_user_without_a_role_can_start_no_analysis(services, client, nobody):
+    client.force_login(nobody)
+    refused = client.post("/api/analyses", {}, "application/json")
+    assert refused.status_code in (403, 404)
+    assert not KeyspaceAnalysis.objects.exists()
