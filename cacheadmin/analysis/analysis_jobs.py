@@ -15,9 +15,9 @@ from cacheadmin.analysis.keyspace_report import new_report
 from cacheadmin.analysis.keyspace_scan import AnalysisState, analysis_step
 from cacheadmin.gateways import connections, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
-from cacheadmin.gateways.job_queue import Claim, claim_row, lease_end
+from cacheadmin.gateways.job_queue import RowJobKind, lease_end
 from cacheadmin.gateways.keycodec import display_key
-from cacheadmin.gateways.problems import ERROR, Problem
+from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import AuditEntry, KeyspaceAnalysis
 from cacheadmin.web.audit import audit_record
@@ -139,11 +139,10 @@ def _audit(row: KeyspaceAnalysis, *, by: AbstractBaseUser | None = None) -> None
     )
 
 
-class Analyses:
+class Analyses(RowJobKind):
     """The worker's JobKind for keyspace analyses."""
 
-    def claim(self, job_id: int, worker: str) -> Claim:
-        return claim_row(KeyspaceAnalysis, job_id, worker)
+    model = KeyspaceAnalysis
 
     def describe(self, row: KeyspaceAnalysis) -> str:
         return f"Analysis {row.id}: {scope(row)} ({row.total:,} keys)"
@@ -151,18 +150,8 @@ class Analyses:
     def step(self, row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
         return step(row)
 
-    def pause(self, row: KeyspaceAnalysis, spent: float) -> float:
-        return 0.0
-
     def finish(self, row: KeyspaceAnalysis, status: str, problem: Problem | None) -> None:
         finish(row, problem=problem)
-
-    def fail(self, job_id: int, worker: str, error: Exception) -> None:
-        found = KeyspaceAnalysis.objects.filter(
-            id=job_id, status=Status.RUNNING, lease_owner=worker
-        ).first()
-        if found:
-            finish(found, problem=Problem(ERROR, str(error)))
 
     def ended(self, row: KeyspaceAnalysis) -> str:
         return f"Analysis {row.id}: {row.status}, {row.report.get('scanned', 0):,} keys"

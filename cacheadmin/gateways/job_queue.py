@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from cacheadmin.gateways.amqp import connect
-from cacheadmin.gateways.problems import Problem
+from cacheadmin.gateways.problems import ERROR, Problem
 
 JOBS_QUEUE = "cacheadmin.invalidation.jobs"  # its first name, kept: messages may wait in it
 INVALIDATION = ""  # the kind of a bare id
@@ -107,3 +107,27 @@ def claim_row(model: type[Model], job_id: int, worker: str) -> Claim:
     if not claimed:
         return Claim(None, held_elsewhere=unfinished.exists())
     return Claim(model.objects.get(id=job_id))
+
+
+class RowJobKind:
+    """What kinds of jobs kept as rows share (a model with status, lease fields and
+    started_at): their claim, no pause between batches, and the end of one whose run
+    raised. A kind sets model and writes describe, step, finish and ended."""
+
+    model: type[Model]
+
+    def claim(self, job_id: int, worker: str) -> Claim:
+        return claim_row(self.model, job_id, worker)
+
+    def pause(self, job, spent: float) -> float:
+        return 0.0
+
+    def fail(self, job_id: int, worker: str, error: Exception) -> None:
+        running = self.model.objects.filter(
+            id=job_id, status=self.model.Status.RUNNING, lease_owner=worker
+        ).first()
+        if running:
+            self.finish(running, "failed", Problem(ERROR, str(error)))
+
+    def finish(self, job, status: str, problem: Problem | None) -> None:
+        raise NotImplementedError

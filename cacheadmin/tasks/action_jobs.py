@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cacheadmin.gateways import connections, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
-from cacheadmin.gateways.job_queue import Claim, claim_row, lease_end
-from cacheadmin.gateways.problems import ERROR, Problem
+from cacheadmin.gateways.job_queue import RowJobKind, lease_end
+from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import AuditEntry, TaskAction
 from cacheadmin.tasks import rq_writes
@@ -140,11 +140,10 @@ def _audit(row: TaskAction, *, by: AbstractBaseUser | None = None) -> None:
     )
 
 
-class TaskActions:
+class TaskActions(RowJobKind):
     """The worker's JobKind for task actions."""
 
-    def claim(self, job_id: int, worker: str) -> Claim:
-        return claim_row(TaskAction, job_id, worker)
+    model = TaskAction
 
     def describe(self, row: TaskAction) -> str:
         return f"Task action {row.id}: {row.action} {bulk_target(row.queue)} ({row.estimate:,})"
@@ -152,16 +151,8 @@ class TaskActions:
     def step(self, row: TaskAction) -> tuple[bool, Problem | None]:
         return step(row)
 
-    def pause(self, row: TaskAction, spent: float) -> float:
-        return 0.0
-
     def finish(self, row: TaskAction, status: str, problem: Problem | None) -> None:
         finish(row, problem=problem)
-
-    def fail(self, job_id: int, worker: str, error: Exception) -> None:
-        row = TaskAction.objects.filter(id=job_id, status=Status.RUNNING, lease_owner=worker)
-        if row := row.first():
-            finish(row, problem=Problem(ERROR, str(error)))
 
     def ended(self, row: TaskAction) -> str:
         return f"Task action {row.id}: {row.status}, {row.done:,} jobs"

@@ -112,3 +112,14 @@ def test_a_user_without_a_role_can_start_no_analysis(services, client, nobody):
     refused = client.post("/api/analyses", {}, "application/json")
     assert refused.status_code in (403, 404)
     assert not KeyspaceAnalysis.objects.exists()
+
+
+def test_an_analysis_whose_step_raises_is_failed_not_the_worker(services, operator, redis_client):
+    fill(redis_client)
+    row = begun(operator)
+    KeyspaceAnalysis.objects.filter(id=row.id).update(report={})  # a broken row
+    said = work()
+    row.refresh_from_db()
+    assert row.status == "failed" and "delimiter" in row.error
+    assert f"Job {row.id} failed: KeyError('delimiter')" in said
+    assert AuditEntry.objects.get(action="analysis.run").outcome == "failed"
