@@ -2,12 +2,15 @@
 or end one client's connection. Each is asked of the server the page showed, and
 audited with what the server answered."""
 
+from collections.abc import Callable
+from functools import partial
+
 import redis
 from django.contrib.auth.models import AbstractBaseUser
 
 from cacheadmin.analysis.diagnostics import on_node
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.gateways.problems import NOT_FOUND, Problem
+from cacheadmin.gateways.problems import NOT_FOUND, Problem, Refusal
 from cacheadmin.gateways.service_calls import Outcome
 from cacheadmin.web.audit import audit_outcome
 
@@ -26,16 +29,9 @@ def reset_slowlog(
             held, _ = pipe.execute()
         return int(held)
 
-    held, problem = on_node(instance=instance, node=node, seen_run_id=seen_run_id, change=reset)
-    audit_outcome(
-        user=user,
-        instance=instance,
-        action="diagnostics.slowlog_reset",
-        target=f"the slow log of {_where(node)}",
-        problem=problem,
-        count=held,
-    )
-    return held, problem
+    target = f"the slow log of {_where(node)}"
+    change = partial(on_node, instance=instance, node=node, seen_run_id=seen_run_id, change=reset)
+    return _audited(change, user=user, instance=instance, action="slowlog_reset", target=target)
 
 
 def kill_client(
@@ -51,20 +47,35 @@ def kill_client(
     could be another's after a restart) on the server."""
 
     def kill(client: redis.Redis) -> int:
-        return int(client.execute_command("CLIENT", "KILL", "ID", client_id, "ADDR", addr))
+        killed = int(client.execute_command("CLIENT", "KILL", "ID", client_id, "ADDR", addr))
+        if not killed:
+            raise Refusal(Problem(NOT_FOUND, CLIENT_GONE))
+        return killed
 
-    killed, problem = on_node(instance=instance, node=node, seen_run_id=seen_run_id, change=kill)
-    if killed == 0 and not problem:
-        problem = Problem(NOT_FOUND, CLIENT_GONE)
+    target = f"client {client_id} ({addr}) of {_where(node)}"
+    change = partial(on_node, instance=instance, node=node, seen_run_id=seen_run_id, change=kill)
+    return _audited(change, user=user, instance=instance, action="client_kill", target=target)
+
+
+def _audited(
+    change: Callable[[], Outcome],
+    *,
+    user: AbstractBaseUser,
+    instance: Instance,
+    action: str,
+    target: str,
+) -> Outcome:
+    """The change made, and audited with the count the server answered or its problem."""
+    count, problem = change()
     audit_outcome(
         user=user,
         instance=instance,
-        action="diagnostics.client_kill",
-        target=f"client {client_id} ({addr}) of {_where(node)}",
+        action=f"diagnostics.{action}",
+        target=target,
         problem=problem,
-        count=killed,
+        count=count,
     )
-    return killed, problem
+    return count, problem
 
 
 def _where(node: str) -> str:
