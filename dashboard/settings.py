@@ -215,6 +215,12 @@ INVALIDATION_BACKOFF = env_float("INVALIDATION_BACKOFF", 1.0)
 # again meanwhile is not run twice, and a dead worker's job resumes once its lease ends.
 INVALIDATION_LEASE_SECONDS = env_float("INVALIDATION_LEASE_SECONDS", 60.0)
 
+# Keyspace analyses: at most this many keys examined a second (0: as fast as the server
+# answers, which keeps a concurrent GET's p99 within a few ms, see docs/benchmarks.md),
+# and a time budget after which an analysis stops, keeping the report of what it read.
+ANALYSIS_KEYS_PER_SECOND = max(0.0, env_float("ANALYSIS_KEYS_PER_SECOND", 0.0))
+ANALYSIS_MAX_MINUTES = max(0.1, env_float("ANALYSIS_MAX_MINUTES", 60.0))
+
 # The sampler (manage.py sampler) reads every instance this often, keeps its samples an
 # hour, a minute's roll-ups a day and ten minutes' for SAMPLE_RETENTION_DAYS, and never
 # more than SAMPLE_MAX_ROWS rows (the oldest go first).

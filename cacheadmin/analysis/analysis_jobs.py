@@ -1,9 +1,12 @@
 """Keyspace analyses as background jobs of the one worker (gateways.job_worker): each
 step scans on for about STEP_SECONDS and writes its cursor and report to the row,
 under the lease the row keeps; a worker that dies leaves the row to another, which
-resumes from there. Begun and ended, each is audited."""
+resumes from there. It keeps its rate (ANALYSIS_KEYS_PER_SECOND) by pausing between
+steps, and stops at its time budget (ANALYSIS_MAX_MINUTES) with the report of what it
+read. Begun and ended, each is audited."""
 
 from dataclasses import asdict
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -74,6 +77,9 @@ def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
     if not ours.exists():
         row.refresh_from_db()
         return False, None
+    if _over_budget(row):
+        return False, None
+    before = row.examined
     state = AnalysisState(cursor=row.cursor, examined=row.examined, report=row.report)
     scan = partial(analysis_step, state=state, prefix=bytes(row.prefix), max_seconds=STEP_SECONDS)
     state, problem = call_redis(scan, db=row.db, instance=connections.instance(row.instance))
@@ -84,10 +90,40 @@ def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
         row.refresh_from_db()
         return False, None
     row.cursor, row.examined, row.report = state.cursor, state.examined, state.report
+    row.step_examined = state.examined - before  # for the pause that keeps the rate
     if state.done:
         finish(row)
         return False, None
     return True, None
+
+
+def budget_note(minutes: float) -> str:
+    return (
+        f"Stopped at its time budget of {minutes:g} minutes (ANALYSIS_MAX_MINUTES): "
+        "the report covers the keys read until then."
+    )
+
+
+def _over_budget(row: KeyspaceAnalysis) -> bool:
+    """Stopped at its time budget, keeping what it read, when that has run out."""
+    minutes = settings.ANALYSIS_MAX_MINUTES
+    if not row.started_at or timezone.now() - row.started_at < timedelta(minutes=minutes):
+        return False
+    stopped = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
+        status=Status.STOPPED, finished_at=Now(), error=budget_note(minutes)
+    )
+    row.refresh_from_db()
+    if stopped:
+        _audit(row)
+    return True
+
+
+def pause(row: KeyspaceAnalysis, spent: float) -> float:
+    """Seconds to wait after a step so that the analysis keeps ANALYSIS_KEYS_PER_SECOND."""
+    rate = settings.ANALYSIS_KEYS_PER_SECOND
+    if not rate:
+        return 0.0
+    return max(0.0, getattr(row, "step_examined", 0) / rate - spent)
 
 
 def _progress(state: AnalysisState) -> dict:
@@ -149,6 +185,9 @@ class Analyses(RowJobKind):
 
     def step(self, row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
         return step(row)
+
+    def pause(self, row: KeyspaceAnalysis, spent: float) -> float:
+        return pause(row, spent)
 
     def finish(self, row: KeyspaceAnalysis, status: str, problem: Problem | None) -> None:
         finish(row, problem=problem)

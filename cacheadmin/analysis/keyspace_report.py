@@ -10,8 +10,9 @@ and memory that expire then, overall and per namespace (whose busiest minute say
 much of it expires at once: the avalanche risk); and the collections that left their
 compact encoding."""
 
+import bisect
 import heapq
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cacheadmin.gateways.keycodec import decode_key, display_key, encode_key
 
@@ -19,6 +20,7 @@ TOP = 100
 FORECAST_MINUTES = 24 * 60
 # TTL histogram's upper bounds, in seconds; the last bucket holds everything longer.
 TTL_BOUNDS = (60, 300, 900, 3600, 6 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)
+TTL_BOUNDS_MS = tuple(bound * 1000 for bound in TTL_BOUNDS)
 TTL_LABELS = (
     *("≤ 1 min", "≤ 5 min", "≤ 15 min", "≤ 1 h"),
     *("≤ 6 h", "≤ 1 day", "≤ 7 days", "≤ 30 days"),
@@ -33,9 +35,9 @@ COMPACT_LIMITS = {
 }
 
 
-@dataclass(frozen=True)
-class KeyFacts:
-    """One key as the batch reader found it; ttl_ms -1 for none, length for collections."""
+class KeyFacts(NamedTuple):
+    """One key as the batch reader found it; ttl_ms -1 for none, length for collections.
+    A tuple: a million are made in an analysis, and a dataclass costs three times more."""
 
     key: bytes
     type: str
@@ -43,6 +45,7 @@ class KeyFacts:
     ttl_ms: int
     encoding: str = ""
     length: int | None = None
+    node: str = ""  # on a cluster, the primary that holds it
 
 
 def new_report(*, delimiter: bytes, depth: int, started_ms: int) -> dict:
@@ -70,15 +73,20 @@ def namespace_of(key: bytes, delimiter: bytes, depth: int) -> bytes:
     return delimiter.join(parts) + delimiter if parts else key
 
 
-def add_batch(report: dict, batch: list[KeyFacts]) -> None:
-    """Every key of the batch folded into the report, in place."""
+def add_batch(report: dict, batch: list[KeyFacts], *, read_ms: int | None = None) -> None:
+    """Every key of the batch folded into the report, in place. read_ms: when the batch's
+    TTLs were read (by default the analysis' start), so that each key's expiry falls in
+    the forecast's minute counted from the start, however late in the scan it was read."""
     delimiter, depth = decode_key(report["delimiter"]), report["depth"]
+    late_ms = (read_ms if read_ms is not None else report["started_ms"]) - report["started_ms"]
+    names: dict[bytes, str] = {}  # a batch's keys share few namespaces: encoded once each
     for facts in batch:
-        name = encode_key(namespace_of(facts.key, delimiter, depth))
+        space = namespace_of(facts.key, delimiter, depth)
+        name = names.get(space) or names.setdefault(space, encode_key(space))
         _count(report, name, facts)
         _rank(report, facts)
         if facts.ttl_ms >= 0:
-            _expiry(report, name, facts)
+            _expiry(report, name, facts, late_ms)
         if facts.length is not None and facts.encoding and facts.encoding not in COMPACT:
             left = report["left_compact"]
             left[facts.type] = left.get(facts.type, 0) + 1
@@ -87,41 +95,43 @@ def add_batch(report: dict, batch: list[KeyFacts]) -> None:
 def _count(report: dict, name: str, facts: KeyFacts) -> None:
     report["scanned"] += 1
     report["memory"] += facts.memory
-    space = report["namespaces"].setdefault(
-        name, {"keys": 0, "memory": 0, "types": {}, "no_ttl": 0, "forecast": {}}
-    )
+    space = report["namespaces"].get(name)
+    if space is None:
+        space = {"keys": 0, "memory": 0, "types": {}, "no_ttl": 0, "forecast": {}, "nodes": {}}
+        report["namespaces"][name] = space
     space["keys"] += 1
     space["memory"] += facts.memory
     space["types"][facts.type] = space["types"].get(facts.type, 0) + 1
     space["no_ttl"] += facts.ttl_ms < 0
+    if facts.node:
+        space["nodes"][facts.node] = space["nodes"].get(facts.node, 0) + 1
 
 
 def _rank(report: dict, facts: KeyFacts) -> None:
-    key = encode_key(facts.key)
-    _keep_top(report["top_memory"], [facts.memory, key, facts.type])
+    _keep_top(report["top_memory"], facts.memory, facts)
     if facts.length is not None:
-        _keep_top(report["top_length"], [facts.length, key, facts.type])
+        _keep_top(report["top_length"], facts.length, facts)
 
 
-def _keep_top(top: list, entry: list) -> None:
-    """The TOP largest entries ([size, key, type]) as a min-heap."""
+def _keep_top(top: list, size: int, facts: KeyFacts) -> None:
+    """The TOP largest entries ([size, key, type]) as a min-heap; a key is encoded only
+    when it gets in."""
     if len(top) < TOP:
-        heapq.heappush(top, entry)
-    elif entry[0] > top[0][0]:
-        heapq.heapreplace(top, entry)
+        heapq.heappush(top, [size, encode_key(facts.key), facts.type])
+    elif size > top[0][0]:
+        heapq.heapreplace(top, [size, encode_key(facts.key), facts.type])
 
 
-def _expiry(report: dict, name: str, facts: KeyFacts) -> None:
-    seconds = facts.ttl_ms / 1000
-    bucket = next((i for i, bound in enumerate(TTL_BOUNDS) if seconds <= bound), len(TTL_BOUNDS))
-    report["ttl_histogram"][bucket] += 1
-    minute = int(facts.ttl_ms // 60_000)
+def _expiry(report: dict, name: str, facts: KeyFacts, late_ms: int) -> None:
+    report["ttl_histogram"][bisect.bisect_left(TTL_BOUNDS_MS, facts.ttl_ms)] += 1
+    minute = (facts.ttl_ms + late_ms) // 60_000
     if minute >= FORECAST_MINUTES:
         return
-    keys, memory = report["forecast"].get(str(minute), (0, 0))
-    report["forecast"][str(minute)] = (keys + 1, memory + facts.memory)
+    forecast, at = report["forecast"], str(minute)
+    keys, memory = forecast.get(at, (0, 0))
+    forecast[at] = (keys + 1, memory + facts.memory)
     per = report["namespaces"][name]["forecast"]
-    per[str(minute)] = per.get(str(minute), 0) + 1
+    per[at] = per.get(at, 0) + 1
 
 
 def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
@@ -144,6 +154,7 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
                 "share": space["memory"] / total_memory,
                 "types": dict(sorted(space["types"].items())),
                 "no_ttl": space["no_ttl"],
+                "nodes": dict(sorted(space.get("nodes", {}).items())),
                 "avalanche": _avalanche(space, avalanche_share),
             }
             for name, space in namespaces

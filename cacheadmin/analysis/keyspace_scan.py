@@ -1,21 +1,30 @@
 """One step of a keyspace analysis: SCAN on from where it got to, each batch found
-described in one round trip per server (type, memory, TTL, encoding, length: the key
-browser's script) and folded into the report. Bounded in time; its state is plain
-data (the cursor as text, the report as JSON) that a job keeps between steps and
-resumes from after a crash."""
+described in one round trip (type, memory, TTL, encoding, length: the key browser's
+script) and folded into the report. A cluster's primaries are scanned at once, each
+by its own cursor, and the next round is asked while the last is folded: Redis and
+Python work side by side. Bounded in time; its state is plain data (the cursor as
+text, the report as JSON) that a job keeps between steps and resumes from after a
+crash."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import redis
 
 from cacheadmin.analysis.keyspace_report import KeyFacts, add_batch
 from cacheadmin.gateways.keycodec import glob_escape
+from cacheadmin.gateways.problems import CHANGED, Problem, Refusal
 from cacheadmin.gateways.redis_kinds import cluster_scan
 from cacheadmin.gateways.redis_kinds.key_metadata import KeyInfo
 from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 
 HINT = 1000  # SCAN's COUNT: about this many keys examined a call
+SERVER_CHANGED = (
+    "The Redis server behind this instance changed during the analysis (a failover or "
+    "a restart): its SCAN cursor cannot go on there without missing or repeating keys, "
+    "so this report would not be true. Start a new analysis."
+)
 
 
 @dataclass
@@ -26,12 +35,22 @@ class AnalysisState:
     done: bool = False
 
 
+@dataclass
+class Batch:
+    """What one primary's SCAN call and its description gave."""
+
+    left: cluster_scan.ClusterCursor | int  # that primary's cursor after it (0: done)
+    facts: list[KeyFacts]
+    read_ms: int  # when its TTLs were read
+
+
 def analysis_step(
     space: Keyspace, state: AnalysisState, *, prefix: bytes, max_seconds: float
 ) -> AnalysisState:
-    """The state advanced by SCAN calls for up to max_seconds (at least one call). A
-    cluster's primaries are scanned in turn; one that does not answer fails the step
-    (PrimaryDown, naming it) once the others are done."""
+    """The state advanced by rounds of SCAN calls (one per primary left) for up to
+    max_seconds (at least one round). A primary that does not answer fails the step
+    (PrimaryDown, naming it); a server other than the one the analysis began on (a
+    failover, a restart) refuses it (CHANGED): its cursor means nothing there."""
     match = glob_escape(prefix) + b"*"
 
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
@@ -40,21 +59,37 @@ def analysis_step(
         return at, [(key, name) for key in keys]
 
     down: cluster_scan.Down = {}
+    try:
+        state.report["server"] = space.same_server(state.report.get("server", ""), down)
+    except Refusal:
+        raise Refusal(Problem(CHANGED, SERVER_CHANGED)) from None
     scan, cursor = space.scanner(scan_node, cluster_scan.cursor_from_text(state.cursor), down)
-    started = time.monotonic()
-    while not state.done:
+
+    def fetch(part: cluster_scan.ClusterCursor | int) -> Batch:
+        read_ms = int(time.time() * 1000)
         try:
-            cursor, found = scan(cursor, HINT)
+            left, found = scan(part, HINT)
         except cluster_scan.OnlyDownLeft:
             node, reason = min(down.items())
             raise cluster_scan.PrimaryDown(node, reason) from None
-        if found:
-            infos, _ = space.describe([key for key, _ in found], dict(found), down)
-            add_batch(state.report, [facts_of(info) for info in infos if _known(info)])
-        state.cursor, state.done = cluster_scan.as_text(cursor), cursor == 0
-        state.examined += HINT
-        if time.monotonic() - started >= max_seconds:
-            break
+        if not found:
+            return Batch(left, [], read_ms)
+        infos, _ = space.describe([key for key, _ in found], dict(found), down)
+        return Batch(left, [facts_of(info) for info in infos if _known(info)], read_ms)
+
+    started, parts = time.monotonic(), cluster_scan.per_primary(cursor)
+    with ThreadPoolExecutor(max_workers=max(1, len(parts))) as pool:
+        asked = [pool.submit(fetch, part) for part in parts]
+        while asked:
+            batches = [answer.result() for answer in asked]
+            parts = [batch.left for batch in batches if batch.left]
+            more = parts and time.monotonic() - started < max_seconds
+            asked = [pool.submit(fetch, part) for part in parts] if more else []
+            for batch in batches:
+                add_batch(state.report, batch.facts, read_ms=batch.read_ms)
+            state.examined += HINT * len(batches)
+            state.cursor = cluster_scan.as_text(cluster_scan.joined(parts))
+    state.done = state.cursor == "0"
     return state
 
 
@@ -72,4 +107,5 @@ def facts_of(info: KeyInfo) -> KeyFacts:
         ttl_ms=info.ttl_ms if info.ttl_ms is not None and info.ttl_ms >= 0 else -1,
         encoding=info.encoding,
         length=info.size if collection else None,
+        node=info.node,
     )

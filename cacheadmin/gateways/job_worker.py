@@ -14,13 +14,14 @@ from django.conf import settings
 
 from cacheadmin.gateways.amqp import FAILURES, connect
 from cacheadmin.gateways.job_queue import JOBS_QUEUE, JobKind, declare, parse
-from cacheadmin.gateways.problems import BAD_REQUEST, NOT_FOUND, REFUSED
+from cacheadmin.gateways.problems import BAD_REQUEST, CHANGED, NOT_FOUND, REFUSED
 
 Say = Callable[[str], None]
 Delivery = tuple[int, str, int]  # delivery tag, kind, job id
 ENDED, STOPPED, HELD = "ended", "stopped", "held"  # what became of a job's message
-# Problems no retry mends: the user's rights, a target or a database that is not there.
-LASTING = (REFUSED, BAD_REQUEST, NOT_FOUND)
+# Problems no retry mends: the user's rights, a target or a database that is not there,
+# a cursor whose server changed.
+LASTING = (REFUSED, BAD_REQUEST, NOT_FOUND, CHANGED)
 HELD_RETRY = 1.0  # seconds between claims of a job another worker holds
 
 

@@ -13,6 +13,7 @@ from cacheadmin.gateways import connections
 from cacheadmin.gateways.job_worker import Worker
 from cacheadmin.models import AuditEntry, KeyspaceAnalysis
 from tests.analysis.test_keyspace_scan import fill
+from tests.servers import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,3 +124,67 @@ def test_an_analysis_whose_step_raises_is_failed_not_the_worker(services, operat
     assert row.status == "failed" and "delimiter" in row.error
     assert f"Job {row.id} failed: KeyError('delimiter')" in said
     assert AuditEntry.objects.get(action="analysis.run").outcome == "failed"
+
+
+def test_an_analysis_refuses_to_go_on_on_another_server(
+    services, operator, settings, tmp_path, monkeypatch
+):
+    """A restart (as a failover) between two steps: the cursor means nothing there, and
+    the report would miss or repeat keys. It fails, saying so, once."""
+    server = RedisServer(tmp_path).start()
+    try:
+        settings.REDIS_URL = server.url
+        fill(server.client())
+        monkeypatch.setattr(analysis_jobs, "STEP_SECONDS", 0)
+        monkeypatch.setattr(keyspace_scan, "HINT", 50)
+        row = begun(operator)
+        first = Analyses().claim(row.id, "worker").job
+        assert step(first) == (True, None)
+        server.stop()
+        server.start()
+        settings.REDIS_URL = server.url
+        fill(server.client())
+        more, problem = step(first)
+        assert problem.kind == "changed" and "changed during the analysis" in problem.message
+        KeyspaceAnalysis.objects.filter(id=row.id).update(
+            lease_until=timezone.now() - timedelta(seconds=1)
+        )
+        work()
+        row.refresh_from_db()
+        assert row.status == "failed" and "Start a new analysis" in row.error
+        assert AuditEntry.objects.get(action="analysis.run").outcome == "failed"
+    finally:
+        server.stop()
+
+
+def test_an_analysis_stops_at_its_time_budget_keeping_its_report(
+    services, operator, redis_client, settings, monkeypatch
+):
+    fill(redis_client)
+    settings.ANALYSIS_MAX_MINUTES = 1
+    monkeypatch.setattr(analysis_jobs, "STEP_SECONDS", 0)
+    monkeypatch.setattr(keyspace_scan, "HINT", 50)
+    row = begun(operator)
+    claimed = Analyses().claim(row.id, "worker").job
+    assert step(claimed) == (True, None)
+    KeyspaceAnalysis.objects.filter(id=row.id).update(
+        started_at=timezone.now() - timedelta(minutes=2)
+    )
+    claimed.refresh_from_db()
+    assert step(claimed) == (False, None)
+    row.refresh_from_db()
+    assert row.status == "stopped" and "time budget of 1 minutes" in row.error
+    assert row.report["scanned"] > 0
+    assert AuditEntry.objects.get(action="analysis.stop").username == operator.username
+
+
+def test_the_worker_pauses_to_keep_the_rate_budget(services, operator, redis_client, settings):
+    fill(redis_client)
+    row = begun(operator)
+    claimed = Analyses().claim(row.id, "worker").job
+    step(claimed)
+    assert claimed.step_examined >= 502
+    settings.ANALYSIS_KEYS_PER_SECOND = 0
+    assert Analyses().pause(claimed, spent=0.01) == 0
+    settings.ANALYSIS_KEYS_PER_SECOND = 1000
+    assert Analyses().pause(claimed, spent=0.1) == pytest.approx(claimed.step_examined / 1000 - 0.1)

@@ -8,6 +8,7 @@ import time
 from functools import partial
 
 import pytest
+import redis
 
 from cacheadmin.analysis.keyspace_report import new_report, summary
 from cacheadmin.analysis.keyspace_scan import AnalysisState, analysis_step
@@ -67,3 +68,15 @@ def test_an_analysis_resumed_between_steps_ends_the_same(keyspace):
     assert stepped["scanned"] == whole["scanned"] == 502
     assert stepped["namespaces"] == whole["namespaces"]
     assert stepped["top_memory"] == whole["top_memory"]
+
+
+def test_each_namespace_names_the_primaries_that_hold_its_keys(keyspace):
+    fill(keyspace)
+    spaces = {space["prefix"]: space for space in analyse(steps_of=10)["namespaces"]}
+    nodes = spaces["user:"]["nodes"]
+    if isinstance(keyspace, redis.RedisCluster):  # the three primaries, scanned at once
+        primaries = {node.name for node in keyspace.get_primaries()}
+        assert set(nodes) == primaries and sum(nodes.values()) == 300
+        assert spaces["queue:"]["nodes"] == {keyspace.get_node_from_key("queue:big").name: 1}
+    else:
+        assert nodes == {}

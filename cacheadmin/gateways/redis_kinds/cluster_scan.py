@@ -314,6 +314,21 @@ def scanner(cluster: RedisCluster, scan_node: NodeScan, down: Down | None = None
     return scan
 
 
+def per_primary(cursor: ClusterCursor | int) -> list[ClusterCursor | int]:
+    """A cursor as one cursor per primary left, to scan them at once: a cluster's each
+    (slot, cursor) alone; a server's as it is."""
+    if isinstance(cursor, tuple):
+        return [(pair,) for pair in cursor]
+    return [cursor]
+
+
+def joined(parts: list[ClusterCursor | int]) -> ClusterCursor | int:
+    """per_primary's parts, as each scan left them, put together again (0: all done)."""
+    if all(isinstance(part, int) for part in parts):
+        return max(parts, default=0)
+    return tuple(pair for part in parts if part for pair in part) or 0
+
+
 def cursor_from_text(text: str) -> ClusterCursor | int:
     """A cursor as kept in the database or given back by a page: a number or a cluster's."""
     return parse(text) if "-" in text else int(text or 0)
