@@ -5,7 +5,6 @@ group every server process can join)."""
 
 import json
 import logging
-import time
 
 import redis
 from asgiref.sync import async_to_sync
@@ -16,48 +15,18 @@ from cacheadmin.gateways.amqp import FAILURES
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.invalidation import engine, messaging
+from cacheadmin.web import job_progress
 from cacheadmin.web.channel_groups import LIVE_INVALIDATIONS
 
 log = logging.getLogger(__name__)
-
-PROGRESS_EVERY = 0.25  # seconds between two progress messages of a job, at least
-
 
 def progress_group(job_id: int) -> str:
     return f"invalidation-{job_id}"
 
 
-class ProgressThrottle:
-    """When each job last pushed its progress, so a fast job does not flood browsers."""
-
-    def __init__(self, every: float = PROGRESS_EVERY):
-        self.every = every
-        self._last: dict[int, float] = {}
-
-    def due(self, job_id: int, *, final: bool) -> bool:
-        now = time.monotonic()
-        if final:
-            self._last.pop(job_id, None)
-            return True
-        if now - self._last.get(job_id, 0.0) < self.every:
-            return False
-        self._last[job_id] = now
-        return True
-
-
-_throttle = ProgressThrottle()
-
-
 def progress_push(job_id: int, state: dict, *, final: bool = False) -> None:
-    """The job's state to the browsers watching it; at most every PROGRESS_EVERY
-    seconds, but always its end."""
-    if not _throttle.due(job_id, final=final):
-        return
-    message = {"type": "job.progress", "job": state}
-    try:
-        async_to_sync(get_channel_layer().group_send)(progress_group(job_id), message)
-    except (redis.RedisError, OSError) as exc:
-        log.warning("invalidation %s: progress not pushed: %r", job_id, exc)
+    """The job's state to the browsers watching it (web.job_progress)."""
+    job_progress.progress_push(progress_group(job_id), state, final=final)
 
 
 def event_announce(

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cacheadmin.invalidation import api, views
-from cacheadmin.invalidation.consumer import JobProgressConsumer
+from cacheadmin.invalidation.consumer import InvalidationProgressConsumer
 
 urlpatterns = [
     path("invalidations/", views.invalidation_list, name="invalidations"),
@@ -22,5 +22,5 @@ urlpatterns = [
 ]
 
 websocket_urlpatterns = [
-    path("ws/invalidations/<int:job_id>/", JobProgressConsumer.as_asgi()),
+    path("ws/invalidations/<int:job_id>/", InvalidationProgressConsumer.as_asgi()),
 ]

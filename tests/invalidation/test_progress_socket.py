@@ -5,9 +5,10 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from cacheadmin.gateways import connections
-from cacheadmin.invalidation import consumer, jobs
+from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.models import InvalidationJob
+from cacheadmin.web import job_progress
 from dashboard.asgi import application
 from tests.invalidation.test_engine import fill
 from tests.users import session_cookie
@@ -90,7 +91,7 @@ async def test_a_job_socket_closes_once_its_user_loses_access(
 ):
     """It was checked at the handshake only: a deactivated account went on receiving
     a running job's progress."""
-    monkeypatch.setattr(consumer, "ACCESS_CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(job_progress, "ACCESS_CHECK_SECONDS", 0.2)
     target = Target("pattern", b"x:*")
     job = await sync_to_async(jobs.job_create)(
         user=operator, instance=connections.instance(), target=target, estimate=10, rate=None
