@@ -27,6 +27,7 @@ TTL_LABELS = (
 )
 COMPACT = {"listpack", "ziplist", "intset"}  # a collection's small encodings
 # The settings past which a collection leaves its compact encoding, by type.
+CONFIG = ("maxmemory-policy", "maxmemory")  # read at the start, with every limit below
 COMPACT_LIMITS = {
     "hash": ("hash-max-listpack-entries", "hash-max-listpack-value"),
     "zset": ("zset-max-listpack-entries", "zset-max-listpack-value"),
@@ -134,6 +135,22 @@ def _expiry(report: dict, name: str, facts: KeyFacts, late_ms: int) -> None:
     per[at] = per.get(at, 0) + 1
 
 
+def begin(report: dict, *, config: dict[str, str], heat: str, every: int) -> None:
+    """What the analysis read before its first key: the server's settings (the compact
+    encodings' limits, the eviction policy) and which key heat it samples, one key in
+    every ("" when the policy keeps none)."""
+    report["config"] = config
+    report["heat"] = {"figure": heat, "every": every, "sampled": 0, "top": []}
+
+
+def add_heat(report: dict, found: list[tuple[KeyFacts, int]]) -> None:
+    """Sampled keys with their heat (OBJECT FREQ or IDLETIME): the TOP largest kept."""
+    heat = report["heat"]
+    heat["sampled"] += len(found)
+    for facts, value in found:
+        _keep_top(heat["top"], value, facts)
+
+
 def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
     """The report as pages and the API show it: namespaces biggest first with their
     shares, the top lists biggest first, the forecast by minute, and each namespace
@@ -172,9 +189,28 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
             )
         ],
         "left_compact": [
-            {"type": kind, "keys": count, "limits": list(COMPACT_LIMITS.get(kind, ()))}
+            {
+                "type": kind,
+                "keys": count,
+                "limits": {
+                    name: report.get("config", {}).get(name)
+                    for name in COMPACT_LIMITS.get(kind, ())
+                },
+            }
             for kind, count in sorted(report["left_compact"].items())
         ],
+        "eviction_policy": report.get("config", {}).get("maxmemory-policy"),
+        "heat": _heat(report.get("heat")),
+    }
+
+
+def _heat(heat: dict | None) -> dict | None:
+    if not heat or not heat["figure"]:
+        return None
+    return {
+        "figure": heat["figure"],
+        "sampled": heat["sampled"],
+        "keys": _ranked(heat["top"], heat["figure"]),
     }
 
 

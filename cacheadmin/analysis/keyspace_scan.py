@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import redis
 
-from cacheadmin.analysis.keyspace_report import KeyFacts, add_batch
+from cacheadmin.analysis import key_heat
+from cacheadmin.analysis.keyspace_report import (
+    COMPACT_LIMITS,
+    CONFIG,
+    KeyFacts,
+    add_batch,
+    add_heat,
+    begin,
+)
 from cacheadmin.gateways.keycodec import glob_escape
 from cacheadmin.gateways.problems import CHANGED, Problem, Refusal
 from cacheadmin.gateways.redis_kinds import cluster_scan
@@ -42,6 +50,7 @@ class Batch:
     left: cluster_scan.ClusterCursor | int  # that primary's cursor after it (0: done)
     facts: list[KeyFacts]
     read_ms: int  # when its TTLs were read
+    heat: list[tuple[KeyFacts, int]]  # a sample's OBJECT FREQ or IDLETIME
 
 
 def analysis_step(
@@ -63,6 +72,10 @@ def analysis_step(
         state.report["server"] = space.same_server(state.report.get("server", ""), down)
     except Refusal:
         raise Refusal(Problem(CHANGED, SERVER_CHANGED)) from None
+    if "config" not in state.report:
+        _begin(space, state.report)
+    heat = state.report["heat"]
+    nodes = space.every_node() if heat["figure"] else {}
     scan, cursor = space.scanner(scan_node, cluster_scan.cursor_from_text(state.cursor), down)
 
     def fetch(part: cluster_scan.ClusterCursor | int) -> Batch:
@@ -73,9 +86,10 @@ def analysis_step(
             node, reason = min(down.items())
             raise cluster_scan.PrimaryDown(node, reason) from None
         if not found:
-            return Batch(left, [], read_ms)
+            return Batch(left, [], read_ms, [])
         infos, _ = space.describe([key for key, _ in found], dict(found), down)
-        return Batch(left, [facts_of(info) for info in infos if _known(info)], read_ms)
+        facts = [facts_of(info) for info in infos if _known(info)]
+        return Batch(left, facts, read_ms, _heat(nodes, facts, heat))
 
     started, parts = time.monotonic(), cluster_scan.per_primary(cursor)
     with ThreadPoolExecutor(max_workers=max(1, len(parts))) as pool:
@@ -87,10 +101,44 @@ def analysis_step(
             asked = [pool.submit(fetch, part) for part in parts] if more else []
             for batch in batches:
                 add_batch(state.report, batch.facts, read_ms=batch.read_ms)
+                add_heat(state.report, batch.heat)
             state.examined += HINT * len(batches)
             state.cursor = cluster_scan.as_text(cluster_scan.joined(parts))
     state.done = state.cursor == "0"
     return state
+
+
+def _begin(space: Keyspace, report: dict) -> None:
+    """The settings the report shows (read on a primary; refused: unknown) and the share
+    of keys whose heat is sampled."""
+    nodes = space.every_node()
+    primary = nodes[min(space.primary_names() & set(nodes))]
+    names = [*CONFIG, *(name for names in COMPACT_LIMITS.values() for name in names)]
+    try:
+        config = {name: value for name in names for value in primary.config_get(name).values()}
+    except redis.exceptions.NoPermissionError:
+        config = {}
+    figure = key_heat.figure_for(config.get("maxmemory-policy", ""))
+    every = max(1, space.size() // key_heat.SAMPLE)
+    begin(report, config=config, heat=figure, every=every)
+
+
+def _heat(nodes: dict, facts: list[KeyFacts], heat: dict) -> list[tuple[KeyFacts, int]]:
+    """A sample of the batch with its heat, read on the node that holds each key."""
+    if not heat["figure"] or not facts:
+        return []
+    chosen = key_heat.sampled(facts, heat["every"])
+    by_node: dict[str, list[KeyFacts]] = {}
+    for one in chosen:
+        by_node.setdefault(one.node, []).append(one)
+    found = []
+    for node, keys in by_node.items():
+        if node in nodes:
+            values = key_heat.heat_of(nodes[node], [one.key for one in keys], heat["figure"])
+            found += [
+                (one, value) for one, value in zip(keys, values, strict=True) if value is not None
+            ]
+    return found
 
 
 def _known(info: KeyInfo) -> bool:

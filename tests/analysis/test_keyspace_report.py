@@ -8,6 +8,8 @@ from cacheadmin.analysis.keyspace_report import (
     TOP,
     KeyFacts,
     add_batch,
+    add_heat,
+    begin,
     namespace_of,
     new_report,
     summary,
@@ -70,7 +72,7 @@ def test_top_keys_ttl_histogram_forecast_and_encodings():
     assert cache["avalanche"] == {"minute": 5, "keys": 20, "share": 20 / 30}
     assert all(space["avalanche"] is None for space in told["namespaces"] if space is not cache)
     assert told["left_compact"] == [
-        {"type": "list", "keys": 1, "limits": ["list-max-listpack-size"]}
+        {"type": "list", "keys": 1, "limits": {"list-max-listpack-size": None}}
     ]
 
 
@@ -98,3 +100,26 @@ def test_a_namespace_is_the_keys_first_parts():
     assert namespace_of(b"a:b", b":", 2) == b"a:"  # its last part is its own name
     assert namespace_of(b"alone", b":", 2) == b"alone"
     assert namespace_of(b"a/b/c", b"/", 1) == b"a/"
+
+
+def test_a_forecast_counts_minutes_from_the_start_however_late_a_key_was_read():
+    report = new_report(delimiter=b":", depth=1, started_ms=0)
+    add_batch(report, [KeyFacts(b"a:1", "string", 10, 5 * MINUTE)], read_ms=0)
+    add_batch(report, [KeyFacts(b"a:2", "string", 10, 5 * MINUTE)], read_ms=3 * MINUTE)
+    minutes = [row["minute"] for row in summary(report)["expiry_forecast"]]
+    assert minutes == [5, 8]
+
+
+def test_the_hottest_sampled_keys_are_kept_with_the_settings_read():
+    report = new_report(delimiter=b":", depth=1, started_ms=0)
+    config = {"maxmemory-policy": "allkeys-lfu", "hash-max-listpack-entries": "512"}
+    begin(report, config=config, heat="freq", every=1)
+    found = [(KeyFacts(b"k:%d" % n, "string", 1, -1), n % 256) for n in range(300)]
+    add_heat(report, found)
+    add_batch(report, [KeyFacts(b"h:1", "hash", 9000, -1, "hashtable", 600)])
+    told = summary(report)
+    assert told["eviction_policy"] == "allkeys-lfu"
+    assert (told["heat"]["figure"], told["heat"]["sampled"]) == ("freq", 300)
+    assert len(told["heat"]["keys"]) == 100 and told["heat"]["keys"][0]["freq"] == 255
+    (left,) = told["left_compact"]
+    assert left["limits"] == {"hash-max-listpack-entries": "512", "hash-max-listpack-value": None}

@@ -80,3 +80,45 @@ def test_each_namespace_names_the_primaries_that_hold_its_keys(keyspace):
         assert spaces["queue:"]["nodes"] == {keyspace.get_node_from_key("queue:big").name: 1}
     else:
         assert nodes == {}
+
+
+def set_config(client, name: str, value: str) -> None:
+    if isinstance(client, redis.RedisCluster):
+        client.config_set(name, value, target_nodes=redis.RedisCluster.ALL_NODES)
+    else:
+        client.config_set(name, value)
+
+
+@pytest.fixture
+def policy(keyspace):
+    """Sets the eviction policy of every node, put back afterwards."""
+    yield partial(set_config, keyspace, "maxmemory-policy")
+    set_config(keyspace, "maxmemory-policy", "noeviction")
+
+
+def test_under_lfu_the_hottest_keys_are_found_and_the_limits_read(keyspace, policy):
+    policy("allkeys-lfu")
+    fill(keyspace)
+    for _ in range(200):
+        keyspace.get("cache:7")
+    told = analyse(steps_of=10)
+    assert told["eviction_policy"] == "allkeys-lfu"
+    heat = told["heat"]
+    assert heat["figure"] == "freq" and heat["sampled"] == 502  # a small keyspace: all
+    assert heat["keys"][0]["key"] == "cache:7" and heat["keys"][0]["freq"] > 5
+    limits = {row["type"]: row["limits"] for row in told["left_compact"]}
+    assert limits["hash"]["hash-max-listpack-entries"] == "512"
+
+
+def test_under_lru_the_idlest_keys_are_found(keyspace, policy):
+    policy("allkeys-lru")
+    fill(keyspace)
+    told = analyse(steps_of=10)
+    assert told["heat"]["figure"] == "idle" and told["heat"]["sampled"] == 502
+    assert {"key", "key_b64", "type", "idle"} <= set(told["heat"]["keys"][0])
+
+
+def test_without_an_lfu_or_lru_policy_no_heat_is_sampled(keyspace):
+    fill(keyspace)
+    told = analyse(steps_of=10)
+    assert told["eviction_policy"] == "noeviction" and told["heat"] is None
