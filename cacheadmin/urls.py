@@ -3,6 +3,7 @@
 from django.urls import include, path, re_path
 
 from cacheadmin.analysis import openapi as analysis_api
+from cacheadmin.analysis.urls import websocket_urlpatterns as analysis_sockets
 from cacheadmin.cache import openapi as cache_api
 from cacheadmin.invalidation import openapi as invalidation_api
 from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
@@ -43,4 +44,4 @@ urlpatterns = [
 ]
 
 # Every one of them sits behind cacheadmin.web.websockets.protected.
-websocket_urlpatterns = [*invalidation_sockets, *live_sockets]
+websocket_urlpatterns = [*invalidation_sockets, *analysis_sockets, *live_sockets]

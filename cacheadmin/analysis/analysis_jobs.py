@@ -24,6 +24,7 @@ from cacheadmin.gateways.problems import Problem
 from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.models import AuditEntry, KeyspaceAnalysis
 from cacheadmin.web.audit import audit_record
+from cacheadmin.web.job_progress import progress_push
 
 KIND = "analysis"  # its references on the job queue: analysis:<id>
 STEP_SECONDS = 0.5
@@ -64,6 +65,27 @@ def start(
     return row, None
 
 
+def progress_group(analysis_id: int) -> str:
+    return f"analysis-{analysis_id}"
+
+
+def progress_of(row: KeyspaceAnalysis) -> dict:
+    """What the page's progress bar shows, pushed to it as the worker goes."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "scanned": row.report.get("scanned", 0),
+        "examined": row.examined,
+        "total": row.total,
+        "error": row.error,
+    }
+
+
+def _push(row: KeyspaceAnalysis) -> None:
+    final = row.status not in UNFINISHED
+    progress_push(progress_group(row.id), progress_of(row), final=final)
+
+
 def _now_ms() -> int:
     return int(timezone.now().timestamp() * 1000)
 
@@ -94,6 +116,7 @@ def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
     if state.done:
         finish(row)
         return False, None
+    _push(row)
     return True, None
 
 
@@ -115,6 +138,7 @@ def _over_budget(row: KeyspaceAnalysis) -> bool:
     row.refresh_from_db()
     if stopped:
         _audit(row)
+        _push(row)
     return True
 
 
@@ -141,6 +165,7 @@ def finish(row: KeyspaceAnalysis, *, problem: Problem | None = None) -> Keyspace
     row.refresh_from_db()
     if ended:
         _audit(row)
+        _push(row)
     return row
 
 
@@ -153,6 +178,7 @@ def stop(row: KeyspaceAnalysis, *, by: AbstractBaseUser) -> KeyspaceAnalysis:
     row.refresh_from_db()
     if stopped:
         _audit(row, by=by)
+        _push(row)
     return row
 
 

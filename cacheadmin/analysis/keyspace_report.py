@@ -81,6 +81,7 @@ def add_batch(report: dict, batch: list[KeyFacts], *, read_ms: int | None = None
     delimiter, depth = decode_key(report["delimiter"]), report["depth"]
     late_ms = (read_ms if read_ms is not None else report["started_ms"]) - report["started_ms"]
     names: dict[bytes, str] = {}  # a batch's keys share few namespaces: encoded once each
+    uncounted = report.get("uncounted", ())
     for facts in batch:
         space = namespace_of(facts.key, delimiter, depth)
         name = names.get(space) or names.setdefault(space, encode_key(space))
@@ -88,9 +89,15 @@ def add_batch(report: dict, batch: list[KeyFacts], *, read_ms: int | None = None
         _rank(report, facts)
         if facts.ttl_ms >= 0:
             _expiry(report, name, facts, late_ms)
-        if facts.length is not None and facts.encoding and facts.encoding not in COMPACT:
+        if _left_compact(facts, uncounted):
             left = report["left_compact"]
             left[facts.type] = left.get(facts.type, 0) + 1
+
+
+def _left_compact(facts: KeyFacts, uncounted: list[str]) -> bool:
+    """A collection in a big encoding, of a type whose encoding tells on this server."""
+    big = facts.length is not None and facts.encoding and facts.encoding not in COMPACT
+    return bool(big) and facts.type not in uncounted
 
 
 def _count(report: dict, name: str, facts: KeyFacts) -> None:
@@ -135,12 +142,22 @@ def _expiry(report: dict, name: str, facts: KeyFacts, late_ms: int) -> None:
     per[at] = per.get(at, 0) + 1
 
 
-def begin(report: dict, *, config: dict[str, str], heat: str, every: int) -> None:
+def begin(report: dict, *, config: dict[str, str], version: str, heat: str, every: int) -> None:
     """What the analysis read before its first key: the server's settings (the compact
-    encodings' limits, the eviction policy) and which key heat it samples, one key in
-    every ("" when the policy keeps none)."""
+    encodings' limits, the eviction policy) and version, and which key heat it samples,
+    one key in every ("" when the policy keeps none). Before Redis 7.2 (or unknown),
+    lists and sets have no compact encoding that tells a small one: not counted."""
     report["config"] = config
+    report["redis_version"] = version
+    report["uncounted"] = [] if _at_least(version, (7, 2)) else ["list", "set"]
     report["heat"] = {"figure": heat, "every": every, "sampled": 0, "top": []}
+
+
+def _at_least(version: str, wanted: tuple[int, int]) -> bool:
+    try:
+        return tuple(int(part) for part in version.split(".")[:2]) >= wanted
+    except ValueError:
+        return False
 
 
 def add_heat(report: dict, found: list[tuple[KeyFacts, int]]) -> None:
@@ -192,16 +209,24 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
             {
                 "type": kind,
                 "keys": count,
-                "limits": {
-                    name: report.get("config", {}).get(name)
-                    for name in COMPACT_LIMITS.get(kind, ())
-                },
+                "limits": _limits(report.get("config", {}), kind),
             }
             for kind, count in sorted(report["left_compact"].items())
         ],
         "eviction_policy": report.get("config", {}).get("maxmemory-policy"),
+        "redis_version": report.get("redis_version", ""),
+        "uncounted": report.get("uncounted", []),
         "heat": _heat(report.get("heat")),
     }
+
+
+def _limits(config: dict, kind: str) -> dict:
+    """The type's settings with their values; those the server does not have left out
+    (None for each when the settings could not be read)."""
+    names = COMPACT_LIMITS.get(kind, ())
+    if not config:
+        return dict.fromkeys(names)
+    return {name: config[name] for name in names if name in config}
 
 
 def _heat(heat: dict | None) -> dict | None:

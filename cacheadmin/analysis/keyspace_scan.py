@@ -118,9 +118,13 @@ def _begin(space: Keyspace, report: dict) -> None:
         config = {name: value for name in names for value in primary.config_get(name).values()}
     except redis.exceptions.NoPermissionError:
         config = {}
+    try:
+        version = str(primary.info("server").get("redis_version", ""))
+    except redis.exceptions.NoPermissionError:
+        version = ""
     figure = key_heat.figure_for(config.get("maxmemory-policy", ""))
     every = max(1, space.size() // key_heat.SAMPLE)
-    begin(report, config=config, heat=figure, every=every)
+    begin(report, config=config, version=version, heat=figure, every=every)
 
 
 def _heat(nodes: dict, facts: list[KeyFacts], heat: dict) -> list[tuple[KeyFacts, int]]:

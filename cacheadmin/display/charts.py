@@ -71,3 +71,21 @@ def _runs(points: list[tuple[float, float | None]]) -> list[list[tuple[float, fl
     if current:
         runs.append(current)
     return runs
+
+
+def bar_chart(points: list[tuple[float | None, str]], **options) -> dict:
+    """Bars of fractions (0 to 1) on a 100-high scale, each with its title, for
+    partials/bar_chart.html; no data (None) is a low grey bar."""
+    bars = []
+    for index, (rate, title) in enumerate(points):
+        height = 2.0 if rate is None else max(round(rate * 100, 1), 1.0)
+        bars.append(
+            {
+                "x": index + 0.08,
+                "y": 100 - height,
+                "height": height,
+                "empty": rate is None,
+                "title": title,
+            }
+        )
+    return {"bars": bars, "count": max(len(points), 1), **options}

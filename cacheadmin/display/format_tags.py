@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from django import template
 
 from cacheadmin.display import formatting as presentation
+from cacheadmin.display.charts import bar_chart
 from cacheadmin.gateways.keycodec import (
+    decode_key,
     display_key,
     display_name,
     encode_key,
@@ -138,6 +140,12 @@ def key_b64(raw: bytes | str) -> str:
     return encode_key(_bytes(raw))
 
 
+@register.filter
+def b64_key(encoded: str) -> bytes:
+    """A key from its URL-safe base64 (as reports keep keys): key_b64's inverse."""
+    return decode_key(encoded)
+
+
 def _bytes(raw: bytes | str) -> bytes:
     return raw.encode() if isinstance(raw, str) else raw
 
@@ -246,7 +254,7 @@ def history_bars(history: list[dict]) -> dict:
         (point["rate"], f"{figure(point['lookups'])} lookups" + _rate_words(point["rate"]))
         for point in history
     ]
-    return _bars(points, label="hit rate history", small=True, figure="history")
+    return bar_chart(points, label="hit rate history", small=True, figure="history")
 
 
 @register.inclusion_tag("partials/bar_chart.html")
@@ -256,25 +264,8 @@ def minute_bars(series: list[dict]) -> dict:
         (point["rate"], f"{point['ago']} min ago: {point['hits']} hits, {point['misses']} misses")
         for point in series
     ]
-    return _bars(points, label="hit rate per minute")
+    return bar_chart(points, label="hit rate per minute")
 
 
 def _rate_words(rate: float | None) -> str:
     return "" if rate is None else f", {percent(rate)}"
-
-
-def _bars(points: list[tuple[float | None, str]], **options) -> dict:
-    """Bars of fractions (0 to 1) on a 100-high scale; no data is a low grey bar."""
-    bars = []
-    for index, (rate, title) in enumerate(points):
-        height = 2.0 if rate is None else max(round(rate * 100, 1), 1.0)
-        bars.append(
-            {
-                "x": index + 0.08,
-                "y": 100 - height,
-                "height": height,
-                "empty": rate is None,
-                "title": title,
-            }
-        )
-    return {"bars": bars, "count": max(len(points), 1), **options}

@@ -20,6 +20,7 @@ from cacheadmin.web.channel_groups import LIVE_INVALIDATIONS
 
 log = logging.getLogger(__name__)
 
+
 def progress_group(job_id: int) -> str:
     return f"invalidation-{job_id}"
 

@@ -113,7 +113,7 @@ def test_a_forecast_counts_minutes_from_the_start_however_late_a_key_was_read():
 def test_the_hottest_sampled_keys_are_kept_with_the_settings_read():
     report = new_report(delimiter=b":", depth=1, started_ms=0)
     config = {"maxmemory-policy": "allkeys-lfu", "hash-max-listpack-entries": "512"}
-    begin(report, config=config, heat="freq", every=1)
+    begin(report, config=config, version="7.0.15", heat="freq", every=1)
     found = [(KeyFacts(b"k:%d" % n, "string", 1, -1), n % 256) for n in range(300)]
     add_heat(report, found)
     add_batch(report, [KeyFacts(b"h:1", "hash", 9000, -1, "hashtable", 600)])
@@ -122,4 +122,7 @@ def test_the_hottest_sampled_keys_are_kept_with_the_settings_read():
     assert (told["heat"]["figure"], told["heat"]["sampled"]) == ("freq", 300)
     assert len(told["heat"]["keys"]) == 100 and told["heat"]["keys"][0]["freq"] == 255
     (left,) = told["left_compact"]
-    assert left["limits"] == {"hash-max-listpack-entries": "512", "hash-max-listpack-value": None}
+    assert left["limits"] == {"hash-max-listpack-entries": "512"}  # the server has no other
+    assert told["uncounted"] == ["list", "set"]  # Redis 7.0: lists are quicklists, small too
+    add_batch(report, [KeyFacts(b"l:1", "list", 90, -1, "quicklist", 3)])
+    assert [row["type"] for row in summary(report)["left_compact"]] == ["hash"]

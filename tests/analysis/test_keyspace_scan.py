@@ -58,7 +58,9 @@ def test_every_key_is_counted_once_in_its_namespace_and_type(keyspace):
     assert sum(row["keys"] for row in forecast) == 200 and forecast[0]["minute"] in (4, 5)
     assert [entry["key"] for entry in told["top_length"][:2]] == ["queue:big", "wide:one"]
     assert told["top_length"][0]["length"] == 1000
-    assert {row["type"]: row["keys"] for row in told["left_compact"]} == {"hash": 1, "list": 1}
+    # A list of 1,000 is a quicklist; before Redis 7.2 so is every list: not counted there.
+    lists = {} if "list" in told["uncounted"] else {"list": 1}
+    assert {row["type"]: row["keys"] for row in told["left_compact"]} == {"hash": 1, **lists}
 
 
 def test_an_analysis_resumed_between_steps_ends_the_same(keyspace):
