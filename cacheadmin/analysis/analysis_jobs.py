@@ -103,7 +103,14 @@ def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
         return False, None
     before = row.examined
     state = AnalysisState(cursor=row.cursor, examined=row.examined, report=row.report)
-    scan = partial(analysis_step, state=state, prefix=bytes(row.prefix), max_seconds=STEP_SECONDS)
+    rate = settings.ANALYSIS_KEYS_PER_SECOND
+    scan = partial(
+        analysis_step,
+        state=state,
+        prefix=bytes(row.prefix),
+        max_seconds=STEP_SECONDS,
+        max_keys=max(1, int(rate * STEP_SECONDS)) if rate else None,
+    )
     state, problem = call_redis(scan, db=row.db, instance=connections.instance(row.instance))
     if problem:
         return True, problem

@@ -132,13 +132,16 @@ def _keep_top(top: list, size: int, facts: KeyFacts) -> None:
 
 def _expiry(report: dict, name: str, facts: KeyFacts, late_ms: int) -> None:
     report["ttl_histogram"][bisect.bisect_left(TTL_BOUNDS_MS, facts.ttl_ms)] += 1
+    space = report["namespaces"][name]
+    space["ttl_min"] = min(space.get("ttl_min", facts.ttl_ms), facts.ttl_ms)
+    space["ttl_max"] = max(space.get("ttl_max", facts.ttl_ms), facts.ttl_ms)
     minute = (facts.ttl_ms + late_ms) // 60_000
     if minute >= FORECAST_MINUTES:
         return
     forecast, at = report["forecast"], str(minute)
     keys, memory = forecast.get(at, (0, 0))
     forecast[at] = (keys + 1, memory + facts.memory)
-    per = report["namespaces"][name]["forecast"]
+    per = space["forecast"]
     per[at] = per.get(at, 0) + 1
 
 
@@ -189,6 +192,7 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
                 "types": dict(sorted(space["types"].items())),
                 "no_ttl": space["no_ttl"],
                 "nodes": dict(sorted(space.get("nodes", {}).items())),
+                "ttl_spread": _spread(space),
                 "avalanche": _avalanche(space, avalanche_share),
             }
             for name, space in namespaces
@@ -237,6 +241,13 @@ def _heat(heat: dict | None) -> dict | None:
         "sampled": heat["sampled"],
         "keys": _ranked(heat["top"], heat["figure"]),
     }
+
+
+def _spread(space: dict) -> dict | None:
+    """The shortest and the longest TTL of its keys that have one, in seconds."""
+    if "ttl_min" not in space:
+        return None
+    return {"min": space["ttl_min"] // 1000, "max": space["ttl_max"] // 1000}
 
 
 def _avalanche(space: dict, share: float) -> dict | None:

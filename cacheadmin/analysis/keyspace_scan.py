@@ -54,12 +54,18 @@ class Batch:
 
 
 def analysis_step(
-    space: Keyspace, state: AnalysisState, *, prefix: bytes, max_seconds: float
+    space: Keyspace,
+    state: AnalysisState,
+    *,
+    prefix: bytes,
+    max_seconds: float,
+    max_keys: int | None = None,
 ) -> AnalysisState:
     """The state advanced by rounds of SCAN calls (one per primary left) for up to
-    max_seconds (at least one round). A primary that does not answer fails the step
-    (PrimaryDown, naming it); a server other than the one the analysis began on (a
-    failover, a restart) refuses it (CHANGED): its cursor means nothing there."""
+    max_seconds and about max_keys examined (at least one round). A primary that does
+    not answer fails the step (PrimaryDown, naming it); a server other than the one
+    the analysis began on (a failover, a restart) refuses it (CHANGED): its cursor
+    means nothing there."""
     match = glob_escape(prefix) + b"*"
 
     def scan_node(node: redis.Redis, at: int, hint: int) -> tuple[int, list]:
@@ -92,17 +98,20 @@ def analysis_step(
         return Batch(left, facts, read_ms, _heat(nodes, facts, heat))
 
     started, parts = time.monotonic(), cluster_scan.per_primary(cursor)
+    enough = state.examined + max_keys if max_keys else None
     with ThreadPoolExecutor(max_workers=max(1, len(parts))) as pool:
         asked = [pool.submit(fetch, part) for part in parts]
         while asked:
             batches = [answer.result() for answer in asked]
             parts = [batch.left for batch in batches if batch.left]
+            examined = state.examined + HINT * len(batches)
             more = parts and time.monotonic() - started < max_seconds
+            more = more and (enough is None or examined + HINT * len(parts) <= enough)
             asked = [pool.submit(fetch, part) for part in parts] if more else []
             for batch in batches:
                 add_batch(state.report, batch.facts, read_ms=batch.read_ms)
                 add_heat(state.report, batch.heat)
-            state.examined += HINT * len(batches)
+            state.examined = examined
             state.cursor = cluster_scan.as_text(cluster_scan.joined(parts))
     state.done = state.cursor == "0"
     return state

@@ -117,6 +117,16 @@ NAMESPACE = {
         "share": {"type": "number", "description": "Of all the memory analysed, 0 to 1."},
         "types": {"type": "object", "additionalProperties": {"type": "integer"}},
         "no_ttl": {"type": "integer"},
+        "nodes": {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "On a cluster: its keys on each primary (host:port); empty otherwise.",
+        },
+        "ttl_spread": {
+            "type": ["object", "null"],
+            "description": "The shortest and longest TTL of its keys that have one, seconds.",
+            "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
+        },
         "avalanche": {
             "type": ["object", "null"],
             "description": "Its busiest minute when more than a fifth of its keys expire then.",
@@ -131,6 +141,8 @@ RANKED = {
         "type": {"type": "string"},
         "memory": {"type": "integer"},
         "length": {"type": "integer"},
+        "freq": {"type": "integer", "description": "OBJECT FREQ (heat under LFU)."},
+        "idle": {"type": "integer", "description": "OBJECT IDLETIME, seconds (under LRU)."},
     },
 }
 ANALYSIS = {
@@ -160,7 +172,36 @@ ANALYSIS = {
                 },
             },
         },
-        "left_compact": {"type": "array", "items": {"type": "object"}},
+        "left_compact": {
+            "type": "array",
+            "description": "Collections past their compact encoding, per type, with the "
+            "settings they passed and their values when the analysis began.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "keys": {"type": "integer"},
+                    "limits": {"type": "object"},
+                },
+            },
+        },
+        "uncounted": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Types whose encoding does not tell a small one on this server "
+            "(lists and sets before Redis 7.2): not in left_compact.",
+        },
+        "eviction_policy": {"type": ["string", "null"]},
+        "heat": {
+            "type": ["object", "null"],
+            "description": "Under an LFU policy the hottest keys of a sample (figure "
+            '"freq"), under an LRU one the idlest ("idle"); null under other policies.',
+            "properties": {
+                "figure": {"type": "string", "enum": ["freq", "idle"]},
+                "sampled": {"type": "integer"},
+                "keys": {"type": "array", "items": RANKED},
+            },
+        },
         "error": {"type": ["string", "null"]},
     },
 }

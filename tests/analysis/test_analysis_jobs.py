@@ -188,3 +188,24 @@ def test_the_worker_pauses_to_keep_the_rate_budget(services, operator, redis_cli
     assert Analyses().pause(claimed, spent=0.01) == 0
     settings.ANALYSIS_KEYS_PER_SECOND = 1000
     assert Analyses().pause(claimed, spent=0.1) == pytest.approx(claimed.step_examined / 1000 - 0.1)
+
+
+def test_behind_sentinel_the_master_is_analysed(services, operator, sentinel_sessions):
+    master = sentinel_sessions.master_client()
+    master.flushdb()
+    fill(master)
+    row, problem = start(
+        user=operator,
+        instance=connections.instance("sessions"),
+        db=None,
+        prefix=b"user:",
+        delimiter=b":",
+        depth=1,
+    )
+    assert problem is None and row.total == 502
+    work()
+    row.refresh_from_db()
+    told = summary(row.report)
+    assert row.status == "done" and told["scanned"] == 300
+    assert [space["prefix"] for space in told["namespaces"]] == ["user:"]
+    master.flushdb()

@@ -70,6 +70,7 @@ def test_top_keys_ttl_histogram_forecast_and_encodings():
     assert 24 * 60 not in forecast and 60 in forecast  # within the next 24 hours only
     cache = next(space for space in told["namespaces"] if space["prefix"] == "cache:page:")
     assert cache["avalanche"] == {"minute": 5, "keys": 20, "share": 20 / 30}
+    assert cache["ttl_spread"] == {"min": 5 * 60 + 1, "max": 10 * 3600}
     assert all(space["avalanche"] is None for space in told["namespaces"] if space is not cache)
     assert told["left_compact"] == [
         {"type": "list", "keys": 1, "limits": {"list-max-listpack-size": None}}

@@ -20,11 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(*args: str) -> subprocess.Popen:
+def start_worker(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         **dashboard_env(settings),
         "PYTHONUNBUFFERED": "1",  # its lines as it says them
+        **(env or {}),
     }
     command = [sys.executable, "manage.py", "invalidation_worker", *args]
     return subprocess.Popen(
