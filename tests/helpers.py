@@ -23,3 +23,17 @@ def instances(settings, tmp_path, text: str) -> None:
     path = tmp_path / "instances.toml"
     path.write_text(text)
     settings.CACHEADMIN_INSTANCES = str(path)
+
+
+def socket_at(path: str, cookie: str):
+    """A websocket of the real ASGI app, from the dashboard's own origin, as a user."""
+    from channels.testing import WebsocketCommunicator
+
+    from dashboard.asgi import application
+
+    headers = [
+        (b"origin", b"http://127.0.0.1:8000"),
+        (b"host", b"127.0.0.1:8000"),
+        (b"cookie", cookie.encode()),
+    ]
+    return WebsocketCommunicator(application, path, headers=headers)

@@ -4,27 +4,21 @@ side; and its progress over the socket as the worker goes."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 
 from cacheadmin.analysis import analysis_jobs
 from cacheadmin.models import AuditEntry, KeyspaceAnalysis
-from dashboard.asgi import application
 from tests.analysis.test_analysis_jobs import work
 from tests.analysis.test_keyspace_scan import fill
+from tests.helpers import socket_at
 from tests.users import logged_in, make_user, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HOSTILE = b"<script>alert(1)</script>:\xff\xe2\x80\xae:x"
 
 
-def socket_for(analysis_id: int, cookie: str) -> WebsocketCommunicator:
-    headers = [
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"host", b"127.0.0.1:8000"),
-        (b"cookie", cookie.encode()),
-    ]
-    return WebsocketCommunicator(application, f"/ws/analyses/{analysis_id}/", headers=headers)
+def socket_for(analysis_id: int, cookie: str):
+    return socket_at(f"/ws/analyses/{analysis_id}/", cookie)
 
 
 def hostile_fill(client) -> None:

@@ -2,27 +2,21 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from cacheadmin.gateways import connections
 from cacheadmin.invalidation import jobs
 from cacheadmin.invalidation.engine import Target
 from cacheadmin.models import InvalidationJob
 from cacheadmin.web import job_progress
-from dashboard.asgi import application
+from tests.helpers import socket_at
 from tests.invalidation.test_engine import fill
 from tests.users import session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("services")]
 
 
-def socket_for(job_id: int, cookie: str) -> WebsocketCommunicator:
-    headers = [
-        (b"origin", b"http://127.0.0.1:8000"),
-        (b"host", b"127.0.0.1:8000"),
-        (b"cookie", cookie.encode()),
-    ]
-    return WebsocketCommunicator(application, f"/ws/invalidations/{job_id}/", headers=headers)
+def socket_for(job_id: int, cookie: str):
+    return socket_at(f"/ws/invalidations/{job_id}/", cookie)
 
 
 async def test_a_watching_browser_gets_the_state_then_each_step(viewer, operator, redis_client):
