@@ -220,6 +220,9 @@ INVALIDATION_LEASE_SECONDS = env_float("INVALIDATION_LEASE_SECONDS", 60.0)
 # and a time budget after which an analysis stops, keeping the report of what it read.
 ANALYSIS_KEYS_PER_SECOND = max(0.0, env_float("ANALYSIS_KEYS_PER_SECOND", 0.0))
 ANALYSIS_MAX_MINUTES = max(0.1, env_float("ANALYSIS_MAX_MINUTES", 60.0))
+# A report warns of an avalanche where more than this share of a namespace's keys
+# expire in the same minute.
+ANALYSIS_AVALANCHE_SHARE = min(1.0, max(0.0, env_float("ANALYSIS_AVALANCHE_SHARE", 0.2)))
 
 # The sampler (manage.py sampler) reads every instance this often, keeps its samples an
 # hour, a minute's roll-ups a day and ten minutes' for SAMPLE_RETENTION_DAYS, and never

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from cacheadmin.analysis.keyspace_report import new_report
+from cacheadmin.analysis.keyspace_report import new_report, summary
 from cacheadmin.analysis.keyspace_scan import AnalysisState, analysis_step
 from cacheadmin.gateways import connections, job_queue
 from cacheadmin.gateways.amqp import FAILURES, amqp_problem
@@ -63,6 +63,11 @@ def start(
         problem = amqp_problem(exc, doing="RabbitMQ did not take the job", timeout=timeout, url=url)
         return finish(row, problem=problem), problem
     return row, None
+
+
+def report_of(row: KeyspaceAnalysis) -> dict:
+    """Its report as pages and the API show it, avalanches past ANALYSIS_AVALANCHE_SHARE."""
+    return summary(row.report, avalanche_share=settings.ANALYSIS_AVALANCHE_SHARE)
 
 
 def progress_group(analysis_id: int) -> str:

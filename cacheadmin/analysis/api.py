@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, JsonResponse
 
-from cacheadmin.analysis.analysis_jobs import start
+from cacheadmin.analysis.analysis_jobs import report_of, start
 from cacheadmin.analysis.diagnostics import every_node_report
 from cacheadmin.analysis.forms import AnalysisForm
-from cacheadmin.analysis.keyspace_report import summary
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.problems import BAD_REQUEST, NOT_FOUND
 from cacheadmin.models import KeyspaceAnalysis
@@ -98,7 +97,7 @@ def analysis_json(row: KeyspaceAnalysis) -> dict:
         "db": row.db,
         "total": row.total,
         "examined": row.examined,
-        **summary(row.report),
+        **report_of(row),
         "error": row.error or None,
         "requester": row.requester_name,
         "created": row.created_at.isoformat(),

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cacheadmin.analysis import analysis_jobs
 from cacheadmin.analysis.forms import AnalysisForm
-from cacheadmin.analysis.keyspace_report import summary
 from cacheadmin.analysis.report_pages import comparison, forecast_bars, ttl_bars
 from cacheadmin.gateways.problems import http_status
 from cacheadmin.models import KeyspaceAnalysis
@@ -85,7 +84,7 @@ def _analysis(request: HttpRequest, analysis_id: int) -> KeyspaceAnalysis:
 @require_GET
 def analysis_page(request: HttpRequest, analysis_id: int) -> HttpResponse:
     row = _analysis(request, analysis_id)
-    told = summary(row.report)
+    told = analysis_jobs.report_of(row)
     context = {
         "row": row,
         "told": told,
@@ -141,7 +140,7 @@ def analyses_compare(request: HttpRequest) -> HttpResponse:
         "alike": _grouped_alike(first, second),
         "first": first,
         "second": second,
-        "rows": comparison(summary(first.report), summary(second.report)),
+        "rows": comparison(analysis_jobs.report_of(first), analysis_jobs.report_of(second)),
         "scopes": (analysis_jobs.scope(first), analysis_jobs.scope(second)),
     }
     return render(request, "analysis/compare.html", context)

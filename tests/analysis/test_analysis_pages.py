@@ -118,3 +118,15 @@ async def test_a_socket_of_someone_without_the_instance_is_refused(services, nob
     socket = socket_for(row.id, await session_cookie(nobody))
     connected, _ = await socket.connect()
     assert not connected
+
+
+def test_the_avalanche_share_is_a_setting(services, viewer_client, redis_client, settings):
+    fill(redis_client)  # cache: 200 keys, all expiring in the same minute
+    row = started(viewer_client)
+    work()
+    spaces = viewer_client.get(f"/api/analyses/{row.id}").json()["namespaces"]
+    assert next(space for space in spaces if space["prefix"] == "cache:")["avalanche"]
+    settings.ANALYSIS_AVALANCHE_SHARE = 1.0  # more than all of them: never
+    spaces = viewer_client.get(f"/api/analyses/{row.id}").json()["namespaces"]
+    assert all(space["avalanche"] is None for space in spaces)
+    assert b"Avalanche risk" not in viewer_client.get(f"/analyses/{row.id}").content
