@@ -7,6 +7,9 @@
   const number = (value) => Number(value).toLocaleString("en-US");
   const unfinished = (status) => status === "queued" || status === "running";
   const drawnRunning = unfinished(card.dataset.status);
+  // A stop asked here is answered by its own page (with its message): no reload then.
+  let leaving = false;
+  card.addEventListener("submit", () => { leaving = true; });
 
   function show(state) {
     field("status").textContent = state.status;
@@ -22,7 +25,7 @@
     if (!unfinished(state.status)) {
       const stop = field("stop");
       if (stop) stop.closest("form").remove();
-      if (drawnRunning) {
+      if (drawnRunning && !leaving) {
         field("reload").hidden = false;
         location.reload();
       }
