@@ -5,6 +5,7 @@ resumes from there. It keeps its rate (ANALYSIS_KEYS_PER_SECOND) by pausing betw
 steps, and stops at its time budget (ANALYSIS_MAX_MINUTES) with the report of what it
 read. Begun and ended, each is audited."""
 
+from copy import deepcopy
 from dataclasses import asdict
 from datetime import timedelta
 from functools import partial
@@ -107,7 +108,9 @@ def step(row: KeyspaceAnalysis) -> tuple[bool, Problem | None]:
     if _over_budget(row):
         return False, None
     before = row.examined
-    state = AnalysisState(cursor=row.cursor, examined=row.examined, report=row.report)
+    # A copy: a step that fails midway (a timeout) must leave the row's report as it
+    # was, or the retry would fold its first batches twice.
+    state = AnalysisState(cursor=row.cursor, examined=row.examined, report=deepcopy(row.report))
     rate = settings.ANALYSIS_KEYS_PER_SECOND
     scan = partial(
         analysis_step,
@@ -149,7 +152,7 @@ def _over_budget(row: KeyspaceAnalysis) -> bool:
     )
     row.refresh_from_db()
     if stopped:
-        _audit(row)
+        _audit(row, action="analysis.budget")
         _push(row)
     return True
 
@@ -159,7 +162,8 @@ def pause(row: KeyspaceAnalysis, spent: float) -> float:
     rate = settings.ANALYSIS_KEYS_PER_SECOND
     if not rate:
         return 0.0
-    return max(0.0, getattr(row, "step_examined", 0) / rate - spent)
+    wait = getattr(row, "step_examined", 0) / rate - spent
+    return min(max(0.0, wait), settings.INVALIDATION_LEASE_SECONDS / 2)  # the lease holds
 
 
 def _progress(state: AnalysisState) -> dict:
@@ -200,12 +204,13 @@ def scope(row: KeyspaceAnalysis) -> str:
     return f"{where}, keys under {display_key(prefix)}" if prefix else where
 
 
-def _audit(row: KeyspaceAnalysis, *, by: AbstractBaseUser | None = None) -> None:
+def _audit(row: KeyspaceAnalysis, *, by: AbstractBaseUser | None = None, action: str = "") -> None:
+    """Its end: run (done or failed), stopped by someone (by), or at its budget."""
     audit_record(
         user=by or row.requester,
         username="" if by else row.requester_name,
         instance=connections.instance(row.instance),
-        action="analysis.stop" if row.status == Status.STOPPED else "analysis.run",
+        action=action or ("analysis.stop" if by else "analysis.run"),
         target=f"analysis {row.id}: {scope(row)}",
         count=row.report.get("scanned", 0),
         outcome=AuditEntry.Outcome.FAILED if row.status == Status.FAILED else AuditEntry.Outcome.OK,

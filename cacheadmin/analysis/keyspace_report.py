@@ -17,6 +17,9 @@ from typing import NamedTuple
 from cacheadmin.gateways.keycodec import decode_key, display_key, encode_key
 
 TOP = 100
+MAX_NAMESPACES = 1000  # past them (keys without a delimiter...), one "other" namespace
+OTHER = "*"  # its name: not URL-safe base64, so no key's
+AVALANCHE_MIN_KEYS = 100  # fewer keys expiring at once are no load on a database
 FORECAST_MINUTES = 24 * 60
 # TTL histogram's upper bounds, in seconds; the last bucket holds everything longer.
 TTL_BOUNDS = (60, 300, 900, 3600, 6 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)
@@ -84,7 +87,7 @@ def add_batch(report: dict, batch: list[KeyFacts], *, read_ms: int | None = None
     uncounted = report.get("uncounted", ())
     for facts in batch:
         space = namespace_of(facts.key, delimiter, depth)
-        name = names.get(space) or names.setdefault(space, encode_key(space))
+        name = names.get(space) or names.setdefault(space, _name(report, space))
         _count(report, name, facts)
         _rank(report, facts)
         if facts.ttl_ms >= 0:
@@ -94,10 +97,18 @@ def add_batch(report: dict, batch: list[KeyFacts], *, read_ms: int | None = None
             left[facts.type] = left.get(facts.type, 0) + 1
 
 
+def _name(report: dict, space: bytes) -> str:
+    """A namespace's name in the report; OTHER once MAX_NAMESPACES are there."""
+    name = encode_key(space)
+    known = report["namespaces"]
+    return name if name in known or len(known) < MAX_NAMESPACES else OTHER
+
+
 def _left_compact(facts: KeyFacts, uncounted: list[str]) -> bool:
-    """A collection in a big encoding, of a type whose encoding tells on this server."""
+    """A collection in a big encoding, of a type that has a compact one (not a stream)
+    and whose encoding tells on this server."""
     big = facts.length is not None and facts.encoding and facts.encoding not in COMPACT
-    return bool(big) and facts.type not in uncounted
+    return bool(big) and facts.type in COMPACT_LIMITS and facts.type not in uncounted
 
 
 def _count(report: dict, name: str, facts: KeyFacts) -> None:
@@ -135,7 +146,7 @@ def _expiry(report: dict, name: str, facts: KeyFacts, late_ms: int) -> None:
     space = report["namespaces"][name]
     space["ttl_min"] = min(space.get("ttl_min", facts.ttl_ms), facts.ttl_ms)
     space["ttl_max"] = max(space.get("ttl_max", facts.ttl_ms), facts.ttl_ms)
-    minute = (facts.ttl_ms + late_ms) // 60_000
+    minute = max(0, (facts.ttl_ms + late_ms) // 60_000)  # clocks a little apart: not before
     if minute >= FORECAST_MINUTES:
         return
     forecast, at = report["forecast"], str(minute)
@@ -171,7 +182,9 @@ def add_heat(report: dict, found: list[tuple[KeyFacts, int]]) -> None:
         _keep_top(heat["top"], value, facts)
 
 
-def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
+def summary(
+    report: dict, *, avalanche_share: float = 0.2, avalanche_keys: int = AVALANCHE_MIN_KEYS
+) -> dict:
     """The report as pages and the API show it: namespaces biggest first with their
     shares, the top lists biggest first, the forecast by minute, and each namespace
     whose busiest minute holds more than avalanche_share of its keys."""
@@ -184,8 +197,9 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
         "memory": report["memory"],
         "namespaces": [
             {
-                "prefix": display_key(decode_key(name)),
+                "prefix": _shown(name),
                 "prefix_b64": name,
+                "other": name == OTHER,
                 "keys": space["keys"],
                 "memory": space["memory"],
                 "share": space["memory"] / total_memory,
@@ -193,7 +207,7 @@ def summary(report: dict, *, avalanche_share: float = 0.2) -> dict:
                 "no_ttl": space["no_ttl"],
                 "nodes": dict(sorted(space.get("nodes", {}).items())),
                 "ttl_spread": _spread(space),
-                "avalanche": _avalanche(space, avalanche_share),
+                "avalanche": _avalanche(space, avalanche_share, avalanche_keys),
             }
             for name, space in namespaces
         ],
@@ -243,6 +257,12 @@ def _heat(heat: dict | None) -> dict | None:
     }
 
 
+def _shown(name: str) -> str:
+    if name == OTHER:
+        return f"(other namespaces, past the first {MAX_NAMESPACES:,})"
+    return display_key(decode_key(name))
+
+
 def _spread(space: dict) -> dict | None:
     """The shortest and the longest TTL of its keys that have one, in seconds."""
     if "ttl_min" not in space:
@@ -250,12 +270,13 @@ def _spread(space: dict) -> dict | None:
     return {"min": space["ttl_min"] // 1000, "max": space["ttl_max"] // 1000}
 
 
-def _avalanche(space: dict, share: float) -> dict | None:
-    """The namespace's busiest minute when it holds more than share of its keys."""
+def _avalanche(space: dict, share: float, at_least: int) -> dict | None:
+    """The namespace's busiest minute when it holds more than share of its keys, and
+    at least at_least keys."""
     if not space["forecast"]:
         return None
     minute, keys = max(space["forecast"].items(), key=lambda item: (item[1], -int(item[0])))
-    if keys <= share * space["keys"]:
+    if keys <= share * space["keys"] or keys < at_least:
         return None
     return {"minute": int(minute), "keys": keys, "share": keys / space["keys"]}
 

@@ -74,10 +74,7 @@ def analysis_step(
         return at, [(key, name) for key in keys]
 
     down: cluster_scan.Down = {}
-    try:
-        state.report["server"] = space.same_server(state.report.get("server", ""), down)
-    except Refusal:
-        raise Refusal(Problem(CHANGED, SERVER_CHANGED)) from None
+    _same_server(space, state.report, down)
     if "config" not in state.report:
         _begin(space, state.report)
     heat = state.report["heat"]
@@ -89,13 +86,15 @@ def analysis_step(
         try:
             left, found = scan(part, HINT)
         except cluster_scan.OnlyDownLeft:
-            node, reason = min(down.items())
+            node, reason = min(dict(down).items())  # a copy: other threads write to it
             raise cluster_scan.PrimaryDown(node, reason) from None
         if not found:
             return Batch(left, [], read_ms, [])
+        heated = _heat(nodes, found, heat)  # before describing: its lengths touch keys
         infos, _ = space.describe([key for key, _ in found], dict(found), down)
         facts = [facts_of(info) for info in infos if _known(info)]
-        return Batch(left, facts, read_ms, _heat(nodes, facts, heat))
+        sampled = [(one, heated[one.key]) for one in facts if one.key in heated]
+        return Batch(left, facts, read_ms, sampled)
 
     started, parts = time.monotonic(), cluster_scan.per_primary(cursor)
     enough = state.examined + max_keys if max_keys else None
@@ -114,44 +113,55 @@ def analysis_step(
             state.examined = examined
             state.cursor = cluster_scan.as_text(cluster_scan.joined(parts))
     state.done = state.cursor == "0"
+    if state.done:  # a failover within this last step would make its batches untrue
+        _same_server(space, state.report, down)
     return state
+
+
+def _same_server(space: Keyspace, report: dict, down: cluster_scan.Down) -> None:
+    """The servers' identity kept in the report; refused (CHANGED) when it changed."""
+    try:
+        report["server"] = space.same_server(report.get("server", ""), down)
+    except Refusal:
+        raise Refusal(Problem(CHANGED, SERVER_CHANGED)) from None
 
 
 def _begin(space: Keyspace, report: dict) -> None:
     """The settings the report shows (read on a primary; refused: unknown) and the share
     of keys whose heat is sampled."""
     nodes = space.every_node()
-    primary = nodes[min(space.primary_names() & set(nodes))]
+    primaries = sorted(space.primary_names() & set(nodes))
+    primary = nodes[primaries[0]] if primaries else next(iter(nodes.values()))
     names = [*CONFIG, *(name for names in COMPACT_LIMITS.values() for name in names)]
-    try:
+    try:  # refused to this user, or renamed away (a managed service): unknown
         config = {name: value for name in names for value in primary.config_get(name).values()}
-    except redis.exceptions.NoPermissionError:
+    except redis.ResponseError:
         config = {}
     try:
         version = str(primary.info("server").get("redis_version", ""))
-    except redis.exceptions.NoPermissionError:
+    except redis.ResponseError:
         version = ""
     figure = key_heat.figure_for(config.get("maxmemory-policy", ""))
     every = max(1, space.size() // key_heat.SAMPLE)
     begin(report, config=config, version=version, heat=figure, every=every)
 
 
-def _heat(nodes: dict, facts: list[KeyFacts], heat: dict) -> list[tuple[KeyFacts, int]]:
-    """A sample of the batch with its heat, read on the node that holds each key."""
-    if not heat["figure"] or not facts:
-        return []
-    chosen = key_heat.sampled(facts, heat["every"])
-    by_node: dict[str, list[KeyFacts]] = {}
-    for one in chosen:
-        by_node.setdefault(one.node, []).append(one)
-    found = []
+def _heat(nodes: dict, found: list[tuple[bytes, str]], heat: dict) -> dict[bytes, int]:
+    """A sample of the keys found (key, node) with their heat, read on each key's node
+    before anything else of the analysis touches them."""
+    if not heat["figure"] or not found:
+        return {}
+    by_node: dict[str, list[bytes]] = {}
+    for key, node in key_heat.sampled(found, heat["every"]):
+        by_node.setdefault(node, []).append(key)
+    heated = {}
     for node, keys in by_node.items():
         if node in nodes:
-            values = key_heat.heat_of(nodes[node], [one.key for one in keys], heat["figure"])
-            found += [
-                (one, value) for one, value in zip(keys, values, strict=True) if value is not None
-            ]
-    return found
+            values = key_heat.heat_of(nodes[node], keys, heat["figure"])
+            heated |= {
+                key: value for key, value in zip(keys, values, strict=True) if value is not None
+            }
+    return heated
 
 
 def _known(info: KeyInfo) -> bool:

@@ -96,6 +96,7 @@ def analysis_page(request: HttpRequest, analysis_id: int) -> HttpResponse:
             for minute in sorted(told["expiry_forecast"], key=lambda minute: -minute["keys"])[:10]
         ],
         "took": _took(row),
+        "examined": min(row.examined, row.total),
         "no_ttl": sum(space["no_ttl"] for space in told["namespaces"]),
         "may_stop": _may_stop(request, row),
         "others": KeyspaceAnalysis.objects.filter(instance=row.instance)

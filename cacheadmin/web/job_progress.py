@@ -73,7 +73,7 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     def _visible(self, job_id: int, user) -> Model | None:
         """The job, when the user (as the database has them now) may see its instance
         (the check of its page); None for a job that is not there or not theirs."""
-        job = self.model.objects.filter(id=job_id).first()
+        job = self.model.objects.filter(id=job_id).only("id", "instance").first()
         return job if job and instance_for(reloaded(user), job.instance) else None
 
     async def connect(self) -> None:
@@ -89,8 +89,8 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         self.guard = asyncio.ensure_future(self._keep_checking_access())
 
     def _state_if_visible(self) -> dict | None:
-        job = self._visible(self.job_id, self.scope["user"])
-        return self.state_of(job) if job else None
+        visible = self._visible(self.job_id, self.scope["user"])
+        return self.state_of(self.model.objects.get(id=visible.id)) if visible else None
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "guard"):

@@ -16,7 +16,9 @@
     field("status").className = `badge badge-${state.status}`;
     field("scanned").textContent = number(state.scanned);
     const total = Number(card.dataset.total) || 0;
-    const share = state.status === "done" ? 1 : total ? Math.min(1, state.scanned / total) : 0;
+    const examined = Math.min(state.examined, total);  // SCAN's keys, under the prefix or not
+    field("examined").textContent = number(examined);
+    const share = state.status === "done" ? 1 : total ? examined / total : 0;
     field("bar").value = Math.round(share * 100);
     if (state.error) {
       field("error").hidden = false;

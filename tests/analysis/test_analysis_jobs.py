@@ -1,9 +1,11 @@
 """A keyspace analysis run by the worker from the durable queue: to its end, audited;
 taken over after its worker died mid-way and ended with the same report; stopped."""
 
+import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.utils import timezone
 
 from cacheadmin.analysis import analysis_jobs, keyspace_scan
@@ -12,7 +14,7 @@ from cacheadmin.analysis.keyspace_report import summary
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.job_worker import Worker
 from cacheadmin.models import AuditEntry, KeyspaceAnalysis
-from tests.analysis.test_keyspace_scan import fill
+from tests.analysis.test_keyspace_scan import counts, fill
 from tests.servers import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,7 +70,7 @@ def test_an_analysis_whose_worker_died_is_resumed_to_the_same_report(
     work()
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("done", 2)
-    assert summary(row.report)["namespaces"] == summary(whole.report)["namespaces"]
+    assert counts(summary(row.report)) == counts(summary(whole.report))
 
 
 def test_a_stopped_analysis_keeps_what_it_found(services, operator, redis_client):
@@ -175,19 +177,61 @@ def test_an_analysis_stops_at_its_time_budget_keeping_its_report(
     row.refresh_from_db()
     assert row.status == "stopped" and "time budget of 1 minutes" in row.error
     assert row.report["scanned"] > 0
-    assert AuditEntry.objects.get(action="analysis.stop").username == operator.username
+    entry = AuditEntry.objects.get(action="analysis.budget")
+    assert entry.username == operator.username and "time budget" in entry.error
+    assert not AuditEntry.objects.filter(action="analysis.stop").exists()  # nobody stopped it
 
 
-def test_the_worker_pauses_to_keep_the_rate_budget(services, operator, redis_client, settings):
+def test_a_rate_budget_bounds_each_step_and_paces_the_worker(
+    services, operator, redis_client, settings, monkeypatch
+):
     fill(redis_client)
+    redis_client.mset({f"more:{n}": "x" for n in range(5000)})  # 5,502 keys
+    monkeypatch.setattr(keyspace_scan, "HINT", 100)  # about 100 keys a SCAN call
+    settings.ANALYSIS_KEYS_PER_SECOND = 10_000  # half a second's worth a step: 50 calls
     row = begun(operator)
     claimed = Analyses().claim(row.id, "worker").job
-    step(claimed)
-    assert claimed.step_examined >= 502
-    settings.ANALYSIS_KEYS_PER_SECOND = 0
-    assert Analyses().pause(claimed, spent=0.01) == 0
-    settings.ANALYSIS_KEYS_PER_SECOND = 1000
-    assert Analyses().pause(claimed, spent=0.1) == pytest.approx(claimed.step_examined / 1000 - 0.1)
+    assert step(claimed) == (True, None) and claimed.step_examined == 5000
+    assert 0.3 < Analyses().pause(claimed, spent=0.1) <= 0.4
+    settings.ANALYSIS_KEYS_PER_SECOND = 1  # a pause never outlasts the lease
+    assert Analyses().pause(claimed, spent=0) == settings.INVALIDATION_LEASE_SECONDS / 2
+
+    settings.ANALYSIS_KEYS_PER_SECOND = 10_000
+    stop(claimed, by=operator)  # its message goes first: the worker drops it
+    paced = begun(operator)
+    started = time.monotonic()
+    work()
+    work()
+    assert time.monotonic() - started >= 0.5  # 5,000 keys, then a pause to fill a second
+    paced.refresh_from_db()
+    assert (paced.status, paced.report["scanned"]) == ("done", 5502)
+
+
+def test_a_step_that_fails_midway_folds_nothing_twice(
+    services, operator, redis_client, monkeypatch
+):
+    """A timeout after some batches were folded: the retry starts from the checkpoint
+    with the report as it was there."""
+    fill(redis_client)
+    monkeypatch.setattr(keyspace_scan, "HINT", 100)
+    row = begun(operator)
+    claimed = Analyses().claim(row.id, "worker").job
+    described = keyspace_scan.facts_of
+    calls = []
+
+    def failing_once(info):
+        calls.append(info)
+        if len(calls) == 250:  # within the third batch
+            raise redis.TimeoutError("Timeout reading from socket")
+        return described(info)
+
+    monkeypatch.setattr(keyspace_scan, "facts_of", failing_once)
+    more, problem = step(claimed)
+    assert more and problem is not None and claimed.report["scanned"] == 0
+    while step(claimed)[0]:
+        pass
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.report["scanned"]) == ("done", 502)
 
 
 def test_behind_sentinel_the_master_is_analysed(services, operator, sentinel_sessions):

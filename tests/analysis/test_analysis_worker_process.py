@@ -11,7 +11,7 @@ from django.utils import timezone
 from cacheadmin.analysis.keyspace_report import summary
 from cacheadmin.gateways import job_queue
 from cacheadmin.models import KeyspaceAnalysis
-from tests.analysis.test_keyspace_scan import analyse
+from tests.analysis.test_keyspace_scan import analyse, counts
 from tests.helpers import wait_for
 from tests.invalidation.test_worker_process import start_worker
 
@@ -59,11 +59,3 @@ def test_a_killed_worker_leaves_an_analysis_the_next_one_finishes(
     done = row.get()
     assert (done.attempts, done.report["scanned"]) == (2, KEYS)
     assert counts(summary(done.report)) == counts(straight)
-
-
-def counts(told: dict) -> dict:
-    """Each namespace's figures that do not move with time (TTLs do)."""
-    return {
-        space["prefix"]: (space["keys"], space["memory"], space["types"], space["no_ttl"])
-        for space in told["namespaces"]
-    }

@@ -54,7 +54,8 @@ def test_namespaces_types_and_shares():
 def test_top_keys_ttl_histogram_forecast_and_encodings():
     report = new_report(delimiter=b":", depth=2, started_ms=0)
     add_batch(report, keys())
-    told = summary(report)
+    assert all(space["avalanche"] is None for space in summary(report)["namespaces"])  # 20 keys
+    told = summary(report, avalanche_keys=20)
     assert told["top_memory"][0] == {
         "key": "queue:big",
         "key_b64": encode_key(b"queue:big"),
@@ -127,3 +128,22 @@ def test_the_hottest_sampled_keys_are_kept_with_the_settings_read():
     assert told["uncounted"] == ["list", "set"]  # Redis 7.0: lists are quicklists, small too
     add_batch(report, [KeyFacts(b"l:1", "list", 90, -1, "quicklist", 3)])
     assert [row["type"] for row in summary(report)["left_compact"]] == ["hash"]
+
+
+def test_past_a_thousand_namespaces_the_rest_are_one_other():
+    report = new_report(delimiter=b":", depth=1, started_ms=0)
+    add_batch(report, [KeyFacts(b"loose-%d" % n, "string", 10, -1) for n in range(1500)])
+    add_batch(report, [KeyFacts(b"loose-7", "string", 10, -1)])  # known: stays its own
+    told = summary(report)
+    assert len(told["namespaces"]) == 1001 and told["scanned"] == 1501
+    other = next(space for space in told["namespaces"] if space["other"])
+    assert other["keys"] == 500 and "other namespaces" in other["prefix"]
+    assert next(space for space in told["namespaces"] if space["prefix"] == "loose-7")["keys"] == 2
+
+
+def test_a_stream_has_no_compact_encoding_to_leave():
+    report = new_report(delimiter=b":", depth=1, started_ms=0)
+    begin(report, config={}, version="7.2.4", heat="", every=1)
+    add_batch(report, [KeyFacts(b"s:1", "stream", 500, -1, "stream", 3)])
+    add_batch(report, [KeyFacts(b"l:1", "list", 900, -1, "quicklist", 3000)])
+    assert [row["type"] for row in summary(report)["left_compact"]] == ["list"]  # 7.2: told

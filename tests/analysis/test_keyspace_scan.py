@@ -68,8 +68,16 @@ def test_an_analysis_resumed_between_steps_ends_the_same(keyspace):
     whole = analyse(steps_of=10)
     stepped = analyse(steps_of=0, resumed=True)  # one SCAN call a step
     assert stepped["scanned"] == whole["scanned"] == 502
-    assert stepped["namespaces"] == whole["namespaces"]
+    assert counts(stepped) == counts(whole)
     assert stepped["top_memory"] == whole["top_memory"]
+
+
+def counts(told: dict) -> dict:
+    """Each namespace's figures that do not move with time (TTLs do)."""
+    return {
+        space["prefix"]: (space["keys"], space["memory"], space["types"], space["no_ttl"])
+        for space in told["namespaces"]
+    }
 
 
 def test_each_namespace_names_the_primaries_that_hold_its_keys(keyspace):
@@ -112,15 +120,39 @@ def test_under_lfu_the_hottest_keys_are_found_and_the_limits_read(keyspace, poli
     assert limits["hash"]["hash-max-listpack-entries"] == "512"
 
 
-def test_under_lru_the_idlest_keys_are_found(keyspace, policy):
+def test_under_lru_the_idlest_keys_are_found_as_they_were(keyspace, policy):
+    """Idle times are read before the analysis reads a key's length (which, before
+    Redis 7.2's CLIENT NO-TOUCH, counts as an access): not its own reading's zero."""
     policy("allkeys-lru")
     fill(keyspace)
+    time.sleep(1.1)  # what is measured: a second of idleness (Redis counts in seconds)
     told = analyse(steps_of=10)
     assert told["heat"]["figure"] == "idle" and told["heat"]["sampled"] == 502
     assert {"key", "key_b64", "type", "idle"} <= set(told["heat"]["keys"][0])
+    assert min(entry["idle"] for entry in told["heat"]["keys"]) >= 1
 
 
 def test_without_an_lfu_or_lru_policy_no_heat_is_sampled(keyspace):
     fill(keyspace)
     told = analyse(steps_of=10)
     assert told["eviction_policy"] == "noeviction" and told["heat"] is None
+
+
+def test_a_user_refused_config_still_gets_a_report(services, redis_client, settings):
+    """A managed service renames CONFIG away, or the user may not run it: the settings
+    and the policy are unknown, the rest of the report is whole."""
+    fill(redis_client)
+    redis_client.acl_setuser(
+        "no-config", enabled=True, passwords=["+secret"], keys=["~*"], commands=["+@all", "-config"]
+    )
+    try:
+        port = redis_client.connection_pool.connection_kwargs["port"]
+        settings.REDIS_URL = f"redis://no-config:secret@127.0.0.1:{port}/0"
+        told = analyse(steps_of=10)
+    finally:
+        redis_client.acl_deluser("no-config")
+    assert told["scanned"] == 502 and told["eviction_policy"] is None and told["heat"] is None
+    assert {row["type"]: row["limits"] for row in told["left_compact"]}["hash"] == {
+        "hash-max-listpack-entries": None,
+        "hash-max-listpack-value": None,
+    }
