@@ -3,11 +3,13 @@
 See README.md, "Configuration", for each variable and its default.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from cacheadmin.gateways import dashboard_keys
 from dashboard.channel_layers import channel_layers
@@ -230,6 +232,15 @@ ANALYSIS_AVALANCHE_SHARE = min(1.0, max(0.0, env_float("ANALYSIS_AVALANCHE_SHARE
 SAMPLE_SECONDS = max(1.0, env_float("SAMPLE_SECONDS", 10.0))
 SAMPLE_RETENTION_DAYS = env_float("SAMPLE_RETENTION_DAYS", 7.0)
 SAMPLE_MAX_ROWS = int(env_float("SAMPLE_MAX_ROWS", 2_000_000))
+# /metrics without a token from these addresses or networks (a Prometheus server).
+METRICS_ALLOW = env_list("METRICS_ALLOW", [])
+for _entry in METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOW: {_entry!r} is not an address or a network (10.0.0.0/8)"
+        ) from None
 
 # The broker's statistics interval (collect_statistics_interval): queue figures
 # change no faster, so one management call per page is shared for this long.

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from cacheadmin.gateways.keycodec import display_key
 from cacheadmin.live.protocol import Feed, messages_frame
+from cacheadmin.monitoring import process_counts
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,11 @@ class Watcher:
 
     def offer(self, feed_id: str, fragment: str, count: int, lost: int) -> None:
         self.dropped[feed_id] += lost
+        process_counts.live_dropped(lost)
         if len(self.frames) >= MAX_FRAMES:
             old_feed, _, old_count = self.frames.popleft()
             self.dropped[old_feed] += old_count
+            process_counts.live_dropped(old_count)
         self.frames.append((feed_id, fragment, count))
         self.wake.set()
 

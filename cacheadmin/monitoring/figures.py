@@ -30,9 +30,21 @@ FIGURES = {
         Figure("queue.unacked", "messages delivered and not acknowledged", LEVEL),
         Figure("queue.consumers", "consumers of a queue", LEVEL),
         Figure("rq.failed", "jobs in an RQ queue's failed registry", COUNT),
+        Figure("redis.up", "1 when the instance's Redis answered, 0 when not", LEVEL),
+        Figure("redis.used_memory", "bytes used (a cluster's primaries summed)", LEVEL),
+        Figure("redis.maxmemory", "the memory limit in bytes (0: none)", LEVEL),
+        Figure("redis.keyspace_hits", "lookups that found their key, since the start", COUNT),
+        Figure("redis.keyspace_misses", "lookups that did not, since the start", COUNT),
+        Figure("redis.ops_per_sec", "commands a second", LEVEL),
+        Figure("redis.keys", "keys in every database", LEVEL),
+        Figure("redis.evicted_keys", "keys evicted at maxmemory, since the start", COUNT),
+        Figure("redis.clients", "connected clients", LEVEL),
+        Figure("redis.replication_lag", "the most seconds a replica is behind", LEVEL),
+        Figure("redis.cluster_ok", "1 when the cluster's state is ok (every slot served)", LEVEL),
+        Figure("redis.cluster_slots_ok", "slots served by a primary that is up", LEVEL),
     )
 }
-QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = FIGURES
+QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = list(FIGURES)[:4]
 
 
 @dataclass(frozen=True)

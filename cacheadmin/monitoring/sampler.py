@@ -137,6 +137,8 @@ class Sampler:
             readings, problem = None, exc
         if problem is not None:
             self.tell(done, task, getattr(problem, "message", repr(problem)))
+            if readings:  # what a failure says (redis.up 0) is kept too
+                store.write(task[0], at, readings)
             return
         store.write(task[0], at, readings or [])
         done.written[task] = time.monotonic() - started

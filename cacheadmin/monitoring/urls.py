@@ -4,4 +4,5 @@ from cacheadmin.monitoring import views
 
 urlpatterns = [
     path("history/rq", views.rq_charts, name="rq_history"),
+    path("metrics", views.metrics, name="metrics"),
 ]

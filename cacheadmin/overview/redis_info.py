@@ -72,6 +72,8 @@ def node_figures(info: dict) -> dict:
         "memory": info.get("used_memory", 0),
         "maxmemory": info.get("maxmemory", 0),
         "ops_per_sec": info.get("instantaneous_ops_per_sec", 0),
+        "clients": info.get("connected_clients", 0),
+        "evicted_keys": info.get("evicted_keys", 0),
         "hits": hits,
         "misses": misses,
         "hit_rate": hit_rate(hits, misses),

@@ -127,12 +127,15 @@ def test_a_hung_instance_delays_no_other(services, settings, tmp_path, redis_cli
     # is still being waited for; the round ends once, not once for each hung call
     assert healthy < 0.5, done
     assert set(done.failed) == {
+        ("a-hung", "redis server"),
         ("a-hung", "redis queues"),
         ("a-hung", "rq failures"),
         ("a-hung", "rabbitmq queues"),
     }
     assert 1.0 <= done.seconds < slowest + 0.5, done
     assert value("default", QUEUE_READY, redis_queue_subject(b"queue:mail"), at=at) == 2
+    assert value("a-hung", "redis.up", "", at=at) == 0  # sampled as down, not left out
+    assert value("default", "redis.up", "", at=at) == 1
 
 
 def test_the_charts_show_times_nobody_watched(

@@ -44,6 +44,8 @@ def cluster_summary(space, figures: Figures, hit_rate: Callable) -> dict:
             "policy": None,
         },
         "ops_per_sec": sum(node["ops_per_sec"] for node in answered),
+        "clients": sum(node.get("clients", 0) for node in answered),
+        "evicted_keys": sum(node.get("evicted_keys", 0) for node in answered),
         "total_keys": sum(node["keys"] for node in answered),
         "hits": hits,
         "misses": misses,

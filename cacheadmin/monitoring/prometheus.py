@@ -1,0 +1,162 @@
+"""/metrics in the Prometheus text format: the sampler's last value of every series
+(a scrape never waits on an instance), and what the dashboard's own database knows
+(invalidations) and its process counts (live messages dropped). Names follow
+Prometheus' conventions: a unit suffix, `_total` on counters."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Count, Sum
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from cacheadmin.models import InvalidationJob, Sample
+from cacheadmin.monitoring import process_counts
+from cacheadmin.monitoring.tiers import raw_step
+
+ROUNDS_KEPT = 3  # a series missing from the last rounds (a slow source) keeps its value
+
+
+@dataclass(frozen=True)
+class Exported:
+    metric: str
+    kind: str  # "gauge" or "counter" (its name then ends in _total)
+    help: str
+    labels: tuple[str, ...] = ()  # the series' labels, after "instance"
+    fixed: tuple[tuple[str, str], ...] = ()  # labels of a figure sharing a metric
+
+
+QUEUE = ("vhost", "queue")
+EXPORTED = {
+    "redis.up": Exported("cacheadmin_redis_up", "gauge", "1 when Redis answered the sampler"),
+    "redis.used_memory": Exported(
+        "cacheadmin_redis_used_memory_bytes", "gauge", "Memory used (a cluster's primaries summed)"
+    ),
+    "redis.maxmemory": Exported(
+        "cacheadmin_redis_maxmemory_bytes", "gauge", "The memory limit (0: none)"
+    ),
+    "redis.keyspace_hits": Exported(
+        "cacheadmin_redis_keyspace_hits_total", "counter", "Lookups that found their key"
+    ),
+    "redis.keyspace_misses": Exported(
+        "cacheadmin_redis_keyspace_misses_total", "counter", "Lookups that did not"
+    ),
+    "redis.ops_per_sec": Exported(
+        "cacheadmin_redis_commands_per_second", "gauge", "Commands a second, as Redis says"
+    ),
+    "redis.keys": Exported("cacheadmin_redis_keys", "gauge", "Keys in every database"),
+    "redis.evicted_keys": Exported(
+        "cacheadmin_redis_evicted_keys_total", "counter", "Keys evicted at maxmemory"
+    ),
+    "redis.clients": Exported("cacheadmin_redis_connected_clients", "gauge", "Connected clients"),
+    "redis.replication_lag": Exported(
+        "cacheadmin_redis_replication_lag_seconds", "gauge", "The most a replica is behind"
+    ),
+    "redis.cluster_ok": Exported(
+        "cacheadmin_redis_cluster_state_ok", "gauge", "1 when the cluster's state is ok"
+    ),
+    "redis.cluster_slots_ok": Exported(
+        "cacheadmin_redis_cluster_slots_ok", "gauge", "Slots served by a primary that is up"
+    ),
+    "queue.ready": Exported(
+        "cacheadmin_queue_messages", "gauge", "Messages in a queue", QUEUE, (("state", "ready"),)
+    ),
+    "queue.unacked": Exported(
+        "cacheadmin_queue_messages", "gauge", "Messages in a queue", QUEUE, (("state", "unacked"),)
+    ),
+    "queue.consumers": Exported(
+        "cacheadmin_queue_consumers", "gauge", "Consumers of a queue", QUEUE
+    ),
+    "rq.failed": Exported(
+        "cacheadmin_rq_failed_jobs", "gauge", "Jobs in an RQ queue's failed registry", ("queue",)
+    ),
+}
+
+
+class DashboardCollector(Collector):
+    """Every metric, read afresh from the database at each scrape; the sampled ones of
+    the instances given (None: every instance)."""
+
+    def __init__(self, instances: list[str] | None = None):
+        self.instances = instances
+
+    def collect(self) -> Iterator[Metric]:
+        yield from sampled_metrics(self.instances)
+        yield from invalidation_metrics()
+        yield live_dropped_metric()
+
+
+def last_values(instances: list[str] | None) -> list[tuple[str, str, dict, float, int]]:
+    """(instance, figure, labels, value, at) of every series' newest raw sample of
+    the last ROUNDS_KEPT rounds, of the instances given (None: every one)."""
+    since = int(time.time()) - ROUNDS_KEPT * raw_step() - raw_step()
+    samples = Sample.objects.filter(step=raw_step(), at__gte=since)
+    if instances is not None:
+        samples = samples.filter(series__instance__in=instances)
+    rows = samples.order_by("at").values_list(
+        "series_id", "series__instance", "series__figure", "series__labels", "value", "at"
+    )
+    newest = {series: row for series, *row in rows}
+    return list(newest.values())
+
+
+def sampled_metrics(instances: list[str] | None) -> Iterator[Metric]:
+    families: dict[str, Metric] = {}
+    ages: dict[str, int] = {}
+    now = int(time.time())
+    for instance, figure, labels, value, at in last_values(instances):
+        ages[instance] = min(ages.get(instance, now), now - at)
+        exported = EXPORTED.get(figure)
+        if exported is None:
+            continue
+        names = ("instance", *exported.labels, *(name for name, _ in exported.fixed))
+        family = families.get(exported.metric)
+        if family is None:
+            family = _family(exported, names)
+            families[exported.metric] = family
+        values = [instance, *(str(labels.get(name, "")) for name in exported.labels)]
+        family.add_metric([*values, *(value for _, value in exported.fixed)], value)
+    yield from families.values()
+    age = GaugeMetricFamily(
+        "cacheadmin_sample_age_seconds",
+        "Seconds since the sampler last wrote a figure of the instance",
+        labels=["instance"],
+    )
+    for instance, seconds in sorted(ages.items()):
+        age.add_metric([instance], seconds)
+    yield age
+
+
+def _family(exported: Exported, labels: tuple[str, ...]) -> Metric:
+    if exported.kind == "counter":
+        name = exported.metric.removesuffix("_total")
+        return CounterMetricFamily(name, exported.help, labels=list(labels))
+    return GaugeMetricFamily(exported.metric, exported.help, labels=list(labels))
+
+
+def invalidation_metrics() -> Iterator[Metric]:
+    deleted = InvalidationJob.objects.aggregate(total=Sum("deleted"))["total"] or 0
+    counter = CounterMetricFamily(
+        "cacheadmin_invalidation_keys_deleted", "Keys deleted by the invalidations kept"
+    )
+    counter.add_metric([], deleted)
+    yield counter
+    jobs = GaugeMetricFamily(
+        "cacheadmin_invalidation_jobs", "Invalidation jobs by status", labels=["status"]
+    )
+    counts = dict(
+        InvalidationJob.objects.values_list("status").annotate(count=Count("id")).order_by()
+    )
+    for status in InvalidationJob.Status.values:
+        jobs.add_metric([status], counts.get(status, 0))
+    yield jobs
+
+
+def live_dropped_metric() -> Metric:
+    counter = CounterMetricFamily(
+        "cacheadmin_live_dropped",
+        "Live messages a browser of this process did not get (the rate cap, a browser behind)",
+    )
+    counter.add_metric([], process_counts.live_dropped_total())
+    return counter

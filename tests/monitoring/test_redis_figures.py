@@ -1,0 +1,43 @@
+"""A Redis server's figures sampled by the sampler, on a single server and on the
+cluster (its primaries summed, its state and slots); behind Sentinel, the master's."""
+
+import time
+
+import pytest
+import redis
+
+from tests.monitoring.test_sampler import sampler, value
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_server_or_a_cluster_is_sampled_with_its_figures(keyspace):
+    keyspace.set("a", "1")
+    keyspace.get("a")
+    keyspace.get("missing")
+    done = sampler().sample(at := int(time.time()))
+    assert ("default", "redis server") in done.written, done.failed
+    figure = {
+        name: value("default", f"redis.{name}", "", at=at)
+        for name in ("up", "keys", "keyspace_hits", "keyspace_misses", "used_memory", "clients")
+    }
+    assert figure["up"] == 1 and figure["keys"] >= 1
+    assert figure["keyspace_hits"] >= 1 and figure["keyspace_misses"] >= 1
+    assert figure["used_memory"] > 100_000 and figure["clients"] >= 1
+    assert value("default", "redis.maxmemory", "", at=at) == 0
+    if isinstance(keyspace, redis.RedisCluster):
+        assert value("default", "redis.cluster_ok", "", at=at) == 1
+        assert value("default", "redis.cluster_slots_ok", "", at=at) == 16384
+        assert value("default", "redis.replication_lag", "", at=at) is not None
+    else:
+        assert value("default", "redis.cluster_ok", "", at=at) is None
+
+
+def test_behind_sentinel_the_masters_figures(services, sentinel_sessions):
+    master = sentinel_sessions.master_client()
+    master.set("found-on-the-master", "1")
+    done = sampler().sample(at := int(time.time()))
+    assert ("sessions", "redis server") in done.written, done.failed
+    assert value("sessions", "redis.up", "", at=at) == 1
+    assert value("sessions", "redis.keys", "", at=at) >= 1
+    master.delete("found-on-the-master")
