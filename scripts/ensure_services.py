@@ -192,15 +192,18 @@ def start_rabbitmq(host: str, port: int) -> None:
 
 
 def ensure_test_tools() -> None:
-    """The tests start their own redis-server and drive Debian's Chromium."""
+    """The tests start their own redis-server and Prometheus, check the shipped alerting
+    rules with promtool, and drive Debian's Chromium."""
     wanted = []
     if not find("redis-server"):
         wanted.append("redis-server")
     if not Path("/usr/bin/chromium").exists():
         wanted += ["chromium", "fonts-dejavu-core"]
+    if not Path("/usr/bin/promtool").exists():
+        wanted.append("prometheus")
     if wanted:
         apt_install(wanted)
-    say("redis-server and Chromium are installed for the tests")
+    say("redis-server, Prometheus and Chromium are installed for the tests")
 
 
 POSTGRES_ROLE = "cacheadmin"  # the tests' role: it may create their throwaway database

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -103,10 +103,7 @@ def last_values(instances: list[str] | None) -> list[tuple[str, str, dict, float
 
 def sampled_metrics(instances: list[str] | None) -> Iterator[Metric]:
     families: dict[str, Metric] = {}
-    ages: dict[str, int] = {}
-    now = int(time.time())
-    for instance, figure, labels, value, at in last_values(instances):
-        ages[instance] = min(ages.get(instance, now), now - at)
+    for instance, figure, labels, value, _ in last_values(instances):
         exported = EXPORTED.get(figure)
         if exported is None:
             continue
@@ -118,14 +115,25 @@ def sampled_metrics(instances: list[str] | None) -> Iterator[Metric]:
         values = [instance, *(str(labels.get(name, "")) for name in exported.labels)]
         family.add_metric([*values, *(value for _, value in exported.fixed)], value)
     yield from families.values()
+    yield sample_ages(instances)
+
+
+def sample_ages(instances: list[str] | None) -> Metric:
+    """Seconds since each instance's newest sample, however old: a sampler that stopped
+    shows as a growing age (its last values have left /metrics)."""
+    samples = Sample.objects.filter(step=raw_step())
+    if instances is not None:
+        samples = samples.filter(series__instance__in=instances)
+    newest = samples.values_list("series__instance").annotate(at=Max("at")).order_by()
     age = GaugeMetricFamily(
         "cacheadmin_sample_age_seconds",
         "Seconds since the sampler last wrote a figure of the instance",
         labels=["instance"],
     )
-    for instance, seconds in sorted(ages.items()):
-        age.add_metric([instance], seconds)
-    yield age
+    now = int(time.time())
+    for instance, at in sorted(newest):
+        age.add_metric([instance], max(0, now - at))
+    return age
 
 
 def _family(exported: Exported, labels: tuple[str, ...]) -> Metric:
