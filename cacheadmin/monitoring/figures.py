@@ -42,6 +42,8 @@ FIGURES = {
         Figure("redis.replication_lag", "the most seconds a replica is behind", LEVEL),
         Figure("redis.cluster_ok", "1 when the cluster's state is ok (every slot served)", LEVEL),
         Figure("redis.cluster_slots_ok", "slots served by a primary that is up", LEVEL),
+        Figure("model.hits", "an object-cache model's hits since its first lookup", COUNT),
+        Figure("model.misses", "its misses since its first lookup", COUNT),
     )
 }
 QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = list(FIGURES)[:4]

@@ -68,6 +68,12 @@ EXPORTED = {
     "queue.consumers": Exported(
         "cacheadmin_queue_consumers", "gauge", "Consumers of a queue", QUEUE
     ),
+    "model.hits": Exported(
+        "cacheadmin_model_hits_total", "counter", "Lookups of a model that hit", ("model",)
+    ),
+    "model.misses": Exported(
+        "cacheadmin_model_misses_total", "counter", "Lookups of a model that missed", ("model",)
+    ),
     "rq.failed": Exported(
         "cacheadmin_rq_failed_jobs", "gauge", "Jobs in an RQ queue's failed registry", ("queue",)
     ),

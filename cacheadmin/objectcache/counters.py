@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import redis
 
-from cacheadmin.objectcache.layout import stats_key
+from cacheadmin.objectcache.layout import stats_key, totals_key
 
 KEEP_SECONDS = 2 * 3600  # the longest window shown is an hour
 
@@ -53,12 +53,12 @@ class HitCounter:
             self._pending = 0
             self._last_flush = self.clock()
         for (model, minute), (hits, misses) in counts.items():
-            key = stats_key(model, minute)
-            if hits:
-                pipe.hincrby(key, "hits", hits)
-            if misses:
-                pipe.hincrby(key, "misses", misses)
-            pipe.expire(key, KEEP_SECONDS)
+            for key in (stats_key(model, minute), totals_key(model)):
+                if hits:
+                    pipe.hincrby(key, "hits", hits)
+                if misses:
+                    pipe.hincrby(key, "misses", misses)
+            pipe.expire(stats_key(model, minute), KEEP_SECONDS)
 
 
 def minute_counts(
@@ -84,3 +84,14 @@ def hit_rates(
         lookups = hits + sum(m for _, m in per_minute[:size])
         rates[name] = hits / lookups if lookups else None
     return rates
+
+
+def totals(client: redis.Redis, models: list[str]) -> dict[str, tuple[int, int]]:
+    """Each model's (hits, misses) since its first lookup. One round trip."""
+    with client.pipeline(transaction=False) as pipe:
+        for model in models:
+            pipe.hmget(totals_key(model), "hits", "misses")
+        answers = pipe.execute()
+    return {
+        model: (int(h or 0), int(m or 0)) for model, (h, m) in zip(models, answers, strict=True)
+    }

@@ -117,6 +117,11 @@ def stats_key(model: str, minute: int) -> str:
     return f"{STATS_PREFIX}{model}:{minute}"
 
 
+def totals_key(model: str) -> str:
+    """A model's hits and misses since its first lookup (Prometheus' counters)."""
+    return f"{STATS_PREFIX}{model}:total"
+
+
 def index_values(value: object) -> list[str]:
     """The index entries an attribute value makes: one per item of a list.
 

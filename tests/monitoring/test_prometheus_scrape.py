@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cacheadmin.objectcache import ObjectCache
 from cacheadmin.web.tokens import token_create
 from tests.helpers import wait_for
 from tests.monitoring.test_sampler import sampler
@@ -68,6 +69,12 @@ def query(url: str, promql: str) -> list[dict]:
 def test_prometheus_reads_a_queues_depth_and_the_hit_rate(
     services, prometheus, redis_client, tmp_path
 ):
+    cache = ObjectCache(redis_client)
+    users = cache.model("user", inverted=[])
+    users.set(1, {"name": "ada"})
+    for user_id in (1, 1, 1, 2):  # three hits, a miss
+        users.get(user_id)
+    cache.flush()
     redis_client.rpush("queue:mail", 1, 2, 3)
     redis_client.set("a", "1")
     for _ in range(3):
@@ -83,5 +90,10 @@ def test_prometheus_reads_a_queues_depth_and_the_hit_rate(
     )
     (found,) = query(prometheus, rate)
     assert found["metric"]["instance"] == "default" and 0 < float(found["value"][1]) < 1
+    hits = 'sum by (instance, model) (cacheadmin_model_hits_total{model="user"})'
+    misses = 'sum by (instance, model) (cacheadmin_model_misses_total{model="user"})'
+    model = f"{hits} / ({hits} + {misses})"
+    (found,) = query(prometheus, model)
+    assert (found["metric"]["instance"], found["value"][1]) == ("default", "0.75")
     (up,) = query(prometheus, 'up{job="cacheadmin"}')
     assert up["value"][1] == "1", Path(tmp_path / "prometheus.log").read_text()[-2000:]

@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from cacheadmin.objectcache import Crc32, Div, HitCounter, ObjectCache
-from cacheadmin.objectcache.counters import hit_rates
+from cacheadmin.objectcache.counters import hit_rates, totals
 
 
 class Clock:
@@ -191,6 +191,10 @@ def test_counters_match_hits_and_misses_and_ride_along(redis_client):
     cache.flush()
     rates = hit_rates(redis_client, "item", now=clock.now, windows={"1m": 1, "1h": 60})
     assert rates == {"1m": 8 / 11, "1h": 8 / 11}
+    clock.now += 3600  # the minutes are forgotten; the running totals stay
+    items.get(1)
+    cache.flush()
+    assert totals(redis_client, ["item", "nothing"]) == {"item": (9, 3), "nothing": (0, 0)}
     assert hit_rates(redis_client, "nothing", now=clock.now, windows={"1m": 1}) == {"1m": None}
 
 

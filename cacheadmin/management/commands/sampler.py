@@ -5,6 +5,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from cacheadmin.cache.figures import ModelFigures
 from cacheadmin.monitoring.sampler import Sampler
 from cacheadmin.overview.figures import RedisServerFigures
 from cacheadmin.queues.figures import RabbitQueueDepths, RedisQueueDepths
@@ -12,7 +13,13 @@ from cacheadmin.tasks.figures import RqFailures
 
 # The figure sources, one per capability that keeps figures: a new figure is a source
 # added here (its capability's figures.py), never a change to the loop.
-SOURCES = (RedisServerFigures(), RedisQueueDepths(), RabbitQueueDepths(), RqFailures())
+SOURCES = (
+    RedisServerFigures(),
+    ModelFigures(),
+    RedisQueueDepths(),
+    RabbitQueueDepths(),
+    RqFailures(),
+)
 
 
 class Command(BaseCommand):
