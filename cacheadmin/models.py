@@ -173,26 +173,6 @@ class DeclaredModel(models.Model):
         }
 
 
-class MetricSample(models.Model):
-    """A reading of a Redis server's hit and miss counters, for the overview's history.
-
-    Kept in the dashboard's database rather than in Redis: reading it back from Redis
-    would itself count as lookups on the server whose hit rate it measures.
-    """
-
-    server = models.CharField(max_length=200)
-    instance = instance_field()
-    at = models.DateTimeField(db_index=True)
-    hits = models.BigIntegerField()
-    misses = models.BigIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["server", "at"])]
-
-    def __str__(self) -> str:
-        return f"{self.server} at {self.at:%H:%M:%S}"
-
-
 class SampledSeries(models.Model):
     """One figure of one thing on one instance, as the sampler follows it (a queue's
     ready messages, an RQ queue's failed jobs...): what its samples are about, said once

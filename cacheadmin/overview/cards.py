@@ -1,7 +1,6 @@
 """The figures of the overview page: one card per service, each with figures or a problem."""
 
 import redis
-from django.utils import timezone
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
@@ -39,20 +38,11 @@ def rabbit_card(instance: Instance) -> dict:
 
 
 def with_history(card: dict, instance: Instance) -> dict:
-    """The card with the hit-rate history, after recording this reading (at most one
-    per interval). Runs in the request's thread: it uses the database."""
-    figures = card["figures"]
-    if not figures:
+    """The card with the hit-rate history the sampler recorded (the page asks Redis for
+    none). Runs in the request's thread: it uses the database."""
+    if not card["figures"]:
         return card
-    server = connections.keyspace(instance).address()
-    metrics.sample_record(
-        server=server,
-        instance=instance,
-        hits=figures["hits"],
-        misses=figures["misses"],
-        now=timezone.now(),
-    )
-    return card | {"history": metrics.hit_rate_history(server=server)}
+    return card | {"history": metrics.hit_rate_history(instance=instance.name)}
 
 
 def all_cards(instance: Instance) -> dict:

@@ -1,42 +1,36 @@
-"""The history of a Redis server's hit rate, sampled from INFO into the dashboard's
-database, so it survives a restart of the dashboard."""
+"""The history of an instance's Redis hit rate, from the sampler's counts of hits and
+misses (cacheadmin.monitoring): the same with or without a page open, and kept across
+restarts of the dashboard."""
 
-from datetime import datetime, timedelta
+from cacheadmin.monitoring import history
 
-from cacheadmin.gateways.connections import Instance
-from cacheadmin.models import MetricSample
-
-SAMPLE_EVERY = timedelta(seconds=10)  # whoever is watching, at most this often
-KEEP = timedelta(hours=1)
+SPAN = 3600  # the overview's chart: the last hour
 
 
-def sample_record(
-    *, server: str, instance: Instance, hits: int, misses: int, now: datetime
-) -> bool:
-    """Store a reading unless one was stored for this server in the last interval."""
-    if MetricSample.objects.filter(server=server, at__gt=now - SAMPLE_EVERY).exists():
-        return False
-    MetricSample.objects.create(
-        server=server, instance=instance.name, at=now, hits=hits, misses=misses
+def hit_rate_history(*, instance: str, now: float | None = None) -> list[dict]:
+    """The hit rate between consecutive samples, oldest first; None where there were no
+    lookups, where the counters went back (a restart or CONFIG RESETSTAT), or where the
+    sampler did not run."""
+    hits = history.points(
+        instance=instance, figure="redis.keyspace_hits", subject="", span=SPAN, now=now
     )
-    MetricSample.objects.filter(server=server, at__lt=now - KEEP).delete()
-    return True
-
-
-def hit_rate_history(*, server: str) -> list[dict]:
-    """The hit rate between consecutive readings, oldest first; None where there were
-    no lookups, or where the counters went back (a restart or CONFIG RESETSTAT)."""
-    samples = list(
-        MetricSample.objects.filter(server=server)
-        .order_by("at")
-        .values_list("at", "hits", "misses")
-    )
-    history = []
-    for before, (at, hits, misses) in zip(samples, samples[1:], strict=False):
-        new_hits, new_misses = hits - before[1], misses - before[2]
-        lookups = new_hits + new_misses
-        valid = new_hits >= 0 and new_misses >= 0 and lookups > 0
-        history.append(
-            {"at": at, "rate": new_hits / lookups if valid else None, "lookups": lookups}
+    misses = dict(
+        history.points(
+            instance=instance, figure="redis.keyspace_misses", subject="", span=SPAN, now=now
         )
-    return history
+    )
+    counts = [(at, hit, misses.get(at)) for at, hit in hits]
+    rates = []
+    for (_, old_hits, old_misses), (at, new_hits, new_misses) in zip(
+        counts, counts[1:], strict=False
+    ):
+        if None in (old_hits, old_misses, new_hits, new_misses):
+            rates.append({"at": at, "rate": None, "lookups": 0})
+            continue
+        found, missed = new_hits - old_hits, new_misses - old_misses
+        lookups = found + missed
+        valid = found >= 0 and missed >= 0 and lookups > 0
+        rates.append(
+            {"at": at, "rate": found / lookups if valid else None, "lookups": max(0, lookups)}
+        )
+    return rates

@@ -1,50 +1,55 @@
-"""The overview's hit-rate history, kept in the dashboard's database."""
+"""The overview's hit-rate history, from the sampler's counts of hits and misses: the
+page asks Redis for none, and shows what was sampled while nobody watched."""
 
-from datetime import timedelta
+import time
 
 import pytest
-from django.utils import timezone
 
-from cacheadmin.gateways import connections
-from cacheadmin.models import MetricSample
-from cacheadmin.overview.metrics import hit_rate_history, sample_record
+from cacheadmin.monitoring import store
+from cacheadmin.monitoring.figures import Reading
+from cacheadmin.overview.metrics import hit_rate_history
+from tests.monitoring.test_sampler import sampler
 
 pytestmark = pytest.mark.django_db
-START = timezone.now()
 
 
-def at(seconds: int):
-    return START + timedelta(seconds=seconds)
+def counted(at: int, hits: int, misses: int, instance: str = "default") -> None:
+    store.write(
+        instance,
+        at,
+        [Reading("redis.keyspace_hits", "", hits), Reading("redis.keyspace_misses", "", misses)],
+    )
 
 
-def test_samples_at_most_once_per_interval_and_rates_between_them():
-    assert sample_record(server="s", instance=connections.instance(), hits=0, misses=0, now=at(0))
-    assert not sample_record(
-        server="s", instance=connections.instance(), hits=5, misses=5, now=at(5)
-    )  # too soon
-    sample_record(server="s", instance=connections.instance(), hits=30, misses=10, now=at(10))
-    sample_record(
-        server="s", instance=connections.instance(), hits=30, misses=10, now=at(20)
-    )  # no lookups
-    sample_record(
-        server="s", instance=connections.instance(), hits=2, misses=0, now=at(30)
-    )  # the counters were reset
-    assert [point["rate"] for point in hit_rate_history(server="s")] == [0.75, None, None]
-    assert hit_rate_history(server="other") == []
+def test_rates_between_samples_none_without_lookups_after_a_reset_or_a_gap(settings):
+    settings.SAMPLE_SECONDS = 10
+    now = int(time.time()) // 10 * 10
+    counted(now - 200, 0, 0)
+    counted(now - 190, 30, 10)  # 30 hits, 10 misses: 75%
+    counted(now - 180, 30, 10)  # no lookups
+    counted(now - 170, 2, 0)  # the counters went back (a restart)
+    counted(now - 100, 12, 0)  # the sampler did not run in between: a gap, then 100%
+    counted(now - 90, 22, 0)
+    rates = [point["rate"] for point in hit_rate_history(instance="default", now=now)]
+    assert rates == [0.75, None, None, None, None, 1.0]
+    assert hit_rate_history(instance="other", now=now) == []
 
 
-def test_an_hour_is_kept():
-    for minute in range(0, 90, 5):
-        sample_record(
-            server="s", instance=connections.instance(), hits=minute, misses=0, now=at(minute * 60)
-        )
-    assert MetricSample.objects.filter(server="s").count() == 13  # 30..90 min, inclusive
-
-
-def test_the_overview_records_and_charts_samples(services, viewer_client, redis_client):
-    viewer_client.get("/")
-    MetricSample.objects.update(at=timezone.now() - timedelta(seconds=30))
+def test_the_overview_charts_what_the_sampler_recorded(
+    services, settings, viewer_client, redis_client
+):
+    settings.SAMPLE_SECONDS = 10
+    html = viewer_client.get("/").content.decode()
+    assert 'data-figure="history">No samples' in html
+    now = int(time.time()) // 10 * 10
+    keeper = sampler()
+    keeper.sample(now - 20)
     redis_client.set("k", "v")
     redis_client.get("k")
+    keeper.sample(now - 10)
     html = viewer_client.get("/").content.decode()
-    assert html.count('class="bar"') == 1 and "100.0 %" in html
+    (point,) = hit_rate_history(instance="default")  # the sampler's own reads count too
+    assert point["lookups"] >= 1 and point["rate"] is not None
+    assert html.count('class="bar"') == 1 and f"{point['rate'] * 100:.1f} %" in html
+    again = viewer_client.get("/").content.decode()
+    assert again.count('class="bar"') == 1  # a page view records nothing
