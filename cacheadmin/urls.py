@@ -9,6 +9,7 @@ from cacheadmin.invalidation import openapi as invalidation_api
 from cacheadmin.invalidation.urls import websocket_urlpatterns as invalidation_sockets
 from cacheadmin.keys import openapi as keys_api
 from cacheadmin.live.urls import websocket_urlpatterns as live_sockets
+from cacheadmin.monitoring import openapi as monitoring_api
 from cacheadmin.overview import openapi as overview_api
 from cacheadmin.queues import openapi as queues_api
 from cacheadmin.tasks import openapi as tasks_api
@@ -24,6 +25,7 @@ OPENAPI = document(
     queues_api.PATHS,
     tasks_api.PATHS,
     analysis_api.PATHS,
+    monitoring_api.PATHS,
 )
 
 urlpatterns = [

@@ -5,9 +5,11 @@ the chart reaches now), a gap only where no sampler ran; and rates from counts."
 import time
 
 from cacheadmin.models import Sample, SampledSeries
+from cacheadmin.monitoring.figures import FIGURES
 from cacheadmin.monitoring.tiers import tier_for, tiers
 
 Points = list[tuple[float, float | None]]  # (unix seconds, value); None: a gap
+MAX_SERIES = 200  # an answer of the API says whether more matched
 
 
 def points(
@@ -21,8 +23,10 @@ def points(
     return [] if series_id is None else series_points(series_id, span=span, now=now)
 
 
-def series_points(series_id: int, *, span: float, now: float) -> Points:
-    chosen = tier_for(span)
+def series_points(series_id: int, *, span: float, now: float, step: int | None = None) -> Points:
+    """A series' points over the last span seconds: from the tier of the step asked, or
+    the finest that holds the span."""
+    chosen = next((tier for tier in tiers() if tier.step == step), None) or tier_for(span)
     found: list[tuple[int, float]] = []
     after = now - span
     for tier in reversed([tier for tier in tiers() if tier.step <= chosen.step]):
@@ -66,3 +70,30 @@ def series_of(*, instance: str, figure: str) -> list[SampledSeries]:
     """Every series of a figure on an instance, by their labels' order."""
     found = SampledSeries.objects.filter(instance=instance, figure=figure)
     return sorted(found, key=lambda series: sorted(series.labels.items()))
+
+
+def history_of(instance: str, asked: dict, *, now: float) -> dict:
+    """Every matching series of the figure, with its points since `since`."""
+    since = asked["since"] if asked["since"] is not None else now - 3600
+    span = max(1.0, now - since)
+    found = SampledSeries.objects.filter(instance=instance, figure=asked["metric"])
+    for label in ("model", "queue", "vhost"):
+        if asked[label]:
+            found = found.filter(**{f"labels__{label}": asked[label]})
+    matched = list(found.order_by("id")[: MAX_SERIES + 1])
+    series = [
+        {
+            "labels": one.labels,
+            "points": series_points(one.id, span=span, now=now, step=asked["step"]),
+        }
+        for one in matched[:MAX_SERIES]
+    ]
+    figure = FIGURES[asked["metric"]]
+    return {
+        "instance": instance,
+        "metric": figure.name,
+        "meaning": figure.meaning,
+        "since": int(since),
+        "series": series,
+        "more": len(matched) > MAX_SERIES,
+    }
