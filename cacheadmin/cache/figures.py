@@ -5,7 +5,7 @@ from cacheadmin.cache.census import registered_models
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.redis_kinds.keyspace import Keyspace
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.monitoring.figures import Read, Reading, subject_of
+from cacheadmin.monitoring.figures import Read, Reading, model_subject
 from cacheadmin.objectcache.counters import totals
 
 
@@ -18,10 +18,6 @@ class ModelFigures:
 
     def read(self, instance: Instance) -> Read:
         return call_redis(model_readings, instance=instance)
-
-
-def model_subject(model: str) -> str:
-    return subject_of("model", model)
 
 
 def model_readings(space: Keyspace) -> list[Reading]:

@@ -41,7 +41,6 @@ def model_describe(*, instance: Instance, name: str, cursor: object) -> Outcome:
             "schema": schema,
             "census": census.census(space, name),
             "rates": rates.model_rates(client, name),
-            "series": rates.rate_series(client, name),
             "limits": census.compact_limits(client),
             "attributes": [
                 census.attribute_values(client, name, attribute) for attribute in schema["inverted"]
@@ -50,7 +49,10 @@ def model_describe(*, instance: Instance, name: str, cursor: object) -> Outcome:
             "next_cursor": next_cursor,
         }
 
-    return call_redis(read, instance=instance)
+    described, problem = call_redis(read, instance=instance)
+    if described:  # the sampler's history, from the database: not in the Redis call
+        described["series"] = rates.rate_series(instance.name, name)
+    return described, problem
 
 
 def model_lookup(

@@ -93,3 +93,8 @@ def redis_queue_subject(key: bytes) -> str:
 
 def rabbit_queue_subject(vhost: str, name: str) -> str:
     return subject_of("rabbitmq", vhost, name)
+
+
+def model_subject(model: str) -> str:
+    """What an object-cache model's series are about: its name (on its instance)."""
+    return subject_of("model", model)
