@@ -42,6 +42,10 @@ FIGURES = {
         Figure("redis.replication_lag", "the most seconds a replica is behind", LEVEL),
         Figure("redis.cluster_ok", "1 when the cluster's state is ok (every slot served)", LEVEL),
         Figure("redis.cluster_slots_ok", "slots served by a primary that is up", LEVEL),
+        Figure("rabbitmq.up", "1 when the instance's RabbitMQ answered, 0 when not", LEVEL),
+        Figure("rabbitmq.alarms", "alarms raised: memory, disk, a node down or cut off", LEVEL),
+        Figure("rabbitmq.node_memory", "bytes a RabbitMQ node uses", LEVEL),
+        Figure("rabbitmq.node_memory_limit", "a node's memory high watermark, bytes", LEVEL),
         Figure("model.hits", "an object-cache model's hits since its first lookup", COUNT),
         Figure("model.misses", "its misses since its first lookup", COUNT),
     )

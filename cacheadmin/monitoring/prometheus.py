@@ -68,6 +68,18 @@ EXPORTED = {
     "queue.consumers": Exported(
         "cacheadmin_queue_consumers", "gauge", "Consumers of a queue", QUEUE
     ),
+    "rabbitmq.up": Exported(
+        "cacheadmin_rabbitmq_up", "gauge", "1 when RabbitMQ answered the sampler"
+    ),
+    "rabbitmq.alarms": Exported(
+        "cacheadmin_rabbitmq_alarms", "gauge", "Alarms raised (memory, disk, nodes)"
+    ),
+    "rabbitmq.node_memory": Exported(
+        "cacheadmin_rabbitmq_node_memory_bytes", "gauge", "Memory a node uses", ("node",)
+    ),
+    "rabbitmq.node_memory_limit": Exported(
+        "cacheadmin_rabbitmq_node_memory_limit_bytes", "gauge", "A node's watermark", ("node",)
+    ),
     "model.hits": Exported(
         "cacheadmin_model_hits_total", "counter", "Lookups of a model that hit", ("model",)
     ),

@@ -1,12 +1,13 @@
-"""A Redis server's figures for the sampler (cacheadmin.monitoring), from the overview's
-own reading (one INFO, or a cluster's nodes at once): up, memory, lookups, load, keys,
-evictions, clients, replication lag and a cluster's state. An instance that does not
-answer is sampled as down (redis.up 0), not left out."""
+"""A Redis server's and a RabbitMQ's figures for the sampler (cacheadmin.monitoring),
+from the overview's own readings (one INFO, or a cluster's nodes at once; the broker's
+overview and nodes): Redis' up, memory, lookups, load, keys, evictions, clients,
+replication lag and a cluster's state; RabbitMQ's up, alarms and nodes' memory. An
+instance that does not answer is sampled as down, not left out."""
 
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.monitoring.figures import Read, Reading
-from cacheadmin.overview import redis_info
+from cacheadmin.gateways.service_calls import call_rabbit, call_redis
+from cacheadmin.monitoring.figures import Read, Reading, subject_of
+from cacheadmin.overview import broker, redis_info
 
 
 class RedisServerFigures:
@@ -57,3 +58,35 @@ def replication_lag(figures: dict) -> float:
         for replica in master["replicas"]
     ]
     return float(max(lags, default=0))
+
+
+class BrokerFigures:
+    """A RabbitMQ's alarms (memory, disk, a node down or partitioned) and each node's
+    memory beside its limit; an instance scoped to one vhost sees no nodes."""
+
+    name = "rabbitmq broker"
+    service = "rabbitmq"
+
+    def wanted(self, instance: Instance) -> bool:
+        return instance.rabbitmq is not None
+
+    def read(self, instance: Instance) -> Read:
+        figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
+        if problem:
+            return [Reading("rabbitmq.up", "", 0.0)], problem
+        return broker_readings(figures), None
+
+
+def broker_readings(figures: dict) -> list[Reading]:
+    readings = [
+        Reading("rabbitmq.up", "", 1.0),
+        Reading("rabbitmq.alarms", "", float(len(figures["alarms"]))),
+    ]
+    for node in figures["nodes"] or []:
+        used, limit = node["memory"]
+        subject, labels = subject_of("node", node["name"]), {"node": node["name"]}
+        if used is not None:
+            readings.append(Reading("rabbitmq.node_memory", subject, float(used), labels))
+        if limit is not None:
+            readings.append(Reading("rabbitmq.node_memory_limit", subject, float(limit), labels))
+    return readings

@@ -87,3 +87,17 @@ def test_a_token_sees_only_its_owners_instances(
     found = scraped(client, token)
     assert found[("cacheadmin_redis_up", labels(instance="other"))] == 1
     assert ("cacheadmin_redis_up", labels(instance="default")) not in found
+
+
+def test_the_brokers_alarms_and_nodes_memory(services, client, settings, rabbit_admin):
+    settings.METRICS_ALLOW = ["127.0.0.1"]
+    sampler().sample(int(time.time()))
+    found = scraped(client)
+    assert found[("cacheadmin_rabbitmq_up", labels(instance="default"))] == 1
+    assert found[("cacheadmin_rabbitmq_alarms", labels(instance="default"))] == 0
+    memory = {
+        dict(names)["node"]: value
+        for (name, names), value in found.items()
+        if name == "cacheadmin_rabbitmq_node_memory_bytes"
+    }
+    assert memory and all(value > 0 for value in memory.values())

@@ -129,6 +129,7 @@ def test_a_hung_instance_delays_no_other(services, settings, tmp_path, redis_cli
     assert set(done.failed) == {
         ("a-hung", "redis server"),
         ("a-hung", "object cache"),
+        ("a-hung", "rabbitmq broker"),
         ("a-hung", "redis queues"),
         ("a-hung", "rq failures"),
         ("a-hung", "rabbitmq queues"),

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 from cacheadmin.cache.figures import ModelFigures
 from cacheadmin.monitoring.sampler import Sampler
-from cacheadmin.overview.figures import RedisServerFigures
+from cacheadmin.overview.figures import BrokerFigures, RedisServerFigures
 from cacheadmin.queues.figures import RabbitQueueDepths, RedisQueueDepths
 from cacheadmin.tasks.figures import RqFailures
 
@@ -17,6 +17,7 @@ SOURCES = (
     RedisServerFigures(),
     ModelFigures(),
     RedisQueueDepths(),
+    BrokerFigures(),
     RabbitQueueDepths(),
     RqFailures(),
 )
