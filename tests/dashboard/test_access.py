@@ -16,7 +16,8 @@ from tests.users import PASSWORD, logged_in
 # The only views open without login: the health check and the login pages.
 # A user with no role may still log out and change their password.
 OWN_ACCOUNT = {"logout", "password_change", "password_change_done"}
-OPEN_VIEWS = {"healthz", "login", "admin:login"}
+# /metrics checks its own access: a viewer's token or METRICS_ALLOW, else 401 (test_metrics).
+OPEN_VIEWS = {"healthz", "login", "admin:login", "metrics"}
 SAMPLES = {
     "int": "1",
     "str": "x",

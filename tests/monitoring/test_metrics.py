@@ -59,7 +59,9 @@ def test_a_viewer_token_scrapes_the_sampled_figures_at_once_though_one_hangs(
     assert ("cacheadmin_live_dropped_total", frozenset()) in found
 
 
-def test_nobody_else_scrapes(services, client, nobody, settings):
+def test_nobody_else_scrapes(services, client, nobody, settings, viewer_client):
+    assert viewer_client.get("/metrics").status_code == 401  # a session is no scraper
+    assert viewer_client.post("/metrics").status_code == 405
     refused = client.get("/metrics")
     assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith("Bearer")
     assert b"METRICS_ALLOW" in refused.content
