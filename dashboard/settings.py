@@ -230,7 +230,7 @@ ANALYSIS_AVALANCHE_SHARE = min(1.0, max(0.0, env_float("ANALYSIS_AVALANCHE_SHARE
 # hour, a minute's roll-ups a day and ten minutes' for SAMPLE_RETENTION_DAYS, and never
 # more than SAMPLE_MAX_ROWS rows (the oldest go first).
 SAMPLE_SECONDS = max(1.0, env_float("SAMPLE_SECONDS", 10.0))
-SAMPLE_RETENTION_DAYS = env_float("SAMPLE_RETENTION_DAYS", 7.0)
+SAMPLE_RETENTION_DAYS = env_float("SAMPLE_RETENTION_DAYS", 30.0)
 SAMPLE_MAX_ROWS = int(env_float("SAMPLE_MAX_ROWS", 2_000_000))
 # /metrics without a token from these addresses or networks (a Prometheus server).
 METRICS_ALLOW = env_list("METRICS_ALLOW", [])
