@@ -236,10 +236,11 @@ SAMPLE_MAX_ROWS = int(env_float("SAMPLE_MAX_ROWS", 2_000_000))
 METRICS_ALLOW = env_list("METRICS_ALLOW", [])
 for _entry in METRICS_ALLOW:
     try:
-        ipaddress.ip_network(_entry, strict=False)
+        ipaddress.ip_network(_entry)
     except ValueError:
         raise ImproperlyConfigured(
-            f"METRICS_ALLOW: {_entry!r} is not an address or a network (10.0.0.0/8)"
+            f"METRICS_ALLOW: {_entry!r} is not an address or a network with its host bits "
+            "zero (10.0.0.0/8, 192.168.1.7)"
         ) from None
 
 # The broker's statistics interval (collect_statistics_interval): queue figures

@@ -79,6 +79,9 @@ class Source(Protocol):
 
     def read(self, instance: Instance) -> Read: ...
 
+    # Optional: silence() -> list[Reading], what it means that the source did not
+    # answer within its wait (a server's up 0), written then by the sampler.
+
 
 def subject_of(*parts: bytes | str) -> str:
     """A short, fixed-length name for what a series is about, from its parts (a queue's

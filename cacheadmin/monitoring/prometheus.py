@@ -101,7 +101,7 @@ class DashboardCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from sampled_metrics(self.instances)
-        yield from invalidation_metrics()
+        yield from invalidation_metrics(self.instances)
         yield live_dropped_metric()
 
 
@@ -161,8 +161,12 @@ def _family(exported: Exported, labels: tuple[str, ...]) -> Metric:
     return GaugeMetricFamily(exported.metric, exported.help, labels=list(labels))
 
 
-def invalidation_metrics() -> Iterator[Metric]:
-    deleted = InvalidationJob.objects.aggregate(total=Sum("deleted"))["total"] or 0
+def invalidation_metrics(instances: list[str] | None) -> Iterator[Metric]:
+    """Of the invalidations of the instances given (None: every one)."""
+    jobs_here = InvalidationJob.objects.all()
+    if instances is not None:
+        jobs_here = jobs_here.filter(instance__in=instances)
+    deleted = jobs_here.aggregate(total=Sum("deleted"))["total"] or 0
     counter = CounterMetricFamily(
         "cacheadmin_invalidation_keys_deleted", "Keys deleted by the invalidations kept"
     )
@@ -171,9 +175,7 @@ def invalidation_metrics() -> Iterator[Metric]:
     jobs = GaugeMetricFamily(
         "cacheadmin_invalidation_jobs", "Invalidation jobs by status", labels=["status"]
     )
-    counts = dict(
-        InvalidationJob.objects.values_list("status").annotate(count=Count("id")).order_by()
-    )
+    counts = dict(jobs_here.values_list("status").annotate(count=Count("id")).order_by())
     for status in InvalidationJob.Status.values:
         jobs.add_metric([status], counts.get(status, 0))
     yield jobs

@@ -108,7 +108,10 @@ class Sampler:
         for instance in every_instance():
             for source in self.sources:
                 task = (instance.name, source.name)
-                if not source.wanted(instance) or task in self.busy:
+                if not source.wanted(instance):
+                    continue
+                if task in self.busy:  # still hanging since an earlier round
+                    self.silent(done, task, at, "no answer yet")
                     continue
                 self.busy.add(task)
                 future = self.pool.submit(source.read, instance)
@@ -124,7 +127,7 @@ class Sampler:
             late = {future for future in pending if deadlines[future] <= time.monotonic()}
             for future in late:
                 waited = deadlines[future] - started
-                self.tell(done, asked[future], f"no answer within {waited:.1f} s")
+                self.silent(done, asked[future], at, f"no answer within {waited:.1f} s")
             pending -= late
         self.upkeep(at)
         done.seconds = time.monotonic() - started
@@ -144,6 +147,15 @@ class Sampler:
         done.written[task] = time.monotonic() - started
         if self.said.pop(task, None):
             self.say(f"{task[0]}, {task[1]}: answering again")
+
+    def silent(self, done: Round, task: tuple[str, str], at: int, why: str) -> None:
+        """A source that did not answer in time: told, and what its silence means
+        written (a server's up 0), so a hung instance reads as down, not as it was."""
+        self.tell(done, task, why)
+        source = next(source for source in self.sources if source.name == task[1])
+        readings = getattr(source, "silence", list)()
+        if readings:
+            store.write(task[0], at, readings)
 
     def tell(self, done: Round, task: tuple[str, str], why: str) -> None:
         """Note a failure; tell it once, not every round."""

@@ -20,8 +20,11 @@ class RedisServerFigures:
     def read(self, instance: Instance) -> Read:
         figures, problem = call_redis(redis_info.summary, instance=instance)
         if problem:
-            return [Reading("redis.up", "", 0.0)], problem
+            return self.silence(), problem
         return server_readings(figures), None
+
+    def silence(self) -> list[Reading]:
+        return [Reading("redis.up", "", 0.0)]
 
 
 def server_readings(figures: dict) -> list[Reading]:
@@ -42,7 +45,23 @@ def server_readings(figures: dict) -> list[Reading]:
     if cluster:
         values["redis.cluster_ok"] = int(cluster["state"] == "ok")
         values["redis.cluster_slots_ok"] = cluster["slots_ok"]
+        if cluster["primaries_down"]:  # sums of the others: not the cluster's, and a
+            for partial in SUMMED:  # counter that fell back would read as a reset
+                values.pop(partial)
     return [Reading(figure, "", float(value or 0)) for figure, value in values.items()]
+
+
+# A cluster's figures summed over its primaries: none is written while one is down.
+SUMMED = (
+    "redis.used_memory",
+    "redis.maxmemory",
+    "redis.keyspace_hits",
+    "redis.keyspace_misses",
+    "redis.ops_per_sec",
+    "redis.keys",
+    "redis.evicted_keys",
+    "redis.clients",
+)
 
 
 def replication_lag(figures: dict) -> float:
@@ -73,15 +92,17 @@ class BrokerFigures:
     def read(self, instance: Instance) -> Read:
         figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
         if problem:
-            return [Reading("rabbitmq.up", "", 0.0)], problem
+            return self.silence(), problem
         return broker_readings(figures), None
+
+    def silence(self) -> list[Reading]:
+        return [Reading("rabbitmq.up", "", 0.0)]
 
 
 def broker_readings(figures: dict) -> list[Reading]:
-    readings = [
-        Reading("rabbitmq.up", "", 1.0),
-        Reading("rabbitmq.alarms", "", float(len(figures["alarms"]))),
-    ]
+    readings = [Reading("rabbitmq.up", "", 1.0)]
+    if figures["nodes"] is not None:  # a vhost's user reads no nodes: alarms unknown
+        readings.append(Reading("rabbitmq.alarms", "", float(len(figures["alarms"]))))
     for node in figures["nodes"] or []:
         used, limit = node["memory"]
         subject, labels = subject_of("node", node["name"]), {"node": node["name"]}

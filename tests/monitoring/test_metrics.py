@@ -71,12 +71,17 @@ def test_nobody_else_scrapes(services, client, nobody, settings, viewer_client):
     assert client.get("/metrics", headers=headers).status_code == 401
     settings.METRICS_ALLOW = ["10.0.0.0/8"]
     assert client.get("/metrics").status_code == 401  # the test client is 127.0.0.1
+    settings.METRICS_ALLOW = ["127.0.0.0/8"]
+    proxied = client.get("/metrics", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert proxied.status_code == 401  # through a proxy, the address is the proxy's
 
 
 def test_an_allowed_address_scrapes_without_a_token(services, client, settings, redis_client):
     settings.METRICS_ALLOW = ["127.0.0.0/8"]
     sampler().sample(int(time.time()))
     assert scraped(client)[("cacheadmin_redis_up", labels(instance="default"))] == 1
+    mapped = client.get("/metrics", REMOTE_ADDR="::ffff:127.0.0.1")  # IPv4 over IPv6
+    assert mapped.status_code == 200
 
 
 def test_a_token_sees_only_its_owners_instances(
@@ -84,11 +89,15 @@ def test_a_token_sees_only_its_owners_instances(
 ):
     instances(settings, tmp_path, f'[redis.other]\nurl = "{redis_server.url_for(2)}"\n')
     InstanceRole.objects.create(user=viewer, instance="other", role="viewer")
+    InvalidationJob.objects.create(
+        instance="default", kind="key", target=b"a", requester_name="x", deleted=5
+    )
     sampler().sample(int(time.time()))
     _, token = token_create(user=viewer, name="prometheus")
     found = scraped(client, token)
     assert found[("cacheadmin_redis_up", labels(instance="other"))] == 1
     assert ("cacheadmin_redis_up", labels(instance="default")) not in found
+    assert found[("cacheadmin_invalidation_keys_deleted_total", frozenset())] == 0
 
 
 def test_the_brokers_alarms_and_nodes_memory(services, client, settings, rabbit_admin):

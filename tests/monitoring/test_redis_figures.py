@@ -6,6 +6,7 @@ import time
 import pytest
 import redis
 
+from cacheadmin.overview.figures import server_readings
 from tests.monitoring.test_sampler import sampler, value
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,27 @@ def test_behind_sentinel_the_masters_figures(services, sentinel_sessions):
     assert value("sessions", "redis.up", "", at=at) == 1
     assert value("sessions", "redis.keys", "", at=at) >= 1
     master.delete("found-on-the-master")
+
+
+def test_a_cluster_with_a_primary_down_writes_no_sums():
+    """Its sums would be the others' (a counter falling back reads as a reset, and
+    jumps when the primary answers again): only its state, its slots and up are."""
+    figures = {
+        "memory": {"used": 10, "max": 0},
+        "hits": 5,
+        "misses": 1,
+        "ops_per_sec": 3,
+        "total_keys": 7,
+        "evicted_keys": 0,
+        "clients": 2,
+        "cluster": {"state": "fail", "slots_ok": 10923, "primaries_down": 1, "nodes": []},
+    }
+    written = {reading.figure: reading.value for reading in server_readings(figures)}
+    assert written == {
+        "redis.up": 1,
+        "redis.replication_lag": 0,
+        "redis.cluster_ok": 0,
+        "redis.cluster_slots_ok": 10923,
+    }
+    figures["cluster"]["primaries_down"] = 0
+    assert "redis.keyspace_hits" in {reading.figure for reading in server_readings(figures)}
