@@ -12,9 +12,10 @@ PORT ?= 8000
 run: services $(VENV)/.runtime
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-# Two workers (pytest-xdist), each with its own servers, vhost and test database.
+# Two workers (pytest-xdist), each with its own servers, vhost and test database; the
+# pure tests ran just before, with no service in reach.
 test: services-test $(VENV)/.dev lint test-pure
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not pure"
 
 # The whole suite again on PostgreSQL (a throwaway database made by the test run).
 POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
