@@ -6,7 +6,6 @@ steps, and stops at its time budget (ANALYSIS_MAX_MINUTES) with the report of wh
 read. Begun and ended, each is audited."""
 
 from copy import deepcopy
-from dataclasses import asdict
 from datetime import timedelta
 from functools import partial
 
@@ -147,13 +146,7 @@ def _over_budget(row: KeyspaceAnalysis) -> bool:
     minutes = settings.ANALYSIS_MAX_MINUTES
     if not row.started_at or timezone.now() - row.started_at < timedelta(minutes=minutes):
         return False
-    stopped = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
-        status=Status.STOPPED, finished_at=Now(), error=budget_note(minutes)
-    )
-    row.refresh_from_db()
-    if stopped:
-        _audit(row, action="analysis.budget")
-        _push(row)
+    _end(row, status=Status.STOPPED, action="analysis.budget", error=budget_note(minutes))
     return True
 
 
@@ -167,35 +160,40 @@ def pause(row: KeyspaceAnalysis, spent: float) -> float:
 
 
 def _progress(state: AnalysisState) -> dict:
-    kept = asdict(state)
-    return {"cursor": kept["cursor"], "examined": kept["examined"], "report": kept["report"]}
+    return {"cursor": state.cursor, "examined": state.examined, "report": state.report}
 
 
 def finish(row: KeyspaceAnalysis, *, problem: Problem | None = None) -> KeyspaceAnalysis:
     """Record the end and audit it; unless it ended meanwhile (a stop)."""
-    ended = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
-        status=Status.FAILED if problem else Status.DONE,
-        finished_at=Now(),
-        error=problem.message if problem else "",
-    )
-    row.refresh_from_db()
-    if ended:
-        _audit(row)
-        _push(row)
+    status = Status.FAILED if problem else Status.DONE
+    _end(row, status=status, action="analysis.run", error=problem.message if problem else "")
     return row
 
 
 def stop(row: KeyspaceAnalysis, *, by: AbstractBaseUser) -> KeyspaceAnalysis:
     """Stop an analysis that has not ended; a running one stops after its step, and
     what it found stays."""
-    stopped = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
-        status=Status.STOPPED, finished_at=Now()
+    _end(row, status=Status.STOPPED, action="analysis.stop", by=by)
+    return row
+
+
+def _end(
+    row: KeyspaceAnalysis,
+    *,
+    status: str,
+    action: str,
+    error: str = "",
+    by: AbstractBaseUser | None = None,
+) -> None:
+    """Its end, unless it ended meanwhile (a finish, a stop and the budget may cross):
+    then audited (by whom, else its requester's run) and told to its page."""
+    ended = KeyspaceAnalysis.objects.filter(id=row.id, status__in=UNFINISHED).update(
+        status=status, finished_at=Now(), error=error
     )
     row.refresh_from_db()
-    if stopped:
-        _audit(row, by=by)
+    if ended:
+        _audit(row, action=action, by=by)
         _push(row)
-    return row
 
 
 def scope(row: KeyspaceAnalysis) -> str:
@@ -204,13 +202,12 @@ def scope(row: KeyspaceAnalysis) -> str:
     return f"{where}, keys under {display_key(prefix)}" if prefix else where
 
 
-def _audit(row: KeyspaceAnalysis, *, by: AbstractBaseUser | None = None, action: str = "") -> None:
-    """Its end: run (done or failed), stopped by someone (by), or at its budget."""
+def _audit(row: KeyspaceAnalysis, *, action: str, by: AbstractBaseUser | None) -> None:
     audit_record(
         user=by or row.requester,
         username="" if by else row.requester_name,
         instance=connections.instance(row.instance),
-        action=action or ("analysis.stop" if by else "analysis.run"),
+        action=action,
         target=f"analysis {row.id}: {scope(row)}",
         count=row.report.get("scanned", 0),
         outcome=AuditEntry.Outcome.FAILED if row.status == Status.FAILED else AuditEntry.Outcome.OK,

@@ -50,6 +50,7 @@ class Round:
 class Sampler:
     def __init__(self, sources: Sequence[Source], *, say: Say, complain: Say):
         self.sources = sources
+        self.by_name = {source.name: source for source in sources}
         self.say = say
         self.complain = complain
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -152,8 +153,7 @@ class Sampler:
         """A source that did not answer in time: told, and what its silence means
         written (a server's up 0), so a hung instance reads as down, not as it was."""
         self.tell(done, task, why)
-        source = next(source for source in self.sources if source.name == task[1])
-        readings = getattr(source, "silence", list)()
+        readings = getattr(self.by_name[task[1]], "silence", list)()
         if readings:
             store.write(task[0], at, readings)
 

@@ -70,10 +70,12 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     def state_of(self, job: Model) -> dict:
         raise NotImplementedError
 
-    def _visible(self, job_id: int, user) -> Model | None:
+    def _visible(self, job_id: int, user, *, whole: bool = False) -> Model | None:
         """The job, when the user (as the database has them now) may see its instance
-        (the check of its page); None for a job that is not there or not theirs."""
-        job = self.model.objects.filter(id=job_id).only("id", "instance").first()
+        (the check of its page); None for a job that is not there or not theirs. Only
+        its instance is read unless whole (an analysis' report is big)."""
+        jobs = self.model.objects.filter(id=job_id)
+        job = (jobs if whole else jobs.only("id", "instance")).first()
         return job if job and instance_for(reloaded(user), job.instance) else None
 
     async def connect(self) -> None:
@@ -89,8 +91,8 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         self.guard = asyncio.ensure_future(self._keep_checking_access())
 
     def _state_if_visible(self) -> dict | None:
-        visible = self._visible(self.job_id, self.scope["user"])
-        return self.state_of(self.model.objects.get(id=visible.id)) if visible else None
+        job = self._visible(self.job_id, self.scope["user"], whole=True)
+        return self.state_of(job) if job else None
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "guard"):
