@@ -450,3 +450,100 @@ class KeyspaceAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"keyspace analysis {self.id} ({self.status})"
+
+
+class AlertRule(models.Model):
+    """A condition an operator wants to hear about: a metric of an instance (of one of
+    its models or queues) compared with a threshold for a duration. The sampler
+    evaluates it each round and keeps its state here; notify holds the URLs (apprise's)
+    told when it starts and stops firing, none of them holding a secret (a URL that
+    would is written as ${ALERT_...}, an environment variable's name)."""
+
+    class State(models.TextChoices):
+        OK = "ok"
+        PENDING = "pending"
+        FIRING = "firing"
+
+    name = models.CharField(max_length=100)
+    instance = instance_field()
+    metric = models.CharField(max_length=60)
+    model = models.CharField(max_length=100, blank=True)
+    queue = models.CharField(max_length=1000, blank=True)
+    vhost = models.CharField(max_length=255, blank=True)
+    comparison = models.CharField(max_length=2)
+    threshold = models.FloatField()
+    duration = models.PositiveIntegerField(default=0)  # seconds the condition must hold
+    notify = models.JSONField(default=list, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # kept by the sampler
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OK)
+    state_since = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)  # the last evaluation's; None: no data
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    told = models.CharField(max_length=8, default=State.OK)  # the state last notified
+    told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["instance", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.instance}"
+
+
+class AlertEvent(models.Model):
+    """A rule's history: each change of its state, with the value that made it."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=8, choices=AlertRule.State.choices)
+    value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.state} at {self.at}"
+
+
+class AlertSilence(models.Model):
+    """No notification of a rule from starts_at to ends_at (or until ended early)."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="silences")
+    starts_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} silenced until {self.ends_at}"
+
+
+class AlertNotification(models.Model):
+    """A change of a rule's state to tell (firing or resolved): sent to each of the
+    rule's URLs once, retried where a receiver failed, until sent, given up, or made
+    pointless by a newer change (superseded)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting"
+        SENT = "sent"
+        FAILED = "failed"
+        SUPERSEDED = "superseded"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=8)  # firing or resolved
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
+    value = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    delivered = models.JSONField(default=list)  # the URLs (their indexes) that took it
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.kind}: {self.status}"

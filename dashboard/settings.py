@@ -232,6 +232,10 @@ ANALYSIS_AVALANCHE_SHARE = min(1.0, max(0.0, env_float("ANALYSIS_AVALANCHE_SHARE
 SAMPLE_SECONDS = max(1.0, env_float("SAMPLE_SECONDS", 10.0))
 SAMPLE_RETENTION_DAYS = env_float("SAMPLE_RETENTION_DAYS", 30.0)
 SAMPLE_MAX_ROWS = int(env_float("SAMPLE_MAX_ROWS", 2_000_000))
+# Alert rules (cacheadmin.monitoring.alerting): a rate (a hit rate, evictions a minute)
+# is the rise of its counts over the last ALERT_RATE_SECONDS of samples.
+ALERT_RATE_SECONDS = max(1.0, env_float("ALERT_RATE_SECONDS", 60.0))
+ALERT_MAX_RULES = int(env_float("ALERT_MAX_RULES", 500))
 # /metrics without a token from these addresses or networks (a Prometheus server).
 METRICS_ALLOW = env_list("METRICS_ALLOW", [])
 for _entry in METRICS_ALLOW:

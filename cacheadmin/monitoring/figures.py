@@ -102,6 +102,11 @@ def rabbit_queue_subject(vhost: str, name: str) -> str:
     return subject_of("rabbitmq", vhost, name)
 
 
+def rq_subject(queue: str) -> str:
+    """What an RQ queue's series (its failures) are about: its name."""
+    return subject_of("rq", queue)
+
+
 def model_subject(model: str) -> str:
     """What an object-cache model's series are about: its name (on its instance)."""
     return subject_of("model", model)

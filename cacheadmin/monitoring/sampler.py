@@ -20,8 +20,9 @@ from django.db import DatabaseError, close_old_connections
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.monitoring import lease, store
+from cacheadmin.monitoring import alerting, lease, store
 from cacheadmin.monitoring.figures import Source
+from cacheadmin.monitoring.notifier import Notifier, forget_old
 from cacheadmin.monitoring.tiers import raw_step
 
 Say = Callable[[str], None]
@@ -61,6 +62,7 @@ class Sampler:
         self.said: dict[tuple[str, str], str] = {}  # the last problem told, per task
         self.leading: bool | None = None  # unknown until the first turn, which says
         self.capped_at = 0.0
+        self.notifier = Notifier(self.pool)
 
     def stop(self) -> None:
         """Stop after the current round, and let another sampler take over."""
@@ -130,7 +132,7 @@ class Sampler:
                 waited = deadlines[future] - started
                 self.silent(done, asked[future], at, f"no answer within {waited:.1f} s")
             pending -= late
-        self.upkeep(at)
+        self.upkeep(at, unanswered={instance for instance, _ in done.failed})
         done.seconds = time.monotonic() - started
         return done
 
@@ -164,11 +166,16 @@ class Sampler:
             self.complain(f"{task[0]}, {task[1]}: {why}")
             self.said[task] = why
 
-    def upkeep(self, at: int) -> None:
+    def upkeep(self, at: int, *, unanswered: set[str]) -> None:
+        """The round's samples written: alert rules evaluated on them and told, then
+        the history rolled up and pruned."""
+        alerting.evaluate(at, unanswered)
+        self.notifier.round(at)
         store.roll_up(at)
         store.prune(at)
         if time.monotonic() - self.capped_at >= CAP_EVERY:
             store.cap()
+            forget_old(at)
             self.capped_at = time.monotonic()
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.problems import TIMEOUT, UNREACHABLE, http_status
+from cacheadmin.monitoring import alert_rules
 from cacheadmin.overview.all_instances import instance_row, instance_rows
 from cacheadmin.overview.cards import all_cards, redis_card
 from cacheadmin.overview.changes import reset_statistics
@@ -32,6 +33,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "cards": all_cards(request.instance),
         "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
         "mistakes": _mistakes_for(request),
+        "firing_alerts": alert_rules.firing([request.instance.name]),
     }
     template = "overview/partials/cards.html" if request.htmx else "overview/index.html"
     return render(request, template, context)
@@ -42,6 +44,7 @@ def _all_instances(request: HttpRequest, names: list[str]) -> HttpResponse:
         "rows": instance_rows(names),
         "refresh_seconds": settings.OVERVIEW_REFRESH_SECONDS,
         "mistakes": _mistakes_for(request),
+        "firing_alerts": alert_rules.firing(names),
         "every_instance": True,  # the switcher says so rather than name default
     }
     return render(request, "overview/all.html", context)

@@ -16,11 +16,7 @@ from rq.queue import Queue
 
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.monitoring.figures import RQ_FAILED, Read, Reading, subject_of
-
-
-def rq_subject(queue: str) -> str:
-    return subject_of("rq", queue)
+from cacheadmin.monitoring.figures import RQ_FAILED, Read, Reading, rq_subject
 
 
 class RqFailures:

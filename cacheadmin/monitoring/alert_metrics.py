@@ -1,0 +1,269 @@
+"""What an alert rule may watch: a metric worked out from the sampler's latest samples
+of one instance (and one of its models or queues), the same figures /metrics exports.
+
+A level is its sample of the round just ended; a rate is the rise of counts over the
+last ALERT_RATE_SECONDS. A metric has no value (None) when the round read nothing for it
+(a Redis list drained is gone: its depth is no longer read), or a rate had nothing to
+count (no lookup in the window): a rule never fires on figures nobody measured."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cacheadmin.models import Sample, SampledSeries
+from cacheadmin.monitoring.figures import (
+    RQ_FAILED,
+    model_subject,
+    rabbit_queue_subject,
+    redis_queue_subject,
+    rq_subject,
+)
+from cacheadmin.monitoring.tiers import raw_step
+
+# One series' recent samples, oldest first: [(unix seconds, value)]
+Recent = list[tuple[int, float]]
+NONE, MODEL, QUEUE = "", "model", "queue"  # what a metric is about, besides its instance
+MIN_STEPS = 3  # a window holds at least this many sampler steps
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    about: str  # NONE, MODEL or QUEUE
+    figures: tuple[str, ...]
+    unit: str
+    value: Callable[[dict[str, Recent], int], float | None]
+
+
+def latest(figure: str) -> Callable[[dict[str, Recent], int], float | None]:
+    def value(recent: dict[str, Recent], now: int) -> float | None:
+        samples = recent.get(figure) or []
+        return samples[-1][1] if samples and samples[-1][0] == now else None
+
+    return value
+
+
+def rise(samples: Recent) -> float | None:
+    """How much a count rose over the samples; None with fewer than two, or a fall (the
+    server restarted, or failed over: its counters started again)."""
+    if len(samples) < 2 or samples[-1][1] < samples[0][1]:
+        return None
+    return samples[-1][1] - samples[0][1]
+
+
+def hit_rate(hits: str, misses: str) -> Callable[[dict[str, Recent], int], float | None]:
+    def value(recent: dict[str, Recent], now: int) -> float | None:
+        found, missed = rise(recent.get(hits, [])), rise(recent.get(misses, []))
+        if found is None or missed is None or found + missed == 0:
+            return None
+        return 100 * found / (found + missed)
+
+    return value
+
+
+def per_minute(figure: str) -> Callable[[dict[str, Recent], int], float | None]:
+    def value(recent: dict[str, Recent], now: int) -> float | None:
+        samples = recent.get(figure, [])
+        rose = rise(samples)
+        if rose is None or samples[-1][0] == samples[0][0]:
+            return None
+        return rose * 60 / (samples[-1][0] - samples[0][0])
+
+    return value
+
+
+def memory_share(recent: dict[str, Recent], now: int) -> float | None:
+    used = latest("redis.used_memory")(recent, now)
+    limit = latest("redis.maxmemory")(recent, now)
+    return None if used is None or not limit else 100 * used / limit
+
+
+def waiting_unconsumed(recent: dict[str, Recent], now: int) -> float | None:
+    """Messages ready in a queue nobody consumes (a Redis list's consumers are not
+    known: none counted), 0 while it has a consumer."""
+    ready = latest("queue.ready")(recent, now)
+    consumers = latest("queue.consumers")(recent, now)
+    return None if ready is None else (ready if not consumers else 0.0)
+
+
+METRICS = {
+    metric.name: metric
+    for metric in (
+        Metric(
+            "redis_up", "Redis answers (1) or not (0)", NONE, ("redis.up",), "", latest("redis.up")
+        ),
+        Metric(
+            "redis_used_memory_bytes",
+            "Redis memory used",
+            NONE,
+            ("redis.used_memory",),
+            "bytes",
+            latest("redis.used_memory"),
+        ),
+        Metric(
+            "redis_memory_used_percent",
+            "Redis memory used, % of maxmemory",
+            NONE,
+            ("redis.used_memory", "redis.maxmemory"),
+            "%",
+            memory_share,
+        ),
+        Metric(
+            "redis_hit_rate_percent",
+            "Redis keyspace hit rate",
+            NONE,
+            ("redis.keyspace_hits", "redis.keyspace_misses"),
+            "%",
+            hit_rate("redis.keyspace_hits", "redis.keyspace_misses"),
+        ),
+        Metric(
+            "redis_evicted_keys_per_minute",
+            "Keys evicted a minute",
+            NONE,
+            ("redis.evicted_keys",),
+            "/min",
+            per_minute("redis.evicted_keys"),
+        ),
+        Metric(
+            "redis_clients",
+            "Connected clients",
+            NONE,
+            ("redis.clients",),
+            "",
+            latest("redis.clients"),
+        ),
+        Metric("redis_keys", "Keys", NONE, ("redis.keys",), "", latest("redis.keys")),
+        Metric(
+            "redis_ops_per_sec",
+            "Commands a second",
+            NONE,
+            ("redis.ops_per_sec",),
+            "/s",
+            latest("redis.ops_per_sec"),
+        ),
+        Metric(
+            "redis_replication_lag_seconds",
+            "Replication lag (the worst replica)",
+            NONE,
+            ("redis.replication_lag",),
+            "s",
+            latest("redis.replication_lag"),
+        ),
+        Metric(
+            "redis_cluster_slots_ok",
+            "Cluster slots served",
+            NONE,
+            ("redis.cluster_slots_ok",),
+            "",
+            latest("redis.cluster_slots_ok"),
+        ),
+        Metric(
+            "model_hit_rate_percent",
+            "A model's hit rate",
+            MODEL,
+            ("model.hits", "model.misses"),
+            "%",
+            hit_rate("model.hits", "model.misses"),
+        ),
+        Metric(
+            "queue_messages_ready",
+            "A queue's ready messages",
+            QUEUE,
+            ("queue.ready",),
+            "",
+            latest("queue.ready"),
+        ),
+        Metric(
+            "queue_messages_unacked",
+            "A queue's unacknowledged messages",
+            QUEUE,
+            ("queue.unacked",),
+            "",
+            latest("queue.unacked"),
+        ),
+        Metric(
+            "queue_consumers",
+            "A queue's consumers",
+            QUEUE,
+            ("queue.consumers",),
+            "",
+            latest("queue.consumers"),
+        ),
+        Metric(
+            "queue_waiting_without_consumer",
+            "Messages waiting in a queue with no consumer",
+            QUEUE,
+            ("queue.ready", "queue.consumers"),
+            "",
+            waiting_unconsumed,
+        ),
+        Metric(
+            "rq_failed_per_minute",
+            "An RQ queue's jobs failing a minute",
+            QUEUE,
+            ("rq.failed",),
+            "/min",
+            per_minute("rq.failed"),
+        ),
+        Metric(
+            "rabbitmq_up",
+            "RabbitMQ answers (1) or not (0)",
+            NONE,
+            ("rabbitmq.up",),
+            "",
+            latest("rabbitmq.up"),
+        ),
+        Metric(
+            "rabbitmq_alarms",
+            "RabbitMQ alarms raised",
+            NONE,
+            ("rabbitmq.alarms",),
+            "",
+            latest("rabbitmq.alarms"),
+        ),
+    )
+}
+
+
+def window() -> int:
+    """Seconds of samples a rule reads: a rate's window, and at least a few steps."""
+    return max(round(settings.ALERT_RATE_SECONDS), MIN_STEPS * raw_step())
+
+
+def recent_samples(series_ids: dict[int, str], now: int) -> dict[str, Recent]:
+    """The sampler's own samples of the series in the window ending at now, by figure."""
+    recent: dict[str, Recent] = {figure: [] for figure in series_ids.values()}
+    rows = Sample.objects.filter(
+        series_id__in=list(series_ids), step=raw_step(), at__gt=now - window(), at__lte=now
+    )
+    for series_id, at, value in rows.order_by("at").values_list("series_id", "at", "value"):
+        recent[series_ids[series_id]].append((at, value))
+    return recent
+
+
+def subject(figure: str, about: str, *, model: str, queue: str, vhost: str) -> str:
+    """The subject of a rule's series, as the figure's source names it: a model's name,
+    a RabbitMQ queue's vhost and name, a Redis queue's key, an RQ queue's name."""
+    if about == MODEL:
+        return model_subject(model)
+    if about == QUEUE and figure == RQ_FAILED:
+        return rq_subject(queue)
+    if about == QUEUE:
+        return rabbit_queue_subject(vhost, queue) if vhost else redis_queue_subject(queue.encode())
+    return ""
+
+
+def value_now(instance: str, metric: Metric, *, now: int, **about: str) -> float | None:
+    """The metric's value at now, or None when the sampler has nothing for it."""
+    wanted = {figure: subject(figure, metric.about, **about) for figure in metric.figures}
+    found = SampledSeries.objects.filter(
+        instance=instance, figure__in=list(wanted), subject__in=set(wanted.values())
+    )
+    series = {
+        series_id: figure
+        for series_id, figure, named in found.values_list("id", "figure", "subject")
+        if wanted[figure] == named
+    }
+    return metric.value(recent_samples(series, now), now)

@@ -1,0 +1,189 @@
+"""The alerts pages: every rule a user may see with its state (/alerts/), one rule with
+its history (/alerts/<id>); operators of a rule's instance write, change, silence and
+delete it, each change audited."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cacheadmin.gateways.connections import instance as instance_named
+from cacheadmin.models import AlertRule, AuditEntry
+from cacheadmin.monitoring import alert_rules
+from cacheadmin.monitoring.alert_forms import AlertRuleForm, SilenceForm
+from cacheadmin.monitoring.alert_metrics import METRICS
+from cacheadmin.monitoring.alert_targets import MAX_URLS
+from cacheadmin.monitoring.lease import sampling
+from cacheadmin.web.audit import audit_record
+from cacheadmin.web.instance_paths import every_instance, visible_to
+from cacheadmin.web.roles import can_operate
+
+
+def shown_instances(request: HttpRequest) -> list[str]:
+    """The instances whose rules the page shows: the one its URL names, or every one
+    the user may see."""
+    return [request.instance.name] if request.instance_named else visible_to(request)
+
+
+def operated(request: HttpRequest) -> list[str]:
+    return [name for name in shown_instances(request) if can_operate(request.user, name)]
+
+
+@every_instance
+@require_http_methods(["GET", "POST"])
+def alerts(request: HttpRequest) -> HttpResponse:
+    """The rules and their states; POST: a new rule, from an operator of its instance."""
+    writable = operated(request)
+    form = AlertRuleForm(request.POST or None, instances=writable)
+    if request.method == "POST":
+        if not writable:
+            refuse(request, None, "alert.rule.create")
+        if form.is_valid() and too_many():
+            form.add_error(None, f"There are {settings.ALERT_MAX_RULES} rules already.")
+        if form.is_valid():
+            rule = alert_rules.create(form.cleaned_data, by=request.user.get_username())
+            audit(request, rule, "alert.rule.create", alert_rules.condition(rule))
+            messages.success(request, f"Rule “{rule.name}” made: the sampler evaluates it.")
+            return redirect("alert", rule_id=rule.id)
+    rules = list(alert_rules.rules_of(shown_instances(request)))
+    context = {
+        "rules": [(rule, alert_rules.condition(rule)) for rule in rules],
+        "form": form if writable else None,
+        "metrics": METRICS.values(),
+        "max_urls": MAX_URLS,
+        "sampling": sampling(),
+    }
+    return render(request, "monitoring/alerts.html", context, status=400 if form.errors else 200)
+
+
+def rule_for(request: HttpRequest, rule_id: int) -> AlertRule:
+    """The rule, when the user may see its instance; else a 404 that tells no more."""
+    rule = AlertRule.objects.filter(pk=rule_id).first()
+    if rule is None or rule.instance not in visible_to(request):
+        raise Http404("There is no such alert rule.")
+    return rule
+
+
+@every_instance
+@require_GET
+def alert(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = rule_for(request, rule_id)
+    initial = {field: getattr(rule, field) for field in alert_rules.EDITABLE}
+    initial["notify"] = "\n".join(rule.notify)
+    return render_rule(request, rule, AlertRuleForm(initial=initial, instances=[rule.instance]))
+
+
+def render_rule(request: HttpRequest, rule: AlertRule, form, *, status: int = 200):
+    writable = can_operate(request.user, rule.instance)
+    context = {
+        "rule": rule,
+        "condition": alert_rules.condition(rule),
+        "silence": alert_rules.silence_of(rule),
+        "events": rule.events.all()[:50],
+        "notifications": rule.notifications.all()[:20],
+        "silences": rule.silences.order_by("-starts_at")[:10],
+        "form": form if writable else None,
+        "silence_form": SilenceForm() if writable else None,
+        "max_urls": MAX_URLS,
+        "sampling": sampling(),
+    }
+    return render(request, "monitoring/alert.html", context, status=status)
+
+
+def writable_rule(request: HttpRequest, rule_id: int, action: str) -> AlertRule:
+    rule = rule_for(request, rule_id)
+    if not can_operate(request.user, rule.instance):
+        refuse(request, rule, action)
+    return rule
+
+
+@every_instance
+@require_POST
+def alert_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = writable_rule(request, rule_id, "alert.rule.change")
+    form = AlertRuleForm(request.POST, instances=operated_or(request, rule))
+    if not form.is_valid():
+        return render_rule(request, rule, form, status=400)
+    alert_rules.change(rule, form.cleaned_data)
+    audit(request, rule, "alert.rule.change", alert_rules.condition(rule))
+    messages.success(request, f"Rule “{rule.name}” changed.")
+    return redirect("alert", rule_id=rule.id)
+
+
+def operated_or(request: HttpRequest, rule: AlertRule) -> list[str]:
+    """The instances a rule may move to: its own and the others the user operates."""
+    return sorted(
+        {rule.instance, *(name for name in visible_to(request) if can_operate(request.user, name))}
+    )
+
+
+@every_instance
+@require_http_methods(["GET", "POST"])
+def alert_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """GET: the confirmation; POST: the rule, its history and silences gone."""
+    rule = writable_rule(request, rule_id, "alert.rule.delete")
+    if request.method == "GET":
+        context = {"rule": rule, "condition": alert_rules.condition(rule)}
+        return render(request, "monitoring/alert_delete.html", context)
+    audit(request, rule, "alert.rule.delete", alert_rules.condition(rule))
+    rule.delete()
+    messages.success(request, f"Rule “{rule.name}” deleted.")
+    return redirect("alerts")
+
+
+@every_instance
+@require_POST
+def alert_silence(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = writable_rule(request, rule_id, "alert.silence")
+    form = SilenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A silence lasts from 1 minute to 30 days.")
+        return redirect("alert", rule_id=rule.id)
+    data = form.cleaned_data
+    made = alert_rules.silence(
+        rule, minutes=data["minutes"], reason=data["reason"], by=request.user.get_username()
+    )
+    target = f"{rule.name} until {made.ends_at:%Y-%m-%d %H:%M:%S} UTC: {data['reason']}"
+    audit(request, rule, "alert.silence", target)
+    messages.success(request, f"No notification of “{rule.name}” for {data['minutes']} min.")
+    return redirect("alert", rule_id=rule.id)
+
+
+@every_instance
+@require_POST
+def alert_unsilence(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = writable_rule(request, rule_id, "alert.silence.end")
+    silence = alert_rules.silence_of(rule)
+    if silence is not None:
+        alert_rules.end_silence(silence)
+        audit(request, rule, "alert.silence.end", rule.name)
+        messages.success(request, f"Notifications of “{rule.name}” resume.")
+    return redirect("alert", rule_id=rule.id)
+
+
+def too_many() -> bool:
+    return AlertRule.objects.count() >= settings.ALERT_MAX_RULES
+
+
+def audit(request: HttpRequest, rule: AlertRule, action: str, target: str) -> None:
+    audit_record(
+        user=request.user,
+        instance=instance_named(rule.instance),
+        action=action,
+        target=f"{rule.name}: {target}" if target != rule.name else target,
+    )
+
+
+def refuse(request: HttpRequest, rule: AlertRule | None, action: str) -> None:
+    """A viewer's change, refused and audited."""
+    audit_record(
+        user=request.user,
+        instance=instance_named(rule.instance) if rule else request.instance,
+        action=action,
+        target=f"{request.method} {request.get_full_path()[:500]}",
+        outcome=AuditEntry.Outcome.REFUSED,
+        error="Only operators may do this.",
+    )
+    raise PermissionDenied("Only operators of the rule's instance may change it.")
