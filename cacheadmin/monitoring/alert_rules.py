@@ -40,20 +40,25 @@ def silence_of(rule: AlertRule) -> AlertSilence | None:
     return current.order_by("-ends_at").first()
 
 
+def unit(rule: AlertRule) -> str:
+    metric = METRICS.get(rule.metric)
+    return metric.unit if metric else ""
+
+
 def condition(rule: AlertRule) -> str:
     """The rule's condition, for people: "A model's hit rate (users) < 50% for 60 s"."""
     metric = METRICS.get(rule.metric)
     label = metric.label if metric else rule.metric
-    unit = metric.unit if metric else ""
     about = rule.model or rule.queue
     if about:
         label += f" ({about}" + (f" in {rule.vhost}" if rule.vhost else "") + ")"
-    text = f"{label} {rule.comparison} {rule.threshold:g}{unit}"
+    text = f"{label} {rule.comparison} {rule.threshold:g}{unit(rule)}"
     return text + (f" for {rule.duration} s" if rule.duration else "")
 
 
 def create(data: dict, *, by: str) -> AlertRule:
-    return AlertRule.objects.create(**{field: data[field] for field in EDITABLE}, created_by=by)
+    fields = {field: data[field] for field in EDITABLE}
+    return AlertRule.objects.create(**fields, created_by=by, state_since=timezone.now())
 
 
 def change(rule: AlertRule, data: dict) -> None:

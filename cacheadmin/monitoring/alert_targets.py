@@ -54,7 +54,7 @@ def send(url: str, *, title: str, body: str, firing: bool) -> str | None:
     if not box.add(target):
         return f"{url}: apprise does not know this URL."
     kind = apprise.NotifyType.FAILURE if firing else apprise.NotifyType.SUCCESS
-    with apprise.LogCapture(level=logging.WARNING) as log:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
         sent = box.notify(title=title, body=body, notify_type=kind)
     if sent:
         return None

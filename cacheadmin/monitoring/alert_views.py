@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cacheadmin.gateways.connections import instance as instance_named
-from cacheadmin.models import AlertRule, AuditEntry
+from cacheadmin.models import AlertNotification, AlertRule, AuditEntry
 from cacheadmin.monitoring import alert_rules
 from cacheadmin.monitoring.alert_forms import AlertRuleForm, SilenceForm
 from cacheadmin.monitoring.alert_metrics import METRICS
@@ -49,7 +49,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             return redirect("alert", rule_id=rule.id)
     rules = list(alert_rules.rules_of(shown_instances(request)))
     context = {
-        "rules": [(rule, alert_rules.condition(rule)) for rule in rules],
+        "rules": [(rule, alert_rules.condition(rule), alert_rules.unit(rule)) for rule in rules],
         "form": form if writable else None,
         "metrics": METRICS.values(),
         "max_urls": MAX_URLS,
@@ -80,9 +80,11 @@ def render_rule(request: HttpRequest, rule: AlertRule, form, *, status: int = 20
     context = {
         "rule": rule,
         "condition": alert_rules.condition(rule),
+        "unit": alert_rules.unit(rule),
         "silence": alert_rules.silence_of(rule),
         "events": rule.events.all()[:50],
         "notifications": rule.notifications.all()[:20],
+        "last_told": rule.notifications.filter(status=AlertNotification.Status.SENT).first(),
         "silences": rule.silences.order_by("-starts_at")[:10],
         "form": form if writable else None,
         "silence_form": SilenceForm() if writable else None,

@@ -13,8 +13,7 @@ from django.conf import settings
 
 from cacheadmin.gateways.connections import instance as instance_named
 from cacheadmin.models import AlertEvent, AlertNotification, AlertRule, AuditEntry
-from cacheadmin.monitoring.alert_metrics import METRICS
-from cacheadmin.monitoring.alert_rules import condition, silence_of
+from cacheadmin.monitoring.alert_rules import condition, silence_of, unit
 from cacheadmin.monitoring.alert_targets import send
 from cacheadmin.monitoring.alerting import State, when
 from cacheadmin.web.audit import audit_record
@@ -123,9 +122,7 @@ def silenced(rule: AlertRule) -> bool:
 
 def message(rule: AlertRule, notification: AlertNotification) -> tuple[str, str]:
     """The title and body told: what fires (or resolved), where, and the value."""
-    metric = METRICS.get(rule.metric)
-    unit = metric.unit if metric else ""
-    value = "no value" if notification.value is None else f"{notification.value:.6g}{unit}"
+    value = "no value" if notification.value is None else f"{notification.value:.6g}{unit(rule)}"
     title = f"[{notification.kind.upper()}] {rule.name} on {rule.instance}"
     return title, f"{condition(rule)}; now {value}."
 

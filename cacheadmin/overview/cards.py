@@ -7,6 +7,7 @@ from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.parallel import call_in_parallel
 from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
+from cacheadmin.monitoring.tiers import raw_step
 from cacheadmin.overview import broker, metrics, redis_info, replication
 
 
@@ -42,7 +43,8 @@ def with_history(card: dict, instance: Instance) -> dict:
     none). Runs in the request's thread: it uses the database."""
     if not card["figures"]:
         return card
-    return card | {"history": metrics.hit_rate_history(instance=instance.name)}
+    history = metrics.hit_rate_history(instance=instance.name)
+    return card | {"history": history, "sample_seconds": raw_step()}
 
 
 def all_cards(instance: Instance) -> dict:
