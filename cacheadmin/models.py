@@ -481,8 +481,9 @@ class AlertRule(models.Model):
     state_since = models.DateTimeField(null=True, blank=True)
     value = models.FloatField(null=True, blank=True)  # the last evaluation's; None: no data
     evaluated_at = models.DateTimeField(null=True, blank=True)
-    told = models.CharField(max_length=8, default=State.OK)  # the state last notified
-    told_at = models.DateTimeField(null=True, blank=True)
+    # each URL's last state told (firing or resolved; or given up on), and the last send
+    settled = models.JSONField(default=dict, blank=True)
+    last_send_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["instance", "name", "id"]
@@ -521,9 +522,9 @@ class AlertSilence(models.Model):
 
 
 class AlertNotification(models.Model):
-    """A change of a rule's state to tell (firing or resolved): sent to each of the
-    rule's URLs once, retried where a receiver failed, until sent, given up, or made
-    pointless by a newer change (superseded)."""
+    """A change of a rule's state to tell (firing or resolved): sent to each URL once,
+    retried where a receiver failed, until sent, given up, or made pointless by a newer
+    change or a change of the rule's URLs (superseded)."""
 
     class Status(models.TextChoices):
         WAITING = "waiting"
@@ -533,12 +534,13 @@ class AlertNotification(models.Model):
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=8)  # firing or resolved
+    urls = models.JSONField(default=list)  # the rule's URLs not told this state yet
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
     value = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     next_try_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    delivered = models.JSONField(default=list)  # the URLs (their indexes) that took it
+    delivered = models.JSONField(default=list)  # those of urls that took it
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

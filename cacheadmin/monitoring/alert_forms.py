@@ -2,9 +2,10 @@
 
 from django import forms
 
-from cacheadmin.monitoring.alert_metrics import METRICS, MODEL, NONE, QUEUE
+from cacheadmin.monitoring.alert_metrics import METRICS, MODEL, NONE, QUEUE, Metric
 from cacheadmin.monitoring.alert_targets import MAX_URLS, problem_with
 from cacheadmin.monitoring.alerting import COMPARISONS
+from cacheadmin.monitoring.figures import RQ_FAILED
 from cacheadmin.web.forms import TextForm
 
 MAX_DURATION = 7 * 86400
@@ -21,7 +22,9 @@ class AlertRuleForm(TextForm):
     queue = forms.CharField(
         required=False, max_length=1000, help_text="A RabbitMQ queue's name, a Redis list's key."
     )
-    vhost = forms.CharField(required=False, max_length=255, help_text="A RabbitMQ queue's vhost.")
+    vhost = forms.CharField(
+        required=False, max_length=255, help_text="A RabbitMQ queue's vhost (/: the default)."
+    )
     comparison = forms.ChoiceField(choices=[(sign, sign) for sign in COMPARISONS])
     threshold = forms.FloatField(min_value=-1e15, max_value=1e15)
     duration = forms.IntegerField(
@@ -58,14 +61,17 @@ class AlertRuleForm(TextForm):
         if metric.about == QUEUE and not about["queue"]:
             self.add_error("queue", "Name the queue this metric is about.")
         for field in ("model", "queue", "vhost"):
-            if about[field] and not needs(metric.about, field):
+            if about[field] and not needs(metric, field):
                 self.add_error(field, "This metric is not about a " + field + ": leave it empty.")
         return data
 
 
-def needs(about: str, field: str) -> bool:
-    """Whether a metric about `about` takes the field: a model's, a queue's (and vhost)."""
-    return about != NONE and (field == about or (about == QUEUE and field == "vhost"))
+def needs(metric: Metric, field: str) -> bool:
+    """Whether the metric takes the field: a model's its model, a queue's its queue,
+    and its vhost when the queue may be RabbitMQ's (an RQ queue's is not)."""
+    if field == "vhost":
+        return metric.about == QUEUE and RQ_FAILED not in metric.figures
+    return metric.about != NONE and field == metric.about
 
 
 class SilenceForm(TextForm):

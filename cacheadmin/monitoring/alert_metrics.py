@@ -88,143 +88,48 @@ def waiting_unconsumed(recent: dict[str, Recent], now: int) -> float | None:
     return None if ready is None else (ready if not consumers else 0.0)
 
 
+def level(name: str, label: str, figure: str, unit: str = "", about: str = NONE) -> Metric:
+    """A metric that is a figure's reading of the round."""
+    return Metric(name, label, about, (figure,), unit, latest(figure))
+
+
+def rate(name: str, label: str, figure: str, about: str = NONE) -> Metric:
+    """A metric that is a count's rise a minute."""
+    return Metric(name, label, about, (figure,), "/min", per_minute(figure))
+
+
+HITS, MISSES = ("redis.keyspace_hits", "redis.keyspace_misses")
+# fmt: off
 METRICS = {
     metric.name: metric
     for metric in (
-        Metric(
-            "redis_up", "Redis answers (1) or not (0)", NONE, ("redis.up",), "", latest("redis.up")
-        ),
-        Metric(
-            "redis_used_memory_bytes",
-            "Redis memory used",
-            NONE,
-            ("redis.used_memory",),
-            "bytes",
-            latest("redis.used_memory"),
-        ),
-        Metric(
-            "redis_memory_used_percent",
-            "Redis memory used, % of maxmemory",
-            NONE,
-            ("redis.used_memory", "redis.maxmemory"),
-            "%",
-            memory_share,
-        ),
-        Metric(
-            "redis_hit_rate_percent",
-            "Redis keyspace hit rate",
-            NONE,
-            ("redis.keyspace_hits", "redis.keyspace_misses"),
-            "%",
-            hit_rate("redis.keyspace_hits", "redis.keyspace_misses"),
-        ),
-        Metric(
-            "redis_evicted_keys_per_minute",
-            "Keys evicted a minute",
-            NONE,
-            ("redis.evicted_keys",),
-            "/min",
-            per_minute("redis.evicted_keys"),
-        ),
-        Metric(
-            "redis_clients",
-            "Connected clients",
-            NONE,
-            ("redis.clients",),
-            "",
-            latest("redis.clients"),
-        ),
-        Metric("redis_keys", "Keys", NONE, ("redis.keys",), "", latest("redis.keys")),
-        Metric(
-            "redis_ops_per_sec",
-            "Commands a second",
-            NONE,
-            ("redis.ops_per_sec",),
-            "/s",
-            latest("redis.ops_per_sec"),
-        ),
-        Metric(
-            "redis_replication_lag_seconds",
-            "Replication lag (the worst replica)",
-            NONE,
-            ("redis.replication_lag",),
-            "s",
-            latest("redis.replication_lag"),
-        ),
-        Metric(
-            "redis_cluster_slots_ok",
-            "Cluster slots served",
-            NONE,
-            ("redis.cluster_slots_ok",),
-            "",
-            latest("redis.cluster_slots_ok"),
-        ),
-        Metric(
-            "model_hit_rate_percent",
-            "A model's hit rate",
-            MODEL,
-            ("model.hits", "model.misses"),
-            "%",
-            hit_rate("model.hits", "model.misses"),
-        ),
-        Metric(
-            "queue_messages_ready",
-            "A queue's ready messages",
-            QUEUE,
-            ("queue.ready",),
-            "",
-            latest("queue.ready"),
-        ),
-        Metric(
-            "queue_messages_unacked",
-            "A queue's unacknowledged messages",
-            QUEUE,
-            ("queue.unacked",),
-            "",
-            latest("queue.unacked"),
-        ),
-        Metric(
-            "queue_consumers",
-            "A queue's consumers",
-            QUEUE,
-            ("queue.consumers",),
-            "",
-            latest("queue.consumers"),
-        ),
-        Metric(
-            "queue_waiting_without_consumer",
-            "Messages waiting in a queue with no consumer",
-            QUEUE,
-            ("queue.ready", "queue.consumers"),
-            "",
-            waiting_unconsumed,
-        ),
-        Metric(
-            "rq_failed_per_minute",
-            "An RQ queue's jobs failing a minute",
-            QUEUE,
-            ("rq.failed",),
-            "/min",
-            per_minute("rq.failed"),
-        ),
-        Metric(
-            "rabbitmq_up",
-            "RabbitMQ answers (1) or not (0)",
-            NONE,
-            ("rabbitmq.up",),
-            "",
-            latest("rabbitmq.up"),
-        ),
-        Metric(
-            "rabbitmq_alarms",
-            "RabbitMQ alarms raised",
-            NONE,
-            ("rabbitmq.alarms",),
-            "",
-            latest("rabbitmq.alarms"),
-        ),
+        level("redis_up", "Redis answers (1) or not (0)", "redis.up"),
+        level("redis_used_memory_bytes", "Redis memory used", "redis.used_memory", "bytes"),
+        Metric("redis_memory_used_percent", "Redis memory used, % of maxmemory", NONE,
+               ("redis.used_memory", "redis.maxmemory"), "%", memory_share),
+        Metric("redis_hit_rate_percent", "Redis keyspace hit rate", NONE, (HITS, MISSES), "%",
+               hit_rate(HITS, MISSES)),
+        rate("redis_evicted_keys_per_minute", "Keys evicted a minute", "redis.evicted_keys"),
+        level("redis_clients", "Connected clients", "redis.clients"),
+        level("redis_keys", "Keys", "redis.keys"),
+        level("redis_ops_per_sec", "Commands a second", "redis.ops_per_sec", "/s"),
+        level("redis_replication_lag_seconds", "Replication lag (the worst replica)",
+              "redis.replication_lag", "s"),
+        level("redis_cluster_slots_ok", "Cluster slots served", "redis.cluster_slots_ok"),
+        Metric("model_hit_rate_percent", "A model's hit rate", MODEL,
+               ("model.hits", "model.misses"), "%", hit_rate("model.hits", "model.misses")),
+        level("queue_messages_ready", "A queue's ready messages", "queue.ready", about=QUEUE),
+        level("queue_messages_unacked", "A queue's unacknowledged messages", "queue.unacked",
+              about=QUEUE),
+        level("queue_consumers", "A queue's consumers", "queue.consumers", about=QUEUE),
+        Metric("queue_waiting_without_consumer", "Messages waiting in a queue with no consumer",
+               QUEUE, ("queue.ready", "queue.consumers"), "", waiting_unconsumed),
+        rate("rq_failed_per_minute", "An RQ queue's jobs failing a minute", RQ_FAILED, QUEUE),
+        level("rabbitmq_up", "RabbitMQ answers (1) or not (0)", "rabbitmq.up"),
+        level("rabbitmq_alarms", "RabbitMQ alarms raised", "rabbitmq.alarms"),
     )
 }
+# fmt: on
 
 
 def window() -> int:

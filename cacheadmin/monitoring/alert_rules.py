@@ -4,10 +4,12 @@ instances a user may see, what fires, a rule's description, and an operator's ch
 
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from cacheadmin.models import AlertRule, AlertSilence
+from cacheadmin.models import AlertEvent, AlertRule, AlertSilence
 from cacheadmin.monitoring.alert_metrics import METRICS
 
 State = AlertRule.State
@@ -33,11 +35,15 @@ def firing(instances: list[str]) -> list[AlertRule]:
     return list(AlertRule.objects.filter(instance__in=instances, state=State.FIRING)[:50])
 
 
-def silence_of(rule: AlertRule) -> AlertSilence | None:
-    """The silence in force on the rule, if any."""
+def current_silences(rules: list[int]) -> QuerySet[AlertSilence]:
     now = timezone.now()
-    current = rule.silences.filter(starts_at__lte=now, ends_at__gt=now, ended_at__isnull=True)
-    return current.order_by("-ends_at").first()
+    found = AlertSilence.objects.filter(rule_id__in=rules, ended_at__isnull=True)
+    return found.filter(starts_at__lte=now, ends_at__gt=now)
+
+
+def silence_of(rule: AlertRule) -> AlertSilence | None:
+    """The silence in force on the rule that lasts longest, if any."""
+    return current_silences([rule.pk]).order_by("-ends_at").first()
 
 
 def unit(rule: AlertRule) -> str:
@@ -62,15 +68,16 @@ def create(data: dict, *, by: str) -> AlertRule:
 
 
 def change(rule: AlertRule, data: dict) -> None:
-    """The operator's fields; a rule pending starts over (its condition may be another),
-    a firing one stays firing until the next round says otherwise."""
+    """The operator's fields; a rule pending starts over (its condition may be another:
+    an event says so), one firing stays firing until the next round says otherwise."""
     for field in EDITABLE:
         setattr(rule, field, data[field])
-    fields = list(EDITABLE)
-    if rule.state == State.PENDING:
-        rule.state, rule.state_since = State.OK, timezone.now()
-        fields += ["state", "state_since"]
-    rule.save(update_fields=fields)
+    now = timezone.now()
+    with transaction.atomic():
+        rule.save(update_fields=list(EDITABLE))
+        pending = AlertRule.objects.filter(pk=rule.pk, state=State.PENDING)
+        if pending.update(state=State.OK, state_since=now, value=None):
+            AlertEvent.objects.create(rule=rule, at=now, state=State.OK, value=None)
 
 
 def silence(rule: AlertRule, *, minutes: int, reason: str, by: str) -> AlertSilence:
@@ -78,14 +85,36 @@ def silence(rule: AlertRule, *, minutes: int, reason: str, by: str) -> AlertSile
     return AlertSilence.objects.create(rule=rule, ends_at=ends, reason=reason, created_by=by)
 
 
-def end_silence(silence: AlertSilence) -> None:
-    silence.ended_at = timezone.now()
-    silence.save(update_fields=["ended_at"])
+def end_silences(rule: AlertRule) -> int:
+    """End every silence in force on the rule; how many there were."""
+    return current_silences([rule.pk]).update(ended_at=timezone.now())
 
 
-def as_json(rule: AlertRule) -> dict:
-    """A rule and its state, as GET /api/alerts gives it."""
-    silenced = silence_of(rule)
+EVENTS_SHOWN = 10
+
+
+def as_json(rules: list[AlertRule]) -> list[dict]:
+    """The rules and their states, as GET /api/alerts gives them: their last events
+    and their silences read in one query each."""
+    ids = [rule.pk for rule in rules]
+    newest = Window(
+        RowNumber(), partition_by=F("rule_id"), order_by=[F("at").desc(), F("id").desc()]
+    )
+    events: dict[int, list[dict]] = {rule_id: [] for rule_id in ids}
+    recent = (
+        AlertEvent.objects.filter(rule_id__in=ids).annotate(n=newest).filter(n__lte=EVENTS_SHOWN)
+    )
+    for event in recent.order_by("rule_id", "-at", "-id"):
+        events[event.rule_id].append(
+            {"at": stamp(event.at), "state": event.state, "value": event.value}
+        )
+    until: dict[int, object] = {}
+    for silence in current_silences(ids):
+        until[silence.rule_id] = max(until.get(silence.rule_id, silence.ends_at), silence.ends_at)
+    return [rule_json(rule, events[rule.pk], until.get(rule.pk)) for rule in rules]
+
+
+def rule_json(rule: AlertRule, events: list[dict], silenced_until) -> dict:
     return {
         "id": rule.id,
         "name": rule.name,
@@ -102,12 +131,9 @@ def as_json(rule: AlertRule) -> dict:
         "state_since": stamp(rule.state_since),
         "value": rule.value,
         "evaluated_at": stamp(rule.evaluated_at),
-        "silenced_until": stamp(silenced.ends_at) if silenced else None,
+        "silenced_until": stamp(silenced_until),
         "notifies": len(rule.notify),
-        "events": [
-            {"at": stamp(event.at), "state": event.state, "value": event.value}
-            for event in rule.events.all()[:10]
-        ],
+        "events": events,
     }
 
 

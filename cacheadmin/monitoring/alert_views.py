@@ -36,7 +36,8 @@ def operated(request: HttpRequest) -> list[str]:
 def alerts(request: HttpRequest) -> HttpResponse:
     """The rules and their states; POST: a new rule, from an operator of its instance."""
     writable = operated(request)
-    form = AlertRuleForm(request.POST or None, instances=writable)
+    posted = request.POST if request.method == "POST" else None
+    form = AlertRuleForm(posted, instances=writable)
     if request.method == "POST":
         if not writable:
             refuse(request, None, "alert.rule.create")
@@ -59,9 +60,12 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 
 def rule_for(request: HttpRequest, rule_id: int) -> AlertRule:
-    """The rule, when the user may see its instance; else a 404 that tells no more."""
+    """The rule, when the user may see its instance (and it is the one the URL names,
+    if any); else a 404 that tells no more."""
     rule = AlertRule.objects.filter(pk=rule_id).first()
     if rule is None or rule.instance not in visible_to(request):
+        raise Http404("There is no such alert rule.")
+    if request.instance_named and rule.instance != request.instance.name:
         raise Http404("There is no such alert rule.")
     return rule
 
@@ -72,7 +76,8 @@ def alert(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = rule_for(request, rule_id)
     initial = {field: getattr(rule, field) for field in alert_rules.EDITABLE}
     initial["notify"] = "\n".join(rule.notify)
-    return render_rule(request, rule, AlertRuleForm(initial=initial, instances=[rule.instance]))
+    form = AlertRuleForm(initial=initial, instances=instances_for(request, rule))
+    return render_rule(request, rule, form)
 
 
 def render_rule(request: HttpRequest, rule: AlertRule, form, *, status: int = 200):
@@ -87,7 +92,7 @@ def render_rule(request: HttpRequest, rule: AlertRule, form, *, status: int = 20
         "last_told": rule.notifications.filter(status=AlertNotification.Status.SENT).first(),
         "silences": rule.silences.order_by("-starts_at")[:10],
         "form": form if writable else None,
-        "silence_form": SilenceForm() if writable else None,
+        "writable": writable,
         "max_urls": MAX_URLS,
         "sampling": sampling(),
     }
@@ -105,7 +110,7 @@ def writable_rule(request: HttpRequest, rule_id: int, action: str) -> AlertRule:
 @require_POST
 def alert_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = writable_rule(request, rule_id, "alert.rule.change")
-    form = AlertRuleForm(request.POST, instances=operated_or(request, rule))
+    form = AlertRuleForm(request.POST, instances=instances_for(request, rule))
     if not form.is_valid():
         return render_rule(request, rule, form, status=400)
     alert_rules.change(rule, form.cleaned_data)
@@ -114,11 +119,10 @@ def alert_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     return redirect("alert", rule_id=rule.id)
 
 
-def operated_or(request: HttpRequest, rule: AlertRule) -> list[str]:
+def instances_for(request: HttpRequest, rule: AlertRule) -> list[str]:
     """The instances a rule may move to: its own and the others the user operates."""
-    return sorted(
-        {rule.instance, *(name for name in visible_to(request) if can_operate(request.user, name))}
-    )
+    names = visible_to(request)
+    return [name for name in names if name == rule.instance or can_operate(request.user, name)]
 
 
 @every_instance
@@ -129,8 +133,9 @@ def alert_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     if request.method == "GET":
         context = {"rule": rule, "condition": alert_rules.condition(rule)}
         return render(request, "monitoring/alert_delete.html", context)
-    audit(request, rule, "alert.rule.delete", alert_rules.condition(rule))
+    described = alert_rules.condition(rule)
     rule.delete()
+    audit(request, rule, "alert.rule.delete", described)
     messages.success(request, f"Rule “{rule.name}” deleted.")
     return redirect("alerts")
 
@@ -141,13 +146,16 @@ def alert_silence(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = writable_rule(request, rule_id, "alert.silence")
     form = SilenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A silence lasts from 1 minute to 30 days.")
+        for field, errors in form.errors.items():
+            messages.error(request, f"Silence, {field}: {' '.join(errors)}")
         return redirect("alert", rule_id=rule.id)
     data = form.cleaned_data
     made = alert_rules.silence(
         rule, minutes=data["minutes"], reason=data["reason"], by=request.user.get_username()
     )
-    target = f"{rule.name} until {made.ends_at:%Y-%m-%d %H:%M:%S} UTC: {data['reason']}"
+    target = f"until {made.ends_at:%Y-%m-%d %H:%M:%S} UTC" + (
+        f" ({data['reason']})" if data["reason"] else ""
+    )
     audit(request, rule, "alert.silence", target)
     messages.success(request, f"No notification of “{rule.name}” for {data['minutes']} min.")
     return redirect("alert", rule_id=rule.id)
@@ -157,10 +165,8 @@ def alert_silence(request: HttpRequest, rule_id: int) -> HttpResponse:
 @require_POST
 def alert_unsilence(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = writable_rule(request, rule_id, "alert.silence.end")
-    silence = alert_rules.silence_of(rule)
-    if silence is not None:
-        alert_rules.end_silence(silence)
-        audit(request, rule, "alert.silence.end", rule.name)
+    if alert_rules.end_silences(rule):
+        audit(request, rule, "alert.silence.end", "every silence ended")
         messages.success(request, f"Notifications of “{rule.name}” resume.")
     return redirect("alert", rule_id=rule.id)
 
@@ -174,15 +180,16 @@ def audit(request: HttpRequest, rule: AlertRule, action: str, target: str) -> No
         user=request.user,
         instance=instance_named(rule.instance),
         action=action,
-        target=f"{rule.name}: {target}" if target != rule.name else target,
+        target=f"{rule.name}: {target}",
     )
 
 
 def refuse(request: HttpRequest, rule: AlertRule | None, action: str) -> None:
-    """A viewer's change, refused and audited."""
+    """A viewer's change, refused and audited (on the rule's instance; a new rule's on
+    none: which it was for is in what was posted, not known)."""
     audit_record(
         user=request.user,
-        instance=instance_named(rule.instance) if rule else request.instance,
+        instance=instance_named(rule.instance) if rule else None,
         action=action,
         target=f"{request.method} {request.get_full_path()[:500]}",
         outcome=AuditEntry.Outcome.REFUSED,

@@ -5,6 +5,8 @@ held for less than its duration, firing), each change kept as an event."""
 import operator
 from datetime import UTC, datetime
 
+from django.db import transaction
+
 from cacheadmin.models import AlertEvent, AlertRule
 from cacheadmin.monitoring.alert_metrics import METRICS, value_now
 
@@ -12,28 +14,37 @@ COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": oper
 State = AlertRule.State
 
 
-def when(now: int) -> datetime:
+def moment(now: int) -> datetime:
+    """Unix seconds as the database keeps times."""
     return datetime.fromtimestamp(now, UTC)
 
 
-def evaluate(now: int, unanswered: set[str] = frozenset()) -> list[tuple[AlertRule, str]]:
-    """Every rule's state at now (unix seconds, the round's); returns the rules whose
-    state changed, with their new state. A rule without a value on an instance that
-    did not answer the round (unanswered) keeps its state: nothing is known of it."""
-    changed = []
+def evaluate(now: int, unanswered: frozenset[str] | set[str] = frozenset()) -> int:
+    """Every rule's state at now (unix seconds, the round's). A rule without a value on
+    an instance that did not answer the round (unanswered) keeps its state: nothing is
+    known of it. Returns how many rules changed state."""
+    changed = 0
     for rule in AlertRule.objects.all():
         value = rule_value(rule, now)
         holds = value is not None and COMPARISONS[rule.comparison](value, rule.threshold)
         unknown = value is None and rule.instance in unanswered
         state = rule.state if unknown else next_state(rule, holds, now)
-        fields = {"value": value, "evaluated_at": when(now)}
-        if state != rule.state:
-            fields |= {"state": state, "state_since": when(now)}
-            AlertEvent.objects.create(rule=rule, at=when(now), state=state, value=value)
-            changed.append((rule, state))
-        # an update of the sampler's fields only: an operator's edit meanwhile stands
-        AlertRule.objects.filter(pk=rule.pk).update(**fields)
+        changed += write_state(rule, state, value, now)
     return changed
+
+
+def write_state(rule: AlertRule, state: str, value: float | None, now: int) -> bool:
+    """The rule's new state and value, and its event, written only if its state is
+    still the one read: an operator's change meanwhile (a pending rule restarted) or a
+    deletion wins, and the next round evaluates it afresh."""
+    fields = {"value": value, "evaluated_at": moment(now)}
+    if state != rule.state:
+        fields |= {"state": state, "state_since": moment(now)}
+    with transaction.atomic():
+        still = AlertRule.objects.filter(pk=rule.pk, state=rule.state).update(**fields)
+        if still and state != rule.state:
+            AlertEvent.objects.create(rule_id=rule.pk, at=moment(now), state=state, value=value)
+    return bool(still) and state != rule.state
 
 
 def rule_value(rule: AlertRule, now: int) -> float | None:

@@ -28,5 +28,5 @@ def api_alerts(request: HttpRequest) -> JsonResponse:
     """The alert rules of the instance asked (or of every instance the user may see),
     firing first, each with its state and its last changes."""
     instances = [request.instance.name] if request.instance_named else visible_to(request)
-    rules = alert_rules.rules_of(instances).prefetch_related("events")
-    return JsonResponse({"rules": [alert_rules.as_json(rule) for rule in rules]})
+    rules = list(alert_rules.rules_of(instances))
+    return JsonResponse({"rules": alert_rules.as_json(rules)})

@@ -62,7 +62,7 @@ class Sampler:
         self.said: dict[tuple[str, str], str] = {}  # the last problem told, per task
         self.leading: bool | None = None  # unknown until the first turn, which says
         self.capped_at = 0.0
-        self.notifier = Notifier(self.pool)
+        self.notifier = Notifier()
 
     def stop(self) -> None:
         """Stop after the current round, and let another sampler take over."""
@@ -83,6 +83,7 @@ class Sampler:
                 # the next slot after this round's: a round that overran starts at once
                 self.stopping.wait(max(0.0, at + step - time.time()))
         finally:
+            self.notifier.close(int(time.time()))
             lease.release(self.name)
             self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -97,6 +98,7 @@ class Sampler:
             )
             self.leading = holds
         if not holds:
+            self.notifier.collect(at)  # what this sampler sent before it lost the lease
             return None
         done = self.sample(at)
         lease.round_ended(self.name)

@@ -9,6 +9,7 @@ from cacheadmin.management.commands.sampler import SOURCES
 from cacheadmin.models import AlertNotification, AlertRule, AuditEntry
 from cacheadmin.monitoring.sampler import Sampler
 from cacheadmin.objectcache import ObjectCache
+from tests.helpers import instances
 from tests.monitoring.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def rounds(settings):
 
     def round_at(offset: int) -> AlertRule | None:
         keeper.sample(start + offset)
-        keeper.notifier.settle(start + offset)
+        keeper.notifier.wait_for_sends(start + offset)
         return AlertRule.objects.first()
 
     yield round_at
@@ -121,13 +122,14 @@ def test_a_receiver_that_fails_is_tried_again_and_one_that_took_it_is_not(
         redis_client.set("a", 1)
         rounds(0)
         note = AlertNotification.objects.get()
-        assert (note.status, note.attempts, note.delivered) == ("waiting", 1, [1])
+        assert (note.status, note.attempts, note.delivered) == ("waiting", 1, [working.url])
         assert "not taken" in note.error
         rounds(30)  # the retry waits a minute
         assert len(failing.received) == 1
         rounds(60)
     note.refresh_from_db()
-    assert (note.status, note.attempts, note.delivered) == ("sent", 2, [0, 1])
+    assert (note.status, note.attempts) == ("sent", 2)
+    assert sorted(note.delivered) == sorted([failing.url, working.url])
     assert [m["status"] for m in failing.received] == [500, 200]
     assert len(working.received) == 1  # told once, though the other failed
 
@@ -217,6 +219,9 @@ def test_an_operator_writes_changes_and_deletes_a_rule(operator_client, monkeypa
     assert secret.status_code == 400 and "holds a secret" in secret.content.decode()
     unset = operator_client.post("/alerts/", form | {"model": "user", "notify": "${ALERT_SLACK}"})
     assert "ALERT_SLACK is not set" in unset.content.decode()
+    for hidden in ("json://h/x?+Authorization=Bearer%20k", "json://u:p@h/x", "json://h/x#k"):
+        refused = operator_client.post("/alerts/", form | {"model": "user", "notify": hidden})
+        assert "holds a secret or parameters" in refused.content.decode(), hidden
     assert not AlertRule.objects.exists()
     monkeypatch.setenv("ALERT_SLACK", "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnl")
     notify = "json://hooks.example.com/alerts\n${ALERT_SLACK}"
@@ -235,3 +240,65 @@ def test_an_operator_writes_changes_and_deletes_a_rule(operator_client, monkeypa
     assert not AlertRule.objects.exists()
     actions = AuditEntry.objects.values_list("action", flat=True).order_by("id")
     assert list(actions) == ["alert.rule.create", "alert.rule.change", "alert.rule.delete"]
+
+
+def test_a_url_that_took_a_firing_hears_it_resolved_though_another_never_took_it(
+    services, rounds, redis_client
+):
+    """Told in part, then resolved before the retry: the URL that heard "firing" hears
+    "resolved"; the one that never heard "firing" is not told it resolved."""
+    with Receiver(statuses=[500]) as failing, Receiver() as working:
+        rule(metric="redis_keys", comparison=">=", threshold=1, notify=[failing.url, working.url])
+        redis_client.set("a", 1)
+        rounds(0)
+        redis_client.delete("a")
+        rounds(10)  # resolved; the firing notification waits for its retry: superseded
+        rounds(60)
+    assert [m["title"][:10] for m in working.received] == ["[FIRING] u", "[RESOLVED]"]
+    assert [m["status"] for m in failing.received] == [500]
+    statuses = AlertNotification.objects.order_by("id").values_list("kind", "status")
+    assert list(statuses) == [("firing", "superseded"), ("resolved", "sent")]
+    partial = AuditEntry.objects.filter(action="alert.notify").order_by("id").first()
+    assert (partial.outcome, partial.count) == ("failed", 1) and "error=500" in partial.error
+
+
+def test_each_page_of_a_rule_is_on_its_instance_and_its_urls_are_for_operators(
+    settings, tmp_path, viewer_client, operator_client
+):
+    instances(settings, tmp_path, '[redis.second]\nurl = "redis://127.0.0.1:1/0"\n')
+    made = rule(metric="redis_keys", comparison=">", threshold=0, notify=["json://hooks.test/x"])
+    assert viewer_client.get(f"/i/default/alerts/{made.id}").status_code == 200
+    assert viewer_client.get(f"/i/second/alerts/{made.id}").status_code == 404
+    assert operator_client.post(f"/i/second/alerts/{made.id}/delete").status_code == 404
+    assert viewer_client.get("/i/second/alerts/").content.decode().count("data-state=") == 0
+    assert "hooks.test" not in viewer_client.get(f"/alerts/{made.id}").content.decode()
+    assert "hooks.test" in operator_client.get(f"/alerts/{made.id}").content.decode()
+    assert viewer_client.get("/api/alerts").json()["rules"][0]["notifies"] == 1
+
+
+def test_an_edit_restarts_a_pending_rule_and_leaves_a_firing_one(operator_client):
+    pending = rule(name="p", metric="redis_keys", comparison=">", threshold=0, state="pending")
+    firing = rule(name="f", metric="redis_keys", comparison=">", threshold=0, state="firing")
+    form = {"instance": "default", "metric": "redis_keys", "comparison": ">", "duration": 30}
+    for made in (pending, firing):
+        answer = operator_client.post(
+            f"/alerts/{made.id}/edit", form | {"name": made.name, "threshold": 5}
+        )
+        assert answer.status_code == 302
+    pending.refresh_from_db(), firing.refresh_from_db()
+    assert (pending.state, pending.threshold, firing.state) == ("ok", 5, "firing")
+    assert list(pending.events.values_list("state", flat=True)) == ["ok"]
+    assert not firing.events.exists()
+
+
+def test_ending_the_silence_ends_every_silence(operator_client):
+    made = rule(metric="redis_keys", comparison=">", threshold=0)
+    for minutes in (5, 50):
+        operator_client.post(f"/alerts/{made.id}/silence", {"minutes": minutes})
+    too_long = operator_client.post(
+        f"/alerts/{made.id}/silence", {"minutes": 1, "reason": "x" * 501}
+    )
+    assert made.silences.count() == 2
+    assert "at most 500" in operator_client.get(too_long["Location"]).content.decode()
+    operator_client.post(f"/alerts/{made.id}/unsilence")
+    assert not made.silences.filter(ended_at__isnull=True).exists()
