@@ -13,6 +13,8 @@ from django.conf import settings
 
 from cacheadmin.models import Sample, SampledSeries
 from cacheadmin.monitoring.figures import (
+    CELERY_FAILED,
+    CELERY_RETRIED,
     RQ_FAILED,
     model_subject,
     rabbit_queue_subject,
@@ -125,6 +127,9 @@ METRICS = {
         Metric("queue_waiting_without_consumer", "Messages waiting in a queue with no consumer",
                QUEUE, ("queue.ready", "queue.consumers"), "", waiting_unconsumed),
         rate("rq_failed_per_minute", "An RQ queue's jobs failing a minute", RQ_FAILED, QUEUE),
+        level("celery_failed_per_minute", "Celery tasks failed a minute", CELERY_FAILED, "/min"),
+        level("celery_retried_per_minute", "Celery task retries a minute", CELERY_RETRIED,
+              "/min"),
         level("rabbitmq_up", "RabbitMQ answers (1) or not (0)", "rabbitmq.up"),
         level("rabbitmq_alarms", "RabbitMQ alarms raised", "rabbitmq.alarms"),
     )

@@ -48,9 +48,12 @@ FIGURES = {
         Figure("rabbitmq.node_memory_limit", "a node's memory high watermark, bytes", LEVEL),
         Figure("model.hits", "an object-cache model's hits since its first lookup", COUNT),
         Figure("model.misses", "its misses since its first lookup", COUNT),
+        Figure("celery.failed", "Celery tasks failed in the last whole minute", LEVEL),
+        Figure("celery.retried", "Celery task retries in the last whole minute", LEVEL),
     )
 }
 QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = list(FIGURES)[:4]
+CELERY_FAILED, CELERY_RETRIED = "celery.failed", "celery.retried"
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,9 @@ Read = tuple[list[Reading] | None, Problem | None]
 class Source(Protocol):
     """A capability's figures. read runs in a thread of its own and must not touch the
     dashboard's database; it asks one service of the instance (service: "redis" or
-    "rabbitmq"), whose timeout bounds how long a round waits for it."""
+    "rabbitmq"), whose timeout bounds how long a round waits for it. A source of what
+    the dashboard's database holds (service: "database") is read by the sampler's own
+    thread, once the others are in."""
 
     name: str
     service: str

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cacheadmin.models import InvalidationJob, Sample
+from cacheadmin.models import AlertRule, InvalidationJob, Sample
 from cacheadmin.monitoring import process_counts
 from cacheadmin.monitoring.tiers import raw_step
 
@@ -89,6 +89,12 @@ EXPORTED = {
     "rq.failed": Exported(
         "cacheadmin_rq_failed_jobs", "gauge", "Jobs in an RQ queue's failed registry", ("queue",)
     ),
+    "celery.failed": Exported(
+        "cacheadmin_celery_tasks_failed_per_minute", "gauge", "Celery tasks failed a minute"
+    ),
+    "celery.retried": Exported(
+        "cacheadmin_celery_task_retries_per_minute", "gauge", "Celery task retries a minute"
+    ),
 }
 
 
@@ -102,6 +108,7 @@ class DashboardCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from sampled_metrics(self.instances)
         yield from invalidation_metrics(self.instances)
+        yield alert_metric(self.instances)
         yield live_dropped_metric()
 
 
@@ -179,6 +186,21 @@ def invalidation_metrics(instances: list[str] | None) -> Iterator[Metric]:
     for status in InvalidationJob.Status.values:
         jobs.add_metric([status], counts.get(status, 0))
     yield jobs
+
+
+def alert_metric(instances: list[str] | None) -> Metric:
+    """Each of the dashboard's alert rules: 1 while it fires."""
+    rules = AlertRule.objects.all()
+    if instances is not None:
+        rules = rules.filter(instance__in=instances)
+    firing = GaugeMetricFamily(
+        "cacheadmin_alert_firing",
+        "1 while a dashboard alert rule fires (/alerts/)",
+        labels=["instance", "rule_id", "rule"],
+    )
+    for rule_id, instance, name, state in rules.values_list("id", "instance", "name", "state"):
+        firing.add_metric([instance, str(rule_id), name], float(state == AlertRule.State.FIRING))
+    return firing
 
 
 def live_dropped_metric() -> Metric:

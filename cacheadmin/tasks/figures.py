@@ -11,12 +11,23 @@ which undercounts only failures that land in the same sample interval as a remov
 500 s by default, so under a steady load its count stands still while jobs finish.)
 Retries are not counted: RQ keeps no record of them beyond each job's retries left."""
 
+import time
+
 import redis
 from rq.queue import Queue
 
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_redis
-from cacheadmin.monitoring.figures import RQ_FAILED, Read, Reading, rq_subject
+from cacheadmin.models import CeleryTask
+from cacheadmin.monitoring.figures import (
+    CELERY_FAILED,
+    CELERY_RETRIED,
+    RQ_FAILED,
+    Read,
+    Reading,
+    rq_subject,
+)
+from cacheadmin.tasks.celery_charts import failures_a_minute
 
 
 class RqFailures:
@@ -47,3 +58,23 @@ def rq_failed(client: redis.Redis) -> list[Reading]:
         Reading(RQ_FAILED, rq_subject(queue.name), float(count), labels(queue))
         for queue, count in zip(queues, counts, strict=True)
     ]
+
+
+class CeleryFailures:
+    """Celery's tasks failed and retried in the last whole minute, counted from the
+    events the recorder keeps (celery_charts): figures of the dashboard's database."""
+
+    name = "celery failures"
+    service = "database"
+
+    def wanted(self, instance: Instance) -> bool:
+        return CeleryTask.objects.filter(instance=instance.name).exists()
+
+    def read(self, instance: Instance) -> Read:
+        now = time.time()
+        failed, retried = failures_a_minute(instance.name, now=now, span=60)
+        # the points are minutes from a minute ago to this one, which is not over yet
+        return [
+            Reading(CELERY_FAILED, "", float(failed[0][1])),
+            Reading(CELERY_RETRIED, "", float(retried[0][1])),
+        ], None

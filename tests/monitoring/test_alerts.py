@@ -11,6 +11,7 @@ from cacheadmin.monitoring.sampler import Sampler
 from cacheadmin.objectcache import ObjectCache
 from tests.helpers import instances
 from tests.monitoring.receiver import Receiver
+from tests.monitoring.test_metrics import scraped
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +157,8 @@ def test_a_silenced_rule_tells_nobody_until_the_silence_ends(
     assert actions == ["alert.notify", "alert.silence", "alert.silence.end"]
 
 
-def test_what_fires_shows_on_the_overview_and_in_the_api(
-    services, rounds, redis_client, viewer_client
+def test_what_fires_shows_on_the_overview_in_the_api_and_in_the_metrics(
+    services, rounds, redis_client, viewer_client, client, settings
 ):
     rule(name="too <b>many</b> keys", metric="redis_keys", comparison=">", threshold=0)
     rule(name="quiet", metric="redis_clients", comparison=">", threshold=10_000)
@@ -171,6 +172,14 @@ def test_what_fires_shows_on_the_overview_and_in_the_api(
     assert states == {"too <b>many</b> keys": "firing", "quiet": "ok"}
     assert answer["rules"][0]["name"] == "too <b>many</b> keys"  # firing first
     assert answer["rules"][0]["events"][0]["state"] == "firing"
+    settings.METRICS_ALLOW = ["127.0.0.0/8"]
+    exported = scraped(client)
+    firing = {
+        dict(names)["rule"]: value
+        for (metric, names), value in exported.items()
+        if metric == "cacheadmin_alert_firing"
+    }
+    assert firing == {"too <b>many</b> keys": 1, "quiet": 0}
     listed = viewer_client.get("/alerts/").content.decode()
     assert 'data-state="firing"' in listed and "New rule" not in listed  # a viewer reads
 

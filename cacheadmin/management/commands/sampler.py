@@ -9,7 +9,7 @@ from cacheadmin.cache.figures import ModelFigures
 from cacheadmin.monitoring.sampler import Sampler
 from cacheadmin.overview.figures import BrokerFigures, RedisServerFigures
 from cacheadmin.queues.figures import RabbitQueueDepths, RedisQueueDepths
-from cacheadmin.tasks.figures import RqFailures
+from cacheadmin.tasks.figures import CeleryFailures, RqFailures
 
 # The figure sources, one per capability that keeps figures: a new figure is a source
 # added here (its capability's figures.py), never a change to the loop.
@@ -20,6 +20,7 @@ SOURCES = (
     BrokerFigures(),
     RabbitQueueDepths(),
     RqFailures(),
+    CeleryFailures(),
 )
 
 
