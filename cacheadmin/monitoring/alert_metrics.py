@@ -120,6 +120,7 @@ METRICS = {
         level("redis_cluster_slots_ok", "Cluster slots served", "redis.cluster_slots_ok"),
         Metric("model_hit_rate_percent", "A model's hit rate", MODEL,
                ("model.hits", "model.misses"), "%", hit_rate("model.hits", "model.misses")),
+        level("model_objects", "A model's objects", "model.objects", about=MODEL),
         level("queue_messages_ready", "A queue's ready messages", "queue.ready", about=QUEUE),
         level("queue_messages_unacked", "A queue's unacknowledged messages", "queue.unacked",
               about=QUEUE),

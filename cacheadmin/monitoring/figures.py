@@ -48,6 +48,7 @@ FIGURES = {
         Figure("rabbitmq.node_memory_limit", "a node's memory high watermark, bytes", LEVEL),
         Figure("model.hits", "an object-cache model's hits since its first lookup", COUNT),
         Figure("model.misses", "its misses since its first lookup", COUNT),
+        Figure("model.objects", "objects it holds (from a sample of its buckets)", LEVEL),
         Figure("celery.failed", "Celery tasks failed in the last whole minute", LEVEL),
         Figure("celery.retried", "Celery task retries in the last whole minute", LEVEL),
     )

@@ -86,6 +86,9 @@ EXPORTED = {
     "model.misses": Exported(
         "cacheadmin_model_misses_total", "counter", "Lookups of a model that missed", ("model",)
     ),
+    "model.objects": Exported(
+        "cacheadmin_model_objects", "gauge", "Objects a model holds, about", ("model",)
+    ),
     "rq.failed": Exported(
         "cacheadmin_rq_failed_jobs", "gauge", "Jobs in an RQ queue's failed registry", ("queue",)
     ),

@@ -6,6 +6,9 @@ import time
 import pytest
 import redis
 
+from cacheadmin.monitoring.figures import model_subject
+from cacheadmin.objectcache import ObjectCache
+from cacheadmin.objectcache.layout import Div
 from cacheadmin.overview.figures import server_readings
 from tests.monitoring.test_sampler import sampler, value
 
@@ -66,3 +69,22 @@ def test_a_cluster_with_a_primary_down_writes_no_sums():
     }
     figures["cluster"]["primaries_down"] = 0
     assert "redis.keyspace_hits" in {reading.figure for reading in server_readings(figures)}
+
+
+def test_a_models_objects_are_counted_or_estimated_from_a_sample(keyspace):
+    """Exact up to a hundred buckets; past them, a sample's mean times the buckets (each
+    bucket holds two objects here, so the estimate is exact too)."""
+    cluster = isinstance(keyspace, redis.RedisCluster)
+    cache = ObjectCache(keyspace)
+    few = cache.model("{few}" if cluster else "few", bucket=Div(100))
+    few.set_many({n: {"n": n} for n in range(250)})  # buckets 0, 1, 2
+    many = cache.model("{many}" if cluster else "many", bucket=Div(2))
+    many.set_many({n: {"n": n} for n in range(300)})  # 150 buckets of 2
+    cache.model("{idle}" if cluster else "idle")  # registered, no object yet
+    done = sampler().sample(at := int(time.time()))
+    assert ("default", "object cache") in done.written, done.failed
+    objects = {
+        name: value("default", "model.objects", model_subject(name), at=at)
+        for name in (few.name, many.name, "{idle}" if cluster else "idle")
+    }
+    assert list(objects.values()) == [250, 300, None]
