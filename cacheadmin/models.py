@@ -216,6 +216,18 @@ class Sample(models.Model):
         return f"{self.series_id} at {self.at} ({self.step} s): {self.value}"
 
 
+class InstanceSampled(models.Model):
+    """When the sampler last wrote a figure of an instance (unix seconds): what
+    /metrics tells as each instance's sample age, however long ago, without reading
+    the samples."""
+
+    instance = models.CharField(max_length=63, primary_key=True)
+    at = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.instance} at {self.at}"
+
+
 class SamplerLease(models.Model):
     """Who samples: one row, held by one sampler process until `until` (the database's
     clock), renewed every round; another waits and takes over once it runs out.

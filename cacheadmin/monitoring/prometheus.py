@@ -7,11 +7,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cacheadmin.models import AlertRule, InvalidationJob, Sample
+from cacheadmin.gateways import connections
+from cacheadmin.models import AlertRule, InstanceSampled, InvalidationJob, Sample
 from cacheadmin.monitoring import process_counts
 from cacheadmin.monitoring.tiers import raw_step
 
@@ -149,10 +150,12 @@ def sampled_metrics(instances: list[str] | None) -> Iterator[Metric]:
 def sample_ages(instances: list[str] | None) -> Metric:
     """Seconds since each instance's newest sample, however old: a sampler that stopped
     shows as a growing age (its last values have left /metrics)."""
-    samples = Sample.objects.filter(step=raw_step())
+    configured = connections.instances()
+    names = set(configured.redis) | set(configured.rabbitmq)  # not those removed since
+    written = InstanceSampled.objects.filter(instance__in=names)
     if instances is not None:
-        samples = samples.filter(series__instance__in=instances)
-    newest = samples.values_list("series__instance").annotate(at=Max("at")).order_by()
+        written = written.filter(instance__in=instances)
+    newest = written.values_list("instance", "at")
     age = GaugeMetricFamily(
         "cacheadmin_sample_age_seconds",
         "Seconds since the sampler last wrote a figure of the instance",

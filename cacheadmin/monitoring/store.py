@@ -8,7 +8,7 @@ from statistics import fmean
 from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Q
 
-from cacheadmin.models import Sample, SampledSeries
+from cacheadmin.models import InstanceSampled, Sample, SampledSeries
 from cacheadmin.monitoring.figures import COUNT, FIGURES, Reading
 from cacheadmin.monitoring.tiers import tiers
 
@@ -25,6 +25,12 @@ def write(instance: str, at: int, readings: list[Reading]) -> int:
         for r in readings
     ]
     Sample.objects.bulk_create(rows, ignore_conflicts=True)
+    InstanceSampled.objects.bulk_create(
+        [InstanceSampled(instance=instance, at=at)],
+        update_conflicts=True,
+        unique_fields=["instance"],
+        update_fields=["at"],
+    )
     return len(rows)
 
 

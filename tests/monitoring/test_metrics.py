@@ -7,7 +7,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cacheadmin.models import InstanceRole, InvalidationJob
+from cacheadmin.models import InstanceRole, InvalidationJob, Sample
 from cacheadmin.web.tokens import token_create
 from tests.helpers import instances
 from tests.monitoring.test_sampler import sampler
@@ -57,6 +57,10 @@ def test_a_viewer_token_scrapes_the_sampled_figures_at_once_though_one_hangs(
     assert found[("cacheadmin_invalidation_keys_deleted_total", frozenset())] == 7
     assert found[("cacheadmin_invalidation_jobs", labels(status="queued"))] == 1
     assert ("cacheadmin_live_dropped_total", frozenset()) in found
+    Sample.objects.all().delete()  # pruned: the last figures leave, the age stays
+    later = scraped(client, token)
+    assert ("cacheadmin_redis_up", labels(instance="default")) not in later
+    assert later[("cacheadmin_sample_age_seconds", labels(instance="hung"))] < 60
 
 
 def test_nobody_else_scrapes(services, client, nobody, settings, viewer_client):
