@@ -1,5 +1,7 @@
 """What the monitoring API accepts."""
 
+import time
+
 from django import forms
 
 from cacheadmin.monitoring.figures import FIGURES
@@ -27,3 +29,17 @@ class HistoryForm(TextForm):
         if step is not None and step not in steps:
             raise forms.ValidationError(f"The steps kept are {', '.join(map(str, steps))} s.")
         return step
+
+    def clean(self) -> dict:
+        """A step's samples reach back as long as they are kept: an older `since` with
+        it is refused rather than answered with less than asked."""
+        data = super().clean()
+        step, since = data.get("step"), data.get("since")
+        tier = next((tier for tier in tiers() if tier.step == step), None)
+        if tier is not None and since is not None and time.time() - since > tier.keep:
+            self.add_error(
+                "since",
+                f"The {step} s samples are kept for {tier.keep} s: ask a later since, "
+                "or a coarser step.",
+            )
+        return data

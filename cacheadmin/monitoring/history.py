@@ -24,19 +24,31 @@ def points(
 
 
 def series_points(series_id: int, *, span: float, now: float, step: int | None = None) -> Points:
-    """A series' points over the last span seconds: from the tier of the step asked, or
-    the finest that holds the span."""
-    chosen = next((tier for tier in tiers() if tier.step == step), None) or tier_for(span)
-    found: list[tuple[int, float]] = []
-    after = now - span
-    for tier in reversed([tier for tier in tiers() if tier.step <= chosen.step]):
-        # the coarsest first, then each finer tier's points newer than it has
-        rows = Sample.objects.filter(series_id=series_id, step=tier.step, at__gte=after)
-        newer = list(rows.order_by("at").values_list("at", "value"))
-        found += newer
-        if newer:
-            after = newer[-1][0] + tier.step
-    return with_gaps(found, step=chosen.step)
+    """A series' points over the last span seconds (see points_of_many)."""
+    return points_of_many([series_id], span=span, now=now, step=step)[series_id]
+
+
+def points_of_many(
+    series_ids: list[int], *, span: float, now: float, step: int | None = None
+) -> dict[int, Points]:
+    """Each series' points over the last span seconds, one query a tier for them all:
+    the step asked, from its tier alone; else from the finest tier that holds the span,
+    with each finer tier's points newer than its last, so a chart reaches now."""
+    asked = next((tier for tier in tiers() if tier.step == step), None)
+    chosen = asked or tier_for(span)
+    used = [asked] if asked else [tier for tier in tiers() if tier.step <= chosen.step]
+    found: dict[int, list[tuple[int, float]]] = {series_id: [] for series_id in series_ids}
+    after = dict.fromkeys(series_ids, now - span)
+    for tier in reversed(used):  # the coarsest first
+        rows = Sample.objects.filter(series_id__in=series_ids, step=tier.step, at__gte=now - span)
+        newest: dict[int, int] = {}
+        for series_id, at, value in rows.order_by("at").values_list("series_id", "at", "value"):
+            if at >= after[series_id]:
+                found[series_id].append((at, value))
+                newest[series_id] = at
+        for series_id, at in newest.items():
+            after[series_id] = at + tier.step
+    return {series_id: with_gaps(found[series_id], step=chosen.step) for series_id in series_ids}
 
 
 def with_gaps(found: list[tuple[int, float]], *, step: int, missed: float = 2.5) -> Points:
@@ -81,13 +93,9 @@ def history_of(instance: str, asked: dict, *, now: float) -> dict:
         if asked[label]:
             found = found.filter(**{f"labels__{label}": asked[label]})
     matched = list(found.order_by("id")[: MAX_SERIES + 1])
-    series = [
-        {
-            "labels": one.labels,
-            "points": series_points(one.id, span=span, now=now, step=asked["step"]),
-        }
-        for one in matched[:MAX_SERIES]
-    ]
+    given = matched[:MAX_SERIES]
+    points = points_of_many([one.id for one in given], span=span, now=now, step=asked["step"])
+    series = [{"labels": one.labels, "points": points[one.id]} for one in given]
     figure = FIGURES[asked["metric"]]
     return {
         "instance": instance,

@@ -42,7 +42,8 @@ PATHS = {
             "description": "Every series of the figure (of the model, queue or vhost "
             "asked) with its points since `since`, from the finest tier that holds the "
             "span (the sampler's own step for an hour, a minute's roll-ups for a day, "
-            "ten minutes' for SAMPLE_RETENTION_DAYS), or the step asked.",
+            "ten minutes' for SAMPLE_RETENTION_DAYS), or from the step asked alone (a "
+            "`since` older than that step is kept is a 400).",
             "parameters": form_parameters(HistoryForm),
             "responses": answers({200: json_answer("The series.", HISTORY)}, 400),
         }

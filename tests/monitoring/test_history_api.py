@@ -47,3 +47,33 @@ def test_bad_parameters_are_named(services, viewer_client):
     assert viewer_client.get("/api/history", {"metric": "redis.keys"}).json()["series"] == []
     unknown = viewer_client.get("/api/history", {"metric": "redis.keys", "instance": "nope"})
     assert unknown.status_code == 404
+
+
+def test_a_step_asked_is_the_step_given_back_as_far_as_it_is_kept(
+    services, settings, viewer_client
+):
+    settings.SAMPLE_SECONDS = 10
+    now = int(time.time()) // 60 * 60
+    for age in range(120, 0, -10):  # two minutes of 10 s samples, rolled up by the minute
+        store.write("default", now - age, [Reading("redis.keys", "", age)])
+    store.roll_up(now)
+    minutes = viewer_client.get("/api/history", {"metric": "redis.keys", "step": 60}).json()
+    assert [value for _, value in minutes["series"][0]["points"]] == [95, 35]  # the means
+    raw = viewer_client.get("/api/history", {"metric": "redis.keys", "step": 10}).json()
+    assert len(raw["series"][0]["points"]) == 12
+    too_old = viewer_client.get(
+        "/api/history", {"metric": "redis.keys", "step": 10, "since": now - 7200}
+    )
+    assert too_old.status_code == 400 and "kept for 3600 s" in str(too_old.json()["fields"])
+
+
+def test_many_series_cost_a_query_a_tier(services, viewer_client, django_assert_max_num_queries):
+    now = int(time.time())
+    readings = [
+        Reading("queue.ready", redis_queue_subject(b"q%d" % n), n, {"queue": f"q{n}"})
+        for n in range(50)
+    ]
+    store.write("default", now - 10, readings)
+    with django_assert_max_num_queries(10):  # the session, the series, a query a tier
+        answer = viewer_client.get("/api/history", {"metric": "queue.ready", "since": now - 7200})
+    assert len(answer.json()["series"]) == 50
