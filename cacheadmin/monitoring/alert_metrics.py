@@ -15,6 +15,7 @@ from cacheadmin.models import Sample, SampledSeries
 from cacheadmin.monitoring.figures import (
     CELERY_FAILED,
     CELERY_RETRIED,
+    REDIS_SERVER,
     RQ_FAILED,
     model_subject,
     rabbit_queue_subject,
@@ -49,15 +50,26 @@ def latest(figure: str) -> Callable[[dict[str, Recent], int], float | None]:
 
 def rise(samples: Recent) -> float | None:
     """How much a count rose over the samples; None with fewer than two, or a fall (the
-    server restarted, or failed over: its counters started again)."""
+    server restarted: its counters started again)."""
     if len(samples) < 2 or samples[-1][1] < samples[0][1]:
         return None
     return samples[-1][1] - samples[0][1]
 
 
+def counted_here(recent: dict[str, Recent], figure: str) -> Recent:
+    """A Redis counter's samples since the server that counts them last changed (a
+    failover to a replica, whose counters are its own): a rise across it is no count."""
+    servers = recent.get(REDIS_SERVER, [])
+    since = servers[0][0] if servers else 0
+    for (_, old), (at, new) in zip(servers, servers[1:], strict=False):
+        if new != old:
+            since = at
+    return [(at, value) for at, value in recent.get(figure, []) if at >= since]
+
+
 def hit_rate(hits: str, misses: str) -> Callable[[dict[str, Recent], int], float | None]:
     def value(recent: dict[str, Recent], now: int) -> float | None:
-        found, missed = rise(recent.get(hits, [])), rise(recent.get(misses, []))
+        found, missed = rise(counted_here(recent, hits)), rise(counted_here(recent, misses))
         if found is None or missed is None or found + missed == 0:
             return None
         return 100 * found / (found + missed)
@@ -67,7 +79,7 @@ def hit_rate(hits: str, misses: str) -> Callable[[dict[str, Recent], int], float
 
 def per_minute(figure: str) -> Callable[[dict[str, Recent], int], float | None]:
     def value(recent: dict[str, Recent], now: int) -> float | None:
-        samples = recent.get(figure, [])
+        samples = counted_here(recent, figure)
         rose = rise(samples)
         if rose is None or samples[-1][0] == samples[0][0]:
             return None
@@ -109,9 +121,10 @@ METRICS = {
         level("redis_used_memory_bytes", "Redis memory used", "redis.used_memory", "bytes"),
         Metric("redis_memory_used_percent", "Redis memory used, % of maxmemory", NONE,
                ("redis.used_memory", "redis.maxmemory"), "%", memory_share),
-        Metric("redis_hit_rate_percent", "Redis keyspace hit rate", NONE, (HITS, MISSES), "%",
-               hit_rate(HITS, MISSES)),
-        rate("redis_evicted_keys_per_minute", "Keys evicted a minute", "redis.evicted_keys"),
+        Metric("redis_hit_rate_percent", "Redis keyspace hit rate", NONE,
+               (HITS, MISSES, REDIS_SERVER), "%", hit_rate(HITS, MISSES)),
+        Metric("redis_evicted_keys_per_minute", "Keys evicted a minute", NONE,
+               ("redis.evicted_keys", REDIS_SERVER), "/min", per_minute("redis.evicted_keys")),
         level("redis_clients", "Connected clients", "redis.clients"),
         level("redis_keys", "Keys", "redis.keys"),
         level("redis_ops_per_sec", "Commands a second", "redis.ops_per_sec", "/s"),

@@ -14,6 +14,7 @@ from cacheadmin.gateways.problems import Problem
 
 LEVEL = "level"  # a roll-up keeps the mean (a depth)
 COUNT = "count"  # a roll-up keeps the largest (a count whose increases are charted)
+IDENTITY = "identity"  # a roll-up keeps the largest (any one of them: it tells a change)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ FIGURES = {
         Figure("queue.consumers", "consumers of a queue", LEVEL),
         Figure("rq.failed", "jobs in an RQ queue's failed registry", COUNT),
         Figure("redis.up", "1 when the instance's Redis answered, 0 when not", LEVEL),
+        Figure("redis.server", "which server's counters (a cluster's: primaries')", IDENTITY),
         Figure("redis.used_memory", "bytes used (a cluster's primaries summed)", LEVEL),
         Figure("redis.maxmemory", "the memory limit in bytes (0: none)", LEVEL),
         Figure("redis.keyspace_hits", "lookups that found their key, since the start", COUNT),
@@ -55,6 +57,7 @@ FIGURES = {
 }
 QUEUE_READY, QUEUE_UNACKED, QUEUE_CONSUMERS, RQ_FAILED = list(FIGURES)[:4]
 CELERY_FAILED, CELERY_RETRIED = "celery.failed", "celery.retried"
+REDIS_SERVER = "redis.server"
 
 
 @dataclass(frozen=True)

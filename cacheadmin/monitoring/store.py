@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Q
 
 from cacheadmin.models import InstanceSampled, Sample, SampledSeries
-from cacheadmin.monitoring.figures import COUNT, FIGURES, Reading
+from cacheadmin.monitoring.figures import COUNT, FIGURES, IDENTITY, Reading
 from cacheadmin.monitoring.tiers import tiers
 
 
@@ -98,7 +98,7 @@ def _roll(finer: int, coarser: int, now: int) -> int:
 
 def _combined(figure: str, values: list[float]) -> float:
     known = FIGURES.get(figure)
-    return max(values) if known and known.rolls_up == COUNT else fmean(values)
+    return max(values) if known and known.rolls_up in (COUNT, IDENTITY) else fmean(values)
 
 
 def prune(now: int) -> int:

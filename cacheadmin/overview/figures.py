@@ -4,8 +4,11 @@ overview and nodes): Redis' up, memory, lookups, load, keys, evictions, clients,
 replication lag and a cluster's state; RabbitMQ's up, alarms and nodes' memory. An
 instance that does not answer is sampled as down, not left out."""
 
+import hashlib
+
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
+from cacheadmin.monitoring.figures import REDIS_SERVER as SERVER
 from cacheadmin.monitoring.figures import Read, Reading, subject_of
 from cacheadmin.overview import broker, redis_info
 
@@ -41,6 +44,9 @@ def server_readings(figures: dict) -> list[Reading]:
         "redis.clients": figures.get("clients", 0),
         "redis.replication_lag": replication_lag(figures),
     }
+    counted_by = server_identity(figures)
+    if counted_by is not None:
+        values[SERVER] = counted_by
     cluster = figures.get("cluster")
     if cluster:
         values["redis.cluster_ok"] = int(cluster["state"] == "ok")
@@ -49,6 +55,22 @@ def server_readings(figures: dict) -> list[Reading]:
             for partial in SUMMED:  # counter that fell back would read as a reset
                 values.pop(partial)
     return [Reading(figure, "", float(value or 0)) for figure, value in values.items()]
+
+
+def server_identity(figures: dict) -> float | None:
+    """Which server's counters these are (a cluster's: which primaries'), as a number a
+    sample holds: a failover to another server, or a restart, changes it, so a rise of
+    the counters across it is never read as lookups made (see monitoring.history)."""
+    cluster = figures.get("cluster")
+    if cluster:
+        primaries = [node for node in cluster["nodes"] if node["role"] == "primary"]
+        run_ids = sorted(str(node.get("run_id")) for node in primaries)
+    else:
+        run_ids = [figures["run_id"]] if figures.get("run_id") else []
+    if not run_ids:
+        return None
+    digest = hashlib.sha256(" ".join(run_ids).encode()).hexdigest()
+    return float(int(digest[:12], 16))  # 48 bits: a float holds it exactly
 
 
 # A cluster's figures summed over its primaries: none is written while one is down.

@@ -16,6 +16,7 @@ def server_summary(client: redis.Redis) -> dict:
         "mode": info.get("redis_mode", "standalone"),
         "role": info.get("role"),
         "uptime_seconds": info.get("uptime_in_seconds", 0),
+        "run_id": info.get("run_id"),
         "memory": {
             "used": info.get("used_memory", 0),
             "peak": info.get("used_memory_peak", 0),
@@ -68,6 +69,7 @@ def node_figures(info: dict) -> dict:
     hits, misses = info.get("keyspace_hits", 0), info.get("keyspace_misses", 0)
     return {
         "version": info.get("redis_version"),
+        "run_id": info.get("run_id"),
         "keys": sum(db["keys"] for db in keyspace(info)),
         "memory": info.get("used_memory", 0),
         "maxmemory": info.get("maxmemory", 0),

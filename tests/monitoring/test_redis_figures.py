@@ -6,10 +6,13 @@ import time
 import pytest
 import redis
 
-from cacheadmin.monitoring.figures import model_subject
+from cacheadmin.monitoring import store
+from cacheadmin.monitoring.alert_metrics import METRICS, value_now
+from cacheadmin.monitoring.figures import Reading, model_subject
 from cacheadmin.objectcache import ObjectCache
 from cacheadmin.objectcache.layout import Div
 from cacheadmin.overview.figures import server_readings
+from cacheadmin.overview.metrics import hit_rate_history
 from tests.monitoring.test_sampler import sampler, value
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +91,31 @@ def test_a_models_objects_are_counted_or_estimated_from_a_sample(keyspace):
         for name in (few.name, many.name, "{idle}" if cluster else "idle")
     }
     assert list(objects.values()) == [250, 300, None]
+
+
+def test_counters_of_another_server_are_no_lookups(keyspace, settings):
+    """After a failover the counters are the new master's: the sampler writes which
+    server counted (its run_id; a cluster's primaries'), and a rise across a change is
+    neither charted nor alerted on."""
+    settings.SAMPLE_SECONDS = 10
+    done = sampler().sample(at := int(time.time()) // 10 * 10)
+    assert ("default", "redis server") in done.written, done.failed
+    server = value("default", "redis.server", "", at=at)
+    assert server is not None and server == int(server)
+    other = server + 1
+    for age, (hits, misses, counted_by) in enumerate(
+        [(100, 100, server), (110, 110, server), (5000, 10, other), (5010, 20, other)]
+    ):
+        store.write(
+            "elsewhere",
+            at - 30 + 10 * age,
+            [
+                Reading("redis.keyspace_hits", "", hits),
+                Reading("redis.keyspace_misses", "", misses),
+                Reading("redis.server", "", counted_by),
+            ],
+        )
+    rates = [row["rate"] for row in hit_rate_history(instance="elsewhere", now=at + 1)]
+    assert rates == [0.5, None, 0.5]  # not the jump from 110 hits to 5,000
+    metric = METRICS["redis_hit_rate_percent"]
+    assert value_now("elsewhere", metric, now=at, model="", queue="", vhost="") == 50
