@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from cacheadmin.gateways import connections
-from cacheadmin.models import AlertRule, InstanceSampled, InvalidationJob, Sample
+from cacheadmin.models import AlertRule, InstanceSampled, InvalidationJob, Sample, SampledSeries
 from cacheadmin.monitoring import process_counts
 from cacheadmin.monitoring.tiers import raw_step
 
@@ -121,13 +121,21 @@ def last_values(instances: list[str] | None) -> list[tuple[str, str, dict, float
     the last ROUNDS_KEPT rounds, of the instances given (None: every one)."""
     since = int(time.time()) - ROUNDS_KEPT * raw_step() - raw_step()
     samples = Sample.objects.filter(step=raw_step(), at__gte=since)
+    series = SampledSeries.objects.all()
     if instances is not None:
         samples = samples.filter(series__instance__in=instances)
-    rows = samples.order_by("at").values_list(
-        "series_id", "series__instance", "series__figure", "series__labels", "value", "at"
-    )
-    newest = {series: row for series, *row in rows}
-    return list(newest.values())
+        series = series.filter(instance__in=instances)
+    # the samples alone, then each series' names once: not its labels again per sample
+    newest = {
+        series_id: (value, at)
+        for series_id, value, at in samples.order_by("at").values_list("series_id", "value", "at")
+    }
+    named = series.values_list("id", "instance", "figure", "labels")
+    return [
+        (instance, figure, labels, *newest[series_id])
+        for series_id, instance, figure, labels in named.iterator(chunk_size=5000)
+        if series_id in newest
+    ]
 
 
 def sampled_metrics(instances: list[str] | None) -> Iterator[Metric]:
