@@ -110,14 +110,35 @@ def prune(now: int) -> int:
 
 
 def cap() -> int:
-    """Past SAMPLE_MAX_ROWS, forget the oldest samples (the coarse tiers' long tail goes
-    first), and the series left without one. Returns the samples deleted."""
-    count = Sample.objects.count()
+    """Past SAMPLE_MAX_ROWS, each tier keeps its share of the rows, its oldest going
+    first; then the series left without a sample go. Returns the samples deleted."""
+    counts = {tier.step: Sample.objects.filter(step=tier.step).count() for tier in tiers()}
     deleted = 0
-    if count > settings.SAMPLE_MAX_ROWS:
-        oldest = Sample.objects.order_by("at").values_list("at", flat=True)
-        cutoff = oldest[count - settings.SAMPLE_MAX_ROWS]
-        deleted = Sample.objects.filter(at__lt=cutoff).delete()[0]
+    if sum(counts.values()) > settings.SAMPLE_MAX_ROWS:
+        for step, allowed in shares(counts, settings.SAMPLE_MAX_ROWS).items():
+            if counts[step] > allowed:
+                rows = Sample.objects.filter(step=step)
+                oldest = rows.order_by("at").values_list("at", flat=True)
+                cutoff = oldest[counts[step] - allowed]
+                deleted += rows.filter(at__lt=cutoff).delete()[0]
     emptied = ~Exists(Sample.objects.filter(series=OuterRef("pk")))
     SampledSeries.objects.filter(emptied).delete()
     return deleted
+
+
+def shares(counts: dict[int, int], budget: int) -> dict[int, int]:
+    """The rows each tier may keep: the budget split as the tiers' natural sizes (a
+    series' rows over each one's span), so every tier's span shrinks alike, rather than
+    the last hour being cut for the month's tail; what a tier does not use goes to the
+    others."""
+    natural = {tier.step: tier.keep / tier.step for tier in tiers()}
+    over = set(counts)
+    while over:
+        whole = sum(natural[step] for step in over)
+        share = {step: int(budget * natural[step] / whole) for step in over}
+        within = {step for step in over if counts[step] <= share[step]}
+        if not within:
+            return share
+        budget -= sum(counts[step] for step in within)
+        over -= within
+    return {}

@@ -104,3 +104,24 @@ def test_a_gap_only_where_no_sampler_ran_and_rates_count_rises_only():
     rates = history.per_minute(shown)
     # 3 failures in the first minute; the fall to 4 (requeued) is none, the rise 2
     assert rates == [(0, 3.0), (1, None), (120, 2.0)]
+
+
+def test_past_the_cap_every_tier_keeps_its_share(settings):
+    """Not the newest hour cut for the month's tail: each tier keeps rows as its span
+    (an hour of 10 s samples, a day of minutes, the 10-minute ones), so each span
+    shrinks alike."""
+    settings.SAMPLE_SECONDS, settings.SAMPLE_RETENTION_DAYS = 10, 30
+    series = SampledSeries.objects.create(instance="default", figure=QUEUE_READY, subject="q")
+    Sample.objects.bulk_create(
+        [Sample(series=series, step=10, at=NOW - 10 * n, value=1) for n in range(360)]
+        + [Sample(series=series, step=60, at=NOW - 60 * n, value=1) for n in range(1440)]
+        + [Sample(series=series, step=600, at=NOW - 600 * n, value=1) for n in range(4320)]
+    )
+    settings.SAMPLE_MAX_ROWS = 612  # a tenth
+    store.cap()
+    kept = {
+        step: rows.count()
+        for step, rows in ((s, Sample.objects.filter(step=s)) for s in (10, 60, 600))
+    }
+    assert kept == {10: 36, 60: 144, 600: 432}
+    assert min(Sample.objects.filter(step=10).values_list("at", flat=True)) == NOW - 350
