@@ -17,10 +17,11 @@ run: services $(VENV)/.runtime
 test: services-test $(VENV)/.dev lint test-pure
 	$(PY) -m pytest -n 2 -m "not pure"
 
-# The whole suite again on PostgreSQL (a throwaway database made by the test run).
+# The suite again on PostgreSQL (a throwaway database made by the test run), but the
+# tests the database takes no part in: the pure ones, the browser's, the failovers'.
 POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
 test-postgres: services-postgres $(VENV)/.dev
-	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2 -m "not pure and not browser and not failover"
 
 # The pure tests (marked at collection: they ask for no service fixture) need neither
 # Redis nor RabbitMQ: prove it with neither in reach.

@@ -56,8 +56,12 @@ SERVICE_FIXTURES = frozenset(
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark `pure` every test that asks for no service and needs no browser."""
+    """Mark `pure` every test that asks for no service and needs no browser; `failover`
+    every test that fails a server over (by its name), which make test-postgres leaves
+    to make test: the database does not take part."""
     for item in items:
+        if "failover" in item.name:
+            item.add_marker(pytest.mark.failover)
         if item.get_closest_marker("browser") or not SERVICE_FIXTURES.isdisjoint(item.fixturenames):
             continue
         item.add_marker(pytest.mark.pure)

@@ -84,11 +84,15 @@ class RedisServer:
 
     fixed_port = False  # a cluster node's port is known to the others: it stays
 
-    def start(self) -> "RedisServer":
-        """Start it, until it answers; on a port picked afresh if another process (the
-        other test worker's) took its port since it was picked, unless it is fixed."""
+    def start(self, *, replica_of: int | None = None) -> "RedisServer":
+        """Start it (a replica of the server on replica_of, if given), until it answers;
+        on a port picked afresh if another process (the other test worker's) took its
+        port since it was picked, unless it is fixed."""
         for _ in range(5):
-            self.process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL)
+            command = self._command()
+            if replica_of is not None:
+                command += ["--replicaof", "127.0.0.1", str(replica_of)]
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
             if answers(self.client(), self.process):
                 return self
             self.process.kill()
@@ -104,6 +108,8 @@ class RedisServer:
         binary = redis_server_binary()
         command = [binary, *self.options(), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.workdir)]
+        # a replica's full sync at once, not after the 5 s Redis waits for more replicas
+        command += ["--repl-diskless-sync-delay", "0"]
         return command + ["--logfile", str(self.workdir / "redis.log")]
 
     def stop(self) -> None:
@@ -302,7 +308,9 @@ class SentinelSet:
         old.process.kill()
         old.process.wait(timeout=10)
         self._until(lambda: self.master_port() != old.port, seconds=30)
-        old.start()  # the sentinels make it a replica of the new master
+        # back as a replica of the new master, as the sentinels would make it: they look
+        # at a server's role every 10 s, which made each such test wait 20 s to settle
+        old.start(replica_of=self.master_port())
         return self.master_port()
 
     def failover(self) -> int:

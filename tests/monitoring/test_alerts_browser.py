@@ -32,7 +32,9 @@ def test_a_rule_written_fired_told_and_silenced_in_the_browser(
         form.locator("input[name=threshold]").fill("10")
         form.locator("textarea[name=notify]").fill(receiver.url)
         form.get_by_role("button", name="Make the rule").click()
-        expect(page.locator("[role=alert].problem")).to_contain_text("Name the queue")  # refused, kept
+        expect(page.locator("[role=alert].problem")).to_contain_text(
+            "Name the queue"
+        )  # refused, kept
         expect(form.locator("input[name=name]")).to_have_value(NAME)
         form.locator("input[name=queue]").fill("queue:mail")
         form.get_by_role("button", name="Make the rule").click()
