@@ -11,6 +11,9 @@ from cacheadmin.models import InvalidationJob
 class Invalidations:
     """The worker's JobKind for invalidation jobs."""
 
+    def __init__(self):
+        self.scanned_before: dict[int, int] = {}  # a job's keys gone through before its step
+
     def claim(self, job_id: int, worker: str) -> Claim:
         return jobs.job_claim(job_id=job_id, worker=worker)
 
@@ -18,13 +21,17 @@ class Invalidations:
         return f"Job {job.id}: {job.kind} {jobs.target_of(job).label()}"
 
     def step(self, job: InvalidationJob) -> tuple[bool, Problem | None]:
+        self.scanned_before[job.id] = job.scanned
         return jobs.job_step(job=job, count=batch_size(job))
 
     def pause(self, job: InvalidationJob, spent: float) -> float:
-        """How long to wait before the next batch to keep under the job's rate."""
+        """How long to wait before the next batch to keep under the job's rate: as long
+        as the keys the step went through take at that rate (a cluster's step goes
+        through a batch on each primary at once)."""
+        scanned = job.scanned - self.scanned_before.pop(job.id, job.scanned)
         if not job.rate:
             return 0
-        return max(0.0, batch_size(job) / job.rate - spent)
+        return max(0.0, scanned / job.rate - spent)
 
     def finish(self, job: InvalidationJob, status: str, problem: Problem | None) -> None:
         jobs.job_finish(job=job, status=status, problem=problem)

@@ -1,5 +1,5 @@
 """The keyspace of a Redis Cluster: every primary read as one keyspace (cluster_scan),
-keys described where they are (cluster_keys), counted batches primary after primary,
+keys described where they are (cluster_keys), counted batches on every primary at once,
 and the clients of its nodes, kept here and gone with it."""
 
 import time
@@ -182,9 +182,10 @@ class ClusterKeyspace:
         self.client.config_resetstat(target_nodes=RedisCluster.PRIMARIES)
 
     def counted_scan(self, script: str, counter: str, batch: Batch, args: list) -> Batch:
-        """One step on the first primary still to scan. Each primary is named by its
-        first slot, so a failover carries on at the replica that took over: from its own
-        beginning, since a SCAN cursor means nothing on another server."""
+        """One step on every primary still to scan, all at once (each primary works on
+        its own keys while the others do). Each primary is named by its first slot, so a
+        failover carries on at the replica that took over: from its own beginning, since
+        a SCAN cursor means nothing on another server."""
         cluster = self.client
         self._learn_slots()
         nodes, moved, new = self._nodes_now(batch.nodes)
@@ -199,20 +200,37 @@ class ClusterKeyspace:
             batch.nodes[slot]["node"] not in primaries for slot in moved
         )
         cursor = tuple(sorted(pending.items()))
-        (slot, at), *rest = cursor
-        node = cluster_scan.owner(cluster, slot)
+        owners = {slot: cluster_scan.owner(cluster, slot) for slot, _ in cursor}
+        calls = [(owners[slot], counter_on(counter, slot), [at, *args]) for slot, at in cursor]
         try:
-            at, total, returned = self._run(node, script, counter_on(counter, slot), [at, *args])
+            replies = self._run_all(script, calls)
         except redis.RedisError as exc:
-            if not (isinstance(exc, redis.TimeoutError) or cluster_scan.moved_on(exc)):
-                raise
-            cluster.nodes_manager.initialize()  # a failover, or a node down for now
-            if cluster_scan.owner(cluster, slot).name == node.name:
-                raise  # no other primary yet: the worker tries again in a while
+            self._after(exc, owners)
             return Batch(cursor, nodes, failovers, _total(nodes))  # counted at the next
-        left = ((slot, int(at)), *rest) if int(at) else tuple(rest)
-        nodes[str(slot)] = {"node": node.name, "deleted": int(total)}
-        return Batch(left or 0, nodes, failovers, _total(nodes), int(returned))
+        left, returned, problem = [], 0, None
+        for (slot, at), reply in zip(cursor, replies, strict=True):
+            if isinstance(reply, Exception):  # this primary's step is taken again
+                problem, left = reply, [*left, (slot, at)]
+                continue
+            at, total, found = reply
+            nodes[str(slot)] = {"node": owners[slot].name, "deleted": int(total)}
+            returned += int(found)
+            left += [(slot, int(at))] if int(at) else []
+        if problem is not None:
+            self._after(problem, owners)
+        return Batch(tuple(left) or 0, nodes, failovers, _total(nodes), returned)
+
+    def _after(self, problem: Exception, owners: dict[int, ClusterNode]) -> None:
+        """A step that failed on a primary: a failover (or a slot moved) is learnt and
+        the step carries on; anything else, or a primary that no replica replaced yet,
+        is the worker's to try again in a while."""
+        if not (isinstance(problem, redis.TimeoutError) or cluster_scan.moved_on(problem)):
+            raise problem
+        self.client.nodes_manager.initialize()
+        if all(
+            cluster_scan.owner(self.client, slot).name == node.name for slot, node in owners.items()
+        ):
+            raise problem
 
     def count_on_holder(self, counter: str, key: bytes, batch: Batch, run: Callable) -> Batch:
         holder = cluster_scan.key_owner(self.client, key)
@@ -258,18 +276,25 @@ class ClusterKeyspace:
             self.client.nodes_manager.initialize()
             self._learned = time.monotonic()
 
-    def _run(self, node: ClusterNode, script: str, counter: str, args: list) -> list:
-        """The script on a primary, after ASKING (at_once): while a slot moves to it, the
-        keys that have arrived are its to delete too. Loaded first if need be."""
-        client = self.client.get_redis_connection(node)
-        command = ("EVALSHA", client.register_script(script).sha, 1, counter, *args)
-        (reply,) = cluster_scan.at_once([(client, command)])
-        if isinstance(reply, NoScriptError):
-            client.script_load(script)
-            (reply,) = cluster_scan.at_once([(client, command)])
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+    def _run_all(self, script: str, calls: list[tuple[ClusterNode, str, list]]) -> list:
+        """The script on each primary with its counter and arguments, all sent before
+        any reply is read, after ASKING (at_once): while a slot moves to a primary, the
+        keys that have arrived are its to delete too. Loaded first where need be. A
+        primary's error comes back as its reply."""
+        clients = [self.client.get_redis_connection(node) for node, _, _ in calls]
+        sha = clients[0].register_script(script).sha if clients else ""
+        commands = [
+            (client, ("EVALSHA", sha, 1, counter, *args))
+            for client, (_, counter, args) in zip(clients, calls, strict=True)
+        ]
+        replies = cluster_scan.at_once(commands)
+        unloaded = [n for n, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        for n in unloaded:
+            clients[n].script_load(script)
+        again = cluster_scan.at_once([commands[n] for n in unloaded]) if unloaded else []
+        for n, reply in zip(unloaded, again, strict=True):
+            replies[n] = reply
+        return replies
 
     # the cluster itself
 
