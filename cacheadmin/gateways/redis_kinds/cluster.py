@@ -207,23 +207,24 @@ class ClusterKeyspace:
         except redis.RedisError as exc:
             self._after(exc, owners)
             return Batch(cursor, nodes, failovers, _total(nodes))  # counted at the next
-        left, returned, problem = [], 0, None
+        left, returned, failed = [], 0, {}
         for (slot, at), reply in zip(cursor, replies, strict=True):
             if isinstance(reply, Exception):  # this primary's step is taken again
-                problem, left = reply, [*left, (slot, at)]
+                failed[slot], left = reply, [*left, (slot, at)]
                 continue
             at, total, found = reply
             nodes[str(slot)] = {"node": owners[slot].name, "deleted": int(total)}
             returned += int(found)
             left += [(slot, int(at))] if int(at) else []
-        if problem is not None:
-            self._after(problem, owners)
+        if failed:
+            self._after(next(iter(failed.values())), {slot: owners[slot] for slot in failed})
         return Batch(tuple(left) or 0, nodes, failovers, _total(nodes), returned)
 
     def _after(self, problem: Exception, owners: dict[int, ClusterNode]) -> None:
-        """A step that failed on a primary: a failover (or a slot moved) is learnt and
-        the step carries on; anything else, or a primary that no replica replaced yet,
-        is the worker's to try again in a while."""
+        """A step that failed on these primaries (by first slot): a failover (or a slot
+        moved) is learnt and the step carries on; anything else, or primaries that no
+        replica replaced yet, is the worker's to try again in a while (what the others
+        deleted is in their counters, and a step taken again deletes nothing twice)."""
         if not (isinstance(problem, redis.TimeoutError) or cluster_scan.moved_on(problem)):
             raise problem
         self.client.nodes_manager.initialize()
