@@ -35,10 +35,11 @@ def firing(instances: list[str]) -> list[AlertRule]:
     return list(AlertRule.objects.filter(instance__in=instances, state=State.FIRING)[:50])
 
 
-def current_silences(rules: list[int]) -> QuerySet[AlertSilence]:
+def current_silences(rules: list[int] | None = None) -> QuerySet[AlertSilence]:
+    """The silences in force on these rules (None: on any)."""
     now = timezone.now()
-    found = AlertSilence.objects.filter(rule_id__in=rules, ended_at__isnull=True)
-    return found.filter(starts_at__lte=now, ends_at__gt=now)
+    found = AlertSilence.objects.filter(ended_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+    return found if rules is None else found.filter(rule_id__in=rules)
 
 
 def silence_of(rule: AlertRule) -> AlertSilence | None:

@@ -10,25 +10,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cacheadmin.gateways.connections import instance as instance_named
-from cacheadmin.models import AlertNotification, AlertRule, AuditEntry
+from cacheadmin.models import AlertNotification, AlertRule
 from cacheadmin.monitoring import alert_rules
 from cacheadmin.monitoring.alert_forms import AlertRuleForm, SilenceForm
 from cacheadmin.monitoring.alert_metrics import METRICS
 from cacheadmin.monitoring.alert_targets import MAX_URLS
 from cacheadmin.monitoring.lease import sampling
+from cacheadmin.web.access import audit_refused_change
 from cacheadmin.web.audit import audit_record
-from cacheadmin.web.instance_paths import every_instance, visible_to
+from cacheadmin.web.instance_paths import every_instance, instances_shown, visible_to
 from cacheadmin.web.roles import can_operate
 
 
-def shown_instances(request: HttpRequest) -> list[str]:
-    """The instances whose rules the page shows: the one its URL names, or every one
-    the user may see."""
-    return [request.instance.name] if request.instance_named else visible_to(request)
-
-
 def operated(request: HttpRequest) -> list[str]:
-    return [name for name in shown_instances(request) if can_operate(request.user, name)]
+    return [name for name in instances_shown(request) if can_operate(request.user, name)]
 
 
 @every_instance
@@ -48,7 +43,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             audit(request, rule, "alert.rule.create", alert_rules.condition(rule))
             messages.success(request, f"Rule “{rule.name}” made: the sampler evaluates it.")
             return redirect("alert", rule_id=rule.id)
-    rules = list(alert_rules.rules_of(shown_instances(request)))
+    rules = list(alert_rules.rules_of(instances_shown(request)))
     context = {
         "rules": [(rule, alert_rules.condition(rule), alert_rules.unit(rule)) for rule in rules],
         "form": form if writable else None,
@@ -187,12 +182,6 @@ def audit(request: HttpRequest, rule: AlertRule, action: str, target: str) -> No
 def refuse(request: HttpRequest, rule: AlertRule | None, action: str) -> None:
     """A viewer's change, refused and audited (on the rule's instance; a new rule's on
     none: which it was for is in what was posted, not known)."""
-    audit_record(
-        user=request.user,
-        instance=instance_named(rule.instance) if rule else None,
-        action=action,
-        target=f"{request.method} {request.get_full_path()[:500]}",
-        outcome=AuditEntry.Outcome.REFUSED,
-        error="Only operators may do this.",
-    )
+    instance = instance_named(rule.instance) if rule else None
+    audit_refused_change(request, instance=instance, action=action)
     raise PermissionDenied("Only operators of the rule's instance may change it.")

@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from cacheadmin.monitoring import alert_rules
 from cacheadmin.monitoring.forms import HistoryForm
 from cacheadmin.monitoring.history import history_of
-from cacheadmin.web.instance_paths import every_instance, visible_to
+from cacheadmin.web.instance_paths import every_instance, instances_shown
 from cacheadmin.web.json_api import invalid_form, json_methods
 
 
@@ -27,6 +27,5 @@ def api_history(request: HttpRequest) -> JsonResponse:
 def api_alerts(request: HttpRequest) -> JsonResponse:
     """The alert rules of the instance asked (or of every instance the user may see),
     firing first, each with its state and its last changes."""
-    instances = [request.instance.name] if request.instance_named else visible_to(request)
-    rules = list(alert_rules.rules_of(instances))
+    rules = list(alert_rules.rules_of(instances_shown(request)))
     return JsonResponse({"rules": alert_rules.as_json(rules)})

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from cacheadmin.gateways.connections import instance as instance_named
 from cacheadmin.models import AlertEvent, AlertNotification, AlertRule, AuditEntry
-from cacheadmin.monitoring.alert_rules import condition, silence_of, unit
+from cacheadmin.monitoring.alert_rules import condition, current_silences, unit
 from cacheadmin.monitoring.alert_targets import send
 from cacheadmin.monitoring.alerting import State, moment
 from cacheadmin.web.audit import audit_record
@@ -38,27 +38,35 @@ class Notifier:
         self.sending: dict[int, Future] = {}  # notification id -> its attempt
 
     def round(self, now: int) -> None:
-        """Write the attempts that ended, then prepare and send what is due."""
+        """Write the attempts that ended, then prepare and send what is due: the
+        waiting notifications and the silences read once for every rule."""
         self.collect(now)
+        waiting = AlertNotification.objects.filter(status=Status.WAITING).select_related("rule")
+        waiting_of = {notification.rule_id: notification for notification in waiting}
+        silenced = set(current_silences().values_list("rule_id", flat=True))
         for rule in AlertRule.objects.exclude(notify=[]):
-            self.prepare(rule, now)
+            self.prepare(rule, now, waiting_of.pop(rule.pk, None), silenced=rule.pk in silenced)
+        for notification in waiting_of.values():  # of rules whose URLs all went: dropped
+            rule = notification.rule
+            self.prepare(rule, now, notification, silenced=rule.pk in silenced)
         due = AlertNotification.objects.filter(status=Status.WAITING, next_try_at__lte=moment(now))
         for notification in due.select_related("rule"):
-            if notification.id not in self.sending and silence_of(notification.rule) is None:
+            if notification.id not in self.sending and notification.rule_id not in silenced:
                 self.attempt(notification, now)
 
-    def prepare(self, rule: AlertRule, now: int) -> None:
+    def prepare(
+        self, rule: AlertRule, now: int, waiting: AlertNotification | None, *, silenced: bool
+    ) -> None:
         """A notification of the rule's state to the URLs not told it yet, unless one
         waits already or a silence holds; a waiting one of another state, or to URLs the
         rule no longer has, is superseded."""
         wanted = FIRING if rule.state == State.FIRING else RESOLVED
-        waiting = rule.notifications.filter(status=Status.WAITING).first()
         stale = waiting and (waiting.kind != wanted or not set(waiting.urls) <= set(rule.notify))
         if stale and waiting.id not in self.sending:
             supersede(waiting, now)
             waiting = None
         untold = [url for url in rule.notify if rule.settled.get(url, RESOLVED) != wanted]
-        if waiting or not untold or silence_of(rule) is not None:
+        if waiting or not untold or silenced:
             return
         AlertNotification.objects.create(
             rule=rule,

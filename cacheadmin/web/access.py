@@ -124,10 +124,18 @@ def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def audit_forbidden(request: HttpRequest) -> None:
     """A change a user without the operator role tried: who, where, what."""
+    audit_refused_change(request, instance=request.instance, action="access.forbidden")
+
+
+def audit_refused_change(
+    request: HttpRequest, *, instance: connections.Instance | None, action: str
+) -> None:
+    """A change refused to a user who is no operator there: as the action asked, on the
+    instance it was about (None: not known, as a new alert rule's)."""
     audit_record(
         user=request.user,
-        instance=request.instance,
-        action="access.forbidden",
+        instance=instance,
+        action=action,
         target=f"{request.method} {request.get_full_path()[:500]}",
         outcome=AuditEntry.Outcome.REFUSED,
         error="Only operators may do this.",

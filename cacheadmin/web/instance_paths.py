@@ -89,6 +89,12 @@ class InstanceMiddleware:
         raise Http404(message)
 
 
+def instances_shown(request: HttpRequest) -> list[str]:
+    """What a page about every instance shows: the instance its URL names, or every one
+    the user may see."""
+    return [request.instance.name] if request.instance_named else visible_to(request)
+
+
 def every_instance(view):
     """A view that is about every instance the user may see when its URL names none
     (the all-instances overview): a user who may not see `default` still reaches it."""
