@@ -108,8 +108,6 @@ class RedisServer:
         binary = redis_server_binary()
         command = [binary, *self.options(), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.workdir)]
-        # a replica's full sync at once, not after the 5 s Redis waits for more replicas
-        command += ["--repl-diskless-sync-delay", "0"]
         return command + ["--logfile", str(self.workdir / "redis.log")]
 
     def stop(self) -> None:
