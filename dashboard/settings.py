@@ -207,6 +207,9 @@ LOGGING = {
 
 # How often the overview's figures refresh in the browser.
 OVERVIEW_REFRESH_SECONDS = env_float("OVERVIEW_REFRESH_SECONDS", 5.0)
+# How long an overview waits for an instance's fresh figures before it shows the last
+# known ones (a server whose last answer took longer is not waited for at all).
+OVERVIEW_WAIT_SECONDS = env_float("OVERVIEW_WAIT_SECONDS", 0.2)
 
 # Invalidations: above this many keys the admin types the count or the pattern to confirm.
 INVALIDATION_CONFIRM_THRESHOLD = int(env_float("INVALIDATION_CONFIRM_THRESHOLD", 1000))

@@ -175,7 +175,7 @@ def ttl(milliseconds: int | None) -> str:
 @register.filter
 def from_now(moment: datetime | None) -> str:
     """'in 29 s', '3 min ago', 'now': an aware time against the clock of this moment."""
-    if moment is None:
+    if not moment:  # None, or a template's missing variable
         return "–"
     seconds = (moment - datetime.now(UTC)).total_seconds()
     if abs(seconds) < 1:

@@ -24,6 +24,7 @@ from cacheadmin.gateways.instances import (
     RedisInstance,
     load_instances,
 )
+from cacheadmin.gateways.known_answers import KnownAnswers
 from cacheadmin.gateways.rabbit_management import ManagementClient, ManagementError
 from cacheadmin.gateways.redis_kinds import clients
 from cacheadmin.gateways.redis_kinds.clients import ConfigError, ServerUnasked
@@ -120,6 +121,11 @@ def rabbit_answers() -> SharedAnswers:
     return _shared(
         "rabbit_answers", lambda: SharedAnswers(seconds=settings.RABBITMQ_STATS_INTERVAL)
     )
+
+
+def known_answers() -> KnownAnswers:
+    """The last known state of the overviews' questions, in this process."""
+    return _shared("known_answers", KnownAnswers)
 
 
 def rabbit_management(instance: Instance) -> ManagementClient:

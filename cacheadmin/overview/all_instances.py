@@ -1,51 +1,41 @@
-"""The all-instances overview: every instance's state and headline figures. The page
-lists the instances at once, without asking any; each row then asks its own instance
-(one request per row), so an instance that hangs holds up its own row only."""
+"""The all-instances overview: every instance's state and headline figures, each from
+its last known state (see known_state), so an instance that hangs holds up no page:
+its row shows its last figures greyed, and since when it has not answered."""
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.instances import shown_url
-from cacheadmin.gateways.service_calls import call_rabbit, call_redis
-from cacheadmin.overview import broker, redis_info
+from cacheadmin.overview import known_state
 
 KINDS = ("redis", "rabbitmq")
 
 
-def redis_label(instance: Instance) -> dict:
-    """What names a Redis row before its figures: no call to the instance."""
-    config = instance.redis_config()
-    return {"name": instance.name, "kind": config.kind, "address": shown_url(config.url)}
-
-
-def rabbit_label(instance: Instance) -> dict:
+def label(instance: Instance, kind: str) -> dict:
+    """What names a row before its figures: no call to the instance."""
+    if kind == "redis":
+        config = instance.redis_config()
+        return {"name": instance.name, "kind": config.kind, "address": shown_url(config.url)}
     config = instance.rabbit_config()
     return {"name": instance.name, "address": shown_url(config.management_url)}
 
 
-def redis_row(instance: Instance) -> dict:
-    figures, problem = call_redis(redis_info.summary, instance=instance)
-    return redis_label(instance) | {"figures": figures, "problem": problem, "asked": True}
-
-
-def rabbit_row(instance: Instance) -> dict:
-    figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
-    return rabbit_label(instance) | {"figures": figures, "problem": problem, "asked": True}
-
-
 def instance_rows(names: list[str]) -> dict:
     """The rows of the named instances (those the user may see), Redis and RabbitMQ,
-    in the order of names, each still to be asked."""
+    in the order of names, all asked at once."""
     instances = [connections.instance(name) for name in names]
-    return {
-        "redis": [redis_label(each) for each in instances if each.redis],
-        "rabbitmq": [rabbit_label(each) for each in instances if each.rabbitmq],
-    }
+    questions = [
+        (each, kind) for each in instances for kind in KINDS if known_state.has(each, kind)
+    ]
+    known = known_state.read(questions)
+    rows: dict = {kind: [] for kind in KINDS}
+    for instance, kind in questions:
+        rows[kind].append(label(instance, kind) | known_state.shown(known[instance, kind]))
+    return rows
 
 
 def instance_row(instance: Instance, kind: str) -> dict | None:
-    """One instance's row, asked now; None when it has no service of that kind."""
-    if kind == "redis" and instance.redis:
-        return redis_row(instance)
-    if kind == "rabbitmq" and instance.rabbitmq:
-        return rabbit_row(instance)
-    return None
+    """One instance's row; None when it has no service of that kind."""
+    if kind not in KINDS or not known_state.has(instance, kind):
+        return None
+    known = known_state.read([(instance, kind)])[instance, kind]
+    return label(instance, kind) | known_state.shown(known)

@@ -1,36 +1,14 @@
 """The figures of the overview page: one card per service, each with figures or a problem."""
 
-import redis
-
-from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.gateways.parallel import call_in_parallel
-from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.monitoring.tiers import raw_step
-from cacheadmin.overview import broker, metrics, redis_info, replication
+from cacheadmin.overview import broker, known_state, metrics, redis_info
 
 
 def redis_card(instance: Instance) -> dict:
     figures, problem = call_redis(redis_info.summary, instance=instance)
-    return {"figures": figures, "problem": problem, "sentinel": sentinel_card(instance)}
-
-
-def sentinel_card(instance: Instance) -> dict | None:
-    """A Sentinel instance's master, replicas and sentinels; None for another kind."""
-    config = instance.redis
-    if config is None:  # a RabbitMQ-only instance: its page says so
-        return None
-    try:
-        manager = connections.sentinel_manager(instance)
-        if manager is None:
-            return None
-        return {"view": replication.sentinel_view(manager, config.sentinel.service)}
-    except connections.ConfigError as exc:
-        return {"problem": Problem(MISCONFIGURED, str(exc))}
-    except redis.RedisError as exc:
-        message = f"No sentinel of {config.sentinel.service} answered: {reason_of(exc)}."
-        return {"problem": Problem(UNREACHABLE, message)}
+    return {"figures": figures, "problem": problem, "sentinel": known_state.sentinel_card(instance)}
 
 
 def rabbit_card(instance: Instance) -> dict:
@@ -47,16 +25,19 @@ def with_history(card: dict, instance: Instance) -> dict:
     return card | {"history": history, "sample_seconds": raw_step()}
 
 
-def all_cards(instance: Instance) -> dict:
-    """The cards of the instance's Redis and RabbitMQ (those it has), asked in parallel."""
-    questions = {}
-    if instance.redis:
-        questions["redis"] = lambda: redis_card(instance)
-    if instance.rabbitmq:
-        questions["rabbit"] = lambda: rabbit_card(instance)
-    cards = call_in_parallel(**questions)
-    if "redis" in cards:
-        cards["redis"] = with_history(cards["redis"], instance)
+def all_cards(instance: Instance, *, first_answer: bool = False) -> dict:
+    """The cards of the instance's Redis and RabbitMQ (those it has), from their last
+    known state: asked at once, and waited for briefly (see known_state.read)."""
+    kinds = [kind for kind in ("redis", "sentinel", "rabbitmq") if known_state.has(instance, kind)]
+    questions = [(instance, kind) for kind in kinds]
+    known = known_state.read(questions, first_answer=first_answer)
+    cards = {}
+    if (instance, "redis") in known:
+        sentinel = known.get((instance, "sentinel"))
+        card = known_state.shown(known[instance, "redis"])
+        cards["redis"] = with_history(card | {"sentinel": sentinel and sentinel.answer}, instance)
+    if (instance, "rabbitmq") in known:
+        cards["rabbit"] = known_state.shown(known[instance, "rabbitmq"])
     return cards
 
 

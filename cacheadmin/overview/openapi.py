@@ -9,15 +9,29 @@ PROBLEM = {
 }
 
 
+TIME = {"type": "string", "format": "date-time"}
+
+
 def card(figures: dict) -> dict:
-    """A service's card: its figures, or the problem that kept them away."""
+    """A service's card: its last known figures, and the problem of its last ask."""
     return {
         "type": "object",
-        "required": ["ok", "figures", "problem"],
+        "required": ["ok", "figures", "problem", "as_of", "stale", "not_answering_since"],
         "properties": {
-            "ok": {"type": "boolean"},
+            "ok": {
+                "type": "boolean",
+                "description": "The service answered its last ask: figures are its own now.",
+            },
             "figures": nullable(figures),
             "problem": nullable(PROBLEM),
+            "as_of": nullable(TIME) | {"description": "When the figures were read (null: never)."},
+            "stale": {
+                "type": "boolean",
+                "description": "The figures are not the service's state now: its last ask "
+                "failed, or they are older than OVERVIEW_REFRESH_SECONDS.",
+            },
+            "not_answering_since": nullable(TIME)
+            | {"description": "When the first of the failed asks since its last answer began."},
             "sentinel": {
                 "type": "object",
                 "description": "A Sentinel instance's master, replicas and sentinels, "
@@ -118,8 +132,10 @@ PATHS = {
             "summary": "The headline figures of an instance's Redis and RabbitMQ",
             "operationId": "getOverview",
             "tags": ["overview"],
-            "description": "A service that fails is shown by its card's problem; the "
-            "answer itself is still 200.",
+            "description": "Each card from the service's last known state: a fresh "
+            "ask is waited for OVERVIEW_WAIT_SECONDS at most, and a service whose last "
+            "ask took longer (one that hangs) not at all. A service that fails is shown "
+            "by its card's problem beside its last figures; the answer is still 200.",
             "responses": answers(
                 {
                     200: json_answer(
