@@ -22,6 +22,8 @@ TAKEN_BYTES = celery_events.MAX_MESSAGE_BYTES  # a body must be whole to be deco
 class CeleryEvents(Upstream):
     """What both brokers' feeds share: events decoded into messages."""
 
+    keep_bytes = None  # an event is decoded when its frame is made: kept whole
+
     def decode(self, data: bytes) -> list[dict]:
         raise NotImplementedError
 

@@ -7,8 +7,10 @@ import contextlib
 import json
 import time
 
+import hiredis
 import redis
 from channels.layers import get_channel_layer
+from redis._parsers.hiredis import NOT_ENOUGH_DATA, _AsyncHiredisParser
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.instances import DEFAULT
@@ -150,15 +152,37 @@ class RedisFeed(Upstream):
             if message is not None:
                 heard = self.heard = now
                 pinged = None
-                if message["type"] in ("message", "pmessage", "smessage"):
-                    self.receive(message["channel"], message["data"], node=node)
-                elif message["type"] == "sunsubscribe":  # its slot moved to another node
-                    raise redis.ConnectionError("the sharded channel's slot moved")
+                self._take(message, node)
+                await self._drain(pubsub, node)
             elif pinged is None and now - heard >= HEALTH_EVERY:
                 await pubsub.ping()
                 pinged = now
             elif pinged is not None and now - pinged >= HEALTH_WAIT:
                 raise redis.TimeoutError(f"no answer to PING within {HEALTH_WAIT:g} s")
+
+    def _take(self, message: dict, node: str) -> None:
+        if message["type"] in ("message", "pmessage", "smessage"):
+            self.receive(message["channel"], message["data"], node=node)
+        elif message["type"] == "sunsubscribe":  # its slot moved to another node
+            raise redis.ConnectionError("the sharded channel's slot moved")
+
+    async def _drain(self, pubsub, node: str) -> None:
+        """The replies already read from the socket, parsed in one go: redis-py's
+        get_message costs tens of microseconds a message, so a flood of 20,000 a second
+        took most of a core that way; one read brings hundreds."""
+        reader = buffered_replies(pubsub)
+        if reader is None:
+            return
+        while (reply := reader.gets()) is not NOT_ENOUGH_DATA:
+            kind = reply[0] if isinstance(reply, list) and reply else None
+            if kind in (b"message", b"smessage"):
+                self.receive(reply[1], reply[2], node=node)
+            elif kind == b"pmessage":
+                self.receive(reply[2], reply[3], node=node)
+            elif isinstance(reply, Exception):
+                raise redis.ConnectionError(f"Redis said: {reply}")
+            elif (message := await pubsub.handle_message(reply)) is not None:
+                self._take(message, node)  # a confirmation, a PONG: as get_message says it
 
     async def _subscribe(self, pubsub) -> None:
         pattern = self.feed.pattern.encode()
@@ -168,6 +192,16 @@ class RedisFeed(Upstream):
             await pubsub.psubscribe(pattern)
         else:
             await pubsub.subscribe(pattern)
+
+
+def buffered_replies(pubsub) -> hiredis.Reader | None:
+    """The hiredis reader of a subscribed connection, holding what was read from its
+    socket and not parsed yet; None where redis-py parses in Python (no hiredis). A
+    private part of redis-py (pinned): tests/live/test_full_rate.py checks it is there."""
+    parser = getattr(pubsub.connection, "_parser", None)
+    if isinstance(parser, _AsyncHiredisParser):
+        return parser._reader
+    return None
 
 
 def _per_node(feed) -> bool:

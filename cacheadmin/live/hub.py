@@ -1,12 +1,16 @@
 """The live hub of one server process: one upstream subscription per feed, shared by
 every browser watching it, closed when the last one leaves.
 
-An upstream reads as fast as it can and never waits for a browser: it keeps the newest
-PER_TICK messages of each tick and counts the rest. Every TICK it encodes what it kept
-once and offers the same text to each watcher. A watcher (one browser) holds at most
-MAX_FRAMES frames and sends at most WINDOW frames its browser has not acknowledged;
-when its browser falls behind it drops its oldest frames and says how many messages
-it lost. So memory is bounded whatever the publish rate and however slow a browser.
+An upstream reads as fast as it can and never waits for a browser. A feed with a
+filter keeps only the messages whose channel or payload holds its text, before
+anything else. An upstream keeps at most KEEP messages waiting (the oldest pushed out
+and counted), and every TICK sends up to RATE a second of them (a late tick's share is
+sent on the next), in frames of at most PER_TICK messages and FRAME_BYTES, each
+encoded once and offered as the same text to each watcher. A watcher (one browser)
+holds at most MAX_FRAMES frames and WAITING_BYTES, and sends at most WINDOW frames its
+browser has not acknowledged; when its browser falls behind it drops its oldest
+frames and says how many messages it lost. So memory is bounded whatever the publish
+rate and however slow a browser.
 """
 
 import asyncio
@@ -24,10 +28,13 @@ from cacheadmin.monitoring import process_counts
 log = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds between frames of a feed
-PER_TICK = 50  # messages of a feed sent per tick: 500 a second is more than anyone reads
+RATE = 5000  # messages of a feed sent a second, at most: what the live page can draw
+PER_TICK = 500  # messages in a frame, at most
+KEEP = 2 * PER_TICK  # messages waiting for a frame, at most
 PAYLOAD_BYTES = 2048  # of each message's payload
-FRAME_CHARS = 128 * 1024  # of a frame's messages once encoded (escapes can grow them 6x)
+FRAME_BYTES = 1_000_000  # of a frame's messages once encoded (escapes can grow them 6x)
 MAX_FRAMES = 20  # waiting per browser
+WAITING_BYTES = 4_000_000  # of the frames waiting per browser (shared texts counted each)
 WINDOW = 4  # frames sent to a browser and not yet acknowledged
 STOP_WAIT = 2.0  # seconds a leaving browser waits for an upstream to close
 
@@ -39,20 +46,30 @@ class Watcher:
         self.send = send
         self.user = user
         self.frames: deque[tuple[str, str, int]] = deque()  # (feed id, fragment, count)
+        self.waiting = 0  # characters of the frames waiting
         self.controls: deque[str] = deque(maxlen=50)
         self.dropped: Counter[str] = Counter()  # by feed, since its last frame
         self.sent = self.acked = 0
         self.wake = asyncio.Event()
 
     def offer(self, feed_id: str, fragment: str, count: int, lost: int) -> None:
-        self.dropped[feed_id] += lost
-        process_counts.live_dropped(lost)
-        if len(self.frames) >= MAX_FRAMES:
-            old_feed, _, old_count = self.frames.popleft()
-            self.dropped[old_feed] += old_count
-            process_counts.live_dropped(old_count)
+        self.lose(feed_id, lost)
         self.frames.append((feed_id, fragment, count))
+        self.waiting += len(fragment)
+        while len(self.frames) > MAX_FRAMES or (
+            self.waiting > WAITING_BYTES and len(self.frames) > 1
+        ):
+            old_feed, old_fragment, old_count = self.frames.popleft()
+            self.waiting -= len(old_fragment)
+            self.lose(old_feed, old_count)
         self.wake.set()
+
+    def lose(self, feed_id: str, count: int) -> None:
+        """Messages of a feed this browser will not get: told with its next frame."""
+        if count:
+            self.dropped[feed_id] += count
+            process_counts.live_dropped(count)
+            self.wake.set()
 
     def control(self, frame: dict) -> None:
         """Status and errors: never dropped for being slow, never behind the window."""
@@ -62,6 +79,7 @@ class Watcher:
     def forget(self, feed_id: str) -> None:
         """A feed left: nothing more of it goes out, not even its losses."""
         self.frames = deque(frame for frame in self.frames if frame[0] != feed_id)
+        self.waiting = sum(len(fragment) for _, fragment, _ in self.frames)
         self.dropped.pop(feed_id, None)
 
     def ack(self, seq: int) -> None:
@@ -77,6 +95,7 @@ class Watcher:
             while self.sent - self.acked < WINDOW and (self.frames or self._unreported()):
                 if self.frames:
                     feed_id, fragment, _ = self.frames.popleft()
+                    self.waiting -= len(fragment)
                 else:  # nothing new, but losses not told yet
                     feed_id, fragment = self._unreported(), "[]"
                 self.sent += 1
@@ -95,12 +114,18 @@ class Upstream:
     """One subscription to a source, shared by its watchers. Subclasses read the source
     in read(), calling receive() for each message, and announce() their state."""
 
+    keep_bytes: int | None = PAYLOAD_BYTES  # of a payload kept (None: all, to decode it)
+
     def __init__(self, feed: Feed):
         self.feed = feed
+        self.needle = feed.filter.encode()
         self.watchers: set[Watcher] = set()
         # (channel, data, when, length, node: which cluster node said it, or "")
-        self.kept: deque[tuple[bytes, bytes, float, int, str]] = deque(maxlen=PER_TICK)
-        self.received = 0  # this tick
+        self.kept: deque[tuple[bytes, bytes, float, int, str]] = deque(maxlen=KEEP)
+        self.pushed_out = 0  # kept messages pushed out by newer ones, since the last frame
+        self.allowance = float(PER_TICK)  # messages the rate lets go now
+        self.flushed_at = time.monotonic()
+        self.received = 0  # since the last tick
         self.total = 0
         self.state = {"type": "status", "state": "connecting", **feed.as_json()}
         self.tasks: list[asyncio.Task] = []
@@ -115,9 +140,21 @@ class Upstream:
     ) -> None:
         """The hot path: no encoding, no waiting. length: of a payload cut before; node:
         the cluster node that sent it, where that matters (keyspace notifications)."""
+        if self.needle and not self._matches(channel, data):
+            return
         length = len(data) if length is None else length
+        if self.keep_bytes is not None and len(data) > self.keep_bytes:
+            data = data[: self.keep_bytes]  # what a frame shows: the rest is not kept
+        if len(self.kept) == KEEP:
+            self.pushed_out += 1
         self.kept.append((channel, data, time.time(), length, node))
         self.received += 1
+
+    def _matches(self, channel: bytes | str, data: bytes) -> bool:
+        """Whether the feed's filter is in the channel's or the payload's text (case
+        counts): their bytes as sent, the filter's as UTF-8."""
+        name = channel.encode() if isinstance(channel, str) else channel
+        return self.needle in name or self.needle in data
 
     def announce(self, state: str, **details) -> None:
         self.state = {"type": "status", "state": state, **self.feed.as_json(), **details}
@@ -153,28 +190,51 @@ class Upstream:
         self.failed = True
 
     async def _flushing(self) -> None:
+        """A flush every TICK on a fixed schedule, so a late tick is made up by the
+        next one rather than lowering the rate."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(TICK)
+            due = max(due + TICK, loop.time() - TICK)  # a loop held up long: no burst
+            await asyncio.sleep(max(0.0, due - loop.time()))
             self.flush()
 
     def flush(self) -> None:
-        if not self.received:
-            return
+        """Send what the rate allows of the messages kept, oldest first, in frames; the
+        rest wait for the next tick (the oldest pushed out if more keep coming)."""
+        now = time.monotonic()
+        self.allowance = min(float(KEEP), self.allowance + RATE * (now - self.flushed_at))
+        self.flushed_at = now
+        self.total += self.received
+        self.received = 0
+        lost, self.pushed_out = self.pushed_out, 0
+        count = min(len(self.kept), int(self.allowance))
+        self.allowance -= count
+        batch = [self.kept.popleft() for _ in range(count)]
+        for start in range(0, len(batch), PER_TICK):
+            chunk = batch[start : start + PER_TICK]
+            fragment, sent = self.encode(chunk)
+            self.offer(fragment, sent, lost + len(chunk) - sent)
+            lost = 0
+        if lost:
+            for watcher in self.watchers:
+                watcher.lose(self.feed.id, lost)
+
+    def encode(self, chunk: list[tuple]) -> tuple[str, int]:
+        """A frame's messages as JSON text, within FRAME_BYTES (the rest not sent), and
+        how many it holds."""
         encoded, size = [], 2
-        for item in reversed(self.kept):  # the newest first, within the frame's budget
+        for item in chunk:
             text = json.dumps(self.message(*item))
-            if size + len(text) + 2 > FRAME_CHARS and encoded:
+            if size + len(text) + 2 > FRAME_BYTES and encoded:
                 break
             encoded.append(text)
             size += len(text) + 2
-        encoded.reverse()
-        lost = self.received - len(encoded)
-        self.total += self.received
-        self.kept.clear()
-        self.received = 0
-        fragment = "[" + ", ".join(encoded) + "]"
+        return "[" + ", ".join(encoded) + "]", len(encoded)
+
+    def offer(self, fragment: str, count: int, lost: int) -> None:
         for watcher in self.watchers:
-            watcher.offer(self.feed.id, fragment, len(encoded), lost)
+            watcher.offer(self.feed.id, fragment, count, lost)
 
     def message(self, channel: bytes, data: bytes, at: float, length: int, node: str) -> dict:
         message = {"source": self.feed.source, "channel": display_key(channel), "ts": at}

@@ -10,6 +10,7 @@ from cacheadmin.gateways.keycodec import is_glob, is_utf8
 
 SOURCES = ("redis", "keyspace", "rabbitmq", "invalidations", "sentinel", "celery")
 MAX_PATTERN = 255  # bytes: AMQP's short strings (exchange, binding key) allow no more
+MAX_FILTER = 255  # characters of a feed's filter
 MAX_REQUEST = 4096  # characters of a client's message
 MAX_STARS = 16  # as for key patterns: deeply nested globs were slow before Redis 7.0.9
 MAX_PER_CONNECTION = 10
@@ -36,17 +37,21 @@ class Feed:
     glob: bool = False  # PSUBSCRIBE the pattern, rather than SUBSCRIBE a channel
     instance: str = DEFAULT
     shard: bool = False  # SSUBSCRIBE a sharded channel (on a cluster, at its slot's primary)
+    filter: str = ""  # only the messages whose channel or payload holds this text
 
     @property
     def id(self) -> str:
         fields = [self.source, self.pattern, self.exchange, self.binding_key, self.glob]
         fields += ["shard"] if self.shard else []
+        fields += [{"filter": self.filter}] if self.filter else []  # ids of before, unfiltered
         # default's feeds keep the ids they had before there were instances
         return json.dumps(fields if self.instance == DEFAULT else [self.instance, *fields])
 
     def as_json(self) -> dict:
         mode = {"mode": self.mode} if self.pattern else {}
-        return {name: getattr(self, name) for name in FEED_FIELDS} | mode | {"feed": self.id}
+        filtered = {"filter": self.filter} if self.filter else {}
+        fields = {name: getattr(self, name) for name in FEED_FIELDS}
+        return fields | mode | filtered | {"feed": self.id}
 
     @property
     def mode(self) -> str:
@@ -73,7 +78,19 @@ def feed_of(request: dict) -> Feed:
     instance = request.get("instance", DEFAULT)
     if not isinstance(instance, str) or not NAME.match(instance):
         raise ProtocolError("instance is an instance's name, as in /i/<name>/.")
-    return replace(_feed_on_default(request), instance=instance)
+    return replace(_feed_on_default(request), instance=instance, filter=_filter(request))
+
+
+def _filter(request: dict) -> str:
+    """The text a message's channel or payload must hold (case counts); "" keeps all."""
+    text = request.get("filter") or ""
+    if not isinstance(text, str):
+        raise ProtocolError("filter is a string.")
+    if len(text) > MAX_FILTER:
+        raise ProtocolError(f"filter is at most {MAX_FILTER} characters.")
+    if not is_utf8(text):
+        raise ProtocolError("filter holds a character that is not valid Unicode.")
+    return text
 
 
 def _feed_on_default(request: dict) -> Feed:

@@ -13,8 +13,12 @@
   let backoff = 500;
   let refused = 0; // closes before the socket ever opened, in a row
   let paused = false;
-  let pausedCount = 0;
+  let held = []; // messages that came while paused, the newest "Keep" of them
+  let heldCount = 0; // every one that came while paused
   let pending = []; // messages waiting for the next animation frame
+  let drawing = false; // an animation frame is asked for
+  let serverFilter = ""; // the filter the feeds were asked with
+  let rendering = false; // an animation frame is asked for to draw the rows in sight
   let asked = []; // feeds asked for before the socket was open: sent once it is
 
   // --- the socket -------------------------------------------------------------------
@@ -33,7 +37,8 @@
     });
     socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
-      pending = []; // what was not drawn belongs to the old socket
+      counts.shown += pending.length; // received: counted, though not drawn
+      pending = [];
       if (event.code === 4403) { // the server closed it: this account may see no more
         setConnection("closed", "closed");
         showError("The server closed this page's connection: your account was deactivated or its role "
@@ -68,23 +73,18 @@
     if (frame.type === "messages" && !feeds.has(frame.feed)) {
       send({ action: "ack", seq: frame.seq }); // a feed stopped here: still on its way
     } else if (frame.type === "messages") {
+      // Acknowledged on receipt, drawn on the next animation frame: a hidden tab draws
+      // nothing (no animation frames) and must not look too slow to the server meanwhile.
+      send({ action: "ack", seq: frame.seq });
       counts.dropped += frame.dropped;
       counts.window.push([performance.now(), frame.messages.length + frame.dropped]);
       if (paused) {
-        pausedCount += frame.messages.length;
-        $("live-pause").textContent = `Resume (${pausedCount.toLocaleString("en-US")} arrived)`;
-        send({ action: "ack", seq: frame.seq });
+        heldCount += frame.messages.length;
+        held = keepNewest(held.concat(frame.messages));
+        $("live-pause").textContent = `Resume (${heldCount.toLocaleString("en-US")} arrived, ${held.length.toLocaleString("en-US")} kept)`;
       } else {
-        // Acknowledged on receipt, drawn on the next frame: a hidden tab draws nothing
-        // (no animation frames) and must not look too slow to the server meanwhile.
-        send({ action: "ack", seq: frame.seq });
-        pending.push(...frame.messages);
-        const cap = Number($("live-cap").value);
-        if (pending.length > cap) { // the table would push them out at once
-          counts.shown += pending.length - cap;
-          pending = pending.slice(-cap);
-        }
-        requestAnimationFrame(draw);
+        pending = keepNewest(pending.concat(frame.messages));
+        askToDraw();
       }
     } else if (frame.type === "subscribed") {
       feedFor(frame);
@@ -101,9 +101,24 @@
     }
   }
 
+  // What the table would push out at once is counted as shown, and not drawn.
+  function keepNewest(messages) {
+    const cap = Number($("live-cap").value);
+    if (messages.length <= cap) return messages;
+    counts.shown += messages.length - cap;
+    return messages.slice(-cap);
+  }
+
+  function askToDraw() {
+    if (drawing) return;
+    drawing = true;
+    requestAnimationFrame(draw);
+  }
+
   // --- feeds ------------------------------------------------------------------------
   function requestFrom(data) {
     const request = { action: "subscribe", instance, source: data.get("source") };
+    if (serverFilter) request.filter = serverFilter;
     if (request.source === "shard") Object.assign(request, { source: "redis", mode: "shard" });
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
     if (request.source === "sentinel" && data.get("events")) request.pattern = data.get("events");
@@ -122,6 +137,7 @@
     if (!feed) {
       const request = { action: "subscribe", instance: frame.instance, source: frame.source, pattern: frame.pattern,
         exchange: frame.exchange, binding_key: frame.binding_key, mode: frame.mode };
+      if (frame.filter) request.filter = frame.filter;
       feed = { request, element: feedElement(frame) };
       feeds.set(frame.feed, feed);
     }
@@ -137,7 +153,8 @@
       : frame.source === "celery" ? `${frame.pattern} on ${frame.exchange ? "RabbitMQ" : "Redis"}`
       : frame.source === "invalidations" ? "dashboard"
       : frame.mode === "shard" ? `${frame.pattern} (sharded)` : frame.pattern;
-    label.textContent = `${frame.source}: ${visible(what)}`;
+    const only = frame.filter ? ` · only “${visible(frame.filter)}”` : "";
+    label.textContent = `${frame.source}: ${visible(what)}${only}`;
     const state = document.createElement("span");
     state.className = "feed-state";
     const note = document.createElement("span");
@@ -172,40 +189,123 @@
   }
 
   // --- rows -------------------------------------------------------------------------
+  // The rows kept are data (kept, oldest first, at most "Keep"); the table draws only
+  // the rows in sight, in a scroller as tall as all of them: so a frame costs the same
+  // whether 200 or 2,000 rows are kept, at any rate.
+  const ROW_HEIGHT = 28; // px: .live-rows tbody tr in app.css
+  const scroller = $("live-scroll");
+  const spacer = $("live-spacer");
+  let kept = [];
+  let view = kept; // the rows kept that the filter in the browser lets through
+
+  // What came since the last animation frame, drawn in one batch with the counters.
   function draw() {
+    drawing = false;
     if (!pending.length) return;
-    const filter = $("live-filter").value.toLowerCase();
-    const placeholder = rows.querySelector(".placeholder");
-    if (placeholder && pending.length) placeholder.remove();
-    const fragment = document.createDocumentFragment();
-    for (const message of pending) fragment.prepend(rowFor(message, filter));
-    rows.prepend(fragment);
+    const filter = browserFilter();
+    const added = filter ? pending.filter((message) => matches(message, filter)).length : pending.length;
+    kept = kept.concat(pending);
     counts.shown += pending.length;
     pending = [];
     const cap = Number($("live-cap").value);
-    while (rows.children.length > cap) rows.lastElementChild.remove();
+    if (kept.length > cap) kept = kept.slice(-cap);
+    // Someone reading further down keeps the same rows in sight as new ones come on top.
+    if (scroller.scrollTop > 0) scroller.scrollTop += added * ROW_HEIGHT;
+    render();
     showCounts(); // with the rows: a count behind them would contradict the table
   }
 
-  function rowFor(message, filter) {
+  // The rows in sight, newest on top, from the scroller's position.
+  function render() {
+    const filter = browserFilter();
+    view = filter ? kept.filter((message) => matches(message, filter)) : kept;
+    const head = spacer.querySelector("thead").offsetHeight;
+    spacer.style.height = `${head + Math.max(1, view.length) * ROW_HEIGHT}px`;
+    rows.dataset.kept = kept.length;
+    rows.dataset.shown = view.length;
+    if (!view.length) return showPlaceholder(filter);
+    const inSight = Math.ceil((scroller.clientHeight - head) / ROW_HEIGHT) + 1;
+    const first = Math.max(0, Math.min(Math.floor(scroller.scrollTop / ROW_HEIGHT), view.length - inSight));
+    const count = Math.min(inSight, view.length - first);
+    const placeholder = rows.querySelector(".placeholder");
+    if (placeholder) placeholder.remove();
+    while (rows.children.length < count) rows.append(emptyRow());
+    while (rows.children.length > count) rows.lastElementChild.remove();
+    for (let index = 0; index < count; index += 1) {
+      fill(rows.children[index], view[view.length - 1 - first - index]);
+    }
+  }
+
+  function showPlaceholder(filter) {
     const row = document.createElement("tr");
-    row.message = message;
-    const text = payloadText(message);
-    const where = message.node ? `${message.channel} @ ${message.node}` : message.channel;
-    const cells = [clock(message.ts), message.source, where, text.slice(0, 300)];
-    for (const value of cells) {
+    const cell = document.createElement("td");
+    row.className = "placeholder";
+    cell.colSpan = 4;
+    cell.className = "empty";
+    cell.textContent = filter ? "No row kept holds this text." : "Watch a feed to see its messages here.";
+    row.append(cell);
+    rows.replaceChildren(row);
+  }
+
+  function emptyRow() {
+    const row = document.createElement("tr");
+    for (const name of ["", "", "key", "mono payload"]) {
       const cell = document.createElement("td");
-      cell.textContent = value;
+      cell.className = name;
       row.append(cell);
     }
-    row.cells[2].className = "key";
-    row.cells[3].className = "mono payload";
-    row.hidden = filter !== "" && !matches(row, filter);
     return row;
   }
 
-  function matches(row, filter) {
-    const message = row.message;
+  function fill(row, message) {
+    if (row.message === message) return;
+    row.message = message;
+    const where = message.node ? `${message.channel} @ ${message.node}` : message.channel;
+    const values = [clock(message.ts), message.source, where, payloadText(message).slice(0, 300)];
+    values.forEach((value, index) => { row.cells[index].textContent = value; });
+  }
+
+  function askToRender() {
+    if (rendering) return;
+    rendering = true;
+    requestAnimationFrame(() => { rendering = false; render(); });
+  }
+
+  // The filter over the rows kept, any case: "" when it runs on the server instead.
+  function browserFilter() {
+    return $("live-filter-where").value === "browser" ? $("live-filter").value.toLowerCase() : "";
+  }
+
+  // A filter on the server: every feed asked for again with it (a feed of its own).
+  function filterOnServer() {
+    const wanted = $("live-filter-where").value === "server" ? $("live-filter").value : "";
+    if (wanted === serverFilter) return;
+    serverFilter = wanted;
+    for (const [id, feed] of feeds) {
+      send({ ...feed.request, action: "unsubscribe" });
+      feed.element.remove();
+      feeds.delete(id);
+      const request = { ...feed.request };
+      delete request.filter;
+      if (serverFilter) request.filter = serverFilter;
+      subscribe(request);
+    }
+  }
+
+  // The rows kept (and those still to draw, or held while paused), oldest first, one
+  // message a line as the server sent it.
+  function download() {
+    const lines = kept.concat(pending, held).map((message) => JSON.stringify(message) + "\n");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob(lines, { type: "application/x-ndjson" }));
+    link.download = `live-${new Date().toISOString().replace(/[:.]/g, "-")}.ndjson`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  function matches(message, filter) {
     return (message.channel + " " + payloadText(message)).toLowerCase().includes(filter);
   }
 
@@ -282,16 +382,33 @@
   $("live-pause").addEventListener("click", (event) => {
     paused = !paused;
     event.target.textContent = paused ? "Resume" : "Pause";
-    if (!paused && pausedCount) {
-      const plural = pausedCount === 1 ? "message" : "messages";
-      showError(`${pausedCount.toLocaleString("en-US")} ${plural} arrived while paused and ${pausedCount === 1 ? "was" : "were"} not kept.`);
-      pausedCount = 0;
+    event.target.setAttribute("aria-pressed", String(paused));
+    if (!paused) { // what came meanwhile: drawn now, the newest "Keep" of it
+      const passed = heldCount - held.length;
+      if (passed > 0) {
+        showError(`${heldCount.toLocaleString("en-US")} messages arrived while paused: the newest ${held.length.toLocaleString("en-US")} are shown, ${passed.toLocaleString("en-US")} passed (Keep more rows to hold more).`);
+      }
+      pending = keepNewest(pending.concat(held));
+      held = [];
+      heldCount = 0;
+      askToDraw();
     }
   });
-  $("live-clear").addEventListener("click", () => { rows.replaceChildren(); });
-  $("live-filter").addEventListener("input", (event) => {
-    const filter = event.target.value.toLowerCase();
-    for (const row of rows.children) if (row.message) row.hidden = filter !== "" && !matches(row, filter);
+  $("live-clear").addEventListener("click", () => {
+    kept = [];
+    render();
+  });
+  scroller.addEventListener("scroll", askToRender, { passive: true });
+  $("live-cap").addEventListener("change", () => {
+    kept = kept.slice(-Number($("live-cap").value));
+    render();
+  });
+  $("live-download").addEventListener("click", download);
+  $("live-filter").addEventListener("input", askToRender);
+  $("live-filter").addEventListener("change", filterOnServer); // Enter, or leaving the box
+  $("live-filter-where").addEventListener("change", () => {
+    askToRender();
+    filterOnServer();
   });
   document.addEventListener("click", (event) => {
     const channel = event.target.dataset && event.target.dataset.watch;

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -134,14 +135,74 @@ def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
             time.sleep(0.12)  # under the feed's cap, so every message is sent
     rows = page.locator("#live-rows tr")
     expect(rows.first.locator("td.payload")).to_have_text("m299")
-    expect(rows).to_have_count(200)
+    expect(page.locator("#live-rows")).to_have_attribute("data-kept", "200")
+    scroll_to_the_oldest(page)
+    expect(rows.last.locator("td.payload")).to_have_text("m100")
+    page.evaluate("document.getElementById('live-scroll').scrollTop = 10 * 28")
+    expect(rows.first.locator("td.payload")).to_have_text("m289")
+    redis_client.publish("many", "newer")  # on top, out of sight: the rows read stay
+    expect(page.locator("#live-received")).to_have_text("301")
+    expect(rows.first.locator("td.payload")).to_have_text("m289")
+    page.evaluate("document.getElementById('live-scroll').scrollTop = 0")
+    expect(rows.first.locator("td.payload")).to_have_text("newer")
     page.click("#live-pause")
     redis_client.publish("many", "while paused")
-    expect(page.locator("#live-pause")).to_have_text("Resume (1 arrived)")
-    expect(rows.first.locator("td.payload")).to_have_text("m299")
+    expect(page.locator("#live-pause")).to_have_text("Resume (1 arrived, 1 kept)")
+    expect(rows.first.locator("td.payload")).to_have_text("newer")
+    page.click("#live-pause")  # what was held is drawn
+    expect(rows.first.locator("td.payload")).to_have_text("while paused")
+    expect(rows.nth(1).locator("td.payload")).to_have_text("newer")
+    expect(page.locator("#live-error")).to_be_hidden()  # nothing passed
+
     page.click("#live-pause")
-    paused = "1 message arrived while paused and was not kept"
-    expect(page.locator("#live-error")).to_contain_text(paused)
+    for number in range(250):  # more than the 200 rows kept, under the feed's cap
+        redis_client.publish("many", f"p{number}")
+    expect(page.locator("#live-pause")).to_have_text("Resume (250 arrived, 200 kept)")
+    expect(rows.first.locator("td.payload")).to_have_text("while paused")  # held, not drawn
+    page.click("#live-pause")
+    expect(rows.first.locator("td.payload")).to_have_text("p249")
+    scroll_to_the_oldest(page)
+    expect(rows.last.locator("td.payload")).to_have_text("p50")
+    passed = "250 messages arrived while paused: the newest 200 are shown, 50 passed"
+    expect(page.locator("#live-error")).to_contain_text(passed)
+
+
+def test_a_filter_on_the_server_then_the_rows_kept_downloaded_as_ndjson(
+    page, asgi_server, viewer, redis_client
+):
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    page.fill("input[name=pattern]", "mixed")
+    page.click("#live-subscribe button[type=submit]")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    page.fill("#live-filter", "needle")
+    page.select_option("#live-filter-where", "server")  # the feed asked again, with it
+    expect(page.locator(".feed-label")).to_have_text("redis: mixed · only “needle”")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    assert redis_client.pubsub_numsub("mixed") == [(b"mixed", 1)]  # the old feed left
+    for payload in ("hay", "a needle", "a NEEDLE", '{"x": "<needle>"}'):
+        redis_client.publish("mixed", payload)
+    rows = page.locator("#live-rows tr")
+    expect(rows).to_have_count(2)  # the others never came: none is hidden
+    expect(rows.first.locator("td.payload")).to_have_text('{"x": "<needle>"}')
+
+    with page.expect_download() as download:
+        page.click("#live-download")
+    assert download.value.suggested_filename.endswith(".ndjson")
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    kept = [json.loads(line) for line in lines]
+    assert [message["data"] for message in kept] == ["a needle", '{"x": "<needle>"}']
+    assert kept[0]["source"] == "redis" and kept[0]["channel"] == "mixed"
+
+    page.select_option("#live-filter-where", "browser")  # all of it again, hidden here
+    expect(page.locator(".feed-label")).to_have_text("redis: mixed")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    redis_client.publish("mixed", "hay again")
+    expect(page.locator("#live-rows")).to_have_attribute("data-kept", "3")
+    expect(page.locator("#live-rows")).to_have_attribute("data-shown", "2")  # no needle
+    expect(rows.first.locator("td.payload")).to_have_text('{"x": "<needle>"}')
+    page.fill("#live-filter", "")
+    expect(rows.first.locator("td.payload")).to_have_text("hay again")
 
 
 def test_a_sharded_channel_and_each_nodes_keyspace_events_on_a_cluster(
@@ -268,12 +329,18 @@ def test_a_hidden_tab_keeps_acknowledging_and_shows_what_came_when_it_is_back(
     page.bring_to_front()
     rows = page.locator("#live-rows tr")
     expect(rows.first.locator("td.payload")).to_have_text("m299")
-    expect(rows).to_have_count(200)
+    expect(page.locator("#live-rows")).to_have_attribute("data-kept", "200")
+    scroll_to_the_oldest(page)
     expect(rows.last.locator("td.payload")).to_have_text("m100")
     expect(page.locator("#live-dropped")).to_have_text("0")
     if path := os.environ.get("CACHEADMIN_SCREENSHOTS"):
         page.screenshot(path=f"{path}/live-back-from-hidden.png", full_page=True)
     assert not errors, f"the page raised JavaScript errors: {errors}"
+
+
+def scroll_to_the_oldest(page) -> None:
+    """The table draws the rows in sight: the oldest kept come into it at the bottom."""
+    page.eval_on_selector("#live-scroll", "scroller => { scroller.scrollTop = 1e9; }")
 
 
 def _keep(frames: list, text: str) -> None:

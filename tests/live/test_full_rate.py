@@ -1,0 +1,113 @@
+"""Live at full rate: a filter applied on the server before the rate cap, frames of up to
+PER_TICK messages, and a burst that fits what waits delivered whole."""
+
+import json
+
+import pytest
+import redis.asyncio
+
+from cacheadmin.live import feeds
+from cacheadmin.live import hub as hub_module
+from cacheadmin.live.consumer import current_hub
+from cacheadmin.live.protocol import Feed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_feed_without_a_filter_keeps_its_id_of_before():
+    assert Feed("redis", pattern="orders").id == '["redis", "orders", "", "", false]'
+    filtered = Feed("redis", pattern="orders", filter="needle")
+    assert filtered.id == '["redis", "orders", "", "", false, {"filter": "needle"}]'
+    assert filtered.as_json()["filter"] == "needle"
+    assert "filter" not in Feed("redis", pattern="orders").as_json()
+
+
+async def test_a_filtered_feed_gets_every_match_and_nothing_else(services, live, redis_client):
+    filtered, unfiltered = await live(), await live()
+    status = await filtered.subscribe(source="redis", pattern="mixed.*", filter="needle")
+    assert status["filter"] == "needle" and '"filter"' in status["feed"]
+    await unfiltered.subscribe(source="redis", pattern="mixed.*")
+    assert len(current_hub().upstreams) == 2  # another feed: its own upstream
+    publisher = redis_client.pipeline(transaction=False)
+    wanted = set()
+    for number in range(3000):
+        if number % 10 == 0:
+            payload, channel = f"{number} has a needle", "mixed.a"
+            wanted.add(payload)
+        elif number % 10 == 5:
+            payload, channel = str(number), "mixed.needle"  # the channel holds it
+            wanted.add(payload)
+        else:
+            payload, channel = f"{number} has a NEEDLE, not the same", "mixed.a"
+        publisher.publish(channel, payload)
+    publisher.execute()
+    received, dropped = await filtered.messages(len(wanted))
+    assert dropped == 0 and {message["data"] for message in received} == wanted
+    assert await filtered.frames_for(0.3) == []  # and nothing else came
+    everything, lost = await unfiltered.messages(3000, timeout=15)
+    assert len(everything) + lost == 3000  # what the cap did not let through: counted
+
+
+async def test_two_browsers_with_one_filter_share_an_upstream(services, live, redis_client):
+    first, second = await live(), await live()
+    await first.subscribe(source="redis", pattern="shared", filter="x")
+    await second.subscribe(source="redis", pattern="shared", filter="x")
+    assert redis_client.pubsub_numsub("shared") == [(b"shared", 1)]
+    assert len(current_hub().upstreams) == 1
+
+
+async def test_a_burst_that_fits_what_waits_is_delivered_whole_in_frames_of_per_tick(
+    services, live, redis_client
+):
+    socket = await live()
+    await socket.subscribe(source="redis", pattern="burst")
+    publisher = redis_client.pipeline(transaction=False)
+    for number in range(hub_module.KEEP):
+        publisher.publish("burst", str(number))
+    publisher.execute()
+    frames, received = [], []
+    while len(received) < hub_module.KEEP:
+        frame = await socket.until(lambda f: f["type"] == "messages")
+        assert frame["dropped"] == 0
+        frames.append(frame)
+        received += [int(message["data"]) for message in frame["messages"]]
+    assert received == list(range(hub_module.KEEP))  # every one, in order
+    assert max(len(frame["messages"]) for frame in frames) <= hub_module.PER_TICK
+
+
+async def test_a_bad_filter_is_refused_and_changes_nothing(services, live, redis_client):
+    socket = await live()
+    for request, says in [
+        ({"filter": "x" * 256}, "at most 255 characters"),
+        ({"filter": 7}, "filter is a string"),
+    ]:
+        await socket.socket.send_to(
+            text_data=json.dumps(
+                {"action": "subscribe", "source": "redis", "pattern": "f"} | request
+            )
+        )
+        frame = await socket.frame()
+        assert frame["type"] == "error" and says in frame["message"], (request, frame)
+    assert redis_client.pubsub_numsub("f") == [(b"f", 0)] and current_hub().upstreams == {}
+    await socket.subscribe(source="redis", pattern="f", filter="é" * 255)  # characters
+
+
+def test_a_slow_browser_holds_at_most_its_waiting_bytes():
+    watcher = hub_module.Watcher(send=None)
+    big = "[" + "x" * 999_000 + "]"
+    for _ in range(10):
+        watcher.offer("a", big, 500, 0)
+    assert watcher.waiting <= hub_module.WAITING_BYTES and len(watcher.frames) == 4
+    assert watcher.dropped["a"] == 6 * 500
+
+
+async def test_a_flood_is_parsed_from_the_socket_in_one_go(services, redis_server):
+    """The feeds read what came in one go through redis-py's hiredis reader, a private
+    part of redis-py: a version that moved it would fall back to a message at a time
+    (20,000 a second took most of a core), silently but for this test."""
+    client = redis.asyncio.Redis.from_url(redis_server.url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe("drained")
+    assert feeds.buffered_replies(pubsub) is not None
+    await pubsub.aclose()
+    await client.aclose()
