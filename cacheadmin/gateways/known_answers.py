@@ -34,7 +34,6 @@ class Known:
     answered_at: datetime | None = None
     problem: Problem | None = None
     failing_since: datetime | None = None
-    asking: bool = False
     took: float = 0.0  # seconds the last ask took
 
     @property
@@ -66,7 +65,6 @@ class KnownAnswers:
         self._known: dict[Hashable, Known] = {}
         self._flights: dict[Hashable, _Flight] = {}
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="known")
-        self.asks = 0  # questions asked (for tests and benchmarks)
 
     def read_all(
         self, asks: dict[Hashable, Ask], *, wait: float, first_wait: float | None = None
@@ -87,7 +85,7 @@ class KnownAnswers:
             left = flight.started + waited - time.monotonic()
             wait_for([flight.future], timeout=max(0.0, left))
         with self._lock:
-            return {key: self._state(key) for key in asks}
+            return {key: self._known.get(key, Known()) for key in asks}
 
     def close(self) -> None:
         """Forget every answer (a change of settings); asks in flight end unheard."""
@@ -96,14 +94,10 @@ class KnownAnswers:
             self._flights.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _state(self, key: Hashable) -> Known:
-        return _with(self._known.get(key, Known()), asking=key in self._flights)
-
     def _ask(self, key: Hashable, ask: Ask) -> _Flight:
         with self._lock:
             flight = self._flights.get(key)
             if flight is None:
-                self.asks += 1
                 started, began = time.monotonic(), datetime.now(UTC)
                 future = self._pool.submit(self._answer, key, ask, began, started)
                 flight = self._flights[key] = _Flight(future, started)
@@ -124,8 +118,4 @@ class KnownAnswers:
             else:
                 since = before.failing_since or began
                 changes = {"problem": problem, "failing_since": since, "took": took}
-                self._known[key] = _with(before, **changes)
-
-
-def _with(known: Known, **changes: Any) -> Known:
-    return dataclasses.replace(known, **changes)
+                self._known[key] = dataclasses.replace(before, **changes)

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.amqp import FAILURES, AmqpConfigError, amqp_problem, connect
-from cacheadmin.live.hub import PAYLOAD_BYTES, Upstream
+from cacheadmin.live.hub import Upstream
 from cacheadmin.live.reconnecting import Reconnecting
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class TapRefused(Exception):
 
 
 class RabbitTap(Upstream):
-    keep_bytes = PAYLOAD_BYTES  # of each body, taken from the thread to the event loop
+    # keep_bytes (Upstream's) of each body are taken from the thread to the event loop
     missing = "There is no exchange {exchange!r} in this virtual host."
 
     def binding_key(self) -> str:

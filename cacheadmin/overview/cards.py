@@ -1,19 +1,16 @@
 """The figures of the overview page: one card per service, each with figures or a problem."""
 
 from cacheadmin.gateways.connections import Instance
-from cacheadmin.gateways.service_calls import call_rabbit, call_redis
+from cacheadmin.gateways.service_calls import call_redis
 from cacheadmin.monitoring.tiers import raw_step
-from cacheadmin.overview import broker, known_state, metrics, redis_info
+from cacheadmin.overview import known_state, metrics
 
 
 def redis_card(instance: Instance) -> dict:
-    figures, problem = call_redis(redis_info.summary, instance=instance)
+    """The Redis card asked now (the reset-statistics page's), not from the last known
+    state."""
+    figures, problem = known_state.redis_figures(instance)
     return {"figures": figures, "problem": problem, "sentinel": known_state.sentinel_card(instance)}
-
-
-def rabbit_card(instance: Instance) -> dict:
-    figures, problem = call_rabbit(broker.overview_with_alarms, instance=instance)
-    return {"figures": figures, "problem": problem}
 
 
 def with_history(card: dict, instance: Instance) -> dict:

@@ -18,11 +18,12 @@ from cacheadmin.overview import broker, redis_info, replication
 Question = tuple[Instance, str]  # an instance and what is asked of it
 
 
-def _redis(instance: Instance):
+def redis_figures(instance: Instance):
+    """The overview's figures of the instance's Redis, asked now: (figures, problem)."""
     return call_redis(redis_info.summary, instance=instance)
 
 
-def _rabbitmq(instance: Instance):
+def broker_figures(instance: Instance):
     return call_rabbit(broker.overview_with_alarms, instance=instance)
 
 
@@ -47,7 +48,7 @@ def _sentinel(instance: Instance):
     return sentinel_card(instance), None  # the card says its own problem
 
 
-ASKS = {"redis": _redis, "rabbitmq": _rabbitmq, "sentinel": _sentinel}
+ASKS = {"redis": redis_figures, "rabbitmq": broker_figures, "sentinel": _sentinel}
 
 
 def has(instance: Instance, kind: str) -> bool:
@@ -75,15 +76,13 @@ def first_answer_seconds() -> float:
 
 def shown(known: Known) -> dict:
     """What a row or card shows of a known state: the last figures (None before any),
-    the last ask's problem, the figures' time and age, whether they are stale, and
+    the last ask's problem, the figures' time, whether they are stale, and
     since when the server has not answered."""
     return {
         "figures": known.answer,
         "problem": known.problem,
         "as_of": known.answered_at,
-        "age": known.age(),
         "stale": known.stale(settings.OVERVIEW_REFRESH_SECONDS),
         "failing_since": known.failing_since,
         "asked": known.answer is not None or known.problem is not None,
-        "asking": known.asking,
     }

@@ -18,7 +18,6 @@
   let pending = []; // messages waiting for the next animation frame
   let drawing = false; // an animation frame is asked for
   let serverFilter = ""; // the filter the feeds were asked with
-  let rendering = false; // an animation frame is asked for to draw the rows in sight
   let asked = []; // feeds asked for before the socket was open: sent once it is
 
   // --- the socket -------------------------------------------------------------------
@@ -198,19 +197,21 @@
   let kept = [];
   let view = kept; // the rows kept that the filter in the browser lets through
 
-  // What came since the last animation frame, drawn in one batch with the counters.
+  // What came since the last animation frame, drawn in one batch with the counters
+  // (or the rows in sight again, after a scroll or a change of filter).
   function draw() {
     drawing = false;
-    if (!pending.length) return;
-    const filter = browserFilter();
-    const added = filter ? pending.filter((message) => matches(message, filter)).length : pending.length;
-    kept = kept.concat(pending);
-    counts.shown += pending.length;
-    pending = [];
-    const cap = Number($("live-cap").value);
-    if (kept.length > cap) kept = kept.slice(-cap);
-    // Someone reading further down keeps the same rows in sight as new ones come on top.
-    if (scroller.scrollTop > 0) scroller.scrollTop += added * ROW_HEIGHT;
+    if (pending.length) {
+      const filter = browserFilter();
+      const added = filter ? pending.filter((message) => matches(message, filter)).length : pending.length;
+      kept = kept.concat(pending);
+      counts.shown += pending.length;
+      pending = [];
+      const cap = Number($("live-cap").value);
+      if (kept.length > cap) kept = kept.slice(-cap);
+      // Someone reading further down keeps the same rows in sight as new ones come on top.
+      if (scroller.scrollTop > 0) scroller.scrollTop += added * ROW_HEIGHT;
+    }
     render();
     showCounts(); // with the rows: a count behind them would contradict the table
   }
@@ -263,12 +264,6 @@
     const where = message.node ? `${message.channel} @ ${message.node}` : message.channel;
     const values = [clock(message.ts), message.source, where, payloadText(message).slice(0, 300)];
     values.forEach((value, index) => { row.cells[index].textContent = value; });
-  }
-
-  function askToRender() {
-    if (rendering) return;
-    rendering = true;
-    requestAnimationFrame(() => { rendering = false; render(); });
   }
 
   // The filter over the rows kept, any case: "" when it runs on the server instead.
@@ -398,16 +393,16 @@
     kept = [];
     render();
   });
-  scroller.addEventListener("scroll", askToRender, { passive: true });
+  scroller.addEventListener("scroll", askToDraw, { passive: true });
   $("live-cap").addEventListener("change", () => {
     kept = kept.slice(-Number($("live-cap").value));
     render();
   });
   $("live-download").addEventListener("click", download);
-  $("live-filter").addEventListener("input", askToRender);
+  $("live-filter").addEventListener("input", askToDraw);
   $("live-filter").addEventListener("change", filterOnServer); // Enter, or leaving the box
   $("live-filter-where").addEventListener("change", () => {
-    askToRender();
+    askToDraw();
     filterOnServer();
   });
   document.addEventListener("click", (event) => {
