@@ -15,13 +15,13 @@ run: services $(VENV)/.runtime
 # Two workers (pytest-xdist), each with its own servers, vhost and test database; the
 # pure tests ran just before, with no service in reach.
 test: services-test $(VENV)/.dev lint test-pure
-	$(PY) -m pytest -n 2 -m "not pure"
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not pure"
 
 # The suite again on PostgreSQL (a throwaway database made by the test run), but the
 # tests the database takes no part in: the pure ones, the browser's, the failovers'.
 POSTGRES_TEST_URL ?= postgres://cacheadmin:cacheadmin@127.0.0.1:5432/cacheadmin
 test-postgres: services-postgres $(VENV)/.dev
-	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2 -m "not pure and not browser and not failover"
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -q -n 2 --dist loadgroup -m "not pure and not browser and not failover"
 
 # The pure tests (marked at collection: they ask for no service fixture) need neither
 # Redis nor RabbitMQ: prove it with neither in reach.

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIRequestHandler
 
 from dashboard.channel_layers import channel_layers
 from tests.servers import (
@@ -27,6 +28,10 @@ from tests.servers import (
 from tests.users import logged_in, make_user
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+# The live test server writes a response's head and body in separate sends: with Nagle's
+# algorithm on, the body waits for the client's delayed ACK, 40 ms a request.
+WSGIRequestHandler.disable_nagle_algorithm = True
 
 MANAGEMENT_URL = os.environ.get("TEST_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/")
 RABBIT_ADMIN = (

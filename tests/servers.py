@@ -280,7 +280,7 @@ class SentinelSet:
                 replicas = view.sentinel_slaves(self.service)
                 if not replicas or not all(_replica_settled(r) for r in replicas):
                     return False
-            if len({self._master_port_of(index) for index in range(len(self.sentinel_ports))}) > 1:
+            if len(self._named_masters()) > 1:
                 return False
             # and the master sees the sync done (a replica in full sync is wait_bgsave)
             info = self.master_client().info("replication")
@@ -312,11 +312,27 @@ class SentinelSet:
         return self.master_port()
 
     def failover(self) -> int:
-        """SENTINEL FAILOVER, until the replica is the master; its port."""
+        """SENTINEL FAILOVER, until every sentinel names the replica the master; then
+        the old master made its replica, as the sentinels would (they find it still a
+        master at their next look at its role, up to 10 s later, which made each such
+        test wait 15 s to settle). The new master's port."""
         before = self.master_port()
         self.sentinel().sentinel_failover(self.service)
-        self._until(lambda: self.master_port() != before, seconds=30)
-        return self.master_port()
+        self._until(lambda: self._named_masters() == {self._other(before)}, seconds=30)
+        new = self.master_port()
+        # as a sentinel does it: one transaction, and every client's link cut after it
+        with self._server_on(before).client().pipeline(transaction=True) as pipe:
+            pipe.replicaof("127.0.0.1", new)
+            pipe.execute_command("CLIENT", "KILL", "TYPE", "normal")
+            pipe.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+            pipe.execute()
+        return new
+
+    def _named_masters(self) -> set[int]:
+        return {self._master_port_of(index) for index in range(len(self.sentinel_ports))}
+
+    def _other(self, port: int) -> int:
+        return self.replica.port if port == self.master.port else self.master.port
 
     def _until(self, check, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds

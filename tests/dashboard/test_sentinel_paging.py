@@ -42,7 +42,7 @@ def test_paging_across_a_failover_says_the_server_changed(viewer, sentinel_sessi
     next_page = html.context["next_query"]
     assert "server=" in next_page
 
-    sessions.sentinel().sentinel_failover(sessions.service)
+    sessions.failover()
     wait_for(lambda: moved_from(sessions, old))
     wait_for(lambda: demoted(old))
 

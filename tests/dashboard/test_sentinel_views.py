@@ -10,7 +10,8 @@ from cacheadmin.gateways.redis_kinds.sentinels import NewestAsyncSentinel, Newes
 from tests.helpers import instances
 from tests.servers import SentinelSet
 
-pytestmark = pytest.mark.django_db
+# xdist_group: in one test worker (--dist loadgroup), so its sentinel sets of its own starts once
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("two-views")]
 
 
 @pytest.fixture(scope="module")

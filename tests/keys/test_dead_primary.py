@@ -12,7 +12,8 @@ from cacheadmin.gateways.redis_kinds import cluster_scan
 from tests.helpers import wait_for
 from tests.servers import ClusterSet
 
-pytestmark = pytest.mark.django_db
+# xdist_group: in one test worker (--dist loadgroup), so its cluster of its own starts once
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("lone-cluster")]
 
 MARGIN = 0.6  # seconds beyond REDIS_TIMEOUT for the page itself, on a busy machine
 
@@ -43,7 +44,7 @@ def dead(request, settings, tmp_path, lone, viewer_client):
     path = tmp_path / "instances.toml"
     path.write_text(f'[redis.shop]\nurl = "{lone.url}"\n')
     settings.CACHEADMIN_INSTANCES = str(path)
-    assert "cluster of 3 primaries" in viewer_client.get("/i/shop/").content.decode()
+    wait_for(lambda: "cluster of 3 primaries" in viewer_client.get("/i/shop/").content.decode())
     if request.param == "killed":
         victim.process.kill()
         victim.process.wait()
