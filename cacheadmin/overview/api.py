@@ -19,12 +19,14 @@ def overview_api(request: HttpRequest) -> JsonResponse:
 def _card_json(card: dict) -> dict:
     problem = card["problem"]
     answer = {
-        "ok": problem is None and card["figures"] is not None,
+        # ok: figures of now; stale ones (an ask slower than the refresh) are not
+        "ok": problem is None and card["figures"] is not None and not card["stale"],
         "figures": card["figures"],
         "problem": dataclasses.asdict(problem) if problem else None,
         "as_of": _iso(card["as_of"]),
         "stale": card["stale"],
-        "not_answering_since": _iso(card["failing_since"]),
+        "failing_since": _iso(card["failing_since"]),
+        "not_answering_since": _iso(card["failing_since"] if card["silent"] else None),
     }
     sentinel = card.get("sentinel")
     if sentinel:

@@ -7,10 +7,10 @@ from cacheadmin.overview import known_state, metrics
 
 
 def redis_card(instance: Instance) -> dict:
-    """The Redis card asked now (the reset-statistics page's), not from the last known
-    state."""
-    figures, problem = known_state.redis_figures(instance)
-    return {"figures": figures, "problem": problem, "sentinel": known_state.sentinel_card(instance)}
+    """The Redis card of the reset-statistics page, from its last known state (a first
+    answer waited for up to the timeout, a hung server not again)."""
+    known = known_state.read([(instance, "redis")], first_answer=True)
+    return known_state.shown(known[instance, "redis"])
 
 
 def with_history(card: dict, instance: Instance) -> dict:

@@ -11,7 +11,7 @@ from django.conf import settings
 from cacheadmin.gateways import connections
 from cacheadmin.gateways.connections import Instance
 from cacheadmin.gateways.known_answers import Known
-from cacheadmin.gateways.problems import MISCONFIGURED, UNREACHABLE, Problem, reason_of
+from cacheadmin.gateways.problems import MISCONFIGURED, TIMEOUT, UNREACHABLE, Problem, reason_of
 from cacheadmin.gateways.service_calls import call_rabbit, call_redis
 from cacheadmin.overview import broker, redis_info, replication
 
@@ -66,7 +66,10 @@ def read(questions: list[Question], *, first_answer: bool = False) -> dict[Quest
     asks = {question: partial(ASKS[question[1]], question[0]) for question in questions}
     first_wait = first_answer_seconds() if first_answer else None
     wait = settings.OVERVIEW_WAIT_SECONDS
-    return connections.known_answers().read_all(asks, wait=wait, first_wait=first_wait)
+    overdue = first_answer_seconds()  # an ask past every timeout: it hangs
+    return connections.known_answers().read_all(
+        asks, wait=wait, first_wait=first_wait, overdue=overdue
+    )
 
 
 def first_answer_seconds() -> float:
@@ -76,13 +79,16 @@ def first_answer_seconds() -> float:
 
 def shown(known: Known) -> dict:
     """What a row or card shows of a known state: the last figures (None before any),
-    the last ask's problem, the figures' time, whether they are stale, and
-    since when the server has not answered."""
+    the last ask's problem, the figures' time, whether they are stale, since when its
+    asks fail, and whether the server is silent then (a timeout, no connection) rather
+    than answering with a refusal or an error."""
+    silent = known.problem is not None and known.problem.kind in (TIMEOUT, UNREACHABLE)
     return {
         "figures": known.answer,
         "problem": known.problem,
         "as_of": known.answered_at,
         "stale": known.stale(settings.OVERVIEW_REFRESH_SECONDS),
         "failing_since": known.failing_since,
+        "silent": silent,
         "asked": known.answer is not None or known.problem is not None,
     }

@@ -16,11 +16,20 @@ def card(figures: dict) -> dict:
     """A service's card: its last known figures, and the problem of its last ask."""
     return {
         "type": "object",
-        "required": ["ok", "figures", "problem", "as_of", "stale", "not_answering_since"],
+        "required": [
+            "ok",
+            "figures",
+            "problem",
+            "as_of",
+            "stale",
+            "failing_since",
+            "not_answering_since",
+        ],
         "properties": {
             "ok": {
                 "type": "boolean",
-                "description": "The service answered its last ask: figures are its own now.",
+                "description": "The service answered its last ask and the figures are "
+                "fresh (not stale): they are its own now.",
             },
             "figures": nullable(figures),
             "problem": nullable(PROBLEM),
@@ -30,8 +39,13 @@ def card(figures: dict) -> dict:
                 "description": "The figures are not the service's state now: its last ask "
                 "failed, or they are older than OVERVIEW_REFRESH_SECONDS.",
             },
-            "not_answering_since": nullable(TIME)
+            "failing_since": nullable(TIME)
             | {"description": "When the first of the failed asks since its last answer began."},
+            "not_answering_since": nullable(TIME)
+            | {
+                "description": "failing_since, when the last ask failed for silence (a "
+                "timeout, no connection) rather than a refusal or an error."
+            },
             "sentinel": {
                 "type": "object",
                 "description": "A Sentinel instance's master, replicas and sentinels, "
