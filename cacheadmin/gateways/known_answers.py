@@ -114,8 +114,7 @@ class KnownAnswers:
         if flight.future.done() or overdue is None or running <= overdue:
             return known
         problem = Problem(TIMEOUT, f"No answer after {running:.0f} seconds.")
-        since = known.failing_since or flight.began
-        return dataclasses.replace(known, problem=problem, failing_since=since, took=running)
+        return _failing(known, problem, flight, running)
 
     def _ask(self, key: Hashable, ask: Ask) -> _Flight:
         with self._lock:
@@ -143,6 +142,10 @@ class KnownAnswers:
             if problem is None:
                 self._known[key] = Known(answer, datetime.now(UTC), took=took)
             else:
-                since = before.failing_since or flight.began
-                changes = {"problem": problem, "failing_since": since, "took": took}
-                self._known[key] = dataclasses.replace(before, **changes)
+                self._known[key] = _failing(before, problem, flight, took)
+
+
+def _failing(before: Known, problem: Problem, flight: _Flight, took: float) -> Known:
+    """before, its figures kept, failing with problem since its first failed ask began."""
+    since = before.failing_since or flight.began
+    return dataclasses.replace(before, problem=problem, failing_since=since, took=took)

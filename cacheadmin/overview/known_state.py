@@ -64,9 +64,9 @@ def read(questions: list[Question], *, first_answer: bool = False) -> dict[Quest
     (a script's one call gets figures or a problem; a page shows "asking…" and asks
     again by itself)."""
     asks = {question: partial(ASKS[question[1]], question[0]) for question in questions}
-    first_wait = first_answer_seconds() if first_answer else None
-    wait = settings.OVERVIEW_WAIT_SECONDS
     overdue = first_answer_seconds()  # an ask past every timeout: it hangs
+    first_wait = overdue if first_answer else None
+    wait = settings.OVERVIEW_WAIT_SECONDS
     return connections.known_answers().read_all(
         asks, wait=wait, first_wait=first_wait, overdue=overdue
     )
