@@ -4,8 +4,10 @@ whose payload is the event as JSON. On Redis, a PSUBSCRIBE to kombu's channels o
 `celeryev` exchange; on RabbitMQ, a tap of that exchange (a queue of our own).
 
 An event is decoded only when a frame takes it (the hub keeps the newest of a tick), but
-for a worker's grouped events (`task.multi`, one message, many events): those are split
-as they come, so that each counts as one message."""
+for a worker's grouped events (`task.multi`, one message, many events), split as they
+come so that each counts as one message, and on a filtered feed, whose filter is over
+the event as shown (its type and JSON), not over the envelope it came in (kombu's on
+Redis holds it in base64)."""
 
 import asyncio
 import json
@@ -22,7 +24,9 @@ TAKEN_BYTES = celery_events.MAX_MESSAGE_BYTES  # a body must be whole to be deco
 class CeleryEvents(Upstream):
     """What both brokers' feeds share: events decoded into messages."""
 
-    keep_bytes = None  # an event is decoded when its frame is made: kept whole
+    keep_bytes = TAKEN_BYTES  # decoded when its frame is made: kept whole (a larger one
+    # is not decoded, and is shown cut)
+    filters_whole_body = False  # a tap's: the filter is over the events, in receive()
 
     def decode(self, data: bytes) -> list[dict]:
         raise NotImplementedError
@@ -30,10 +34,14 @@ class CeleryEvents(Upstream):
     def receive(
         self, channel: bytes, data: bytes, length: int | None = None, node: str = ""
     ) -> None:
-        if not channel.endswith(b".multi"):
+        grouped = channel.endswith(b".multi")
+        if not grouped and not self.needle:
             super().receive(channel, data, length, node)
             return
-        for event in self.decode(data):  # already decoded: its type for a channel
+        events = self.decode(data)
+        if not events and not grouped:  # not an event: filtered as it came
+            super().receive(channel, data, length, node)
+        for event in events:  # already decoded: its type for a channel
             super().receive(event["type"].encode(), json.dumps(event).encode())
 
     def message(self, channel: bytes, data: bytes, at: float, length: int, node: str) -> dict:
@@ -68,7 +76,6 @@ class CeleryRedisFeed(CeleryEvents, RedisFeed):
 class CeleryRabbitTap(CeleryEvents, RabbitTap):
     """The `celeryev` exchange of the instance's RabbitMQ, tapped with the binding."""
 
-    keep_bytes = TAKEN_BYTES
     missing = (
         "There is no exchange {exchange!r} in this virtual host: no Celery worker has sent "
         "events here yet (start workers with -E, or celery control enable_events)."

@@ -64,6 +64,9 @@ class RedisFeed(Upstream):
                 await self._listen_all(pubsubs, {node for node, _ in targets})
             except LOST as exc:
                 await self._lost(retry, exc)
+            except redis.ResponseError as exc:  # refused (NOPERM): asking again would not help
+                self.announce("failed", message=f"Redis refused this feed: {exc}")
+                return
             finally:
                 for (_, pubsub), (_, client) in zip(pubsubs, targets, strict=True):
                     await pubsub.aclose()
@@ -179,8 +182,8 @@ class RedisFeed(Upstream):
                 self.receive(reply[1], reply[2], node=node)
             elif kind == b"pmessage":
                 self.receive(reply[2], reply[3], node=node)
-            elif isinstance(reply, Exception):
-                raise redis.ConnectionError(f"Redis said: {reply}")
+            elif isinstance(reply, Exception):  # an error reply: as get_message raises it
+                raise reply
             elif (message := await pubsub.handle_message(reply)) is not None:
                 self._take(message, node)  # a confirmation, a PONG: as get_message says it
 

@@ -3,14 +3,15 @@ every browser watching it, closed when the last one leaves.
 
 An upstream reads as fast as it can and never waits for a browser. A feed with a
 filter keeps only the messages whose channel or payload holds its text, before
-anything else. An upstream keeps at most KEEP messages waiting (the oldest pushed out
-and counted), and every TICK sends up to RATE a second of them (a late tick's share is
-sent on the next), in frames of at most PER_TICK messages and FRAME_BYTES, each
-encoded once and offered as the same text to each watcher. A watcher (one browser)
-holds at most MAX_FRAMES frames and WAITING_BYTES, and sends at most WINDOW frames its
-browser has not acknowledged; when its browser falls behind it drops its oldest
-frames and says how many messages it lost. So memory is bounded whatever the publish
-rate and however slow a browser.
+anything else. An upstream keeps at most KEEP messages and KEEP_BYTES of payloads
+waiting (the oldest pushed out and counted), and every TICK sends up to RATE a second
+of them (a late tick's share is sent on the next), in frames of at most PER_TICK
+messages and FRAME_BYTES, each encoded once and offered as the same text to each
+watcher. A watcher (one browser) holds at most MAX_FRAMES frames, sends at most WINDOW
+frames its browser has not acknowledged, and keeps the frames waiting and those sent
+unacknowledged within WAITING_BYTES (but the newest frame); when its browser falls
+behind it drops its oldest frames and says how many messages it lost. So memory is
+bounded whatever the publish rate and however slow a browser.
 """
 
 import asyncio
@@ -31,10 +32,11 @@ TICK = 0.1  # seconds between frames of a feed
 RATE = 5000  # messages of a feed sent a second, at most: what the live page can draw
 PER_TICK = 500  # messages in a frame, at most
 KEEP = 2 * PER_TICK  # messages waiting for a frame, at most
+KEEP_BYTES = 8_000_000  # of their payloads (a feed that keeps payloads whole: Celery's)
 PAYLOAD_BYTES = 2048  # of each message's payload
 FRAME_BYTES = 1_000_000  # of a frame's messages once encoded (escapes can grow them 6x)
 MAX_FRAMES = 20  # waiting per browser
-WAITING_BYTES = 4_000_000  # of the frames waiting per browser (shared texts counted each)
+WAITING_BYTES = 4_000_000  # of the frames waiting or unacknowledged, per browser
 WINDOW = 4  # frames sent to a browser and not yet acknowledged
 STOP_WAIT = 2.0  # seconds a leaving browser waits for an upstream to close
 
@@ -50,6 +52,8 @@ class Watcher:
         self.controls: deque[str] = deque(maxlen=50)
         self.dropped: Counter[str] = Counter()  # by feed, since its last frame
         self.sent = self.acked = 0
+        self.unacked: deque[tuple[int, int]] = deque()  # (seq, characters) sent, not acked
+        self.unacked_size = 0
         self.wake = asyncio.Event()
 
     def offer(self, feed_id: str, fragment: str, count: int, lost: int) -> None:
@@ -57,7 +61,7 @@ class Watcher:
         self.frames.append((feed_id, fragment, count))
         self.waiting += len(fragment)
         while len(self.frames) > MAX_FRAMES or (
-            self.waiting > WAITING_BYTES and len(self.frames) > 1
+            self.waiting + self.unacked_size > WAITING_BYTES and len(self.frames) > 1
         ):
             old_feed, old_fragment, old_count = self.frames.popleft()
             self.waiting -= len(old_fragment)
@@ -84,6 +88,8 @@ class Watcher:
 
     def ack(self, seq: int) -> None:
         self.acked = max(self.acked, min(seq, self.sent))
+        while self.unacked and self.unacked[0][0] <= self.acked:
+            self.unacked_size -= self.unacked.popleft()[1]
         self.wake.set()
 
     async def run(self) -> None:
@@ -100,11 +106,12 @@ class Watcher:
                     feed_id, fragment = self._unreported(), "[]"
                 self.sent += 1
                 dropped = self.dropped.pop(feed_id, 0)
-                await self.send(
-                    messages_frame(
-                        seq=self.sent, feed_id=feed_id, dropped=dropped, fragment=fragment
-                    )
+                frame = messages_frame(
+                    seq=self.sent, feed_id=feed_id, dropped=dropped, fragment=fragment
                 )
+                self.unacked.append((self.sent, len(frame)))
+                self.unacked_size += len(frame)
+                await self.send(frame)
 
     def _unreported(self) -> str | None:
         return next((feed_id for feed_id, count in self.dropped.items() if count), None)
@@ -121,7 +128,8 @@ class Upstream:
         self.needle = feed.filter.encode()
         self.watchers: set[Watcher] = set()
         # (channel, data, when, length, node: which cluster node said it, or "")
-        self.kept: deque[tuple[bytes, bytes, float, int, str]] = deque(maxlen=KEEP)
+        self.kept: deque[tuple[bytes, bytes, float, int, str]] = deque()
+        self.kept_bytes = 0  # of the payloads kept
         self.pushed_out = 0  # kept messages pushed out by newer ones, since the last frame
         self.allowance = float(PER_TICK)  # messages the rate lets go now
         self.flushed_at = time.monotonic()
@@ -140,15 +148,32 @@ class Upstream:
     ) -> None:
         """The hot path: no encoding, no waiting. length: of a payload cut before; node:
         the cluster node that sent it, where that matters (keyspace notifications)."""
-        if self.needle and not self._matches(channel, data):
-            return
+        if not self.needle or self._matches(channel, data):
+            self.keep(channel, data, length, node)
+
+    def keep(self, channel: bytes, data: bytes, length: int | None = None, node: str = "") -> None:
+        """A message that passed the filter, kept for the next frame."""
         length = len(data) if length is None else length
         if self.keep_bytes is not None and len(data) > self.keep_bytes:
             data = data[: self.keep_bytes]  # what a frame shows: the rest is not kept
-        if len(self.kept) == KEEP:
-            self.pushed_out += 1
         self.kept.append((channel, data, time.time(), length, node))
+        self.kept_bytes += len(data)
         self.received += 1
+        while len(self.kept) > KEEP or (self.kept_bytes > KEEP_BYTES and len(self.kept) > 1):
+            self._pop()
+            self.pushed_out += 1
+
+    def _pop(self) -> tuple[bytes, bytes, float, int, str]:
+        message = self.kept.popleft()
+        self.kept_bytes -= len(message[1])
+        return message
+
+    def take_over(self, failed: "Upstream") -> None:
+        """The watchers and the messages kept of the same feed's failed upstream, so a
+        feed started anew loses nothing it had read."""
+        self.watchers = failed.watchers
+        self.kept, self.kept_bytes = failed.kept, failed.kept_bytes
+        self.pushed_out = failed.pushed_out
 
     def _matches(self, channel: bytes | str, data: bytes) -> bool:
         """Whether the feed's filter is in the channel's or the payload's text (case
@@ -210,7 +235,7 @@ class Upstream:
         lost, self.pushed_out = self.pushed_out, 0
         count = min(len(self.kept), int(self.allowance))
         self.allowance -= count
-        batch = [self.kept.popleft() for _ in range(count)]
+        batch = [self._pop() for _ in range(count)]
         for start in range(0, len(batch), PER_TICK):
             chunk = batch[start : start + PER_TICK]
             fragment, sent = self.encode(chunk)
@@ -267,8 +292,8 @@ class Hub:
             if upstream is None or upstream.failed:
                 fresh = self.upstreams[feed] = self.make_upstream(feed)
                 if upstream is not None:
-                    fresh.watchers = upstream.watchers
                     await upstream.stop()
+                    fresh.take_over(upstream)
                 upstream = fresh
                 upstream.start()
             if watcher not in upstream.watchers:

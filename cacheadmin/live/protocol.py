@@ -83,7 +83,9 @@ def feed_of(request: dict) -> Feed:
 
 def _filter(request: dict) -> str:
     """The text a message's channel or payload must hold (case counts); "" keeps all."""
-    text = request.get("filter") or ""
+    text = request.get("filter")
+    if text is None:
+        return ""
     if not isinstance(text, str):
         raise ProtocolError("filter is a string.")
     if len(text) > MAX_FILTER:

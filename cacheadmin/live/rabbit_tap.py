@@ -34,7 +34,9 @@ class TapRefused(Exception):
 
 
 class RabbitTap(Upstream):
-    # keep_bytes (Upstream's) of each body are taken from the thread to the event loop
+    # keep_bytes (Upstream's) of each body are taken from the thread to the event loop,
+    # the filter seen before, over the whole body (True), or by receive() after (False)
+    filters_whole_body = True
     missing = "There is no exchange {exchange!r} in this virtual host."
 
     def binding_key(self) -> str:
@@ -101,16 +103,10 @@ class RabbitTap(Upstream):
             queue = self._declare(channel)
             channel.basic_qos(prefetch_count=PREFETCH)
             batch: list = []
+            last_tag: list[int] = []  # of the messages delivered, taken or filtered out
             channel.basic_consume(
                 queue,
-                lambda _ch, method, _props, body: batch.append(
-                    (
-                        method.delivery_tag,
-                        method.routing_key.encode(),
-                        body[: self.keep_bytes],
-                        len(body),
-                    )
-                ),
+                lambda _ch, method, _props, body: self._delivered(batch, last_tag, method, body),
             )
             details = retry.back() | {"queue": queue}
             _tell(loop, lambda: self.announce("live", **details))
@@ -118,11 +114,21 @@ class RabbitTap(Upstream):
                 connection.process_data_events(time_limit=0.05)
                 if batch:
                     self._hand_over(loop, stop, batch[:])
-                    channel.basic_ack(batch[-1][0], multiple=True)
                     batch.clear()
+                if last_tag:
+                    channel.basic_ack(last_tag.pop(), multiple=True)
         finally:
             if connection.is_open:
                 connection.close()
+
+    def _delivered(self, batch: list, last_tag: list[int], method, body: bytes) -> None:
+        """A delivery, in the thread: taken into batch (cut to keep_bytes) unless the
+        feed's filter is in neither its routing key nor its whole body."""
+        last_tag[:] = [method.delivery_tag]
+        routing_key = method.routing_key.encode()
+        if self.filters_whole_body and self.needle and not self._matches(routing_key, body):
+            return
+        batch.append((routing_key, body[: self.keep_bytes], len(body)))
 
     def _declare(self, channel) -> str:
         try:
@@ -154,8 +160,9 @@ class RabbitTap(Upstream):
                 continue
 
     async def _take(self, batch: list) -> None:
-        for _, routing_key, body, length in batch:
-            self.receive(routing_key, body, length)
+        take = self.keep if self.filters_whole_body else self.receive
+        for routing_key, body, length in batch:
+            take(routing_key, body, length)
 
 
 def _tell(loop: asyncio.AbstractEventLoop, callback) -> None:

@@ -1,6 +1,7 @@
 """Live at full rate: a filter applied on the server before the rate cap, frames of up to
 PER_TICK messages, and a burst that fits what waits delivered whole."""
 
+import asyncio
 import json
 
 import pytest
@@ -80,6 +81,9 @@ async def test_a_bad_filter_is_refused_and_changes_nothing(services, live, redis
     for request, says in [
         ({"filter": "x" * 256}, "at most 255 characters"),
         ({"filter": 7}, "filter is a string"),
+        ({"filter": 0}, "filter is a string"),  # never taken for "no filter"
+        ({"filter": False}, "filter is a string"),
+        ({"filter": []}, "filter is a string"),
     ]:
         await socket.socket.send_to(
             text_data=json.dumps(
@@ -101,6 +105,62 @@ def test_a_slow_browser_holds_at_most_its_waiting_bytes():
     assert watcher.dropped["a"] == 6 * 500
 
 
+async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
+    sent = []
+
+    async def send(text):
+        sent.append(text)
+
+    watcher = hub_module.Watcher(send=send)
+    running = asyncio.create_task(watcher.run())
+    big = json.dumps(["x" * 999_000])
+    for _ in range(hub_module.WINDOW):
+        watcher.offer("a", big, 500, 0)
+    while len(sent) < hub_module.WINDOW:
+        await asyncio.sleep(0.001)
+    assert watcher.unacked_size >= hub_module.WINDOW * len(big)
+    for _ in range(3):  # the browser acknowledges nothing: one frame may wait, not more
+        watcher.offer("a", big, 500, 0)
+    assert len(watcher.frames) == 1 and watcher.dropped["a"] == 2 * 500
+    watcher.ack(hub_module.WINDOW)
+    assert watcher.unacked_size == 0
+    while len(sent) < hub_module.WINDOW + 1:  # the one waiting goes out, its loss told
+        await asyncio.sleep(0.001)
+    assert json.loads(sent[-1])["dropped"] == 2 * 500
+    running.cancel()
+
+
+def test_a_feed_keeps_at_most_keep_bytes_of_payloads_and_counts_what_it_pushed_out():
+    upstream = hub_module.Upstream(Feed("celery", pattern="*"))
+    upstream.keep_bytes = None  # whole payloads, as Celery's feeds keep them
+    payload = b"e" * 1_000_000
+    for _ in range(20):
+        upstream.receive(b"task-sent", payload)
+    assert upstream.kept_bytes <= hub_module.KEEP_BYTES
+    assert upstream.kept_bytes == len(upstream.kept) * len(payload)
+    assert upstream.pushed_out == 20 - len(upstream.kept) > 0
+    upstream.flush()
+    assert upstream.kept_bytes == len(upstream.kept) * len(payload)
+
+
+async def test_a_feed_started_anew_keeps_what_its_failed_upstream_had_read():
+    class Failing(hub_module.Upstream):
+        async def read(self):
+            self.announce("failed", message="gone")
+
+    hub = hub_module.Hub(Failing)
+    feed = Feed("redis", pattern="anew")
+    watcher = hub_module.Watcher(send=None)
+    first = await hub.attach(feed, watcher)
+    await first.stop()  # its flushes stopped: what it read waits
+    first.receive(b"anew", b"read before the failure")
+    first.failed = True
+    second = await hub.attach(feed, hub_module.Watcher(send=None))
+    assert second is not first and watcher in second.watchers
+    assert [data for _, data, *_ in second.kept] == [b"read before the failure"]
+    await second.stop()
+
+
 async def test_a_flood_is_parsed_from_the_socket_in_one_go(services, redis_server):
     """The feeds read what came in one go through redis-py's hiredis reader, a private
     part of redis-py: a version that moved it would fall back to a message at a time
@@ -111,3 +171,31 @@ async def test_a_flood_is_parsed_from_the_socket_in_one_go(services, redis_serve
     assert feeds.buffered_replies(pubsub) is not None
     await pubsub.aclose()
     await client.aclose()
+
+
+async def test_what_one_read_brings_is_taken_as_get_message_would_take_it(services, redis_server):
+    """Messages, a PONG and an error reply, all in the socket before the feed reads: the
+    drain takes the messages read with the first, and an error reply ends the feed as
+    get_message's would (a refusal, not a connection lost)."""
+    client = redis.asyncio.Redis.from_url(redis_server.url)
+    publisher = redis.asyncio.Redis.from_url(redis_server.url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe("drained")
+    assert (await pubsub.get_message(timeout=5))["type"] == "subscribe"
+    upstream = feeds.RedisFeed(Feed("redis", pattern="drained"))
+    taken_one_by_one = []
+    upstream._take = lambda message, node: taken_one_by_one.append(message)
+    for number in range(300):
+        await publisher.publish("drained", f"m{number}")
+    await pubsub.ping()
+    await pubsub.connection.send_command("NO-SUCH-COMMAND")  # an error reply
+    await publisher.publish("drained", "after the error")
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        await asyncio.wait_for(upstream._listen("", pubsub), 10)
+    drained = [data for _, data, *_ in upstream.kept]
+    assert len(taken_one_by_one) + len(drained) == 300 + 1  # the messages and the PONG
+    assert drained == [f"m{n}".encode() for n in range(300 - len(drained), 300)]
+    assert len(drained) > 250  # most came with the first read, parsed in one go
+    await pubsub.aclose()
+    await client.aclose()
+    await publisher.aclose()

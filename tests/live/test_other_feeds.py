@@ -53,6 +53,23 @@ async def test_a_tap_receives_what_the_exchange_routes_and_goes_with_its_watcher
     await eventually(sync_to_async(lambda: taps(rabbit_admin, rabbit_vhost) == []), timeout=15)
 
 
+async def test_a_filtered_tap_finds_its_text_past_what_a_message_shows(services, live):
+    """A body is cut to what a message shows (2,048 bytes) after the filter, not before."""
+    await sync_to_async(publish)("zl.far", "setup", b"")  # declares the exchange
+    socket = await live()
+    status = await socket.subscribe(
+        source="rabbitmq", exchange="zl.far", binding_key="#", filter="needle"
+    )
+    assert status["filter"] == "needle"
+    far = b"x" * 3000 + b"needle"
+    for key, body in [("far", far), ("none", b"y" * 3000), ("near", b"needle near")]:
+        await sync_to_async(publish)("zl.far", key, body)
+    received, dropped = await socket.messages(2)
+    assert dropped == 0 and [message["channel"] for message in received] == ["far", "near"]
+    assert received[0]["bytes"] == len(far) and received[0]["data"] == "x" * 2048
+    assert received[1]["data"] == "needle near"
+
+
 async def test_a_tap_whose_thread_dies_says_it_failed_and_why(services, live, monkeypatch):
     """The tap's thread once died on an error nobody caught: its feed stayed "connecting"."""
 
