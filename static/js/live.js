@@ -19,6 +19,7 @@
   let drawing = false; // an animation frame is asked for
   let serverFilter = ""; // the filter the feeds were asked with
   let asked = []; // feeds asked for before the socket was open: sent once it is
+  const leaving = new Set(); // feed ids unsubscribed, whose frames may still be on their way
 
   // --- the socket -------------------------------------------------------------------
   function connect() {
@@ -36,8 +37,7 @@
     });
     socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
-      counts.shown += pending.length; // received: counted, though not drawn
-      pending = [];
+      leaving.clear(); // a new connection starts with no feed: nothing of these will come
       if (event.code === 4403) { // the server closed it: this account may see no more
         setConnection("closed", "closed");
         showError("The server closed this page's connection: your account was deactivated or its role "
@@ -71,6 +71,12 @@
   function receive(frame) {
     if (frame.type === "messages" && !feeds.has(frame.feed)) {
       send({ action: "ack", seq: frame.seq }); // a feed stopped here: still on its way
+    } else if (leaving.has(frame.feed)) {
+      if (frame.type === "unsubscribed") leaving.delete(frame.feed); // the last of it
+    } else if (frame.type === "subscribed" && !feeds.has(frame.feed) && (frame.filter || "") !== serverFilter) {
+      // asked for before the filter on the server changed: asked again with the filter
+      leave(frame.feed, requestOf(frame));
+      subscribe(filtered(requestOf(frame)));
     } else if (frame.type === "messages") {
       // Acknowledged on receipt, drawn on the next animation frame: a hidden tab draws
       // nothing (no animation frames) and must not look too slow to the server meanwhile.
@@ -134,13 +140,37 @@
   function feedFor(frame) {
     let feed = feeds.get(frame.feed);
     if (!feed) {
-      const request = { action: "subscribe", instance: frame.instance, source: frame.source, pattern: frame.pattern,
-        exchange: frame.exchange, binding_key: frame.binding_key, mode: frame.mode };
-      if (frame.filter) request.filter = frame.filter;
-      feed = { request, element: feedElement(frame) };
+      feed = { request: requestOf(frame), element: feedElement(frame) };
       feeds.set(frame.feed, feed);
     }
     return feed;
+  }
+
+  // The subscribe request that names a feed the server described.
+  function requestOf(frame) {
+    const request = { action: "subscribe", instance: frame.instance, source: frame.source, pattern: frame.pattern,
+      exchange: frame.exchange, binding_key: frame.binding_key, mode: frame.mode };
+    if (frame.filter) request.filter = frame.filter;
+    return request;
+  }
+
+  // request, with the filter on the server asked now (or none).
+  function filtered(request) {
+    const copy = { ...request };
+    delete copy.filter;
+    if (serverFilter) copy.filter = serverFilter;
+    return copy;
+  }
+
+  // Stop a feed: its frames still on their way are not taken for a feed anew.
+  function leave(id, request) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      send({ ...request, action: "unsubscribe" });
+      leaving.add(id); // until the server says "unsubscribed"
+    }
+    const feed = feeds.get(id);
+    if (feed) feed.element.remove(); // at once: while disconnected, it must not come back
+    feeds.delete(id);
   }
 
   function feedElement(frame) {
@@ -164,10 +194,7 @@
     stop.textContent = "Stop";
     stop.addEventListener("click", () => {
       const feed = feeds.get(frame.feed);
-      if (!feed) return;
-      send({ ...feed.request, action: "unsubscribe" });
-      feed.element.remove(); // at once: while disconnected, it must not come back
-      feeds.delete(frame.feed);
+      if (feed) leave(frame.feed, feed.request);
     });
     item.append(label, state, note, stop);
     $("live-feeds").append(item);
@@ -201,6 +228,7 @@
   // (or the rows in sight again, after a scroll or a change of filter).
   function draw() {
     drawing = false;
+    let shift = 0;
     if (pending.length) {
       const filter = browserFilter();
       const added = filter ? pending.filter((message) => matches(message, filter)).length : pending.length;
@@ -209,19 +237,22 @@
       pending = [];
       const cap = Number($("live-cap").value);
       if (kept.length > cap) kept = kept.slice(-cap);
-      // Someone reading further down keeps the same rows in sight as new ones come on top.
-      if (scroller.scrollTop > 0) scroller.scrollTop += added * ROW_HEIGHT;
+      // Someone reading further down keeps the same rows in sight as new ones come on top
+      // (once the spacer has grown to let the scroller go that far).
+      if (scroller.scrollTop > 0) shift = added * ROW_HEIGHT;
     }
-    render();
+    render(shift);
     showCounts(); // with the rows: a count behind them would contradict the table
   }
 
-  // The rows in sight, newest on top, from the scroller's position.
-  function render() {
+  // The rows in sight, newest on top, from the scroller's position (moved down by shift
+  // pixels first: the rows added on top).
+  function render(shift = 0) {
     const filter = browserFilter();
     view = filter ? kept.filter((message) => matches(message, filter)) : kept;
     const head = spacer.querySelector("thead").offsetHeight;
     spacer.style.height = `${head + Math.max(1, view.length) * ROW_HEIGHT}px`;
+    if (shift) scroller.scrollTop += shift;
     rows.dataset.kept = kept.length;
     rows.dataset.shown = view.length;
     if (!view.length) return showPlaceholder(filter);
@@ -271,19 +302,16 @@
     return $("live-filter-where").value === "browser" ? $("live-filter").value.toLowerCase() : "";
   }
 
-  // A filter on the server: every feed asked for again with it (a feed of its own).
+  // A filter on the server: every feed asked for again with it (a feed of its own);
+  // those asked for and not confirmed yet are asked again once confirmed (receive).
   function filterOnServer() {
     const wanted = $("live-filter-where").value === "server" ? $("live-filter").value : "";
     if (wanted === serverFilter) return;
     serverFilter = wanted;
-    for (const [id, feed] of feeds) {
-      send({ ...feed.request, action: "unsubscribe" });
-      feed.element.remove();
-      feeds.delete(id);
-      const request = { ...feed.request };
-      delete request.filter;
-      if (serverFilter) request.filter = serverFilter;
-      subscribe(request);
+    asked = asked.map(filtered);
+    for (const [id, feed] of [...feeds]) {
+      leave(id, feed.request);
+      subscribe(filtered(feed.request));
     }
   }
 
@@ -412,7 +440,7 @@
     form.elements.source.value = mode === "shard" ? "shard" : "redis";
     form.elements.pattern.value = channel;
     showFields();
-    subscribe({ action: "subscribe", instance, source: "redis", pattern: channel, mode });
+    subscribe(filtered({ action: "subscribe", instance, source: "redis", pattern: channel, mode }));
   });
 
   function showCounts() {

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_fixtures import log_in
+from tests.helpers import wait_for
 from tests.live.test_redis_feeds import set_events
 from tests.servers import Daphne, dashboard_env
 from tests.users import PASSWORD
@@ -120,6 +121,80 @@ def test_a_feed_asked_for_while_the_socket_connects_is_watched_once_it_opens(
     expect(page.locator("#live-rows td.payload")).to_have_text("here")
 
 
+# The page's socket delivers no frame while window.holdFrames is true; releaseFrames()
+# delivers those held, in order: a server slow to confirm.
+HELD_FRAMES = """
+const Real = window.WebSocket;
+const held = [];
+window.holdFrames = false;
+window.releaseFrames = () => {
+  window.holdFrames = false;
+  for (const deliver of held.splice(0)) deliver();
+};
+window.WebSocket = class extends Real {
+  addEventListener(type, listener, options) {
+    if (type !== "message") return super.addEventListener(type, listener, options);
+    super.addEventListener(type, (event) => {
+      if (window.holdFrames) held.push(() => listener(event));
+      else listener(event);
+    }, options);
+  }
+};
+"""
+
+
+def set_server_filter(page, text: str) -> None:
+    page.fill("#live-filter", text)
+    page.select_option("#live-filter-where", "server")
+
+
+@pytest.mark.parametrize("confirmed", ["not sent", "not confirmed"])
+def test_a_filter_on_the_server_reaches_feeds_asked_for_and_not_confirmed_yet(
+    page, asgi_server, viewer, redis_client, confirmed
+):
+    page.add_init_script(HELD_SOCKETS if confirmed == "not sent" else HELD_FRAMES)
+    log_in(page, asgi_server, viewer.username, PASSWORD)
+    page.goto(asgi_server.url + "/live/")
+    if confirmed == "not confirmed":
+        expect(page.locator("#live-connection")).to_have_text("connected")
+        page.evaluate("window.holdFrames = true")
+    page.fill("input[name=pattern]", "unconfirmed")
+    page.click("#live-subscribe button[type=submit]")
+    set_server_filter(page, "needle")
+    page.evaluate("window.openSockets ? window.openSockets() : window.releaseFrames()")
+
+    expect(page.locator(".feed-label")).to_have_text("redis: unconfirmed · only “needle”")
+    expect(page.locator(".feed[data-state=live]")).to_have_count(1)
+    wait_for(lambda: redis_client.pubsub_numsub("unconfirmed") == [(b"unconfirmed", 1)])
+    for payload in ("hay", "a needle"):
+        redis_client.publish("unconfirmed", payload)
+    expect(page.locator("#live-rows td.payload")).to_have_text(["a needle"])
+    expect(page.locator("#live-error")).to_be_hidden()
+
+
+def test_rows_read_at_the_bottom_stay_in_sight_as_new_ones_come(
+    page, asgi_server, viewer, redis_client
+):
+    """The table not full yet: the scroller grows as rows come on top, and the rows in
+    sight move down with them only once it has grown (before, the scroller could not go
+    that far yet: at its bottom, a frame of ten new rows moved the rows read by ten)."""
+    watching(page, asgi_server, viewer, "bottom")
+    for number in range(60):
+        redis_client.publish("bottom", f"b{number}")
+    expect(page.locator("#live-rows")).to_have_attribute("data-kept", "60")
+    scroll_to_the_oldest(page)
+    rows = page.locator("#live-rows tr")
+    expect(rows.last.locator("td.payload")).to_have_text("b0")
+    in_sight = rows.first.locator("td.payload").text_content()
+    with redis_client.pipeline(transaction=False) as pipe:  # in one frame of the feed
+        for number in range(10):
+            pipe.publish("bottom", f"newer{number}")
+        pipe.execute()
+    expect(page.locator("#live-rows")).to_have_attribute("data-kept", "70")
+    expect(rows.first.locator("td.payload")).to_have_text(in_sight)
+    expect(rows.last.locator("td.payload")).to_have_text("b0")
+
+
 def test_pause_keeps_rows_still_and_the_cap_keeps_the_newest(
     page, asgi_server, viewer, redis_client
 ):
@@ -175,8 +250,7 @@ def test_a_filter_on_the_server_then_the_rows_kept_downloaded_as_ndjson(
     page.fill("input[name=pattern]", "mixed")
     page.click("#live-subscribe button[type=submit]")
     expect(page.locator(".feed[data-state=live]")).to_have_count(1)
-    page.fill("#live-filter", "needle")
-    page.select_option("#live-filter-where", "server")  # the feed asked again, with it
+    set_server_filter(page, "needle")  # the feed asked again, with it
     expect(page.locator(".feed-label")).to_have_text("redis: mixed · only “needle”")
     expect(page.locator(".feed[data-state=live]")).to_have_count(1)
     assert redis_client.pubsub_numsub("mixed") == [(b"mixed", 1)]  # the old feed left
