@@ -172,6 +172,22 @@ def test_a_filter_on_the_server_reaches_feeds_asked_for_and_not_confirmed_yet(
     expect(page.locator("#live-error")).to_be_hidden()
 
 
+def test_a_channel_watched_from_the_list_gets_the_filter_on_the_server(
+    page, asgi_server, viewer, redis_client
+):
+    listener = redis_client.pubsub()
+    listener.subscribe("listed")  # an active channel: the page lists it
+    try:
+        log_in(page, asgi_server, viewer.username, PASSWORD)
+        page.goto(asgi_server.url + "/live/")
+        expect(page.locator("#live-connection")).to_have_text("connected")
+        set_server_filter(page, "needle")
+        page.click("button[data-watch=listed]")
+        expect(page.locator(".feed-label")).to_have_text("redis: listed · only “needle”")
+    finally:
+        listener.close()
+
+
 def test_rows_read_at_the_bottom_stay_in_sight_as_new_ones_come(
     page, asgi_server, viewer, redis_client
 ):
