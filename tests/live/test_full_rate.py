@@ -3,6 +3,7 @@ PER_TICK messages, and a burst that fits what waits delivered whole."""
 
 import asyncio
 import json
+import time
 
 import pytest
 import redis.asyncio
@@ -199,3 +200,30 @@ async def test_what_one_read_brings_is_taken_as_get_message_would_take_it(servic
     await pubsub.aclose()
     await client.aclose()
     await publisher.aclose()
+
+
+def test_a_feed_sends_rate_a_second_and_a_late_ticks_share_on_the_next():
+    upstream = hub_module.Upstream(Feed("redis", pattern="rate"))
+    offered = []
+    upstream.offer = lambda fragment, count, lost: offered.append((count, lost))
+
+    def kept(count: int) -> None:
+        for number in range(count):
+            upstream.receive(b"rate", b"m%d" % number)
+
+    def tick(seconds: float) -> list:
+        offered.clear()
+        upstream.flushed_at = time.monotonic() - seconds  # the last flush that long ago
+        upstream.flush()
+        return offered[:]
+
+    kept(hub_module.KEEP)
+    assert tick(0) == [(hub_module.PER_TICK, 0)]  # a first frame at once
+    assert tick(hub_module.TICK) == [(hub_module.RATE * hub_module.TICK, 0)]
+    kept(hub_module.KEEP)
+    late = tick(2 * hub_module.TICK)  # a tick late: its share sent with the next
+    assert late == [(hub_module.PER_TICK, 0), (hub_module.PER_TICK, 0)]
+    kept(hub_module.KEEP)
+    assert sum(count for count, _ in tick(10.0)) == hub_module.KEEP  # at most what waits
+    kept(hub_module.KEEP)
+    assert tick(0) == []  # nothing more owed: a long wait is not a burst to come
