@@ -43,3 +43,23 @@ async def test_an_instance_one_may_not_see_is_refused_like_a_missing_one(live, v
     await socket.send(action="subscribe", instance="Bad Name", source="redis", pattern="x")
     error = await socket.until(lambda frame: frame["type"] == "error")
     assert "instance is an instance's name" in error["message"]
+
+
+async def test_a_feed_redis_refuses_fails_once_and_says_why(services, live, second, settings):
+    """A user without the channel's permission: Redis answers SUBSCRIBE with NOPERM.
+    Asking again would not help, so the feed fails with Redis' words (before, it went
+    on reconnecting for good, or stopped with a Python traceback in its message)."""
+    second.execute_command("ACL", "SETUSER", "no-channels", "on", ">np", "~*", "+@all")
+    url = second.connection_pool.connection_kwargs
+    path = settings.CACHEADMIN_INSTANCES
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(f'[redis.second]\nurl = "redis://no-channels:np@127.0.0.1:{url["port"]}/0"\n')
+    socket = await live()
+    await socket.send(instance="second", action="subscribe", source="redis", pattern="news")
+    # "live" once SUBSCRIBE is sent; its refusal comes as the first reply
+    failed = await socket.until(
+        lambda f: f["type"] == "status" and f["state"] not in ("connecting", "live")
+    )
+    assert failed["state"] == "failed", failed
+    assert failed["message"].startswith("Redis refused this feed:")
+    assert "no permissions to access one of the channels" in failed["message"]
