@@ -104,14 +104,18 @@ class Watcher:
                     self.waiting -= len(fragment)
                 else:  # nothing new, but losses not told yet
                     feed_id, fragment = self._unreported(), "[]"
-                self.sent += 1
-                dropped = self.dropped.pop(feed_id, 0)
-                frame = messages_frame(
-                    seq=self.sent, feed_id=feed_id, dropped=dropped, fragment=fragment
-                )
-                self.unacked.append((self.sent, len(frame)))
-                self.unacked_size += len(frame)
-                await self.send(frame)
+                await self._send_frame(feed_id, fragment)
+
+    async def _send_frame(self, feed_id: str, fragment: str) -> None:
+        """A frame of its own for this browser, counted until acknowledged. A function
+        of its own: the frame's text goes with it (a local of run() lived on while run
+        waited, 50 browsers holding their last frame each: 7 MiB at 20,000/s)."""
+        self.sent += 1
+        dropped = self.dropped.pop(feed_id, 0)
+        frame = messages_frame(seq=self.sent, feed_id=feed_id, dropped=dropped, fragment=fragment)
+        self.unacked.append((self.sent, len(frame)))
+        self.unacked_size += len(frame)
+        await self.send(frame)
 
     def _unreported(self) -> str | None:
         return next((feed_id for feed_id, count in self.dropped.items() if count), None)
