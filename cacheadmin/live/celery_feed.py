@@ -39,7 +39,7 @@ class CeleryEvents(Upstream):
             super().receive(channel, data, length, node)
             return
         events = self.decode(data)
-        if not events and not grouped:  # not an event: filtered as it came
+        if not events:  # not events we can read (too big, not JSON): shown as they came
             super().receive(channel, data, length, node)
         for event in events:  # already decoded: its type for a channel
             super().receive(event["type"].encode(), json.dumps(event).encode())

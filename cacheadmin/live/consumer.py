@@ -102,10 +102,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.hub.attach(feed, self.watcher)  # again: a failed feed is tried anew
 
     async def unsubscribe(self, feed: Feed) -> None:
-        if feed not in self.feeds:
-            raise ProtocolError("Not subscribed to this feed.")
-        self.feeds.discard(feed)
-        await self.hub.detach(feed, self.watcher)
+        """Answered "unsubscribed" even for a feed not watched here (refused, or never
+        asked on this connection): a page waiting for that answer is never left waiting."""
+        if feed in self.feeds:
+            self.feeds.discard(feed)
+            await self.hub.detach(feed, self.watcher)
         self.watcher.control({"type": "unsubscribed", **feed.as_json()})
 
     def _allowed(self, *instances: str) -> bool | None:

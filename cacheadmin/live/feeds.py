@@ -28,7 +28,20 @@ HEALTH_EVERY = 5.0  # seconds of silence before a PING
 HEALTH_WAIT = 5.0  # seconds a PING may go unanswered
 
 
-LOST = (redis.ConnectionError, redis.TimeoutError, OSError)
+# A failover's replies (a slot moved, the cluster down a moment, a replica now) are
+# losses too: the feed reconnects to what the topology is now. Other error replies
+# (NOPERM) are refusals: the feed fails, saying why.
+LOST = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    OSError,
+    redis.exceptions.MovedError,
+    redis.exceptions.AskError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.ReadOnlyError,
+)
 TOPOLOGY_EVERY = 2.0  # seconds between looks at which nodes a cluster feed should hear
 
 

@@ -294,11 +294,12 @@ class Hub:
         async with self.lock:
             upstream = self.upstreams.get(feed)
             if upstream is None or upstream.failed:
-                fresh = self.upstreams[feed] = self.make_upstream(feed)
-                if upstream is not None:
+                if upstream is not None:  # stopped first: a cancel here leaves it failed
                     await upstream.stop()
+                fresh = self.make_upstream(feed)
+                if upstream is not None:
                     fresh.take_over(upstream)
-                upstream = fresh
+                upstream = self.upstreams[feed] = fresh
                 upstream.start()
             if watcher not in upstream.watchers:
                 upstream.watchers.add(watcher)

@@ -4,14 +4,18 @@ PER_TICK messages, and a burst that fits what waits delivered whole."""
 import asyncio
 import json
 import time
+import types
 
 import pytest
 import redis.asyncio
 
 from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
+from cacheadmin.live.celery_feed import CeleryRabbitTap
 from cacheadmin.live.consumer import current_hub
+from cacheadmin.live.hub import KEEP_BYTES
 from cacheadmin.live.protocol import Feed
+from cacheadmin.live.rabbit_tap import PREFETCH, RabbitTap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,6 +110,11 @@ def test_a_slow_browser_holds_at_most_its_waiting_bytes():
     assert watcher.dropped["a"] == 6 * 500
 
 
+async def until(check) -> None:
+    while not check():
+        await asyncio.sleep(0.001)
+
+
 async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
     sent = []
 
@@ -117,16 +126,15 @@ async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
     big = json.dumps(["x" * 999_000])
     for _ in range(hub_module.WINDOW):
         watcher.offer("a", big, 500, 0)
-    while len(sent) < hub_module.WINDOW:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(until(lambda: len(sent) == hub_module.WINDOW), 5)
     assert watcher.unacked_size >= hub_module.WINDOW * len(big)
     for _ in range(3):  # the browser acknowledges nothing: one frame may wait, not more
         watcher.offer("a", big, 500, 0)
     assert len(watcher.frames) == 1 and watcher.dropped["a"] == 2 * 500
     watcher.ack(hub_module.WINDOW)
     assert watcher.unacked_size == 0
-    while len(sent) < hub_module.WINDOW + 1:  # the one waiting goes out, its loss told
-        await asyncio.sleep(0.001)
+    # the one waiting goes out, its loss told
+    await asyncio.wait_for(until(lambda: len(sent) == hub_module.WINDOW + 1), 5)
     assert json.loads(sent[-1])["dropped"] == 2 * 500
     running.cancel()
 
@@ -202,7 +210,10 @@ async def test_what_one_read_brings_is_taken_as_get_message_would_take_it(servic
     await publisher.aclose()
 
 
-def test_a_feed_sends_rate_a_second_and_a_late_ticks_share_on_the_next():
+def test_a_feed_sends_rate_a_second_and_a_late_ticks_share_on_the_next(monkeypatch):
+    clock = [1000.0]  # the hub's monotonic clock, moved by the test alone
+    hub_clock = types.SimpleNamespace(monotonic=lambda: clock[0], time=time.time)
+    monkeypatch.setattr(hub_module, "time", hub_clock)
     upstream = hub_module.Upstream(Feed("redis", pattern="rate"))
     offered = []
     upstream.offer = lambda fragment, count, lost: offered.append((count, lost))
@@ -213,7 +224,7 @@ def test_a_feed_sends_rate_a_second_and_a_late_ticks_share_on_the_next():
 
     def tick(seconds: float) -> list:
         offered.clear()
-        upstream.flushed_at = time.monotonic() - seconds  # the last flush that long ago
+        clock[0] += seconds  # the last flush that long ago
         upstream.flush()
         return offered[:]
 
@@ -227,3 +238,29 @@ def test_a_feed_sends_rate_a_second_and_a_late_ticks_share_on_the_next():
     assert sum(count for count, _ in tick(10.0)) == hub_module.KEEP  # at most what waits
     kept(hub_module.KEEP)
     assert tick(0) == []  # nothing more owed: a long wait is not a burst to come
+
+
+async def test_unsubscribing_a_feed_not_watched_is_answered_unsubscribed(services, live):
+    """A page waits for "unsubscribed" before it takes a feed's frames again: a feed
+    refused on this connection (or never asked) is answered so too, not with an error."""
+    socket = await live()
+    await socket.send(action="unsubscribe", source="redis", pattern="never")
+    answer = await socket.frame()
+    assert answer["type"] == "unsubscribed" and answer["pattern"] == "never"
+
+
+def test_a_celery_message_not_decoded_is_kept_as_it_came():
+    tap = CeleryRabbitTap(Feed("celery", pattern="#", exchange="celeryev"))
+    tap.receive(b"task.multi", b"not JSON", 8)  # a worker's group, unreadable
+    tap.receive(b"task.sent", b"{broken", 7)
+    assert [(channel, data) for channel, data, *_ in tap.kept] == [
+        (b"task.multi", b"not JSON"),
+        (b"task.sent", b"{broken"),
+    ]
+
+
+def test_a_celery_tap_takes_ahead_no_more_than_keep_bytes_of_bodies():
+    celery = CeleryRabbitTap(Feed("celery", pattern="#", exchange="celeryev"))
+    assert celery.prefetch() >= 1 and celery.prefetch() * celery.keep_bytes <= KEEP_BYTES
+    plain = RabbitTap(Feed("rabbitmq", exchange="orders", binding_key="#"))
+    assert plain.prefetch() == PREFETCH

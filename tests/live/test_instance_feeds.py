@@ -49,7 +49,9 @@ async def test_a_feed_redis_refuses_fails_once_and_says_why(services, live, seco
     """A user without the channel's permission: Redis answers SUBSCRIBE with NOPERM.
     Asking again would not help, so the feed fails with Redis' words (before, it went
     on reconnecting for good, or stopped with a Python traceback in its message)."""
-    second.execute_command("ACL", "SETUSER", "no-channels", "on", ">np", "~*", "+@all")
+    second.execute_command(
+        "ACL", "SETUSER", "no-channels", "on", ">np", "~*", "resetchannels", "+@all"
+    )
     url = second.connection_pool.connection_kwargs
     path = settings.CACHEADMIN_INSTANCES
     with open(path, "w", encoding="utf-8") as file:

@@ -100,7 +100,7 @@ def test_a_server_that_hangs_shows_its_last_figures_greyed_then_fresh_when_back(
 
         server.process.send_signal(signal.SIGCONT)
         row_of(viewer_client, "paused")  # the page's first refresh since: asked anew
-        time.sleep(settings.OVERVIEW_REFRESH_SECONDS / 2)  # before the page's next one
+        time.sleep(settings.OVERVIEW_REFRESH_SECONDS * 0.9)  # just before the page's next
         fresh = row_of(viewer_client, "paused")  # fresh by then: one refresh, no more
         assert 'data-stale="no"' in fresh, fresh
         assert "not answering" not in fresh and "state-up" in fresh
