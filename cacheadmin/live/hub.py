@@ -125,7 +125,7 @@ class Upstream:
     """One subscription to a source, shared by its watchers. Subclasses read the source
     in read(), calling receive() for each message, and announce() their state."""
 
-    keep_bytes: int | None = PAYLOAD_BYTES  # of a payload kept (None: all, to decode it)
+    keep_bytes: int = PAYLOAD_BYTES  # of a payload kept (more where a frame decodes it)
 
     def __init__(self, feed: Feed):
         self.feed = feed
@@ -158,7 +158,7 @@ class Upstream:
     def keep(self, channel: bytes, data: bytes, length: int | None = None, node: str = "") -> None:
         """A message that passed the filter, kept for the next frame."""
         length = len(data) if length is None else length
-        if self.keep_bytes is not None and len(data) > self.keep_bytes:
+        if len(data) > self.keep_bytes:
             data = data[: self.keep_bytes]  # what a frame shows: the rest is not kept
         self.kept.append((channel, data, time.time(), length, node))
         self.kept_bytes += len(data)

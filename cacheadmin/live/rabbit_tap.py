@@ -124,7 +124,7 @@ class RabbitTap(Upstream):
     def prefetch(self) -> int:
         """Messages the broker sends ahead: at most PREFETCH, and no more than KEEP_BYTES
         of bodies taken whole (Celery's, up to 1 MiB each: 500 of them were 500 MiB)."""
-        return max(1, min(PREFETCH, KEEP_BYTES // (self.keep_bytes or KEEP_BYTES)))
+        return max(1, min(PREFETCH, KEEP_BYTES // self.keep_bytes))
 
     def _delivered(self, batch: list, last_tag: list[int], method, body: bytes) -> None:
         """A delivery, in the thread: taken into batch (cut to keep_bytes) unless the

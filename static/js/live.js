@@ -123,7 +123,6 @@
   // --- feeds ------------------------------------------------------------------------
   function requestFrom(data) {
     const request = { action: "subscribe", instance, source: data.get("source") };
-    if (serverFilter) request.filter = serverFilter;
     if (request.source === "shard") Object.assign(request, { source: "redis", mode: "shard" });
     if (request.source === "redis" || request.source === "keyspace") request.pattern = data.get("pattern");
     if (request.source === "sentinel" && data.get("events")) request.pattern = data.get("events");
@@ -134,7 +133,7 @@
       request.exchange = data.get("exchange");
       request.binding_key = data.get("binding_key") || "#";
     }
-    return request;
+    return filtered(request);
   }
 
   function feedFor(frame) {

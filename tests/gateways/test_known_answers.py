@@ -9,6 +9,7 @@ import pytest
 
 from cacheadmin.gateways.known_answers import KnownAnswers
 from cacheadmin.gateways.problems import REFUSED, TIMEOUT, Problem
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -64,17 +65,14 @@ def test_a_question_whose_last_ask_was_slow_is_not_waited_for_again(known):
     threading.Timer(0.5, slow.release.set).start()
     read(known, slow, wait=0.3)  # waited 0.3 s, then answered after 0.5 s
     hung = Held("two", held=True)
-    deadline = time.monotonic() + 5
-    while True:  # the first read after slow's answer asks hung, and shows "one"
+
+    def shows_one() -> tuple | None:  # the first read after slow's answer asks hung
         state, took = timed_read(known, hung, wait=0.3)
-        if state.answer == "one":
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+        return (state, took) if state.answer == "one" else None
+
+    _, took = wait_for(shows_one, seconds=5, every=0.01)
     assert took < 0.1  # hung not waited for: the last ask took longer than wait
-    while hung.asked == 0:  # it was asked all the same (in its own thread)
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_for(lambda: hung.asked, seconds=5, every=0.01)  # asked all the same, in its thread
     hung.release.set()
 
 
@@ -82,10 +80,7 @@ def test_one_ask_in_flight_per_question(known):
     hung = Held(held=True)
     for _ in range(3):
         read(known, hung, wait=0.05)
-    deadline = time.monotonic() + 5
-    while hung.asked == 0:  # asked in its own thread
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_for(lambda: hung.asked, seconds=5, every=0.01)  # asked in its own thread
     time.sleep(0.05)
     assert hung.asked == 1
     hung.release.set()

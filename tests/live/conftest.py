@@ -1,6 +1,7 @@
 """A live socket through the real ASGI application, logged in as a viewer."""
 
 import asyncio
+import inspect
 import json
 import time
 
@@ -103,9 +104,13 @@ async def live(viewer):
 
 
 async def eventually(check, timeout: float = 10):
+    """check's answer once true (check may be a coroutine function); the test fails
+    once timeout seconds have passed."""
     deadline = time.monotonic() + timeout
     while True:
-        result = await check()
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         assert time.monotonic() < deadline, "timed out"

@@ -11,11 +11,12 @@ import redis.asyncio
 
 from cacheadmin.live import feeds
 from cacheadmin.live import hub as hub_module
-from cacheadmin.live.celery_feed import CeleryRabbitTap
+from cacheadmin.live.celery_feed import TAKEN_BYTES, CeleryRabbitTap
 from cacheadmin.live.consumer import current_hub
 from cacheadmin.live.hub import KEEP_BYTES
 from cacheadmin.live.protocol import Feed
 from cacheadmin.live.rabbit_tap import PREFETCH, RabbitTap
+from tests.live.conftest import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,11 +111,6 @@ def test_a_slow_browser_holds_at_most_its_waiting_bytes():
     assert watcher.dropped["a"] == 6 * 500
 
 
-async def until(check) -> None:
-    while not check():
-        await asyncio.sleep(0.001)
-
-
 async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
     sent = []
 
@@ -126,7 +122,7 @@ async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
     big = json.dumps(["x" * 999_000])
     for _ in range(hub_module.WINDOW):
         watcher.offer("a", big, 500, 0)
-    await asyncio.wait_for(until(lambda: len(sent) == hub_module.WINDOW), 5)
+    await eventually(lambda: len(sent) == hub_module.WINDOW, timeout=5)
     assert watcher.unacked_size >= hub_module.WINDOW * len(big)
     for _ in range(3):  # the browser acknowledges nothing: one frame may wait, not more
         watcher.offer("a", big, 500, 0)
@@ -134,14 +130,14 @@ async def test_frames_sent_and_not_acknowledged_count_in_a_browsers_bytes():
     watcher.ack(hub_module.WINDOW)
     assert watcher.unacked_size == 0
     # the one waiting goes out, its loss told
-    await asyncio.wait_for(until(lambda: len(sent) == hub_module.WINDOW + 1), 5)
+    await eventually(lambda: len(sent) == hub_module.WINDOW + 1, timeout=5)
     assert json.loads(sent[-1])["dropped"] == 2 * 500
     running.cancel()
 
 
 def test_a_feed_keeps_at_most_keep_bytes_of_payloads_and_counts_what_it_pushed_out():
     upstream = hub_module.Upstream(Feed("celery", pattern="*"))
-    upstream.keep_bytes = None  # whole payloads, as Celery's feeds keep them
+    upstream.keep_bytes = TAKEN_BYTES  # whole payloads, as Celery's feeds keep them
     payload = b"e" * 1_000_000
     for _ in range(20):
         upstream.receive(b"task-sent", payload)
